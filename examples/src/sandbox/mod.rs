@@ -1,0 +1,1 @@
+//! Loopback emulators of the Dataverse Web API and the Ironclad Public API.

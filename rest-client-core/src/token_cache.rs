@@ -1,0 +1,235 @@
+//! An access-token cache with refresh-ahead and single-flight refresh.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::time::Instant;
+
+/// An access token and the instant it stops being valid.
+///
+/// `Debug` never shows the token.
+#[derive(Clone)]
+pub struct AccessToken {
+    secret: SecretString,
+    expires_at: Instant,
+}
+
+impl AccessToken {
+    /// A token that expires `expires_in` from now (as reported by the token endpoint).
+    pub fn new(secret: SecretString, expires_in: Duration) -> Self {
+        Self { secret, expires_at: Instant::now() + expires_in }
+    }
+
+    /// A token that expires at `expires_at`.
+    pub fn expiring_at(secret: SecretString, expires_at: Instant) -> Self {
+        Self { secret, expires_at }
+    }
+
+    /// The token itself.
+    pub fn secret(&self) -> &SecretString {
+        &self.secret
+    }
+
+    /// When the token stops being valid.
+    pub fn expires_at(&self) -> Instant {
+        self.expires_at
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// Caches one access token.
+///
+/// - A token is reused until it is within `refresh_ahead` of expiring; then the next caller
+///   refreshes it.
+/// - Exactly one refresh runs at a time: concurrent callers wait for it and share its result.
+/// - If a refresh fails while the old token has not yet expired, the old token keeps being used.
+/// - [`TokenCache::invalidate`] drops a token the server rejected (401), so the next call fetches
+///   a new one.
+///
+/// ```
+/// # tokio_test_block_on(async {
+/// use std::time::Duration;
+/// use rest_client_core::{AccessToken, TokenCache};
+/// use secrecy::{ExposeSecret, SecretString};
+///
+/// let cache = TokenCache::new(Duration::from_secs(300));
+/// let token = cache
+///     .get(|| async {
+///         Ok::<_, std::io::Error>(AccessToken::new(SecretString::from("t1"), Duration::from_secs(3600)))
+///     })
+///     .await?;
+/// assert_eq!(token.expose_secret(), "t1");
+/// # Ok::<(), std::io::Error>(())
+/// # });
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(f)
+/// # }
+/// ```
+pub struct TokenCache {
+    current: RwLock<Option<AccessToken>>,
+    refresh_gate: tokio::sync::Mutex<()>,
+    refresh_ahead: Duration,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("cached", &self.read().is_some())
+            .field("refresh_ahead", &self.refresh_ahead)
+            .finish()
+    }
+}
+
+impl TokenCache {
+    /// An empty cache that refreshes tokens `refresh_ahead` before they expire.
+    pub fn new(refresh_ahead: Duration) -> Self {
+        Self {
+            current: RwLock::new(None),
+            refresh_gate: tokio::sync::Mutex::new(()),
+            refresh_ahead,
+        }
+    }
+
+    /// A valid token: the cached one, or a new one from `fetch`.
+    ///
+    /// # Errors
+    /// The error of `fetch`, when it fails and no unexpired token is cached.
+    pub async fn get<F, Fut, E>(&self, fetch: F) -> Result<SecretString, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken, E>>,
+    {
+        if let Some(token) = self.fresh(Instant::now()) {
+            return Ok(token);
+        }
+        let _gate = self.refresh_gate.lock().await;
+        // Another caller may have refreshed while we waited for the gate.
+        if let Some(token) = self.fresh(Instant::now()) {
+            return Ok(token);
+        }
+        match fetch().await {
+            Ok(token) => {
+                let secret = token.secret.clone();
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                Ok(secret)
+            }
+            Err(error) => {
+                let now = Instant::now();
+                match self.read() {
+                    Some(old) if old.expires_at > now => Ok(old.secret),
+                    _ => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Forget `rejected` if it is still the cached token (a 401 answered a request carrying it).
+    ///
+    /// A token refreshed in the meantime by another request is kept.
+    pub fn invalidate(&self, rejected: &SecretString) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if current.as_ref().is_some_and(|t| t.secret.expose_secret() == rejected.expose_secret()) {
+            *current = None;
+        }
+    }
+
+    fn read(&self) -> Option<AccessToken> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn fresh(&self, now: Instant) -> Option<SecretString> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .filter(|t| t.expires_at.saturating_duration_since(now) > self.refresh_ahead)
+            .map(|t| t.secret.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    fn token(s: &str, secs: u64) -> AccessToken {
+        AccessToken::new(SecretString::from(s.to_owned()), Duration::from_secs(secs))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_refresh_in_flight_under_concurrency() {
+        let cache = Arc::new(TokenCache::new(Duration::from_secs(60)));
+        let calls = Arc::new(AtomicU32::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..32 {
+            let (cache, calls) = (cache.clone(), calls.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get(|| async {
+                        calls.fetch_add(1, Ordering::SeqCst);
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        Ok::<_, ()>(token("shared", 3600))
+                    })
+                    .await
+            }));
+        }
+        for task in tasks {
+            let secret = task.await.unwrap().unwrap();
+            assert_eq!(secret.expose_secret(), "shared");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refreshes_ahead_of_expiry_and_keeps_old_token_on_failure() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let first = cache.get(|| async { Ok::<_, &str>(token("t1", 120)) }).await.unwrap();
+        assert_eq!(first.expose_secret(), "t1");
+        // 59 s later the token is still outside the refresh window: no fetch.
+        tokio::time::advance(Duration::from_secs(59)).await;
+        let again = cache.get(|| async { Err::<AccessToken, _>("must not be called") }).await;
+        assert_eq!(again.unwrap().expose_secret(), "t1");
+        // Inside the window: a refresh is attempted; its failure falls back to the valid token.
+        tokio::time::advance(Duration::from_secs(2)).await;
+        let fallback = cache.get(|| async { Err::<AccessToken, _>("idp down") }).await;
+        assert_eq!(fallback.unwrap().expose_secret(), "t1");
+        // A successful refresh replaces it.
+        let fresh = cache.get(|| async { Ok::<_, &str>(token("t2", 3600)) }).await.unwrap();
+        assert_eq!(fresh.expose_secret(), "t2");
+        // Once expired, a failing refresh is an error.
+        tokio::time::advance(Duration::from_secs(3601)).await;
+        let failed = cache.get(|| async { Err::<AccessToken, _>("idp down") }).await;
+        assert_eq!(failed.unwrap_err(), "idp down");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn invalidate_only_drops_the_rejected_token() {
+        let cache = TokenCache::new(Duration::from_secs(60));
+        cache.get(|| async { Ok::<_, ()>(token("t1", 3600)) }).await.unwrap();
+        cache.invalidate(&SecretString::from("other"));
+        let same = cache.get(|| async { Ok::<_, ()>(token("never", 3600)) }).await.unwrap();
+        assert_eq!(same.expose_secret(), "t1");
+        cache.invalidate(&SecretString::from("t1"));
+        let next = cache.get(|| async { Ok::<_, ()>(token("t2", 3600)) }).await.unwrap();
+        assert_eq!(next.expose_secret(), "t2");
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let t = AccessToken::expiring_at(SecretString::from("s3cr3t"), Instant::now());
+        assert!(!format!("{t:?}").contains("s3cr3t"));
+        let cache = TokenCache::new(Duration::ZERO);
+        assert!(format!("{cache:?}").contains("cached: false"));
+    }
+}
