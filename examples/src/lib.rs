@@ -1,4 +1,6 @@
-//! The flows of `../shared/spec/` as library functions, shared by the example binaries and the
-//! end-to-end tests, plus [`sandbox`]: loopback emulators of Dataverse and Ironclad.
+//! The flows of the user's documents as library code, shared by the example binaries in
+//! `src/bin/` and by the end-to-end tests, plus [`sandbox`]: loopback emulators of the Dataverse
+//! Web API and the Ironclad Public API so every flow runs with no tenant and no network.
 
+pub mod inspect;
 pub mod sandbox;

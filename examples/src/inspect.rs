@@ -1,0 +1,1 @@
+//! Rendering a parsed Dataverse webhook payload for the `inspect-webhook` binary.
