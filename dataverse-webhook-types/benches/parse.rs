@@ -1,1 +1,73 @@
-fn main() {}
+//! Typed parse of research sample B against `serde_json::Value` of the same bytes.
+//!
+//! Run with `cargo bench -p dataverse-webhook-types --bench parse`. The figure that matters is
+//! the ratio `typed / serde_json_value` of the two medians (target: ≤ 1.0); the bench prints it
+//! after criterion's own report.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use dataverse_webhook_types::RemoteExecutionContext;
+
+const SAMPLE_B: &[u8] = include_bytes!("../tests/fixtures/sample_b_create.json");
+const SAMPLE_C: &[u8] = include_bytes!("../tests/fixtures/sample_c_alltypes_create.json");
+
+fn typed(body: &[u8]) -> RemoteExecutionContext {
+    match RemoteExecutionContext::from_slice(body) {
+        Ok(context) => context,
+        Err(error) => panic!("fixture must parse: {error}"),
+    }
+}
+
+fn untyped(body: &[u8]) -> serde_json::Value {
+    match serde_json::from_slice(body) {
+        Ok(value) => value,
+        Err(error) => panic!("fixture must parse: {error}"),
+    }
+}
+
+fn compare(c: &mut Criterion, name: &str, body: &'static [u8]) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(body.len() as u64));
+    group.bench_function("typed", |b| b.iter(|| typed(black_box(body))));
+    group.bench_function("serde_json_value", |b| b.iter(|| untyped(black_box(body))));
+    group.finish();
+}
+
+/// A plain timing loop so the ratio is printed as one number next to criterion's report.
+fn print_ratio(name: &str, body: &[u8]) {
+    fn median_nanos(mut run: impl FnMut()) -> f64 {
+        let mut samples: Vec<f64> = (0..31)
+            .map(|_| {
+                let start = Instant::now();
+                let mut iterations = 0u32;
+                while start.elapsed() < Duration::from_millis(20) {
+                    run();
+                    iterations += 1;
+                }
+                start.elapsed().as_nanos() as f64 / f64::from(iterations)
+            })
+            .collect();
+        samples.sort_by(f64::total_cmp);
+        samples[samples.len() / 2]
+    }
+    let typed_ns = median_nanos(|| drop(typed(black_box(body))));
+    let value_ns = median_nanos(|| drop(untyped(black_box(body))));
+    println!(
+        "{name}: typed {typed_ns:.0} ns, serde_json::Value {value_ns:.0} ns, ratio typed/value = {:.2}",
+        typed_ns / value_ns
+    );
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    compare(&mut criterion, "sample_b_create", SAMPLE_B);
+    compare(&mut criterion, "sample_c_alltypes_create", SAMPLE_C);
+    criterion.final_summary();
+    // `cargo test --benches` runs this binary in test mode: skip the extra timing there.
+    if !std::env::args().any(|arg| arg == "--test" || arg == "--list") {
+        print_ratio("sample_b_create", SAMPLE_B);
+        print_ratio("sample_c_alltypes_create", SAMPLE_C);
+    }
+}
