@@ -3,8 +3,6 @@
 mod value;
 mod wire;
 
-use serde::Deserialize;
-
 use crate::context::RemoteExecutionContext;
 use crate::error::ParseError;
 use wire::WireContext;
@@ -25,7 +23,7 @@ pub(crate) fn context_from_str(text: &str) -> Result<RemoteExecutionContext, Par
     }
     // Validating UTF-8 once up front lets every nested parse read `&str` without re-checking.
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = WireContext::deserialize(&mut deserializer)
+    let parsed = WireContext::deserialize_object(&mut deserializer)
         .and_then(|wire| deserializer.end().map(|()| wire));
     match parsed {
         Ok(wire) => Ok(wire.into_context()),
@@ -37,11 +35,10 @@ pub(crate) fn context_from_str(text: &str) -> Result<RemoteExecutionContext, Par
 /// for the bookkeeping.
 fn locate(text: &str, error: serde_json::Error) -> ParseError {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, WireContext>(&mut deserializer) {
-        Err(tracked) => {
-            let path = tracked.path().to_string();
-            ParseError::from_json(path, tracked.into_inner())
-        }
+    let mut track = serde_path_to_error::Track::new();
+    let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
+    match WireContext::deserialize_object(tracked) {
+        Err(inner) => ParseError::from_json(track.path().to_string(), inner),
         // The value itself was fine: the failure was trailing text after it.
         Ok(_) => ParseError::from_json(String::new(), error),
     }

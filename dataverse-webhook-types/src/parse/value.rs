@@ -416,6 +416,24 @@ fn key_values_from_raw(raw: &RawValue, depth: u8) -> Option<KeyValueList<Value>>
     KeyValueSeed { depth }.deserialize(&mut serde_json::Deserializer::from_str(raw.get())).ok()
 }
 
+/// A GUID field: `null` and `""` are "no id" (a flow's empty dynamic content); anything else
+/// must parse.
+pub(crate) struct OptionalGuid;
+
+impl<'de> DeserializeSeed<'de> for OptionalGuid {
+    type Value = Option<Uuid>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        match Option::<Text<'de>>::deserialize(deserializer)? {
+            None => Ok(None),
+            Some(Text(text)) if text.trim().is_empty() => Ok(None),
+            Some(Text(text)) => {
+                Uuid::try_parse(text.trim()).map(Some).map_err(|_| D::Error::custom("not a GUID"))
+            }
+        }
+    }
+}
+
 /// Reads an Entity object (with or without `__type`).
 pub(crate) struct EntityVisitor {
     pub(crate) depth: u8,
@@ -460,11 +478,7 @@ fn read_entity_fields<'de, A: MapAccess<'de>>(map: &mut A, depth: u8) -> Result<
             "LogicalName" => {
                 entity.logical_name = map.next_value::<Option<String>>()?.unwrap_or_default();
             }
-            "Id" => {
-                let raw = map.next_value::<&'de RawValue>()?;
-                entity.id =
-                    guid_from_raw(raw).ok_or_else(|| A::Error::custom("`Id` is not a GUID"))?;
-            }
+            "Id" => entity.id = map.next_value_seed(OptionalGuid)?,
             "RowVersion" => entity.row_version = scalar_text(map.next_value::<&'de RawValue>()?),
             "EntityState" => {
                 entity.entity_state = integer_from_raw(map.next_value::<&'de RawValue>()?)

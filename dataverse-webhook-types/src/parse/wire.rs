@@ -10,8 +10,8 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::value::{
-    EntitySeed, Object, ObjectVisitor, Resolved, Text, attributes_from_members, resolve_untyped,
-    tagged_object_json, value_from_raw,
+    EntitySeed, Object, ObjectVisitor, OptionalGuid, Resolved, Text, attributes_from_members,
+    resolve_untyped, tagged_object_json, value_from_raw,
 };
 use crate::collection::KeyValueList;
 use crate::context::{PayloadShape, RemoteExecutionContext};
@@ -23,7 +23,6 @@ use crate::value::{RawJson, Value};
 /// Every field is optional except `MessageName`, and unknown fields are ignored: fields were
 /// added over time and four of them vanish above 256 KB (research §4.4, §4.9).
 #[derive(Deserialize)]
-#[serde(expecting = "a webhook payload (a JSON object with MessageName)")]
 pub(crate) struct WireContext {
     #[serde(rename = "MessageName", deserialize_with = "required_string")]
     message_name: String,
@@ -43,7 +42,7 @@ pub(crate) struct WireContext {
     pre_entity_images: Option<KeyValueList<Entity>>,
     #[serde(rename = "PostEntityImages", default, deserialize_with = "images")]
     post_entity_images: Option<KeyValueList<Entity>>,
-    #[serde(rename = "ParentContext", default)]
+    #[serde(rename = "ParentContext", default, deserialize_with = "parent_context")]
     parent_context: Option<Box<WireContext>>,
     #[serde(rename = "OwningExtension", default, deserialize_with = "reference")]
     owning_extension: Option<EntityReference>,
@@ -92,6 +91,24 @@ pub(crate) struct WireContext {
 }
 
 impl WireContext {
+    /// Read a context from a JSON object. (A derived `Deserialize` would also accept an array
+    /// of the fields in order, which is never a payload.)
+    pub(crate) fn deserialize_object<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct ObjectOnly;
+        impl<'de> Visitor<'de> for ObjectOnly {
+            type Value = WireContext;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a webhook payload (a JSON object with MessageName)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<WireContext, A::Error> {
+                WireContext::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectOnly)
+    }
+
     pub(crate) fn into_context(self) -> RemoteExecutionContext {
         let mut shape = PayloadShape::RemoteExecutionContext;
         let input_parameters = self.input_parameters.map(|mut parameters| {
@@ -142,6 +159,28 @@ impl WireContext {
     }
 }
 
+fn parent_context<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Box<WireContext>>, D::Error> {
+    struct OptionalContext;
+    impl<'de> Visitor<'de> for OptionalContext {
+        type Value = Option<Box<WireContext>>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a parent context object or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            WireContext::deserialize_object(d).map(|context| Some(Box::new(context)))
+        }
+    }
+    deserializer.deserialize_option(OptionalContext)
+}
+
 // ---- lenient scalar fields -------------------------------------------------------------------
 
 fn required_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
@@ -154,13 +193,7 @@ fn string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, 
 
 /// `null` and `""` are "no id" (a flow's empty dynamic content); anything else must parse.
 fn guid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Uuid>, D::Error> {
-    match Option::<Text<'de>>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(Text(text)) if text.trim().is_empty() => Ok(None),
-        Some(Text(text)) => {
-            Uuid::try_parse(text.trim()).map(Some).map_err(|_| D::Error::custom("not a GUID"))
-        }
-    }
+    OptionalGuid.deserialize(deserializer)
 }
 
 /// `\/Date(…)\/`, or RFC 3339 from debugging tools (research §4.7: "be lenient").
