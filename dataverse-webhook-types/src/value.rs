@@ -331,6 +331,11 @@ impl RawJson {
         self.0.get()
     }
 
+    /// As a [`RawValue`], which serializes verbatim (e.g. to embed it in other JSON output).
+    pub fn as_raw_value(&self) -> &RawValue {
+        &self.0
+    }
+
     /// The JSON as a [`serde_json::Value`] (numbers may lose precision, as `serde_json` reads
     /// them as `f64`).
     ///
