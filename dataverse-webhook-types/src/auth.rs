@@ -318,7 +318,7 @@ fn verify_query(query: &str, name: &str, secret: &SecretString) -> Result<(), Au
 
 /// `application/x-www-form-urlencoded` decoding of one component (`%XX`, `+` → space).
 fn decode(component: &str) -> String {
-    url::form_urlencoded::parse(format!("x={component}").as_bytes())
+    form_urlencoded::parse(format!("x={component}").as_bytes())
         .next()
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default()

@@ -1,6 +1,5 @@
 //! Typed, lenient getters on attributes and parameters: [`Field`], [`AttributeError`].
 
-use rest_client_core::json_decimal::parse_decimal_text;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
@@ -8,6 +7,7 @@ use uuid::Uuid;
 use crate::collection::KeyValueList;
 use crate::datetime::DataverseDateTime;
 use crate::entity::EntityReference;
+use crate::number::decimal_from_text;
 use crate::value::{Value, ValueKind};
 
 /// The result of looking up a column: missing, null, empty, or a value.
@@ -276,7 +276,7 @@ impl KeyValueList<Value> {
             Value::Integer(number) => Ok(Field::Value(Decimal::from(*number))),
             Value::String(text) => match text.trim() {
                 "" => Ok(Field::Empty),
-                trimmed => parse_decimal_text(trimmed)
+                trimmed => decimal_from_text(trimmed)
                     .map(Field::Value)
                     .ok_or("a string that is not a number"),
             },
@@ -441,7 +441,7 @@ fn whole(number: Decimal) -> Option<i64> {
 
 /// `"42"`, `"-7"`, or `"4.000"`.
 fn integer_text(text: &str) -> Option<i64> {
-    text.parse::<i64>().ok().or_else(|| parse_decimal_text(text).and_then(whole))
+    text.parse::<i64>().ok().or_else(|| decimal_from_text(text).and_then(whole))
 }
 
 /// "a string", "an integer", … for error messages.

@@ -15,6 +15,7 @@ mod getters;
 pub mod headers;
 mod message;
 mod modes;
+mod number;
 mod parse;
 mod receive;
 mod value;

@@ -15,7 +15,6 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use rest_client_core::json_decimal::parse_decimal_text;
 use serde::Deserialize;
 use serde::de::{
     self, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
@@ -26,6 +25,7 @@ use uuid::Uuid;
 use crate::collection::KeyValueList;
 use crate::datetime::DataverseDateTime;
 use crate::entity::{Entity, EntityCollection, EntityReference};
+use crate::number::decimal_from_text;
 use crate::value::{RawJson, Value};
 
 /// How many nested containers are read inside one value before the rest is kept as raw JSON.
@@ -196,7 +196,9 @@ fn interpret_small(tag: &TypeTag<'_>, members: &Members<'_>, depth: u8) -> Optio
         }
         TypeTag::Money => {
             let raw = member(members, "Value")?;
-            rest_client_core::json_decimal::decimal_from_raw(raw).map(Value::Money)
+            // Money is a number, but tolerate a quoted amount.
+            let text = string_from_raw(raw);
+            decimal_from_text(text.as_deref().unwrap_or(raw.get())).map(Value::Money)
         }
         TypeTag::SystemGuid => {
             let text = string_from_raw(member(members, "__value")?)?;
@@ -253,7 +255,7 @@ fn number_from_text(text: &str) -> Option<Value> {
     if integral && let Ok(number) = text.parse::<i64>() {
         return Some(Value::Integer(number));
     }
-    parse_decimal_text(text).map(Value::Decimal)
+    decimal_from_text(text).map(Value::Decimal)
 }
 
 fn array_from_raw(raw: &RawValue, depth: u8) -> Option<Value> {
