@@ -35,27 +35,33 @@ fn compare(c: &mut Criterion, name: &str, body: &'static [u8]) {
     group.finish();
 }
 
-/// A plain timing loop so the ratio is printed as one number next to criterion's report.
+/// Time both parsers in alternating 20 ms slices (so machine noise hits both alike) and print
+/// the ratio of their medians as one number next to criterion's report.
 fn print_ratio(name: &str, body: &[u8]) {
-    fn median_nanos(mut run: impl FnMut()) -> f64 {
-        let mut samples: Vec<f64> = (0..31)
-            .map(|_| {
-                let start = Instant::now();
-                let mut iterations = 0u32;
-                while start.elapsed() < Duration::from_millis(20) {
-                    run();
-                    iterations += 1;
-                }
-                start.elapsed().as_nanos() as f64 / f64::from(iterations)
-            })
-            .collect();
+    fn per_call_nanos(mut run: impl FnMut()) -> f64 {
+        let start = Instant::now();
+        let mut calls = 0u32;
+        while start.elapsed() < Duration::from_millis(20) {
+            run();
+            calls += 1;
+        }
+        start.elapsed().as_nanos() as f64 / f64::from(calls)
+    }
+    fn median(mut samples: Vec<f64>) -> f64 {
         samples.sort_by(f64::total_cmp);
         samples[samples.len() / 2]
     }
-    let typed_ns = median_nanos(|| drop(typed(black_box(body))));
-    let value_ns = median_nanos(|| drop(untyped(black_box(body))));
+    let (mut typed_ns, mut value_ns) = (Vec::new(), Vec::new());
+    for _ in 0..51 {
+        typed_ns.push(per_call_nanos(|| drop(typed(black_box(body)))));
+        value_ns.push(per_call_nanos(|| drop(untyped(black_box(body)))));
+    }
+    let (typed_ns, value_ns) = (median(typed_ns), median(value_ns));
     println!(
-        "{name}: typed {typed_ns:.0} ns, serde_json::Value {value_ns:.0} ns, ratio typed/value = {:.2}",
+        "{name} ({} bytes): typed {:.1} µs, serde_json::Value {:.1} µs, ratio typed/Value = {:.2}",
+        body.len(),
+        typed_ns / 1000.0,
+        value_ns / 1000.0,
         typed_ns / value_ns
     );
 }

@@ -196,7 +196,13 @@ fn deep_nesting_is_bounded() {
         chain = format!(r#"{{"MessageName":"Update","ParentContext":{chain}}}"#);
     }
     let error = error_of(chain.as_bytes());
-    assert!(error.message().contains("recursion limit exceeded"), "{error}");
+    assert_eq!(error.message(), "more than 32 nested ParentContext levels", "{error}");
+    assert_eq!(error.path().map(|path| path.matches("ParentContext").count()), Some(33));
+    // The depth count is per parse: a good payload right after still reads.
+    let fine = RemoteExecutionContext::from_slice(
+        br#"{"MessageName":"Update","ParentContext":{"MessageName":"Create"}}"#,
+    );
+    assert_eq!(fine.unwrap().parent_context.unwrap().message_name, "Create");
     let mut short_chain = String::from("null");
     for depth in 0..8 {
         short_chain =
@@ -205,4 +211,37 @@ fn deep_nesting_is_bounded() {
     let context = RemoteExecutionContext::from_slice(short_chain.as_bytes()).unwrap();
     assert_eq!(context.depth, Some(7));
     assert_eq!(context.parent_context.unwrap().depth, Some(6));
+}
+
+/// The deepest payloads that are read (32 nested contexts; a Target nested until the value
+/// nesting limit) parse on a 512 KiB stack even in a debug build: a quarter of what a tokio
+/// worker thread has.
+#[test]
+fn maximal_nesting_fits_a_small_stack() {
+    let mut chain = String::from("null");
+    for _ in 0..32 {
+        chain = format!(r#"{{"MessageName":"Update","ParentContext":{chain}}}"#);
+    }
+    let mut deep_target = String::from("1");
+    for _ in 0..60 {
+        deep_target = format!(
+            r#"{{"__type":"Entity:http:\/\/schemas.microsoft.com\/xrm\/2011\/Contracts","Attributes":[{{"key":"a","value":{deep_target}}}]}}"#
+        );
+    }
+    let nested_target = format!(
+        r#"{{"MessageName":"Update","InputParameters":[{{"key":"Target","value":{deep_target}}}]}}"#
+    );
+    let worker = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let chain =
+                RemoteExecutionContext::from_slice(chain.as_bytes()).map(|c| c.message_name);
+            let nested = RemoteExecutionContext::from_slice(nested_target.as_bytes())
+                .map(|c| c.message_name);
+            (chain, nested)
+        })
+        .unwrap();
+    let (chain, nested) = worker.join().expect("no stack overflow");
+    assert_eq!(chain.unwrap(), "Update");
+    assert_eq!(nested.unwrap(), "Update");
 }

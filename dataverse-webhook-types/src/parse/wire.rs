@@ -159,6 +159,36 @@ impl WireContext {
     }
 }
 
+/// How many `ParentContext` levels are read. Dataverse stops plug-in/webhook chains at a depth
+/// of 8 by default; each level costs stack, so a hostile body must not choose the count.
+pub(crate) const MAX_PARENT_CONTEXTS: usize = 32;
+
+thread_local! {
+    /// `ParentContext` levels being read on this thread (parsing is synchronous, and the derived
+    /// visitor cannot carry a depth itself).
+    static PARENT_DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one `ParentContext` level for as long as it lives (also when a parse fails).
+struct ParentLevel;
+
+impl ParentLevel {
+    fn enter() -> Option<Self> {
+        PARENT_DEPTH.with(|depth| {
+            (depth.get() < MAX_PARENT_CONTEXTS).then(|| {
+                depth.set(depth.get() + 1);
+                ParentLevel
+            })
+        })
+    }
+}
+
+impl Drop for ParentLevel {
+    fn drop(&mut self) {
+        PARENT_DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
 fn parent_context<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Box<WireContext>>, D::Error> {
@@ -175,6 +205,11 @@ fn parent_context<'de, D: Deserializer<'de>>(
             Ok(None)
         }
         fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            let _level = ParentLevel::enter().ok_or_else(|| {
+                D::Error::custom(format!(
+                    "more than {MAX_PARENT_CONTEXTS} nested ParentContext levels"
+                ))
+            })?;
             WireContext::deserialize_object(d).map(|context| Some(Box::new(context)))
         }
     }
