@@ -96,3 +96,17 @@ fn bad_payloads_are_400_with_the_path() {
         serde_json::json!({"error": "invalid_payload", "message": "invalid webhook payload: the body is empty"})
     );
 }
+
+#[test]
+fn configs_and_rejections_never_print_the_secret() {
+    let secret = "hunter2-but-longer";
+    let config = WebhookConfig::new(WebhookAuth::query_string([("token", secret)]).unwrap());
+    let shown = format!("{config:?} {config:#?}");
+    assert!(!shown.contains(secret), "{shown}");
+    assert!(shown.contains("HttpQueryString") && shown.contains("token"), "{shown}");
+
+    let rejection = config.receive(&HeaderMap::new(), Some("token=hunter2"), b"{}").unwrap_err();
+    for text in [rejection.to_string(), format!("{rejection:?}"), rejection.to_json()] {
+        assert!(!text.contains("hunter2"), "{text}");
+    }
+}

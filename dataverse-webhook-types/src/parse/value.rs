@@ -161,7 +161,8 @@ impl<'de> Visitor<'de> for ObjectVisitor {
                 Ok(Object::Unknown { tag, members })
             }
             small => {
-                let mut members = Vec::new();
+                // EntityReference has six members; avoid regrowing for each one.
+                let mut members = Vec::with_capacity(8);
                 collect_members(&mut map, &mut members)?;
                 Ok(interpret_small(&small, &members, depth)
                     .map_or(Object::Malformed, Object::Value))
