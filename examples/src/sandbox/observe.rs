@@ -80,10 +80,11 @@ pub(crate) fn route_label(method: &str, path: &str) -> String {
 }
 
 fn normalize_segment(segment: &str) -> String {
-    if let Some(open) = segment.find('(') {
-        if segment.ends_with(')') && open + 1 < segment.len() - 1 {
-            return format!("{}({{id}})", &segment[..open]);
-        }
+    if let Some(open) = segment.find('(')
+        && segment.ends_with(')')
+        && open + 1 < segment.len() - 1
+    {
+        return format!("{}({{id}})", &segment[..open]);
     }
     let is_readable_id = segment
         .strip_prefix("IC-")

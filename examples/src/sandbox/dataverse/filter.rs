@@ -285,12 +285,12 @@ impl Parser<'_> {
             self.expect(&Token::Close)?;
             return Ok(inner);
         }
-        if let Some(Token::Word(word)) = self.peek().cloned() {
-            if self.tokens.get(self.pos + 1).map(|(_, t)| t) == Some(&Token::Open) {
-                self.pos += 1;
-                let call = self.function(&word)?;
-                return self.compare_boolean(call);
-            }
+        if let Some(Token::Word(word)) = self.peek().cloned()
+            && self.tokens.get(self.pos + 1).map(|(_, t)| t) == Some(&Token::Open)
+        {
+            self.pos += 1;
+            let call = self.function(&word)?;
+            return self.compare_boolean(call);
         }
         let left = self.operand()?;
         let op = match self.peek() {
@@ -419,10 +419,10 @@ fn literal(word: &str) -> Option<(Cell, &'static str)> {
         "false" => return Some((Cell::Bool(false), "Edm.Boolean")),
         _ => {}
     }
-    if word.len() == 36 {
-        if let Ok(id) = Uuid::parse_str(word) {
-            return Some((Cell::Guid(id), "Edm.Guid"));
-        }
+    if word.len() == 36
+        && let Ok(id) = Uuid::parse_str(word)
+    {
+        return Some((Cell::Guid(id), "Edm.Guid"));
     }
     if let Some(at) = timestamps::parse_rfc3339(word) {
         return Some((Cell::DateTime(at), "Edm.DateTimeOffset"));

@@ -58,16 +58,16 @@ impl ApiRequest<'_> {
 
     /// The JSON object body of a write.
     pub(crate) fn json_body(&self, entity_set: &str) -> Result<JsonObject, DvError> {
-        if let Some(content_type) = self.header(header::CONTENT_TYPE) {
-            if !content_type.to_ascii_lowercase().starts_with("application/json") {
-                return Err(DvError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "0x0",
-                    format!(
-                        "The content type '{content_type}' is not supported; the Web API expects application/json."
-                    ),
-                ));
-            }
+        if let Some(content_type) = self.header(header::CONTENT_TYPE)
+            && !content_type.to_ascii_lowercase().starts_with("application/json")
+        {
+            return Err(DvError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "0x0",
+                format!(
+                    "The content type '{content_type}' is not supported; the Web API expects application/json."
+                ),
+            ));
         }
         match Json::parse_bytes(self.body) {
             Ok(Json::Object(object)) => Ok(object),
@@ -212,10 +212,10 @@ fn preference_applied(request: &ApiRequest<'_>, response: &mut Response, represe
     if let Some(annotations) = &request.prefs.include_annotations {
         applied.push(format!("odata.include-annotations=\"{annotations}\""));
     }
-    if let Ok(value) = HeaderValue::from_str(&applied.join(",")) {
-        if !applied.is_empty() {
-            response.headers_mut().insert("Preference-Applied", value);
-        }
+    if let Ok(value) = HeaderValue::from_str(&applied.join(","))
+        && !applied.is_empty()
+    {
+        response.headers_mut().insert("Preference-Applied", value);
     }
 }
 
@@ -298,15 +298,10 @@ fn list(request: &ApiRequest<'_>, def: &EntitySetDef) -> Result<Response, DvErro
         body.insert("@odata.count", Json::from(total.min(MAX_PAGE_SIZE) as u64));
     }
     body.insert("value", Json::Array(values));
-    if has_more {
-        if let Some(last) = rows.last() {
-            let page_number = cursor.map_or(1, |c| c.page_number) + 1;
-            let token = PageCursor::after(last, &options.orderby, page_number).to_skiptoken();
-            body.insert(
-                "@odata.nextLink",
-                Json::String(next_link(request, &def.entity_set, &token)),
-            );
-        }
+    if has_more && let Some(last) = rows.last() {
+        let page_number = cursor.map_or(1, |c| c.page_number) + 1;
+        let token = PageCursor::after(last, &options.orderby, page_number).to_skiptoken();
+        body.insert("@odata.nextLink", Json::String(next_link(request, &def.entity_set, &token)));
     }
     let mut response = json_response(StatusCode::OK, body);
     preference_applied(request, &mut response, false);

@@ -42,10 +42,10 @@ impl Renderer<'_> {
             let Some(column) = def.column_def(&name) else { continue };
             let cell = row.get(&name);
             if !cell.is_null() {
-                if self.prefs.wants(FORMATTED) {
-                    if let Some(text) = self.formatted(def, &column.kind, row, cell) {
-                        out.insert(format!("{name}@{FORMATTED}"), Json::String(text));
-                    }
+                if self.prefs.wants(FORMATTED)
+                    && let Some(text) = self.formatted(def, &column.kind, row, cell)
+                {
+                    out.insert(format!("{name}@{FORMATTED}"), Json::String(text));
                 }
                 if let Cell::Lookup { target_set, .. } = cell {
                     if self.prefs.wants(NAV_PROPERTY) {
@@ -57,13 +57,13 @@ impl Renderer<'_> {
                             );
                         }
                     }
-                    if self.prefs.wants(LOGICAL_NAME) {
-                        if let Some(target) = self.store.schema.set(target_set) {
-                            out.insert(
-                                format!("{name}@{LOGICAL_NAME}"),
-                                Json::String(target.logical_name.clone()),
-                            );
-                        }
+                    if self.prefs.wants(LOGICAL_NAME)
+                        && let Some(target) = self.store.schema.set(target_set)
+                    {
+                        out.insert(
+                            format!("{name}@{LOGICAL_NAME}"),
+                            Json::String(target.logical_name.clone()),
+                        );
                     }
                 }
             }

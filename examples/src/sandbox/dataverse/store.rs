@@ -227,25 +227,25 @@ impl Store {
         let has =
             |changes: &Changes, name: &str| changes.iter().any(|(n, c)| n == name && !c.is_null());
         for column in &def.columns {
-            if let ColumnKind::Autonumber { prefix, width, seed } = &column.kind {
-                if !has(changes, &column.name) {
-                    let next = self
-                        .autonumbers
-                        .entry((def.entity_set.clone(), column.name.clone()))
-                        .or_insert(*seed);
-                    let value = format!("{prefix}{:0width$}", *next, width = *width);
-                    *next += 1;
-                    changes.push((column.name.clone(), Cell::Text(value)));
-                }
+            if let ColumnKind::Autonumber { prefix, width, seed } = &column.kind
+                && !has(changes, &column.name)
+            {
+                let next = self
+                    .autonumbers
+                    .entry((def.entity_set.clone(), column.name.clone()))
+                    .or_insert(*seed);
+                let value = format!("{prefix}{:0width$}", *next, width = *width);
+                *next += 1;
+                changes.push((column.name.clone(), Cell::Text(value)));
             }
         }
-        if let (Some(owner), Some(_)) = (self.default_owner, def.navigation("ownerid")) {
-            if !has(changes, "_ownerid_value") {
-                changes.push((
-                    "_ownerid_value".to_owned(),
-                    Cell::Lookup { id: owner, target_set: super::tables::SYSTEM_USERS.to_owned() },
-                ));
-            }
+        if let (Some(owner), Some(_)) = (self.default_owner, def.navigation("ownerid"))
+            && !has(changes, "_ownerid_value")
+        {
+            changes.push((
+                "_ownerid_value".to_owned(),
+                Cell::Lookup { id: owner, target_set: super::tables::SYSTEM_USERS.to_owned() },
+            ));
         }
         for (column, value) in [("statecode", 0), ("statuscode", 1)] {
             if def.column_def(column).is_some() && !has(changes, column) {
@@ -265,13 +265,15 @@ impl Store {
                 || existing
                     .and_then(|id| self.get(&def.entity_set, id))
                     .is_some_and(|row| !row.get("_transactioncurrencyid_value").is_null());
-        if sets_money && !has_currency && def.navigation("transactioncurrencyid").is_some() {
-            if let Some(currency) = self.base_currency {
-                changes.push((
-                    "_transactioncurrencyid_value".to_owned(),
-                    Cell::Lookup { id: currency, target_set: super::tables::CURRENCIES.to_owned() },
-                ));
-            }
+        if sets_money
+            && !has_currency
+            && def.navigation("transactioncurrencyid").is_some()
+            && let Some(currency) = self.base_currency
+        {
+            changes.push((
+                "_transactioncurrencyid_value".to_owned(),
+                Cell::Lookup { id: currency, target_set: super::tables::CURRENCIES.to_owned() },
+            ));
         }
     }
 

@@ -198,10 +198,10 @@ fn caller(
     };
     // Inside the nested router the path is relative to `/public/api/v1`.
     let path = path.strip_prefix("/public/api/v1").unwrap_or(path);
-    if let Some(scope) = required_scope(method, path) {
-        if !scopes.iter().any(|s| s == scope) {
-            return Err(IcError::forbidden());
-        }
+    if let Some(scope) = required_scope(method, path)
+        && !scopes.iter().any(|s| s == scope)
+    {
+        return Err(IcError::forbidden());
     }
     let acting_user = acting_user(state, headers)?.ok_or_else(|| {
         IcError::missing(

@@ -56,11 +56,15 @@ impl Page {
         Ok(Self { page, size })
     }
 
-    /// The envelope for this page of `items`; `with_count` adds the total.
-    pub(crate) fn envelope(&self, items: Vec<Json>, with_count: bool) -> Json {
-        let total = items.len();
-        let list: Vec<Json> =
-            items.into_iter().skip(self.page.saturating_mul(self.size)).take(self.size).collect();
+    /// The items of this page (so only they get rendered).
+    pub(crate) fn window<'a, T>(&self, items: &'a [T]) -> &'a [T] {
+        let start = self.page.saturating_mul(self.size).min(items.len());
+        &items[start..(start + self.size).min(items.len())]
+    }
+
+    /// The envelope for this page: `list` holds the page's items out of `total`; `with_count`
+    /// adds the total.
+    pub(crate) fn envelope(&self, total: usize, list: Vec<Json>, with_count: bool) -> Json {
         let mut out =
             JsonObject::new().with("page", self.page as u64).with("pageSize", self.size as u64);
         if with_count {
@@ -80,9 +84,11 @@ mod tests {
         let params: HashMap<String, String> =
             [("page".to_owned(), "1".to_owned()), ("pageSize".to_owned(), "2".to_owned())].into();
         let page = Page::from_query(&params).unwrap();
-        let items = (0..5).map(|n| Json::from(n as u64)).collect();
+        let items: Vec<u64> = (0..5).collect();
+        let list = page.window(&items).iter().map(|n| Json::from(*n)).collect();
+        assert!(Page { page: 9, size: 2 }.window(&items).is_empty());
         assert_eq!(
-            page.envelope(items, true).to_string(),
+            page.envelope(items.len(), list, true).to_string(),
             r#"{"page":1,"pageSize":2,"count":5,"list":[2,3]}"#
         );
         let bad: HashMap<String, String> = [("pageSize".to_owned(), "101".to_owned())].into();

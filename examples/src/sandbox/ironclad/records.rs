@@ -74,8 +74,8 @@ pub(crate) async fn list(
         if descending { order.reverse() } else { order }
     });
     let api_root = state.api_root();
-    let items = records.iter().map(|r| r.json(&api_root, address_as_object)).collect();
-    Ok(json_response(StatusCode::OK, &page.envelope(items, true)))
+    let list = page.window(&records).iter().map(|r| r.json(&api_root, address_as_object)).collect();
+    Ok(json_response(StatusCode::OK, &page.envelope(records.len(), list, true)))
 }
 
 fn compare_text(a: Option<&Json>, b: Option<&Json>) -> Ordering {

@@ -3,8 +3,8 @@
 //! - `POST /webhooks` `{events, targetURL, status?, headers?}` → **200** with the
 //!   `WebhookModel` (the SPEC says 201; real traffic shows 200). Events must be known event types
 //!   (or `*`): otherwise 400 `invalid event type; … are acceptable event types`. Only one
-//!   registration per `targetURL`: a second one is 400 `INVALID_PARAM` "webhook already exists
-//!   for event <event> and target <url>" with the real `param: "tagetURL"` typo. The target must
+//!   registration per `targetURL`: a second one is 400 `INVALID_PARAM` `webhook already exists
+//!   for event {event} and target {url}` with the real `param: "tagetURL"` typo. The target must
 //!   be HTTPS; the sandbox also takes `http://` on loopback hosts so local receivers can be
 //!   registered (a deviation, on by default, see `SandboxConfig`).
 //! - `GET /webhooks` → `{page, pageSize, list}` without `count`; `GET`/`PATCH`/`DELETE
@@ -160,8 +160,8 @@ pub(crate) async fn list(
 ) -> Result<Response, IcError> {
     let page = Page::from_query(&query(&uri))?;
     let data = state.data();
-    let items = data.subscriptions.iter().map(|s| s.json(&state.company_id)).collect();
-    Ok(json_response(StatusCode::OK, &page.envelope(items, false)))
+    let list = page.window(&data.subscriptions).iter().map(|s| s.json(&state.company_id)).collect();
+    Ok(json_response(StatusCode::OK, &page.envelope(data.subscriptions.len(), list, false)))
 }
 
 pub(crate) async fn retrieve(
@@ -191,14 +191,14 @@ pub(crate) async fn update(
     let headers = body.get("headers").map(parse_headers).transpose()?;
     let user = caller.acting_user().cloned().unwrap_or_else(|| workflows::api_user(&state));
     let mut data = state.data();
-    if let Some(target) = &target_url {
-        if data.subscriptions.iter().any(|s| &s.target_url == target && s.id != id) {
-            let event = events.as_ref().and_then(|e| e.first()).cloned().unwrap_or_default();
-            return Err(IcError::invalid(
-                format!("webhook already exists for event {event} and target {target}"),
-                "tagetURL",
-            ));
-        }
+    if let Some(target) = &target_url
+        && data.subscriptions.iter().any(|s| &s.target_url == target && s.id != id)
+    {
+        let event = events.as_ref().and_then(|e| e.first()).cloned().unwrap_or_default();
+        return Err(IcError::invalid(
+            format!("webhook already exists for event {event} and target {target}"),
+            "tagetURL",
+        ));
     }
     let subscription = data.subscriptions.iter_mut().find(|s| s.id == id).ok_or_else(not_found)?;
     if let Some(events) = events {
@@ -210,12 +210,12 @@ pub(crate) async fn update(
     if let Some(headers) = headers {
         subscription.headers = headers;
     }
-    if let Some(status) = status {
-        if status != subscription.status {
-            subscription.status = status;
-            subscription.status_last_updated_at = timestamps::now();
-            subscription.status_last_updated_by = user.id;
-        }
+    if let Some(status) = status
+        && status != subscription.status
+    {
+        subscription.status = status;
+        subscription.status_last_updated_at = timestamps::now();
+        subscription.status_last_updated_by = user.id;
     }
     Ok(json_response(StatusCode::OK, &subscription.json(&state.company_id)))
 }

@@ -158,7 +158,7 @@ pub(crate) async fn list(
     let filter = params.get("filter").map(|f| filter_formula::parse(f)).transpose()?;
     let template = params.get("template");
     let data = state.data();
-    let items: Vec<Json> = data
+    let matching: Vec<usize> = data
         .workflows
         .iter()
         .enumerate()
@@ -173,9 +173,11 @@ pub(crate) async fn list(
                 })
             })
         })
-        .map(|(index, _)| workflow_json(&state, &data, index))
+        .map(|(index, _)| index)
         .collect();
-    Ok(json_response(StatusCode::OK, &page.envelope(items, true)))
+    let list =
+        page.window(&matching).iter().map(|index| workflow_json(&state, &data, *index)).collect();
+    Ok(json_response(StatusCode::OK, &page.envelope(matching.len(), list, true)))
 }
 
 pub(crate) async fn update_attributes(
