@@ -4,7 +4,7 @@
 //! `PATCH /api/data/v9.2/cre6f_agreements({id})` or `POST /public/api/v1/workflows`, so a test
 //! can assert how many requests a flow made per agreement without parsing URLs itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -36,36 +36,49 @@ pub struct RequestRecord {
     pub duration: Duration,
 }
 
+/// How many request records a log keeps (the oldest go first); counts are never dropped.
+const MAX_RECORDS: usize = 100_000;
+
+#[derive(Debug, Default)]
+struct LogInner {
+    records: VecDeque<RequestRecord>,
+    counts: BTreeMap<String, u64>,
+}
+
 /// The request log of one service; cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestLog {
-    records: Arc<Mutex<Vec<RequestRecord>>>,
+    inner: Arc<Mutex<LogInner>>,
 }
 
 impl RequestLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<RequestRecord>> {
-        self.records.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> MutexGuard<'_, LogInner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn push(&self, record: RequestRecord) {
-        self.lock().push(record);
+        let mut inner = self.lock();
+        *inner.counts.entry(record.route.clone()).or_insert(0) += 1;
+        if inner.records.len() == MAX_RECORDS {
+            inner.records.pop_front();
+        }
+        inner.records.push_back(record);
     }
 
+    /// The most recent records (up to 100,000), oldest first.
     pub(crate) fn snapshot(&self) -> Vec<RequestRecord> {
-        self.lock().clone()
+        self.lock().records.iter().cloned().collect()
     }
 
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        let mut inner = self.lock();
+        inner.records.clear();
+        inner.counts.clear();
     }
 
-    /// Request counts by route label.
+    /// Request counts by route label, since start or the last `clear`.
     pub(crate) fn counts(&self) -> BTreeMap<String, u64> {
-        let mut counts = BTreeMap::new();
-        for record in self.lock().iter() {
-            *counts.entry(record.route.clone()).or_insert(0) += 1;
-        }
-        counts
+        self.lock().counts.clone()
     }
 }
 

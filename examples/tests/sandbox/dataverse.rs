@@ -634,3 +634,30 @@ async fn authentication_bearer_and_client_credentials() {
     assert_eq!(response.status(), 400);
     assert_eq!(text(&json(response).await, "error"), "invalid_scope");
 }
+
+#[tokio::test]
+async fn note_size_is_limited_by_max_upload_file_size_on_the_base64_text() {
+    let sandbox = start().await;
+    let agreement = sandbox.seeded().agreements[0];
+    let post = |bytes: usize| {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(vec![7u8; bytes]);
+        let body = format!(
+            r#"{{"subject":"big","filename":"big.pdf","mimetype":"application/pdf","documentbody":"{encoded}","objectid_cre6f_agreement@odata.bind":"/cre6f_agreements({agreement})"}}"#
+        );
+        dv(&sandbox, Method::POST, "annotations")
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+    };
+    // 3 MiB encodes to 4 MiB of base64: under the default 5 MB limit (and over axum's 2 MB default).
+    let response = post(3 * 1024 * 1024).await.unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(sandbox.dataverse().notes_regarding(agreement)[0].file_size, Some(3 * 1024 * 1024));
+    // 4 MiB encodes to about 5.6 MB: over the limit, which applies to the base64 size.
+    let response = post(4 * 1024 * 1024).await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        error_of(&json(response).await),
+        ("0x80044a02".to_owned(), "Attachment file size is too big.".to_owned())
+    );
+}

@@ -40,6 +40,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, post};
 use url::Url;
 
@@ -88,10 +89,15 @@ impl DataverseState {
     }
 }
 
+/// The largest request body: Dataverse takes single requests up to 128 MB (§2, file columns),
+/// so a too-large note is refused by the note rules (`0x80044a02`), not by the transport.
+const MAX_REQUEST_BODY: usize = 129 * 1024 * 1024;
+
 /// The emulator's routes.
 pub(crate) fn router(state: Arc<DataverseState>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
         .route("/api/data/{*rest}", any(handlers::api))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(state)
 }
