@@ -171,10 +171,8 @@ fn check(formula: &Formula) -> Result<(), IcError> {
     if !arity_ok {
         return Err(IcError::invalid(format!("wrong number of arguments to {name}"), "filter"));
     }
-    if matches!(name.as_str(), "And" | "Or" | "Not") {
-        args.iter().try_for_each(check)?;
-    }
-    Ok(())
+    // Nested calls are checked too, so evaluation never meets a call with the wrong arity.
+    args.iter().filter(|a| matches!(a, Formula::Call(..))).try_for_each(check)
 }
 
 /// A value a formula compares.
@@ -291,6 +289,8 @@ mod tests {
             "[a]",
             "Equals([a], 'b') junk",
             "",
+            "Equals(Not(), true)",
+            "And(Equals([a], 'b'), Or())",
         ] {
             let err = parse(bad).unwrap_err();
             assert_eq!(

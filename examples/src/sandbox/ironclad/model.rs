@@ -321,7 +321,7 @@ pub(crate) const ENABLED: &str = "enabled";
 pub(crate) const DISABLED_BY_SYSTEM: &str = "disabledBySystem";
 
 /// A webhook subscription.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Subscription {
     pub(crate) id: String,
     pub(crate) events: Vec<String>,
@@ -333,6 +333,21 @@ pub(crate) struct Subscription {
     pub(crate) first_consecutive_failure: Option<OffsetDateTime>,
     /// Extra headers sent with every delivery (e.g. `Authorization`).
     pub(crate) headers: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Custom headers usually carry the receiver's credentials: names only.
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("Subscription")
+            .field("id", &self.id)
+            .field("events", &self.events)
+            .field("target_url", &self.target_url)
+            .field("status", &self.status)
+            .field("consecutive_failure_count", &self.consecutive_failure_count)
+            .field("header_names", &header_names)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Subscription {
@@ -404,5 +419,30 @@ impl IroncladData {
 
     pub(crate) fn user_by_id(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|u| u.id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscription_debug_hides_header_values() {
+        let subscription = Subscription {
+            id: "1".into(),
+            events: vec!["*".into()],
+            target_url: "https://r.example/hook".into(),
+            status: ENABLED.into(),
+            status_last_updated_at: OffsetDateTime::UNIX_EPOCH,
+            status_last_updated_by: "u".into(),
+            consecutive_failure_count: 0,
+            first_consecutive_failure: None,
+            headers: vec![("Authorization".into(), "Bearer receiver-secret".into())],
+        };
+        let printed = format!("{subscription:?}");
+        assert!(
+            printed.contains("Authorization") && !printed.contains("receiver-secret"),
+            "{printed}"
+        );
     }
 }
