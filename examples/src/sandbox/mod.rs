@@ -431,13 +431,12 @@ fn ironclad_data(config: &SandboxConfig) -> IroncladData {
         email: email.to_owned(),
         display_name: name.to_owned(),
     };
-    IroncladData {
-        users: vec![
+    IroncladData::new(
+        vec![
             user(&config.creator_email, "Integration User"),
             user(ironclad::LEGAL_APPROVER_EMAIL, "Lena Legal"),
             user(ironclad::FINANCE_APPROVER_EMAIL, "Frank Finance"),
         ],
-        templates: vec![Template::msa(&config.msa_template_id)],
-        ..IroncladData::default()
-    }
+        vec![Template::msa(&config.msa_template_id)],
+    )
 }

@@ -130,7 +130,7 @@ pub(crate) fn launch(
             documents: vec![draft],
             record_ids: Vec::new(),
         };
-        data.workflows.push(workflow.clone());
+        data.insert_workflow(workflow.clone());
         workflow
     };
     events::emit(state, events::launched(&workflow));

@@ -315,6 +315,11 @@ fn address_text(value: &Json) -> String {
     parts.join(", ")
 }
 
+/// `12` from `IC-12`.
+fn readable_number(id: &str) -> Option<u64> {
+    id.strip_prefix("IC-").and_then(|n| n.parse().ok())
+}
+
 /// Webhook subscription status.
 pub(crate) const ENABLED: &str = "enabled";
 /// Status after a 410 or too many failures.
@@ -391,7 +396,10 @@ pub(crate) struct AsyncJob {
 pub(crate) struct IroncladData {
     pub(crate) users: Vec<User>,
     pub(crate) templates: Vec<Template>,
+    /// Oldest first; only added to through [`IroncladData::insert_workflow`].
     pub(crate) workflows: Vec<Workflow>,
+    /// Workflow id → index in `workflows` (lookups by id are the hot path of every flow).
+    workflow_positions: HashMap<String, usize>,
     pub(crate) next_readable: u64,
     pub(crate) records: Vec<Record>,
     pub(crate) subscriptions: Vec<Subscription>,
@@ -403,14 +411,31 @@ impl IroncladData {
         self.templates.iter().find(|t| t.id == id)
     }
 
+    /// A company with these users and published templates, and nothing else yet.
+    pub(crate) fn new(users: Vec<User>, templates: Vec<Template>) -> Self {
+        Self { users, templates, ..Self::default() }
+    }
+
+    /// Add a launched workflow.
+    pub(crate) fn insert_workflow(&mut self, workflow: Workflow) {
+        self.workflow_positions.insert(workflow.id.clone(), self.workflows.len());
+        self.workflows.push(workflow);
+    }
+
     /// A workflow by id or readable id (`IC-12`).
     pub(crate) fn workflow_index(&self, id: &str) -> Option<usize> {
-        self.workflows.iter().position(|w| w.id == id || w.readable_id() == id)
+        match readable_number(id) {
+            Some(number) => self.workflows.iter().position(|w| w.readable == number),
+            None => self.workflow_positions.get(id).copied(),
+        }
     }
 
     /// A record by id or readable id.
     pub(crate) fn record(&self, id: &str) -> Option<&Record> {
-        self.records.iter().find(|r| r.id == id || format!("IC-{}", r.readable) == id)
+        match readable_number(id) {
+            Some(number) => self.records.iter().find(|r| r.readable == number),
+            None => self.records.iter().find(|r| r.id == id),
+        }
     }
 
     pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
