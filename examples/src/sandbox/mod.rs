@@ -12,6 +12,12 @@
 //! facts it follows): they validate requests as the real services do and answer with the real
 //! error shapes, so a flow that sends the wrong format fails here as it would in production.
 //!
+//! Time: the emulators serve real sockets, and injected latency, webhook backoff and the
+//! Ironclad rate-limit window run on the Tokio clock. Keep tests against the sandbox on real
+//! time and make them fast with the knobs instead ([`DeliveryPolicy::fast`] is the default;
+//! [`Faults::set_retry_after`] can be zero); pausing Tokio time while requests are on the wire
+//! lets client timeouts fire early.
+//!
 //! ```no_run
 //! use examples::sandbox::{NewAgreement, Sandbox, SandboxConfig};
 //! use secrecy::ExposeSecret;

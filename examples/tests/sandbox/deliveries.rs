@@ -105,8 +105,10 @@ async fn a_failing_receiver_gets_the_same_event_again_with_backoff() {
     let ids: Vec<&str> = received.iter().map(|r| r.header("x-ironclad-webhook-event-id")).collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "a redelivery keeps its event id");
     assert!(received.iter().all(|r| r.body == received[0].body), "and its body");
+    // DeliveryPolicy::fast: 20 ms after the first failure, doubling.
     let gaps: Vec<_> = deliveries[0].attempts.windows(2).map(|w| w[1].at - w[0].at).collect();
-    assert!(gaps[1] >= gaps[0], "backoff grows: {gaps:?}");
+    assert!(gaps[0] >= time::Duration::milliseconds(20), "{gaps:?}");
+    assert!(gaps[1] >= time::Duration::milliseconds(40), "backoff doubles: {gaps:?}");
     let hook =
         sandbox.ironclad().webhooks().into_iter().find(|w| text(w, "id") == webhook).unwrap();
     assert_eq!(

