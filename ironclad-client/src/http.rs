@@ -1,0 +1,303 @@
+//! The one request pipeline: URL building, acting user, rate limiting, auth header, retry loop,
+//! error decoding and tracing.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{HeaderMap, Method, StatusCode};
+use rest_client_core::{
+    BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, bearer_header, body_excerpt, decide,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use crate::error::{ApiError, DecodeError, request_id};
+use crate::rate_limit::RateLimitBucket;
+use crate::{Client, Error};
+
+/// The most of an error body the client reads; the rest is dropped unread.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Builds a fresh multipart form for each attempt (a form is consumed when sent).
+pub(crate) type FormFactory =
+    Arc<dyn Fn() -> Result<reqwest::multipart::Form, Error> + Send + Sync>;
+
+pub(crate) enum RequestBody {
+    Empty,
+    Json(Bytes),
+    Multipart(FormFactory),
+}
+
+/// One API call, described before it is sent (so it can be sent again).
+pub(crate) struct ApiRequest {
+    method: Method,
+    segments: Vec<String>,
+    query: Vec<(&'static str, String)>,
+    body: RequestBody,
+    replay: Replay,
+    download: bool,
+}
+
+impl ApiRequest {
+    pub(crate) fn new(method: Method, segments: Vec<String>) -> Self {
+        let replay = Replay::for_method(&method);
+        Self {
+            method,
+            segments,
+            query: Vec::new(),
+            body: RequestBody::Empty,
+            replay,
+            download: false,
+        }
+    }
+
+    pub(crate) fn get(segments: Vec<String>) -> Self {
+        Self::new(Method::GET, segments)
+    }
+
+    pub(crate) fn query(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    pub(crate) fn query_opt(self, key: &'static str, value: Option<impl ToString>) -> Self {
+        match value {
+            Some(value) => self.query(key, value),
+            None => self,
+        }
+    }
+
+    pub(crate) fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| {
+            Error::InvalidRequest(format!("could not serialize the request body: {e}"))
+        })?;
+        self.body = RequestBody::Json(Bytes::from(bytes));
+        Ok(self)
+    }
+
+    pub(crate) fn multipart(mut self, factory: FormFactory) -> Self {
+        self.body = RequestBody::Multipart(factory);
+        self
+    }
+
+    /// Override the method's default replay safety (e.g. a PATCH that only sets values).
+    pub(crate) fn replay(mut self, replay: Replay) -> Self {
+        self.replay = replay;
+        self
+    }
+
+    /// A byte download: no per-attempt deadline (a large file must not be cut off) and any
+    /// `Accept`.
+    pub(crate) fn download(mut self) -> Self {
+        self.download = true;
+        self
+    }
+}
+
+/// A path segment from a caller-supplied id: never empty, never a dot segment (which URL
+/// normalisation would silently drop, turning `get("..")` into a list call).
+pub(crate) fn id_segment(what: &str, id: &str) -> Result<String, Error> {
+    let trimmed = id.trim();
+    if trimmed.is_empty() || trimmed == "." || trimmed == ".." {
+        return Err(Error::InvalidRequest(format!("{what} must be a non-empty id, got {id:?}")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The path segments of a request: `segments!["workflows", id, "approvals"]`.
+macro_rules! segments {
+    ($($segment:expr),+ $(,)?) => {
+        vec![$(String::from($segment)),+]
+    };
+}
+pub(crate) use segments;
+
+impl Client {
+    fn url_for(&self, request: &ApiRequest) -> Result<Url, Error> {
+        let mut url = self.inner.api_base.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::Config(format!("{} cannot be a base URL", self.inner.api_base)))?
+            .pop_if_empty()
+            .extend(&request.segments);
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        Ok(url)
+    }
+
+    /// Send `request`, retrying as the policy allows, and return the first 2xx response.
+    pub(crate) async fn execute(&self, request: ApiRequest) -> Result<reqwest::Response, Error> {
+        let url = self.url_for(&request)?;
+        let path = url.path().to_owned();
+        let acting_user = self.acting_user.as_ref().map(|user| user.header()).transpose()?;
+        if acting_user.is_none() && self.inner.auth.requires_acting_user() {
+            return Err(Error::ActingUserRequired);
+        }
+        rest_client_core::check_bearer_transport(&url)?;
+        let bucket = RateLimitBucket::for_request(&request.method, &request.segments.join("/"));
+        let span = tracing::debug_span!(
+            "ironclad.request",
+            method = %request.method,
+            path = %path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let inner = &self.inner;
+        async move {
+            let started = Instant::now();
+            let mut attempt: u32 = 0;
+            let mut reauthenticated = false;
+            loop {
+                attempt += 1;
+                if let Some(limiter) = &inner.rate_limiter {
+                    limiter.acquire(bucket).await;
+                }
+                let token = inner.auth.token(&inner.http, &inner.retry, inner.timeout).await?;
+                let mut builder = inner
+                    .http
+                    .request(request.method.clone(), url.clone())
+                    .header(http::header::AUTHORIZATION, bearer_header(&token)?)
+                    .header(ACCEPT, if request.download { "*/*" } else { "application/json" });
+                if let Some((name, value)) = &acting_user {
+                    builder = builder.header(name, value);
+                }
+                builder = match &request.body {
+                    RequestBody::Empty => builder,
+                    RequestBody::Json(bytes) => {
+                        builder.header(CONTENT_TYPE, "application/json").body(bytes.clone())
+                    }
+                    RequestBody::Multipart(factory) => builder.multipart(factory()?),
+                };
+                if let (Some(timeout), false) = (inner.timeout, request.download) {
+                    builder = builder.timeout(timeout);
+                }
+                let (outcome, error) = match builder.send().await {
+                    Ok(response) if response.status().is_success() => {
+                        let span = tracing::Span::current();
+                        span.record("attempts", attempt);
+                        span.record("status", response.status().as_u16());
+                        return Ok(response);
+                    }
+                    Ok(response) => {
+                        let status = response.status();
+                        let headers = response.headers().clone();
+                        let body = read_bounded(response, ERROR_BODY_LIMIT).await;
+                        let error = ApiError::from_response(
+                            request.method.clone(),
+                            path.clone(),
+                            status,
+                            &headers,
+                            &body,
+                        );
+                        if status == StatusCode::UNAUTHORIZED
+                            && inner.auth.can_reauthenticate()
+                            && !reauthenticated
+                        {
+                            // The token was rejected (expired early, revoked, rotated): Ironclad
+                            // did nothing, so get a new token and send once more.
+                            tracing::debug!(message = ?error.message, "token rejected; re-authenticating");
+                            reauthenticated = true;
+                            inner.auth.invalidate(&token);
+                            attempt -= 1;
+                            continue;
+                        }
+                        let outcome =
+                            Outcome::Status { status: status.as_u16(), retry_after: error.retry_after };
+                        (outcome, Error::Api(Box::new(error)))
+                    }
+                    Err(source) => {
+                        let outcome =
+                            if source.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed };
+                        (outcome, Error::transport(&request.method, &path, source))
+                    }
+                };
+                let jitter = fastrand::f64();
+                match decide(&inner.retry, attempt, started.elapsed(), request.replay, outcome, jitter) {
+                    RetryDecision::Stop => {
+                        let span = tracing::Span::current();
+                        span.record("attempts", attempt);
+                        if let Some(status) = error.status() {
+                            span.record("status", status.as_u16());
+                        }
+                        tracing::debug!(%error, "request failed");
+                        return Err(error);
+                    }
+                    RetryDecision::RetryAfter(delay) => {
+                        tracing::info!(attempt, ?delay, %error, "retrying Ironclad request");
+                        tokio::time::sleep(delay).await;
+                    }
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Send and decode a JSON body; `what` names the payload in decode errors.
+    pub(crate) async fn execute_json<T: DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+        what: &'static str,
+    ) -> Result<T, Error> {
+        let method = request.method.clone();
+        let response = self.execute(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let path = response.url().path().to_owned();
+        let body = response.bytes().await.map_err(|e| Error::transport(&method, &path, e))?;
+        decode_json(what, status, &headers, &body)
+    }
+
+    /// Send, expecting any 2xx; the body (`true`, `""`, a resource) is drained and ignored.
+    pub(crate) async fn execute_unit(&self, request: ApiRequest) -> Result<(), Error> {
+        let response = self.execute(request).await?;
+        // The call succeeded; reading the rest only returns the connection to the pool.
+        let _ = response.bytes().await;
+        Ok(())
+    }
+}
+
+/// Decode a 2xx JSON body; on failure, name the JSON path of the offending value.
+pub(crate) fn decode_json<T: DeserializeOwned>(
+    what: &'static str,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, Error> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(source) => {
+            // Only the failure path pays for path tracking.
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(error) => error.path().to_string(),
+                Ok(_) => ".".to_owned(),
+            };
+            Err(Error::Decode(Box::new(DecodeError {
+                what,
+                path,
+                status,
+                request_id: request_id(headers),
+                body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
+                source,
+            })))
+        }
+    }
+}
+
+/// Read at most `limit` bytes of a body (error bodies can be large HTML pages).
+async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    body
+}
