@@ -39,6 +39,7 @@ pub(crate) struct ApiRequest {
     query: Vec<(&'static str, String)>,
     body: RequestBody,
     replay: Replay,
+    accept: &'static str,
     download: bool,
 }
 
@@ -51,6 +52,7 @@ impl ApiRequest {
             query: Vec::new(),
             body: RequestBody::Empty,
             replay,
+            accept: "application/json",
             download: false,
         }
     }
@@ -90,10 +92,17 @@ impl ApiRequest {
         self
     }
 
+    /// Ask for another media type than JSON.
+    pub(crate) fn accept(mut self, accept: &'static str) -> Self {
+        self.accept = accept;
+        self
+    }
+
     /// A byte download: no per-attempt deadline (a large file must not be cut off) and any
     /// `Accept`.
     pub(crate) fn download(mut self) -> Self {
         self.download = true;
+        self.accept = "*/*";
         self
     }
 }
@@ -161,7 +170,7 @@ impl Client {
                     .http
                     .request(request.method.clone(), url.clone())
                     .header(http::header::AUTHORIZATION, bearer_header(&token)?)
-                    .header(ACCEPT, if request.download { "*/*" } else { "application/json" });
+                    .header(ACCEPT, request.accept);
                 if let Some((name, value)) = &acting_user {
                     builder = builder.header(name, value);
                 }

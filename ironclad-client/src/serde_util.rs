@@ -44,8 +44,10 @@ pub(crate) fn format_timestamp(value: &OffsetDateTime) -> String {
     value.format(&Rfc3339).unwrap_or_else(|_| value.to_string())
 }
 
-/// `Option<OffsetDateTime>` fields: RFC 3339 strings (tolerantly, see [`parse_timestamp`]),
-/// epoch milliseconds, `null` or absent.
+/// `Option<OffsetDateTime>` fields: RFC 3339 strings (tolerantly, see [`parse_timestamp`]) or
+/// epoch milliseconds. `null`, absent, and values that are not a recognizable timestamp are
+/// `None` (the latter logged): one odd date must not make a whole workflow or a correctly
+/// signed webhook delivery undecodable.
 pub(crate) mod timestamp_opt {
     use super::*;
 
@@ -62,24 +64,20 @@ pub(crate) mod timestamp_opt {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<OffsetDateTime>, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Wire {
-            Text(String),
-            Millis(i64),
-        }
-        match Option::<Wire>::deserialize(deserializer)? {
-            None => Ok(None),
-            Some(Wire::Text(text)) if text.trim().is_empty() => Ok(None),
-            Some(Wire::Text(text)) => parse_timestamp(&text).map(Some).ok_or_else(|| {
-                D::Error::custom(format!("expected an ISO 8601 timestamp, found {text:?}"))
+        let value = Option::<serde_json::Value>::deserialize(deserializer)?;
+        let parsed = match &value {
+            None | Some(serde_json::Value::Null) => return Ok(None),
+            Some(serde_json::Value::String(text)) if text.trim().is_empty() => return Ok(None),
+            Some(serde_json::Value::String(text)) => parse_timestamp(text),
+            Some(serde_json::Value::Number(millis)) => millis.as_i64().and_then(|m| {
+                OffsetDateTime::from_unix_timestamp_nanos(i128::from(m) * 1_000_000).ok()
             }),
-            Some(Wire::Millis(millis)) => {
-                OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
-                    .map(Some)
-                    .map_err(|_| D::Error::custom(format!("timestamp {millis} is out of range")))
-            }
+            Some(_) => None,
+        };
+        if parsed.is_none() {
+            tracing::warn!(value = ?value, "ignoring a timestamp that is not ISO 8601 or epoch milliseconds");
         }
+        Ok(parsed)
     }
 }
 

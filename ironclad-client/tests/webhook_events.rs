@@ -126,3 +126,16 @@ fn attribute_updates_name_the_changed_attributes_when_the_payload_does() {
     assert_eq!(delivery.payload.changed_attribute_names(), None);
     assert_eq!(delivery.payload.attribute_changed("totalContractValue"), None);
 }
+
+#[test]
+fn an_odd_timestamp_does_not_make_a_delivery_undecodable() {
+    for timestamp in [r#""yesterday""#, "1733518339625", "null", r#""""#] {
+        let json = format!(
+            r#"{{"companyID":"c","payload":{{"event":"workflow_completed","workflowID":"w"}},"timestamp":{timestamp},"webhookID":"h"}}"#
+        );
+        let delivery: WebhookDelivery = serde_json::from_str(&json).unwrap();
+        let expected =
+            (timestamp == "1733518339625").then(|| datetime!(2024-12-06 20:52:19.625 UTC));
+        assert_eq!(delivery.timestamp, expected, "{timestamp}");
+    }
+}

@@ -6,7 +6,7 @@ use common::{api, client, fixture, fixture_json};
 use ironclad_client::{NewWebhook, WebhookEvent, WebhookStatus, WebhookUpdate};
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{body_json, method, path, query_param};
+use wiremock::matchers::{body_json, header_regex, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
@@ -125,6 +125,7 @@ async fn the_verification_key_is_served_as_pem() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(api("/webhooks/verification-key")))
+        .and(header_regex("accept", r"^application/x-pem-file, text/plain, \*/\*$"))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("content-type", "application/x-pem-file; charset=utf-8")

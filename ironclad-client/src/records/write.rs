@@ -33,6 +33,10 @@ impl ParentLink {
 
 /// A record to create (`POST /records`) or the full replacement of one (`PUT /records/{id}`).
 ///
+/// `links` and `children` use the `{"recordId": …}` element shape of a record's `links`, and
+/// `parent` is `{"recordId", "parentLinkType"}` (as seen on amendments); these shapes are
+/// beliefs beyond the verified `type`/`name`/`properties`.
+///
 /// ```
 /// use ironclad_client::{NewRecord, RecordProperty};
 ///
@@ -109,6 +113,10 @@ impl NewRecord {
 }
 
 /// A partial update (`PATCH /records/{id}`).
+///
+/// The field names are Ironclad's; the element shapes of the link lists
+/// (`[{"recordId": …}]`, like a record's `links`) and `removeParent: true` are beliefs: the
+/// research names the fields but not their element shapes.
 ///
 /// ```
 /// use ironclad_client::{MonetaryAmount, RecordPatch, RecordProperty};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use time::{Date, OffsetDateTime};
 
-use super::{Address, ContractDuration, MonetaryAmount, ValueError};
+use super::{Address, ContractDuration, MonetaryAmount, RecordReference, ValueError};
 use crate::serde_util::{format_timestamp, parse_date, parse_timestamp};
 use crate::workflows::WorkflowDocument;
 
@@ -189,6 +189,11 @@ impl AttributeValue {
 
     /// A list of strings (multi-select).
     pub fn as_strings(&self) -> Option<Vec<String>> {
+        self.parse().ok()
+    }
+
+    /// A linked, parent or child record (`{"recordId": …, "readableId": …}`).
+    pub fn as_record_reference(&self) -> Option<RecordReference> {
         self.parse().ok()
     }
 

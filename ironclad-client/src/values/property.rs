@@ -235,7 +235,15 @@ impl<'de> Deserialize<'de> for RecordProperty {
             #[serde(rename = "originalValue", default)]
             original_value: Option<AttributeValue>,
         }
-        let wire = Wire::deserialize(deserializer)?;
+        // Read the raw JSON first, so a property that is not `{type, value}` is kept as
+        // `Other` instead of failing the whole record.
+        let raw = AttributeValue::deserialize(deserializer)?;
+        let Ok(wire) = raw.parse::<Wire>() else {
+            return Ok(RecordProperty::new(PropertyValue::Other {
+                kind: String::new(),
+                value: raw,
+            }));
+        };
         let kind = wire.kind.unwrap_or_default();
         let value =
             PropertyValue::from_wire(&kind, wire.value.unwrap_or_else(AttributeValue::null));
@@ -312,6 +320,10 @@ mod tests {
             r#"{"type":"address","value":{"lines":["1 Main St"],"locality":"Springfield","country":"USA","raw":"1 Main St, Springfield, USA"}}"#,
         );
         assert!(matches!(&address.value, PropertyValue::Address(a) if a.raw.is_some()));
+        let bare = decode(r#""just a string""#);
+        assert!(
+            matches!(&bare.value, PropertyValue::Other { kind, value } if kind.is_empty() && value.json() == r#""just a string""#)
+        );
         let amended = decode(r#"{"type":"string","value":"new","originalValue":"old"}"#);
         assert_eq!(amended.original_value, Some(PropertyValue::String("old".into())));
     }

@@ -309,7 +309,8 @@ impl<'a> Webhooks<'a> {
     /// # Errors
     /// The request's error.
     pub async fn verification_key_pem(&self) -> Result<String, Error> {
-        let request = ApiRequest::get(segments!["webhooks", "verification-key"]).download();
+        let request = ApiRequest::get(segments!["webhooks", "verification-key"])
+            .accept("application/x-pem-file, text/plain, */*");
         let response = self.client.execute(request).await?;
         let path = response.url().path().to_owned();
         let text = response.text().await.map_err(|e| Error::transport(&Method::GET, &path, e))?;
