@@ -135,7 +135,7 @@ fn an_odd_timestamp_does_not_make_a_delivery_undecodable() {
         );
         let delivery: WebhookDelivery = serde_json::from_str(&json).unwrap();
         let expected =
-            (timestamp == "1733518339625").then(|| datetime!(2024-12-06 20:52:19.625 UTC));
+            (timestamp == "1733518339625").then_some(datetime!(2024-12-06 20:52:19.625 UTC));
         assert_eq!(delivery.timestamp, expected, "{timestamp}");
     }
 }
