@@ -14,12 +14,14 @@
 
 mod address;
 mod attribute;
+mod attributes;
 mod duration;
 mod money;
 mod property;
 
 pub use address::Address;
-pub use attribute::{AttributeValue, Attributes, LaunchAttributes};
+pub use attribute::AttributeValue;
+pub use attributes::{Attributes, LaunchAttributes};
 pub use duration::ContractDuration;
 pub use money::MonetaryAmount;
 pub use property::{PropertyValue, RecordProperty, RecordReference};
