@@ -277,7 +277,7 @@ impl ClientBuilder {
     /// [`Error::Config`] when no credentials were given, the base URL is invalid, the acting
     /// user cannot be a header value, or the HTTP client cannot be built;
     /// [`Error::InsecureTransport`] when a bearer token would go over plain `http://` to a
-    /// non-loopback host.
+    /// non-loopback host; [`Error::InvalidToken`] when an API token cannot be a header value.
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment?;
         let credentials = self.credentials.ok_or_else(|| {
@@ -303,7 +303,7 @@ impl ClientBuilder {
                     .build()
                     .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
             };
-        let auth = AuthState::new(credentials, &environment);
+        let auth = AuthState::new(credentials, &environment)?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,

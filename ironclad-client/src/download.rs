@@ -84,7 +84,7 @@ impl Download {
         let stream = self
             .response
             .bytes_stream()
-            .map(move |chunk| chunk.map_err(|e| Error::transport(&Method::GET, &path, e)));
+            .map(move |chunk| chunk.map_err(|e| Error::transport_at(&Method::GET, &path, e)));
         ByteStream { inner: Box::pin(stream) }
     }
 
@@ -149,7 +149,7 @@ impl Download {
     /// [`Error::Transport`] when the download breaks off.
     pub async fn bytes(self) -> Result<Bytes, Error> {
         let path = self.path;
-        self.response.bytes().await.map_err(|e| Error::transport(&Method::GET, &path, e))
+        self.response.bytes().await.map_err(|e| Error::transport_at(&Method::GET, &path, e))
     }
 }
 

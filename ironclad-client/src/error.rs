@@ -350,7 +350,15 @@ impl Error {
         matches!(self, Error::Transport { source, .. } if source.is_connect())
     }
 
-    pub(crate) fn transport(method: &Method, path: &str, source: reqwest::Error) -> Self {
+    /// A transport error; the path is taken from the error's URL, which is then stripped (its
+    /// query may hold customer data such as a filter formula).
+    pub(crate) fn transport(method: &Method, source: reqwest::Error) -> Self {
+        let path = source.url().map(|url| url.path().to_owned()).unwrap_or_default();
+        Error::Transport { method: method.clone(), path, source: source.without_url() }
+    }
+
+    /// A transport error while reading the body of a response to `path`.
+    pub(crate) fn transport_at(method: &Method, path: &str, source: reqwest::Error) -> Self {
         Error::Transport {
             method: method.clone(),
             path: path.to_owned(),

@@ -5,17 +5,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{HeaderMap, Method, StatusCode};
-use rest_client_core::{
-    BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, bearer_header, body_excerpt, decide,
-};
+use http::{HeaderValue, Method, StatusCode};
+use rest_client_core::{BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, body_excerpt, decide};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{ApiError, DecodeError, request_id};
+use crate::error::{ApiError, DecodeError, REQUEST_ID_HEADER};
 use crate::rate_limit::RateLimitBucket;
 use crate::{Client, Error};
 
@@ -141,17 +139,19 @@ impl Client {
     /// Send `request`, retrying as the policy allows, and return the first 2xx response.
     pub(crate) async fn execute(&self, request: ApiRequest) -> Result<reqwest::Response, Error> {
         let url = self.url_for(&request)?;
-        let path = url.path().to_owned();
         let acting_user = self.acting_user.as_ref().map(|user| user.header()).transpose()?;
         if acting_user.is_none() && self.inner.auth.requires_acting_user() {
             return Err(Error::ActingUserRequired);
         }
         rest_client_core::check_bearer_transport(&url)?;
-        let bucket = RateLimitBucket::for_request(&request.method, &request.segments.join("/"));
+        let bucket =
+            self.inner.rate_limiter.as_ref().map(|_| {
+                RateLimitBucket::for_request(&request.method, &request.segments.join("/"))
+            });
         let span = tracing::debug_span!(
             "ironclad.request",
             method = %request.method,
-            path = %path,
+            path = %url.path(),
             attempts = tracing::field::Empty,
             status = tracing::field::Empty,
         );
@@ -162,14 +162,15 @@ impl Client {
             let mut reauthenticated = false;
             loop {
                 attempt += 1;
-                if let Some(limiter) = &inner.rate_limiter {
+                if let (Some(limiter), Some(bucket)) = (&inner.rate_limiter, bucket) {
                     limiter.acquire(bucket).await;
                 }
-                let token = inner.auth.token(&inner.http, &inner.retry, inner.timeout).await?;
+                let (authorization, token) =
+                    inner.auth.authorization(&inner.http, &inner.retry, inner.timeout).await?;
                 let mut builder = inner
                     .http
                     .request(request.method.clone(), url.clone())
-                    .header(http::header::AUTHORIZATION, bearer_header(&token)?)
+                    .header(http::header::AUTHORIZATION, authorization)
                     .header(ACCEPT, request.accept);
                 if let Some((name, value)) = &acting_user {
                     builder = builder.header(name, value);
@@ -197,7 +198,7 @@ impl Client {
                         let body = read_bounded(response, ERROR_BODY_LIMIT).await;
                         let error = ApiError::from_response(
                             request.method.clone(),
-                            path.clone(),
+                            url.path().to_owned(),
                             status,
                             &headers,
                             &body,
@@ -210,7 +211,9 @@ impl Client {
                             // did nothing, so get a new token and send once more.
                             tracing::debug!(message = ?error.message, "token rejected; re-authenticating");
                             reauthenticated = true;
-                            inner.auth.invalidate(&token);
+                            if let Some(token) = &token {
+                                inner.auth.invalidate(token);
+                            }
                             attempt -= 1;
                             continue;
                         }
@@ -221,7 +224,7 @@ impl Client {
                     Err(source) => {
                         let outcome =
                             if source.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed };
-                        (outcome, Error::transport(&request.method, &path, source))
+                        (outcome, Error::transport(&request.method, source))
                     }
                 };
                 let jitter = fastrand::f64();
@@ -255,10 +258,11 @@ impl Client {
         let method = request.method.clone();
         let response = self.execute(request).await?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Only the request id is kept (a cheap clone), for a decode error.
+        let request_id = response.headers().get(REQUEST_ID_HEADER).cloned();
         let path = response.url().path().to_owned();
-        let body = response.bytes().await.map_err(|e| Error::transport(&method, &path, e))?;
-        decode_json(what, status, &headers, &body)
+        let body = response.bytes().await.map_err(|e| Error::transport_at(&method, &path, e))?;
+        decode_json(what, status, request_id.as_ref(), &body)
     }
 
     /// Send, expecting any 2xx; the body (`true`, `""`, a resource) is drained and ignored.
@@ -274,7 +278,7 @@ impl Client {
 pub(crate) fn decode_json<T: DeserializeOwned>(
     what: &'static str,
     status: StatusCode,
-    headers: &HeaderMap,
+    request_id: Option<&HeaderValue>,
     body: &[u8],
 ) -> Result<T, Error> {
     match serde_json::from_slice(body) {
@@ -290,7 +294,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
                 what,
                 path,
                 status,
-                request_id: request_id(headers),
+                request_id: request_id.and_then(|v| v.to_str().ok()).map(str::to_owned),
                 body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
                 source,
             })))

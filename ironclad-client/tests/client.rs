@@ -146,3 +146,32 @@ async fn clones_share_one_configuration() {
         assert_eq!(task.await.unwrap().unwrap(), "6a6b328004308879e7d439b6");
     }
 }
+
+#[test]
+fn public_types_and_futures_are_thread_safe() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Client>();
+    send_sync::<Error>();
+    send_sync::<ironclad_client::webhooks::VerifyError>();
+    send_sync::<ironclad_client::WebhookVerifier>();
+    send_sync::<ironclad_client::Workflow>();
+    send_sync::<ironclad_client::WebhookDelivery>();
+
+    let client = Client::builder().credentials(Credentials::api_token("t")).build().unwrap();
+    let launch =
+        ironclad_client::LaunchWorkflow::new("t", ironclad_client::LaunchAttributes::new());
+    send(&client.workflows().launch(&launch));
+    send(&client.workflows().list(ironclad_client::ListWorkflows::new()));
+    send(&client.records().get("IC-1"));
+    let verifier = ironclad_client::WebhookVerifier::new(client.clone());
+    send(&verifier.verify(&http::HeaderMap::new(), b""));
+}
+
+#[test]
+fn an_api_token_that_cannot_be_a_header_is_refused_at_build() {
+    let error =
+        Client::builder().credentials(Credentials::api_token("bad\ntoken")).build().unwrap_err();
+    assert!(matches!(error, Error::InvalidToken(_)), "{error}");
+    assert!(!error.to_string().contains("bad"), "the token never appears: {error}");
+}

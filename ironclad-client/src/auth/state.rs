@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use rest_client_core::{AccessToken, Replay, RetryPolicy, TokenCache};
+use http::HeaderValue;
+use rest_client_core::{AccessToken, Replay, RetryPolicy, TokenCache, bearer_header};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -20,7 +21,8 @@ const REFRESH_AHEAD: Duration = Duration::from_secs(60);
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
 pub(crate) enum AuthState {
-    Static(SecretString),
+    /// A legacy API token: its `Authorization` value (sensitive) is built once.
+    Static(HeaderValue),
     OAuth(Box<OAuthState>),
 }
 
@@ -64,12 +66,14 @@ impl fmt::Debug for AuthState {
 }
 
 impl AuthState {
-    pub(crate) fn new(credentials: Credentials, environment: &Environment) -> Self {
+    /// # Errors
+    /// [`Error::InvalidToken`] when a legacy token cannot be a header value.
+    pub(crate) fn new(credentials: Credentials, environment: &Environment) -> Result<Self, Error> {
         let token_url = |options: &TokenEndpointOptions| {
             options.token_url.clone().unwrap_or_else(|| environment.token_url())
         };
-        match credentials.kind {
-            CredentialsKind::ApiToken(token) => AuthState::Static(token),
+        Ok(match credentials.kind {
+            CredentialsKind::ApiToken(token) => AuthState::Static(bearer_header(&token)?),
             CredentialsKind::ClientCredentials(c) => AuthState::OAuth(Box::new(OAuthState {
                 grant: Grant::ClientCredentials,
                 cache: TokenCache::new(REFRESH_AHEAD),
@@ -92,7 +96,7 @@ impl AuthState {
                 client_secret: c.client_secret,
                 scopes: c.scopes,
             })),
-        }
+        })
     }
 
     /// Client-credentials tokens must act as a user on every request.
@@ -105,16 +109,20 @@ impl AuthState {
         matches!(self, AuthState::OAuth(_))
     }
 
-    /// The token to send now.
-    pub(crate) async fn token(
+    /// The `Authorization` header to send now, and the OAuth token in it (to invalidate it if
+    /// Ironclad rejects it).
+    pub(crate) async fn authorization(
         &self,
         http: &reqwest::Client,
         retry: &RetryPolicy,
         timeout: Option<Duration>,
-    ) -> Result<SecretString, Error> {
+    ) -> Result<(HeaderValue, Option<SecretString>), Error> {
         match self {
-            AuthState::Static(token) => Ok(token.clone()),
-            AuthState::OAuth(state) => state.cache.get(|| state.fetch(http, retry, timeout)).await,
+            AuthState::Static(header) => Ok((header.clone(), None)),
+            AuthState::OAuth(state) => {
+                let token = state.cache.get(|| state.fetch(http, retry, timeout)).await?;
+                Ok((bearer_header(&token)?, Some(token)))
+            }
         }
     }
 

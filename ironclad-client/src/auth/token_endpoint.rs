@@ -111,7 +111,7 @@ pub(crate) async fn request_token(
                 Err(source) => {
                     let outcome =
                         if source.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed };
-                    (outcome, Error::transport(&Method::POST, &path, source))
+                    (outcome, Error::transport(&Method::POST, source))
                 }
             };
             match decide(retry, attempt, started.elapsed(), request.replay, outcome, fastrand::f64()) {
@@ -166,7 +166,7 @@ async fn send_once(
 async fn decode_token(response: reqwest::Response, path: &str) -> Result<TokenSet, Error> {
     let status = response.status();
     let request_id = request_id(response.headers());
-    let body = response.bytes().await.map_err(|e| Error::transport(&Method::POST, path, e))?;
+    let body = response.bytes().await.map_err(|e| Error::transport_at(&Method::POST, path, e))?;
     match serde_json::from_slice::<TokenWire>(&body) {
         Ok(wire) if !wire.access_token.is_empty() => Ok(TokenSet {
             access_token: SecretString::from(wire.access_token),

@@ -313,7 +313,8 @@ impl<'a> Webhooks<'a> {
             .accept("application/x-pem-file, text/plain, */*");
         let response = self.client.execute(request).await?;
         let path = response.url().path().to_owned();
-        let text = response.text().await.map_err(|e| Error::transport(&Method::GET, &path, e))?;
+        let text =
+            response.text().await.map_err(|e| Error::transport_at(&Method::GET, &path, e))?;
         // Tolerate a JSON-quoted PEM from a proxy or emulator.
         Ok(match serde_json::from_str::<String>(text.trim()) {
             Ok(unquoted) => unquoted,

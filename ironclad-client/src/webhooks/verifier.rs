@@ -59,7 +59,8 @@ struct Cached {
 
 impl WebhookVerifier {
     /// Verify with the key from `GET /webhooks/verification-key`, fetched through `client` on
-    /// first use.
+    /// first use. With client-credentials tokens the client needs an acting user, as for every
+    /// request.
     pub fn new(client: Client) -> Self {
         Self::build(Some(client), None, DEFAULT_REFETCH_COOLDOWN)
     }
