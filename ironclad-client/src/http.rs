@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{HeaderValue, Method, StatusCode};
+use http::{HeaderName, HeaderValue, Method, StatusCode};
 use rest_client_core::{BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, body_excerpt, decide};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -105,6 +105,39 @@ impl ApiRequest {
     }
 }
 
+impl ApiRequest {
+    /// One attempt's reqwest request (built again for every attempt: a multipart form is
+    /// consumed when sent).
+    fn build(
+        &self,
+        http: &reqwest::Client,
+        url: &Url,
+        authorization: HeaderValue,
+        acting_user: Option<&(HeaderName, HeaderValue)>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let mut builder = http
+            .request(self.method.clone(), url.clone())
+            .header(http::header::AUTHORIZATION, authorization)
+            .header(ACCEPT, self.accept);
+        if let Some((name, value)) = acting_user {
+            builder = builder.header(name, value);
+        }
+        builder = match &self.body {
+            RequestBody::Empty => builder,
+            RequestBody::Json(bytes) => {
+                builder.header(CONTENT_TYPE, "application/json").body(bytes.clone())
+            }
+            RequestBody::Multipart(factory) => builder.multipart(factory()?),
+        };
+        // Downloads get no overall deadline: a large document must not be cut off.
+        if let (Some(timeout), false) = (timeout, self.download) {
+            builder = builder.timeout(timeout);
+        }
+        Ok(builder)
+    }
+}
+
 /// A path segment from a caller-supplied id: never empty, never a dot segment (which URL
 /// normalisation would silently drop, turning `get("..")` into a list call).
 pub(crate) fn id_segment(what: &str, id: &str) -> Result<String, Error> {
@@ -167,24 +200,7 @@ impl Client {
                 }
                 let (authorization, token) =
                     inner.auth.authorization(&inner.http, &inner.retry, inner.timeout).await?;
-                let mut builder = inner
-                    .http
-                    .request(request.method.clone(), url.clone())
-                    .header(http::header::AUTHORIZATION, authorization)
-                    .header(ACCEPT, request.accept);
-                if let Some((name, value)) = &acting_user {
-                    builder = builder.header(name, value);
-                }
-                builder = match &request.body {
-                    RequestBody::Empty => builder,
-                    RequestBody::Json(bytes) => {
-                        builder.header(CONTENT_TYPE, "application/json").body(bytes.clone())
-                    }
-                    RequestBody::Multipart(factory) => builder.multipart(factory()?),
-                };
-                if let (Some(timeout), false) = (inner.timeout, request.download) {
-                    builder = builder.timeout(timeout);
-                }
+                let builder = request.build(&inner.http, &url, authorization, acting_user.as_ref(), inner.timeout)?;
                 let (outcome, error) = match builder.send().await {
                     Ok(response) if response.status().is_success() => {
                         let span = tracing::Span::current();
