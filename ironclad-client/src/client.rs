@@ -1,0 +1,333 @@
+//! [`Client`] and [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rest_client_core::RetryPolicy;
+use url::Url;
+
+use crate::auth::{ActingUser, AuthState, Credentials};
+use crate::rate_limit::{RateLimiter, RateLimits};
+use crate::records::Records;
+use crate::schemas::WorkflowSchemas;
+use crate::webhooks::Webhooks;
+use crate::workflows::Workflows;
+use crate::{Environment, Error};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// An Ironclad Public API client.
+///
+/// Cheap to clone (one `Arc`): clones share the connection pool, the token cache and the rate
+/// limiter, so build one and pass clones around. [`Client::acting_as`] returns a clone that acts
+/// as another user.
+///
+/// ```no_run
+/// use ironclad_client::{ActingUser, Client, ClientCredentials, Environment};
+///
+/// # async fn demo() -> Result<(), ironclad_client::Error> {
+/// let client = Client::builder()
+///     .environment(Environment::Eu1)
+///     .credentials(ClientCredentials::new("client-id", "client-secret")
+///         .scopes(["public.workflows.readWorkflows"]))
+///     .acting_user(ActingUser::email("integration@example.com"))
+///     .build()?;
+/// let workflow = client.workflows().get("IC-123").await?;
+/// println!("{:?} is in step {:?}", workflow.title, workflow.step);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+    pub(crate) acting_user: Option<ActingUser>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) environment: Environment,
+    pub(crate) api_base: Url,
+    pub(crate) auth: AuthState,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) rate_limiter: Option<RateLimiter>,
+}
+
+impl Client {
+    /// Start configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client for `environment` with default settings.
+    ///
+    /// ```
+    /// use ironclad_client::{Client, Credentials, Environment};
+    ///
+    /// let client = Client::new(Environment::Global, Credentials::api_token("token"))?;
+    /// assert_eq!(client.api_base().as_str(), "https://ironcladapp.com/public/api/v1/");
+    /// # Ok::<(), ironclad_client::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::build`].
+    pub fn new(
+        environment: Environment,
+        credentials: impl Into<Credentials>,
+    ) -> Result<Self, Error> {
+        Client::builder().environment(environment).credentials(credentials).build()
+    }
+
+    /// A clone of this client whose requests act as `user` (`x-as-user-email` /
+    /// `x-as-user-id`), for one request or many.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::ActingUser;
+    ///
+    /// let as_jane = client.acting_as(ActingUser::email("jane@example.com"));
+    /// let approvals = as_jane.workflows().approvals("6a6b4091ef38863a01482499").await?;
+    /// # let _ = approvals; Ok(()) }
+    /// ```
+    pub fn acting_as(&self, user: ActingUser) -> Client {
+        Client { inner: self.inner.clone(), acting_user: Some(user) }
+    }
+
+    /// The user requests act as, if any.
+    pub fn acting_user(&self) -> Option<&ActingUser> {
+        self.acting_user.as_ref()
+    }
+
+    /// The environment the client talks to.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// The Public API base, e.g. `https://ironcladapp.com/public/api/v1/`.
+    pub fn api_base(&self) -> &Url {
+        &self.inner.api_base
+    }
+
+    /// Workflows: list, launch, get, update attributes, approvals, comments, documents,
+    /// signatures and lifecycle.
+    pub fn workflows(&self) -> Workflows<'_> {
+        Workflows::new(self)
+    }
+
+    /// Workflow templates' launch schemas.
+    pub fn workflow_schemas(&self) -> WorkflowSchemas<'_> {
+        WorkflowSchemas::new(self)
+    }
+
+    /// Repository records, their metadata and attachments.
+    pub fn records(&self) -> Records<'_> {
+        Records::new(self)
+    }
+
+    /// Webhook subscriptions and the verification key.
+    pub fn webhooks(&self) -> Webhooks<'_> {
+        Webhooks::new(self)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("api_base", &self.inner.api_base.as_str())
+            .field("auth", &self.inner.auth)
+            .field("acting_user", &self.acting_user)
+            .field("retry", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
+            .field("rate_limiter", &self.inner.rate_limiter)
+            .finish()
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// Defaults: [`Environment::Global`]; 10 s connect timeout, 60 s read timeout and 60 s per
+/// attempt for API calls (downloads get no overall deadline, only the read timeout); the retry
+/// policy of [`RetryPolicy::default`] with `500` treated as transient (Ironclad's
+/// `SERVER_ERROR`s are); no client-side rate limiting.
+///
+/// ```
+/// use std::time::Duration;
+/// use ironclad_client::{Client, Credentials, RateLimits, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .base_url("http://127.0.0.1:8080") // a local emulator: plain http is allowed to loopback
+///     .credentials(Credentials::api_token("token"))
+///     .timeout(Duration::from_secs(30))
+///     .retry_policy(RetryPolicy::default().max_attempts(3))
+///     .rate_limits(RateLimits::default())
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), ironclad_client::Error>(())
+/// ```
+#[must_use]
+pub struct ClientBuilder {
+    environment: Result<Environment, Error>,
+    credentials: Option<Credentials>,
+    acting_user: Option<ActingUser>,
+    timeout: Option<Duration>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limits: Option<RateLimits>,
+    http_client: Option<reqwest::Client>,
+    user_agent: Option<String>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            environment: Ok(Environment::Global),
+            credentials: None,
+            acting_user: None,
+            timeout: Some(DEFAULT_TIMEOUT),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            retry: RetryPolicy::default().retry_internal_server_error(true),
+            rate_limits: None,
+            http_client: None,
+            user_agent: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Talk to this environment (default [`Environment::Global`]).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Ok(environment);
+        self
+    }
+
+    /// Talk to a custom base URL: a host root or the full `/public/api/v1` base (see
+    /// [`Environment::custom`]). An invalid URL is reported by [`Self::build`].
+    pub fn base_url(mut self, base_url: impl AsRef<str>) -> Self {
+        self.environment = Environment::custom(base_url.as_ref());
+        self
+    }
+
+    /// Authenticate with these credentials (required).
+    pub fn credentials(mut self, credentials: impl Into<Credentials>) -> Self {
+        self.credentials = Some(credentials.into());
+        self
+    }
+
+    /// Act as this user on every request (required with client credentials); override per
+    /// request with [`Client::acting_as`].
+    pub fn acting_user(mut self, user: ActingUser) -> Self {
+        self.acting_user = Some(user);
+        self
+    }
+
+    /// The deadline of one attempt of an API call, from connecting until the body is read
+    /// (default 60 s; `None` for no deadline). Retries get a fresh deadline each. Downloads are
+    /// exempt, so a large document is never cut off; they rely on the read timeout.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s). Ignored with [`Self::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a read may stall (default 60 s). Ignored with [`Self::http_client`].
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// How transient failures are retried (see [`RetryPolicy`]); `RetryPolicy::never()` turns
+    /// retries off.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Enable the client-side rate limiter with these per-bucket limits
+    /// ([`RateLimits::default`] = the documented production limits).
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = Some(limits);
+        self
+    }
+
+    /// Use a caller-built `reqwest::Client` (proxies, custom TLS roots, …). Its own timeouts
+    /// apply; the per-attempt [`Self::timeout`] is still set on each API call.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// The `User-Agent` of the built-in HTTP client (default `ironclad-client/<version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Build the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when no credentials were given, the base URL is invalid, the acting
+    /// user cannot be a header value, or the HTTP client cannot be built;
+    /// [`Error::InsecureTransport`] when a bearer token would go over plain `http://` to a
+    /// non-loopback host; [`Error::InvalidToken`] when an API token cannot be a header value.
+    pub fn build(self) -> Result<Client, Error> {
+        let environment = self.environment?;
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::Config(
+                "no credentials: call ClientBuilder::credentials with an API token or OAuth client"
+                    .into(),
+            )
+        })?;
+        let api_base = environment.api_base();
+        rest_client_core::check_bearer_transport(&api_base)?;
+        if let Some(user) = &self.acting_user {
+            user.header().map_err(|e| Error::Config(e.to_string()))?;
+        }
+        let http =
+            match self.http_client {
+                Some(client) => client,
+                None => reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .read_timeout(self.read_timeout)
+                    .user_agent(self.user_agent.unwrap_or_else(|| {
+                        format!("ironclad-client/{}", env!("CARGO_PKG_VERSION"))
+                    }))
+                    .build()
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
+            };
+        let auth = AuthState::new(credentials, &environment)?;
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                http,
+                environment,
+                api_base,
+                auth,
+                retry: self.retry,
+                timeout: self.timeout,
+                rate_limiter: self.rate_limits.as_ref().map(RateLimiter::new),
+            }),
+            acting_user: self.acting_user,
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("environment", &self.environment.as_ref().ok())
+            .field("credentials", &self.credentials)
+            .field("acting_user", &self.acting_user)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("rate_limits", &self.rate_limits)
+            .finish_non_exhaustive()
+    }
+}

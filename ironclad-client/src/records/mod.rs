@@ -1,0 +1,345 @@
+//! Records (`/records`): list, get, create, update, replace, delete, metadata and attachments.
+
+mod metadata;
+mod model;
+mod query;
+mod write;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::Method;
+use reqwest::multipart::{Form, Part};
+
+pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
+pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordLink};
+pub use query::{ListRecords, RecordSortField, SortDirection};
+pub use write::{NewRecord, ParentLink, RecordPatch};
+
+use crate::download::Download;
+use crate::http::{ApiRequest, id_segment, segments};
+use crate::pagination::{Page, Paginated, checked_page_size};
+use crate::workflows::DEFAULT_PAGE_SIZE;
+use crate::{Client, Error};
+
+/// The attachment key of a record's signed copy.
+pub const SIGNED_COPY: &str = "signedCopy";
+
+/// Record operations; get one with [`Client::records`].
+#[derive(Clone, Copy, Debug)]
+pub struct Records<'a> {
+    client: &'a Client,
+}
+
+impl<'a> Records<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self { client }
+    }
+
+    /// All records matching `query`, as a lazy stream over pages.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::ListRecords;
+    ///
+    /// let mut records = client.records().list(ListRecords::new().types(["mSA"]).page_size(100));
+    /// while let Some(record) = records.try_next().await? {
+    ///     println!("{} {:?}", record.id, record.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self, query: ListRecords) -> Paginated<Record> {
+        let client = self.client.clone();
+        let page_size = query.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        Paginated::new(query.start_page, page_size, move |page| {
+            let client = client.clone();
+            let query = query.clone();
+            async move { client.records().list_page(&query, page).await }
+        })
+    }
+
+    /// One page of `GET /records` (0-based).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::ListRecords;
+    ///
+    /// let page = client.records().list_page(&ListRecords::new(), 0).await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for a page size outside 1–100; the request's error.
+    pub async fn list_page(&self, query: &ListRecords, page: u64) -> Result<Page<Record>, Error> {
+        let request = ApiRequest::get(segments!["records"])
+            .query("page", page)
+            .query_opt("pageSize", checked_page_size(query.page_size)?)
+            .query_opt("types", query.types_param())
+            .query_opt("lastUpdated", query.last_updated_param())
+            .query_opt("filter", query.filter.as_deref())
+            .query_opt("sortField", query.sort_field.as_ref())
+            .query_opt("sortDirection", query.sort_direction.as_ref())
+            .query_opt("hydrateEntities", query.hydrate_entities)
+            .query_opt("addressAsObject", query.address_as_object);
+        self.client.execute_json(request, "page of records").await
+    }
+
+    /// A record by id (UUID) or readable id (`IC-31`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let record = client.records().get("IC-31").await?;
+    /// println!("{:?}", record.attachment("signedCopy").and_then(|a| a.filename.as_deref()));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Api`] 404 when there is no such record.
+    pub async fn get(&self, record_id: &str) -> Result<Record, Error> {
+        let request = ApiRequest::get(segments!["records", id_segment("record id", record_id)?]);
+        self.client.execute_json(request, "record").await
+    }
+
+    /// Create a record.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::{NewRecord, RecordProperty};
+    ///
+    /// let record = client
+    ///     .records()
+    ///     .create(&NewRecord::new("mSA", "Acme MSA").property("counterpartyName", RecordProperty::string("Acme LLC")))
+    ///     .await?;
+    /// # let _ = record; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn create(&self, record: &NewRecord) -> Result<Record, Error> {
+        let request = ApiRequest::new(Method::POST, segments!["records"]).json(record)?;
+        self.client.execute_json(request, "record").await
+    }
+
+    /// Replace a record entirely (`PUT`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::NewRecord;
+    ///
+    /// let record = client.records().replace("IC-31", &NewRecord::new("mSA", "Acme MSA (restated)")).await?;
+    /// # let _ = record; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn replace(&self, record_id: &str, record: &NewRecord) -> Result<Record, Error> {
+        let request =
+            ApiRequest::new(Method::PUT, segments!["records", id_segment("record id", record_id)?])
+                .json(record)?;
+        self.client.execute_json(request, "record").await
+    }
+
+    /// Update parts of a record (`PATCH`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::{RecordPatch, RecordProperty};
+    ///
+    /// let record = client
+    ///     .records()
+    ///     .update("IC-31", &RecordPatch::new().add_property("notes", RecordProperty::string("Renewed")))
+    ///     .await?;
+    /// # let _ = record; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty patch; the request's error.
+    pub async fn update(&self, record_id: &str, patch: &RecordPatch) -> Result<Record, Error> {
+        if patch.is_empty() {
+            return Err(Error::InvalidRequest("the record patch holds no change".into()));
+        }
+        let request = ApiRequest::new(
+            Method::PATCH,
+            segments!["records", id_segment("record id", record_id)?],
+        )
+        .json(patch)?;
+        self.client.execute_json(request, "record").await
+    }
+
+    /// Delete a record.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// client.records().delete("IC-31").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn delete(&self, record_id: &str) -> Result<(), Error> {
+        let request = ApiRequest::new(
+            Method::DELETE,
+            segments!["records", id_segment("record id", record_id)?],
+        );
+        self.client.execute_unit(request).await
+    }
+
+    /// The repository's property and record-type definitions.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let metadata = client.records().metadata().await?;
+    /// for (key, property) in &metadata.properties {
+    ///     println!("{key}: {}", property.property_type);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn metadata(&self) -> Result<RecordsMetadata, Error> {
+        self.client
+            .execute_json(ApiRequest::get(segments!["records", "metadata"]), "records metadata")
+            .await
+    }
+
+    /// Stream attachment `key` of `record`, named from the record's attachment metadata.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::records::SIGNED_COPY;
+    ///
+    /// let record = client.records().get("IC-31").await?;
+    /// let download = client.records().download_attachment(&record, SIGNED_COPY).await?;
+    /// println!("{:?}", download.file_name());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error ([`Error::Api`] 404 when there is no such attachment).
+    pub async fn download_attachment(&self, record: &Record, key: &str) -> Result<Download, Error> {
+        let file_name = record.attachment(key).and_then(|a| a.filename.clone());
+        self.download(&record.id, key, file_name).await
+    }
+
+    /// Stream attachment `key` of a record by id; the file name comes from
+    /// `Content-Disposition` when sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let download = client.records().download_attachment_by_key("IC-31", "signedCopy").await?;
+    /// # let _ = download; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn download_attachment_by_key(
+        &self,
+        record_id: &str,
+        key: &str,
+    ) -> Result<Download, Error> {
+        self.download(record_id, key, None).await
+    }
+
+    async fn download(
+        &self,
+        record_id: &str,
+        key: &str,
+        file_name: Option<String>,
+    ) -> Result<Download, Error> {
+        let request = ApiRequest::get(segments![
+            "records",
+            id_segment("record id", record_id)?,
+            "attachments",
+            id_segment("attachment key", key)?
+        ])
+        .download();
+        let response = self.client.execute(request).await?;
+        Ok(Download::new(response, file_name))
+    }
+
+    /// Upload attachment `key` (`multipart/form-data`: `attachment` plus `metadata` with the file
+    /// name). Ironclad accepts `.doc`, `.docx` and `.pdf`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let pdf = std::fs::read("NDA.pdf").map_err(|e| ironclad_client::Error::Io { context: "reading".into(), source: e })?;
+    /// client.records().upload_attachment("IC-31", "signedCopy", "NDA.pdf", pdf).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty file name; the request's error.
+    pub async fn upload_attachment(
+        &self,
+        record_id: &str,
+        key: &str,
+        file_name: &str,
+        content: impl Into<Bytes>,
+    ) -> Result<(), Error> {
+        if file_name.trim().is_empty() {
+            return Err(Error::InvalidRequest("the attachment needs a file name".into()));
+        }
+        let content: Bytes = content.into();
+        let file_name = file_name.to_owned();
+        let metadata = serde_json::json!({ "filename": file_name }).to_string();
+        let mime = mime_for(&file_name);
+        let form = move || -> Result<Form, Error> {
+            let attachment = Part::stream_with_length(
+                reqwest::Body::from(content.clone()),
+                content.len() as u64,
+            )
+            .file_name(file_name.clone())
+            .mime_str(mime)
+            .map_err(|e| Error::InvalidRequest(format!("invalid content type: {e}")))?;
+            Ok(Form::new().part("attachment", attachment).text("metadata", metadata.clone()))
+        };
+        let request = ApiRequest::new(
+            Method::POST,
+            segments![
+                "records",
+                id_segment("record id", record_id)?,
+                "attachments",
+                id_segment("attachment key", key)?
+            ],
+        )
+        .multipart(Arc::new(form));
+        self.client.execute_unit(request).await
+    }
+
+    /// Delete attachment `key`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// client.records().delete_attachment("IC-31", "signedCopy").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn delete_attachment(&self, record_id: &str, key: &str) -> Result<(), Error> {
+        let request = ApiRequest::new(
+            Method::DELETE,
+            segments![
+                "records",
+                id_segment("record id", record_id)?,
+                "attachments",
+                id_segment("attachment key", key)?
+            ],
+        );
+        self.client.execute_unit(request).await
+    }
+}
+
+fn mime_for(file_name: &str) -> &'static str {
+    let lower = file_name.to_ascii_lowercase();
+    if lower.ends_with(".pdf") {
+        "application/pdf"
+    } else if lower.ends_with(".docx") {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    } else if lower.ends_with(".doc") {
+        "application/msword"
+    } else {
+        "application/octet-stream"
+    }
+}

@@ -1,0 +1,237 @@
+//! Approvals: `GET /workflows/{id}/approvals`, `…/approval-requests`, and
+//! `PATCH /workflows/{id}/approvals/{roleId}`.
+
+use rest_client_core::Replay;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::{Role, Workflows};
+use crate::http::{ApiRequest, id_segment, segments};
+use crate::pagination::Paginated;
+use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::string_enum::string_enum;
+use crate::{Error, UserRef};
+
+string_enum! {
+    /// The status of an approval (reviewer, approval request, or webhook `status`).
+    pub enum ApprovalStatus {
+        /// Waiting for the reviewer.
+        Pending = "pending",
+        /// Approved.
+        Approved = "approved",
+        /// Rejected or sent back.
+        Rejected = "rejected",
+        /// Not yet reached.
+        NotStarted = "not_started",
+    }
+}
+
+/// `GET /workflows/{id}/approvals`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WorkflowApprovals {
+    /// The workflow id.
+    #[serde(default)]
+    pub workflow_id: Option<String>,
+    /// The workflow title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Approval groups, in order.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub approval_groups: Vec<ApprovalGroup>,
+    /// The approver roles and their assignees.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub roles: Vec<Role>,
+}
+
+impl WorkflowApprovals {
+    /// Every reviewer of every group.
+    pub fn reviewers(&self) -> impl Iterator<Item = &Reviewer> {
+        self.approval_groups.iter().flat_map(|group| group.reviewers.iter())
+    }
+
+    /// The role with this id (for its display name and assignees).
+    pub fn role(&self, role_id: &str) -> Option<&Role> {
+        self.roles.iter().find(|role| role.id == role_id)
+    }
+}
+
+/// A group of reviewers that approve together.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApprovalGroup {
+    /// The reviewers.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub reviewers: Vec<Reviewer>,
+    /// The group's status (`active`, …).
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Its position in the sequence.
+    #[serde(default)]
+    pub order: Option<u32>,
+}
+
+/// One reviewer in an approval group.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Reviewer {
+    /// The role id (`approver137e…`), used to approve.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The role's display name (`Legal`).
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// `role`, or another reviewer type.
+    #[serde(default)]
+    pub reviewer_type: Option<String>,
+    /// The reviewer's status.
+    #[serde(default)]
+    pub status: Option<ApprovalStatus>,
+}
+
+/// One item of `GET /workflows/{id}/approval-requests`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApprovalRequest {
+    /// When the request started.
+    #[serde(default, with = "timestamp_opt")]
+    pub start_time: Option<OffsetDateTime>,
+    /// When it ended.
+    #[serde(default, with = "timestamp_opt")]
+    pub end_time: Option<OffsetDateTime>,
+    /// Its status (`Approved`, …).
+    #[serde(default)]
+    pub status: Option<ApprovalStatus>,
+    /// Who acted.
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    /// `User`, …
+    #[serde(default)]
+    pub actor_type: Option<String>,
+    /// The role id.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// The role name.
+    #[serde(default)]
+    pub role_name: Option<String>,
+    /// Duration in milliseconds.
+    #[serde(default)]
+    pub duration: Option<f64>,
+    /// Duration in seconds.
+    #[serde(default)]
+    pub duration_seconds: Option<f64>,
+    /// `Workflow`, …
+    #[serde(default)]
+    pub approval_type: Option<String>,
+}
+
+/// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
+///
+/// ```
+/// use ironclad_client::{ApprovalDecision, UserRef};
+///
+/// let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+/// assert_eq!(
+///     serde_json::to_string(&approve)?,
+///     r#"{"status":"approved","user":{"type":"email","email":"legal@example.com"}}"#
+/// );
+/// assert_eq!(serde_json::to_string(&ApprovalDecision::reset())?, r#"{"status":"pending"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Serialize)]
+#[must_use]
+pub struct ApprovalDecision {
+    status: ApprovalStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserRef>,
+}
+
+impl ApprovalDecision {
+    /// Approve.
+    pub fn approve() -> Self {
+        Self { status: ApprovalStatus::Approved, user: None }
+    }
+
+    /// Reset the approval to pending.
+    pub fn reset() -> Self {
+        Self { status: ApprovalStatus::Pending, user: None }
+    }
+
+    /// Who approves. Required with a legacy API token; ignored with OAuth tokens.
+    pub fn user(mut self, user: UserRef) -> Self {
+        self.user = Some(user);
+        self
+    }
+}
+
+impl Workflows<'_> {
+    /// The approval groups and approver roles of a workflow.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let approvals = client.workflows().approvals("6a6b4091ef38863a01482499").await?;
+    /// for reviewer in approvals.reviewers() {
+    ///     println!("{:?}: {:?}", reviewer.display_name, reviewer.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn approvals(&self, workflow_id: &str) -> Result<WorkflowApprovals, Error> {
+        let id = id_segment("workflow id", workflow_id)?;
+        let request = ApiRequest::get(segments!["workflows", id, "approvals"]);
+        self.client.execute_json(request, "workflow approvals").await
+    }
+
+    /// The history of approval requests (paged).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").try_collect_vec().await?;
+    /// # let _ = history; Ok(()) }
+    /// ```
+    pub fn approval_requests(&self, workflow_id: &str) -> Paginated<ApprovalRequest> {
+        self.paged(workflow_id, "approval-requests", None, "page of approval requests")
+    }
+
+    /// Approve, or reset to pending, the approval of `role_id` (the workflow must be in Review
+    /// and the role's group active). Idempotent, so it is replayed after transient failures.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::ApprovalDecision;
+    ///
+    /// client
+    ///     .workflows()
+    ///     .set_approval("6a6b4091ef38863a01482499", "approver137e74661e0b40e38e3a52dff067cd0c", &ApprovalDecision::approve())
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Api`] (`is_conflict()`) when the workflow or group is not in a state to approve.
+    pub async fn set_approval(
+        &self,
+        workflow_id: &str,
+        role_id: &str,
+        decision: &ApprovalDecision,
+    ) -> Result<(), Error> {
+        let request = ApiRequest::new(
+            http::Method::PATCH,
+            segments![
+                "workflows",
+                id_segment("workflow id", workflow_id)?,
+                "approvals",
+                id_segment("role id", role_id)?
+            ],
+        )
+        .json(decision)?
+        .replay(Replay::Safe);
+        self.client.execute_unit(request).await
+    }
+}

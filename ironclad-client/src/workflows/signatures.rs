@@ -1,0 +1,161 @@
+//! Signatures: `GET /workflows/{id}/signatures` and `GET /workflows/{id}/sign-status`.
+
+use serde::{Deserialize, Serialize};
+
+use super::Workflows;
+use crate::Error;
+use crate::http::{ApiRequest, id_segment, segments};
+use crate::serde_util::null_as_default;
+
+/// `GET /workflows/{id}/signatures`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WorkflowSignatures {
+    /// The workflow id.
+    #[serde(default)]
+    pub workflow_id: Option<String>,
+    /// The workflow title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The signers.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub signers: Vec<Signer>,
+    /// `sequential` or `parallel`.
+    #[serde(default)]
+    pub routing: Option<String>,
+}
+
+/// A signer in [`WorkflowSignatures`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Signer {
+    /// The signer role (`Counterparty Signer`).
+    #[serde(default)]
+    pub role_name: Option<String>,
+    /// The signer's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The signer's email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// `{"status":"pending"}`, …
+    #[serde(default)]
+    pub signature_status: Option<SignatureStatus>,
+    /// The signing order.
+    #[serde(default)]
+    pub routing_order: Option<u32>,
+}
+
+impl Signer {
+    /// The signature status text (`pending`, `signed`, …).
+    pub fn status(&self) -> Option<&str> {
+        self.signature_status.as_ref().and_then(|s| s.status.as_deref())
+    }
+}
+
+/// A signer's signature status.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SignatureStatus {
+    /// `pending`, `signed`, …
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `GET /workflows/{id}/sign-status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SignStatus {
+    /// The signers.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub signers: Vec<SignStatusSigner>,
+    /// `sequential` or `parallel`.
+    #[serde(default)]
+    pub routing: Option<String>,
+    /// `not_sent`, `sent`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Whether a signed copy must be uploaded.
+    #[serde(default)]
+    pub require_signed_document_upload: Option<bool>,
+    /// The signature provider (`Ironclad Signature`, DocuSign, …).
+    #[serde(default)]
+    pub provider: Option<String>,
+}
+
+/// A signer in [`SignStatus`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SignStatusSigner {
+    /// The name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// The signer role.
+    #[serde(default)]
+    pub role_name: Option<String>,
+    /// The signing order.
+    #[serde(default)]
+    pub routing_order: Option<u32>,
+    /// `pending`, `sent`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Whether signed on paper.
+    #[serde(default)]
+    pub is_wet_signed: Option<bool>,
+    /// `external` or `internal`.
+    #[serde(default, rename = "type")]
+    pub signer_type: Option<String>,
+    /// The user id of an internal signer.
+    #[serde(default)]
+    pub user_id: Option<String>,
+}
+
+impl Workflows<'_> {
+    /// The signers of a workflow and their status.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let signatures = client.workflows().signatures("6a6b328004308879e7d439b6").await?;
+    /// for signer in &signatures.signers {
+    ///     println!("{:?}: {:?}", signer.name, signer.status());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn signatures(&self, workflow_id: &str) -> Result<WorkflowSignatures, Error> {
+        let id = id_segment("workflow id", workflow_id)?;
+        self.client
+            .execute_json(
+                ApiRequest::get(segments!["workflows", id, "signatures"]),
+                "workflow signatures",
+            )
+            .await
+    }
+
+    /// The signature packet's status (Ironclad Signature and supported providers).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let status = client.workflows().sign_status("6a6b328004308879e7d439b6").await?;
+    /// println!("{:?} via {:?}", status.status, status.provider);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn sign_status(&self, workflow_id: &str) -> Result<SignStatus, Error> {
+        let id = id_segment("workflow id", workflow_id)?;
+        self.client
+            .execute_json(ApiRequest::get(segments!["workflows", id, "sign-status"]), "sign status")
+            .await
+    }
+}

@@ -1,0 +1,235 @@
+//! Records: list, get, create, update, replace, delete, metadata, attachments.
+
+mod common;
+
+use common::{api, client, fixture, fixture_json};
+use ironclad_client::{
+    ContractDuration, ContractState, Filter, ListRecords, MonetaryAmount, NewRecord, ParentLink,
+    PropertyValue, RecordPatch, RecordProperty, RecordSortField, SortDirection,
+};
+use rust_decimal::Decimal;
+use serde_json::json;
+use time::macros::datetime;
+use wiremock::matchers::{body_json, header_regex, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const RECORD: &str = "1f4d5a1e-7b3c-4f9a-9a63-0b7e9c2d4e51";
+
+#[tokio::test]
+async fn list_sends_every_documented_parameter_and_decodes_properties() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/records")))
+        .and(query_param("page", "0"))
+        .and(query_param("pageSize", "100"))
+        .and(query_param("types", "everyFieldType,mSA"))
+        .and(query_param("filter", "Equals([counterpartyName], 'Acme LLC')"))
+        .and(query_param("sortField", "lastUpdated"))
+        .and(query_param("sortDirection", "ASC"))
+        .and(query_param("addressAsObject", "false"))
+        .and(query_param("lastUpdated", "2026-07-01T00:00:00.000Z"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"page": 0, "pageSize": 100, "count": 1, "list": [fixture_json("record.json")]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = ListRecords::new()
+        .types(["everyFieldType", " mSA"])
+        .filter(Filter::equals("counterpartyName", "Acme LLC"))
+        .sort(RecordSortField::LastUpdated, SortDirection::Ascending)
+        .address_as_object(false)
+        .updated_since(datetime!(2026-07-01 00:00 UTC))
+        .page_size(100);
+    let records = client(&server).records().list(query).try_collect_vec().await.unwrap();
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(record.ironclad_id.as_deref(), Some("IC-31"));
+    assert_eq!(record.record_type.as_deref(), Some("everyFieldType"));
+    assert_eq!(
+        record.property("contractValue"),
+        Some(&PropertyValue::MonetaryAmount(MonetaryAmount::new(Decimal::from(100_000), "USD")))
+    );
+    assert_eq!(
+        record.property("agreementDate"),
+        Some(&PropertyValue::Date(datetime!(1992-10-04 09:31:00 UTC)))
+    );
+    assert_eq!(
+        record.property("term"),
+        Some(&PropertyValue::Duration(
+            ContractDuration::new().years(10).months(3).weeks(2).days(1)
+        ))
+    );
+    assert!(
+        matches!(record.property("counterpartyAddress"), Some(PropertyValue::AddressText(text)) if text.starts_with("325 5th Street"))
+    );
+    assert!(
+        matches!(record.property("workflowLink"), Some(PropertyValue::Other { kind, .. }) if kind == "workflow")
+    );
+    assert_eq!(
+        record.properties["amendedTerm"].original_value,
+        Some(PropertyValue::String("12 months".into()))
+    );
+    assert_eq!(
+        record.attachment("signedCopy").and_then(|a| a.filename.as_deref()),
+        Some("Acme LLC MSA (signed).pdf")
+    );
+    assert_eq!(
+        record.contract_status.as_ref().and_then(|s| s.status.clone()),
+        Some(ContractState::Active)
+    );
+    assert_eq!(record.links[0].record_id, "3f1c0a52-8a4e-4d7e-9b7c-2f0e6d5a4b3c");
+}
+
+#[tokio::test]
+async fn create_replace_update_and_delete_send_the_documented_bodies() {
+    let server = MockServer::start().await;
+    let record = fixture("record.json");
+    Mock::given(method("POST"))
+        .and(path(api("/records")))
+        .and(body_json(json!({
+            "type": "everyFieldType",
+            "name": "Acme LLC MSA",
+            "properties": {
+                "additionalNotes": {"type": "string", "value": "Test notes"},
+                "contractValue": {"type": "monetary_amount", "value": {"currency": "USD", "amount": 100000}},
+                "term": {"type": "duration", "value": "P2Y"}
+            },
+            "parent": {"recordId": "9a8b7c6d-0000-4000-8000-000000000001", "parentLinkType": "amendment"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_string(record.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(api(&format!("/records/{RECORD}"))))
+        .and(body_json(json!({"type": "mSA", "name": "Restated", "properties": {}, "links": [{"recordId": "r2"}]})))
+        .respond_with(ResponseTemplate::new(200).set_body_string(record.clone()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/records/IC-31")))
+        .and(body_json(json!({
+            "name": "Acme LLC MSA (renewed)",
+            "addProperties": {"autoRenew": {"type": "boolean", "value": false}},
+            "removeProperties": ["additionalNotes"],
+            "addLinks": [{"recordId": "r3"}],
+            "removeParent": true
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_string(record))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(api("/records/IC-31")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let new = NewRecord::new("everyFieldType", "Acme LLC MSA")
+        .property("additionalNotes", RecordProperty::string("Test notes"))
+        .property(
+            "contractValue",
+            RecordProperty::monetary_amount(MonetaryAmount::new(Decimal::from(100_000), "USD")),
+        )
+        .property("term", RecordProperty::duration(ContractDuration::new().years(2)))
+        .parent(ParentLink::amendment("9a8b7c6d-0000-4000-8000-000000000001"));
+    assert_eq!(client.records().create(&new).await.unwrap().id, RECORD);
+    client.records().replace(RECORD, &NewRecord::new("mSA", "Restated").link("r2")).await.unwrap();
+    let patch = RecordPatch::new()
+        .name("Acme LLC MSA (renewed)")
+        .add_property("autoRenew", PropertyValue::Boolean(false))
+        .remove_property("additionalNotes")
+        .add_link("r3")
+        .remove_parent();
+    client.records().update("IC-31", &patch).await.unwrap();
+    client.records().delete("IC-31").await.unwrap();
+    assert!(client.records().update("IC-31", &RecordPatch::new()).await.is_err());
+}
+
+#[tokio::test]
+async fn metadata_decodes_property_and_type_definitions() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/metadata")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("records_metadata.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let metadata = client(&server).records().metadata().await.unwrap();
+    assert_eq!(
+        metadata.properties["contractValue"].property_type,
+        ironclad_client::FieldType::MonetaryAmount
+    );
+    assert_eq!(metadata.properties["contractValue"].group.as_deref(), Some("Financials"));
+    assert_eq!(metadata.properties["workflowLink"].property_type.as_str(), "workflow");
+    assert_eq!(metadata.record_types["mSA"].display_name.as_deref(), Some("MSA"));
+    assert_eq!(metadata.repository_id.as_deref(), Some("68dc3ef957dfe647e41e47e0"));
+}
+
+#[tokio::test]
+async fn the_signed_copy_streams_with_the_file_name_from_the_record() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/records/{RECORD}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("record.json")))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/records/{RECORD}/attachments/signedCopy"))))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/pdf")
+                .set_body_bytes(b"%PDF-1.7 signed".to_vec()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let record = client.records().get(RECORD).await.unwrap();
+    let download = client.records().download_attachment(&record, "signedCopy").await.unwrap();
+    assert_eq!(download.file_name(), Some("Acme LLC MSA (signed).pdf"));
+    assert_eq!(download.content_type(), Some("application/pdf"));
+    assert_eq!(&download.bytes().await.unwrap()[..], b"%PDF-1.7 signed");
+}
+
+#[tokio::test]
+async fn attachment_upload_is_multipart_with_metadata_and_delete_works() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-31/attachments/signedCopy")))
+        .and(header_regex("content-type", "^multipart/form-data; boundary="))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("record.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(api("/records/IC-31/attachments/signedCopy")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    client
+        .records()
+        .upload_attachment("IC-31", "signedCopy", "NDA.pdf", b"%PDF-1.4 body".to_vec())
+        .await
+        .unwrap();
+    client.records().delete_attachment("IC-31", "signedCopy").await.unwrap();
+
+    let requests = server.received_requests().await.unwrap();
+    let body = String::from_utf8_lossy(&requests[0].body).into_owned();
+    assert!(body.contains(r#"name="attachment"; filename="NDA.pdf""#), "{body}");
+    assert!(
+        body.contains("content-type: application/pdf")
+            || body.contains("Content-Type: application/pdf"),
+        "{body}"
+    );
+    assert!(body.contains("%PDF-1.4 body"), "{body}");
+    assert!(
+        body.contains(r#"name="metadata""#) && body.contains(r#"{"filename":"NDA.pdf"}"#),
+        "{body}"
+    );
+}

@@ -1,0 +1,270 @@
+//! Approvals, comments, participants, documents and signatures of a workflow.
+
+mod common;
+
+use common::{api, client, fixture, fixture_json};
+use futures_util::StreamExt;
+use ironclad_client::{ApprovalDecision, ApprovalStatus, NewComment, UserRef};
+use serde_json::json;
+use time::macros::datetime;
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const WORKFLOW: &str = "6a6b4091ef38863a01482499";
+const ROLE: &str = "approver137e74661e0b40e38e3a52dff067cd0c";
+
+#[tokio::test]
+async fn approvals_decode_groups_reviewers_and_roles() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approvals"))))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("approvals.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let approvals = client(&server).workflows().approvals(WORKFLOW).await.unwrap();
+    assert_eq!(approvals.workflow_id.as_deref(), Some(WORKFLOW));
+    let reviewer = approvals.reviewers().next().unwrap();
+    assert_eq!(reviewer.role.as_deref(), Some(ROLE));
+    assert_eq!(reviewer.display_name.as_deref(), Some("Legal"));
+    assert_eq!(reviewer.status, Some(ApprovalStatus::Pending));
+    assert_eq!(approvals.approval_groups[0].order, Some(1));
+    let role = approvals.role(ROLE).unwrap();
+    assert_eq!(role.assignees[0].email.as_deref(), Some("kelvin@nango.dev"));
+}
+
+#[tokio::test]
+async fn set_approval_sends_status_and_user_and_accepts_a_boolean_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approvals/{ROLE}"))))
+        .and(body_json(
+            json!({"status": "approved", "user": {"type": "email", "email": "legal@example.com"}}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_string("true"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approvals/{ROLE}"))))
+        .and(body_json(json!({"status": "pending"})))
+        .respond_with(ResponseTemplate::new(200).set_body_string("true"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+    client.workflows().set_approval(WORKFLOW, ROLE, &approve).await.unwrap();
+    client.workflows().set_approval(WORKFLOW, ROLE, &ApprovalDecision::reset()).await.unwrap();
+}
+
+#[tokio::test]
+async fn approval_requests_are_paged() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approval-requests"))))
+        .and(query_param("page", "0"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(fixture("approval_requests_page.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let requests =
+        client(&server).workflows().approval_requests(WORKFLOW).try_collect_vec().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].status,
+        Some(ApprovalStatus::Approved),
+        "\"Approved\" matches case-insensitively"
+    );
+    assert_eq!(requests[0].role_name.as_deref(), Some("Legal"));
+    assert_eq!(requests[0].end_time, Some(datetime!(2026-07-30 12:05:40 UTC)));
+}
+
+#[tokio::test]
+async fn comments_are_listed_read_and_posted() {
+    let server = MockServer::start().await;
+    let comment = fixture_json("comment.json");
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/comments"))))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"page": 0, "pageSize": 20, "count": 1, "list": [comment.clone()]}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!(
+            "/workflows/{WORKFLOW}/comments/019fb2f0-85c3-71b3-af16-800849855019"
+        ))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&comment))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/comments"))))
+        .and(body_json(json!({
+            "comment": "Synced from Dynamics; see <@kelvin@nango.dev>",
+            "addUsersToWorkflow": false,
+            "creator": {"type": "email", "email": "integration@example.com"}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&comment))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut comments = client.workflows().comments(WORKFLOW);
+    let first = comments.next().await.unwrap().unwrap();
+    assert_eq!(
+        first.comment_message.as_deref(),
+        Some("Synced from Dynamics; see <@kelvin@nango.dev>")
+    );
+    assert!(comments.next().await.is_none());
+    let one =
+        client.workflows().comment(WORKFLOW, "019fb2f0-85c3-71b3-af16-800849855019").await.unwrap();
+    assert_eq!(one.author.and_then(|a| a.id).as_deref(), Some("68dc41166622f04ca177be37"));
+    let posted = client
+        .workflows()
+        .add_comment(
+            WORKFLOW,
+            &NewComment::new("Synced from Dynamics; see <@kelvin@nango.dev>")
+                .add_users_to_workflow(false)
+                .creator(UserRef::email("integration@example.com")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(posted.id, "019fb2f0-85c3-71b3-af16-800849855019");
+}
+
+#[tokio::test]
+async fn participants_filter_by_email() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/participants"))))
+        .and(query_param("page", "0"))
+        .and(query_param("email", "legal@example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("participants_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let people = client(&server)
+        .workflows()
+        .participants(WORKFLOW, Some("legal@example.com"))
+        .try_collect_vec()
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 2);
+    assert_eq!(people[1].email.as_deref(), Some("legal@example.com"));
+}
+
+#[tokio::test]
+async fn signatures_and_sign_status_decode() {
+    let server = MockServer::start().await;
+    for (resource, file) in [("signatures", "signatures.json"), ("sign-status", "sign_status.json")]
+    {
+        Mock::given(method("GET"))
+            .and(path(api(&format!("/workflows/{WORKFLOW}/{resource}"))))
+            .respond_with(ResponseTemplate::new(200).set_body_string(fixture(file)))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let client = client(&server);
+    let signatures = client.workflows().signatures(WORKFLOW).await.unwrap();
+    assert_eq!(signatures.signers[0].role_name.as_deref(), Some("Counterparty Signer"));
+    assert_eq!(signatures.signers[0].status(), Some("pending"));
+    assert_eq!(signatures.routing.as_deref(), Some("sequential"));
+    let status = client.workflows().sign_status(WORKFLOW).await.unwrap();
+    assert_eq!(status.status.as_deref(), Some("not_sent"));
+    assert_eq!(status.provider.as_deref(), Some("Ironclad Signature"));
+    assert_eq!(status.signers[1].signer_type.as_deref(), Some("internal"));
+    assert_eq!(status.signers[1].user_id.as_deref(), Some("68dc41166622f04ca177be37"));
+}
+
+#[tokio::test]
+async fn documents_list_and_stream_with_the_metadata_file_name() {
+    let server = MockServer::start().await;
+    let workflow = "6a6b328004308879e7d439b6";
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{workflow}/documents"))))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("documents.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let pdf: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    // As recorded: `content-disposition: attachment` with no file name, no content type.
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{workflow}/document/F7IYVm-59VHKoqCLLuiFd/download"))))
+        .and(header("accept", "*/*"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-disposition", "attachment")
+                .set_body_bytes(pdf.clone()),
+        )
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let documents = client.workflows().documents(workflow).await.unwrap();
+    let document = documents.all().next().unwrap().clone();
+    assert_eq!(
+        document
+            .last_modified
+            .as_ref()
+            .and_then(|m| m.author.as_ref())
+            .and_then(|a| a.author_type.as_deref()),
+        Some("system")
+    );
+
+    let download = client.workflows().download_document(workflow, &document).await.unwrap();
+    assert_eq!(download.file_name(), Some("MSA - Acme LLC (signed).pdf"));
+    let mut stream = download.into_stream();
+    let mut received = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        received.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(received, pdf);
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("signed.pdf");
+    let by_key = client
+        .workflows()
+        .download_document_by_key(workflow, "F7IYVm-59VHKoqCLLuiFd")
+        .await
+        .unwrap();
+    assert_eq!(by_key.file_name(), None, "the header carries no file name");
+    assert_eq!(by_key.save_to(&target).await.unwrap(), pdf.len() as u64);
+    assert_eq!(std::fs::read(&target).unwrap(), pdf);
+    assert!(!dir.path().join("signed.pdf.part").exists());
+}
+
+#[tokio::test]
+async fn a_broken_download_leaves_no_file_behind() {
+    use std::io::Write as _;
+    use std::net::TcpListener;
+    // A server that promises 1 MiB and hangs up after 10 bytes.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut socket, _)) = listener.accept() {
+            let mut buffer = [0u8; 4096];
+            let _ = std::io::Read::read(&mut socket, &mut buffer);
+            let _ =
+                socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1048576\r\n\r\n0123456789");
+        }
+    });
+    let client = ironclad_client::Client::builder()
+        .base_url(format!("http://{address}"))
+        .credentials(ironclad_client::Credentials::api_token("t"))
+        .build()
+        .unwrap();
+    let download = client.records().download_attachment_by_key("IC-1", "signedCopy").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.pdf");
+    let error = download.save_to(&target).await.unwrap_err();
+    assert!(matches!(error, ironclad_client::Error::Transport { .. }), "{error}");
+    assert!(!target.exists());
+    assert!(!dir.path().join("copy.pdf.part").exists());
+}
