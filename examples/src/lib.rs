@@ -4,4 +4,5 @@
 
 pub mod contact_sync;
 pub mod inspect;
+pub mod power_automate;
 pub mod sandbox;
