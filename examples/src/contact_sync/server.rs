@@ -143,7 +143,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, StoreError> {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
-        Err(join) => Err(StoreError::Corrupt { table: "-", message: join.to_string() }),
+        Err(join) => Err(StoreError::Worker(join.to_string())),
     }
 }
 
@@ -226,7 +226,9 @@ async fn receive(
     request: Request,
 ) -> Response {
     let Some(connection) = app.config().connection(&connection_id).cloned() else {
-        let reason = format!("no connection `{connection_id}` is configured");
+        // The id comes from the URL: escape it, so it cannot forge log lines.
+        let shown: String = connection_id.chars().take(128).collect();
+        let reason = format!("no connection `{}` is configured", shown.escape_debug());
         let reply = Reply::new(StatusCode::NOT_FOUND, "unknown_connection", reason);
         return reject(&app, &connection_id, false, reply).await;
     };
@@ -347,11 +349,12 @@ fn check_read_token(app: &ContactSync, headers: &HeaderMap) -> Option<Response> 
 }
 
 fn unknown_connection(connection_id: &str) -> Response {
+    let shown: String = connection_id.chars().take(128).collect();
     json_response(
         StatusCode::NOT_FOUND,
         error_body(
             "unknown_connection",
-            &format!("no connection `{connection_id}` is configured"),
+            &format!("no connection `{}` is configured", shown.escape_debug()),
             None,
         ),
     )

@@ -36,7 +36,8 @@ pub const EXIT_IO: u8 = 1;
 #[derive(Debug, Parser)]
 #[command(name = "power-automate-template", version, verbatim_doc_comment)]
 pub struct Args {
-    /// The receiver's domain without https:// and without a path (app.yourcompany.com[:port]).
+    /// The receiver's domain without https:// and without a path (app.yourcompany.com, or
+    /// app.yourcompany.com:8443).
     #[arg(long, value_name = "DOMAIN")]
     pub domain: String,
 

@@ -21,6 +21,11 @@ async fn unknown_connection_is_404_and_logged() {
     assert_eq!(Some(unknown[0].id), reply.json["log_id"].as_u64());
     assert!(receiver.log("c1", 10).await.is_empty(), "not logged under a real connection");
 
+    // An id from the URL cannot forge a log line.
+    let forged = receiver.post("a%0Ab", "{}").await;
+    assert_eq!(forged.status, 404);
+    assert_eq!(forged.json["message"], "no connection `a\\nb` is configured");
+
     // The read endpoints know no such connection either.
     assert_eq!(receiver.get("/api/crm/connections/nope/sync-log").await.status, 404);
     assert_eq!(

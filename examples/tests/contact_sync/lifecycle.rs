@@ -72,6 +72,12 @@ async fn a_delete_deactivates_and_unlinks_but_never_erases() {
     receiver.post("c1", fixture("power_automate_create.json")).await;
     let reply = receiver.post("c1", fixture("power_automate_delete.json")).await;
     assert_eq!((reply.status, reply.outcome()), (200, "deactivated"), "{reply:?}");
+
+    // A flow that sends only what a delete needs (no InputParameters at all).
+    receiver.post("c1", flow("Create", JAMES, json!({ "firstname": "Back" }))).await;
+    let minimal = json!({ "MessageName": "Deleted", "PrimaryEntityName": "contact", "PrimaryEntityId": JAMES });
+    let reply = receiver.post("c1", minimal.to_string()).await;
+    assert_eq!((reply.status, reply.outcome()), (200, "deactivated"), "{reply:?}");
     receiver.stop().await;
 }
 

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod binary;
+mod demo;
 mod errors;
 mod lifecycle;
 mod ordering;

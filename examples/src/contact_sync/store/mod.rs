@@ -98,6 +98,9 @@ pub enum StoreError {
     /// Another user already has this email.
     #[error("the email is already used by user {0}")]
     EmailTaken(Uuid),
+    /// The blocking task running a store call failed (it panicked or was cancelled).
+    #[error("the store task failed: {0}")]
+    Worker(String),
 }
 
 macro_rules! from_redb {
