@@ -65,6 +65,17 @@ pub struct Args {
 
 /// Run the receiver until SIGINT/SIGTERM. Prints `contact-sync listening on http://ADDR` to
 /// `stdout` once it accepts connections, and one-line errors to `stderr`. Returns the exit code.
+///
+/// ```no_run
+/// use clap::Parser;
+/// use examples::contact_sync::cli::{Args, run};
+///
+/// # async fn main_() {
+/// let args = Args::parse_from(["contact-sync", "--config", "contact-sync.toml"]);
+/// let code = run(args, std::io::stdout(), std::io::stderr()).await;
+/// std::process::exit(i32::from(code));
+/// # }
+/// ```
 pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> u8 {
     let config = match SyncConfig::load(&args.config) {
         Ok(config) => config,

@@ -102,6 +102,19 @@ impl ContactSync {
     /// | `GET /api/crm/connections/{connection_id}/sync-log?limit=N` | newest log entries first |
     /// | `GET /api/crm/connections/{connection_id}/contacts/{crm_contact_id}` | the synced user |
     /// | `GET /healthz` | `{"status":"ok"}` while the store answers |
+    ///
+    /// Mount it in a larger application:
+    ///
+    /// ```no_run
+    /// use examples::contact_sync::{ContactSync, Store, SyncConfig};
+    ///
+    /// # fn app() -> Result<axum::Router, Box<dyn std::error::Error>> {
+    /// let config = SyncConfig::load("contact-sync.toml".as_ref())?;
+    /// let sync = ContactSync::new(config, Store::open("contact-sync.redb".as_ref())?);
+    /// let app = axum::Router::new().merge(sync.router());
+    /// # Ok(app)
+    /// # }
+    /// ```
     pub fn router(&self) -> Router {
         Router::new()
             .route("/api/crm/webhook/dynamics/{connection_id}", post(receive))

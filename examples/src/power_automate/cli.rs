@@ -69,6 +69,20 @@ pub struct Args {
 }
 
 /// Validate, build and write. Returns the exit code; errors are one line on `stderr`.
+///
+/// ```
+/// use clap::Parser;
+/// use examples::power_automate::cli::{Args, run};
+///
+/// let args = Args::parse_from([
+///     "power-automate-template", "--domain", "app.example.com", "--connection-id", "c1", "--definition",
+/// ]);
+/// let (mut out, mut err) = (Vec::new(), Vec::new());
+/// assert_eq!(run(&args, &mut out, &mut err), 0);
+/// let definition: serde_json::Value = serde_json::from_slice(&out)?;
+/// assert_eq!(definition["type"], "Microsoft.Flow/flows");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 pub fn run(args: &Args, mut stdout: impl Write, mut stderr: impl Write) -> u8 {
     match generate(args, &mut stdout) {
         Ok(Some(note)) => {

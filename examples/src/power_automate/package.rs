@@ -66,6 +66,18 @@ impl FlowTemplate {
     }
 
     /// Every file of the package: `(path, JSON)`, in the order they are zipped.
+    ///
+    /// ```
+    /// use examples::contact_sync::ConnectionId;
+    /// use examples::power_automate::{Domain, FlowTemplate};
+    ///
+    /// let template = FlowTemplate::new(Domain::parse("app.example.com")?, ConnectionId::parse("c1")?);
+    /// let flow = template.package_ids().flow;
+    /// let names: Vec<String> = template.package_files().into_iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names[0], "manifest.json");
+    /// assert_eq!(names[2], format!("Microsoft.Flow/flows/{flow}/definition.json"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn package_files(&self) -> Vec<(String, Json)> {
         let ids = self.package_ids();
         let flow = ids.flow.to_string();

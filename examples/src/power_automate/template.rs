@@ -206,6 +206,18 @@ impl FlowTemplate {
 
     /// The flow resource as a legacy package's `definition.json` holds it: the workflow
     /// definition plus the `shared_commondataserviceforapps` connection reference.
+    ///
+    /// ```
+    /// use examples::contact_sync::ConnectionId;
+    /// use examples::power_automate::{Domain, FlowTemplate};
+    ///
+    /// let template = FlowTemplate::new(Domain::parse("app.example.com")?, ConnectionId::parse("c1")?);
+    /// let flow = template.definition_json();
+    /// assert_eq!(flow["properties"]["displayName"], "Sync Contacts to app.example.com");
+    /// let reference = &flow["properties"]["connectionReferences"]["shared_commondataserviceforapps"];
+    /// assert_eq!(reference["id"], "/providers/Microsoft.PowerApps/apis/shared_commondataserviceforapps");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn definition_json(&self) -> Json {
         let flow_name = self.id("flow-name");
         json!({

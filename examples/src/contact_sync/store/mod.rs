@@ -126,6 +126,13 @@ impl Store {
     /// # Errors
     /// [`StoreError::Open`] when the file cannot be opened or created, or another process
     /// has it open.
+    ///
+    /// ```no_run
+    /// use examples::contact_sync::{Retention, Store};
+    ///
+    /// let store = Store::open("contact-sync.redb".as_ref())?.with_retention(Retention::default());
+    /// # Ok::<(), examples::contact_sync::StoreError>(())
+    /// ```
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let db = Database::create(path)
             .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
