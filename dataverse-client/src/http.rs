@@ -1,0 +1,302 @@
+//! The one request pipeline: headers, auth, retries, error decoding, tracing.
+//!
+//! Every operation describes its request as a [`Call`] and hands it to [`Client::send`]. The loop
+//! sends, turns the result into an [`Outcome`], asks [`rest_client_core::decide`] and either
+//! returns or sleeps (`tokio::time::sleep`, so tests can pause time) and tries again.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use rest_client_core::{Outcome, Replay, RetryDecision, bearer_header, decide};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{ApiError, AuthError, Error, Result};
+use crate::options::RequestOptions;
+
+/// Error bodies are read up to this size for decoding; the rest is discarded.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const ODATA_VERSION: HeaderValue = HeaderValue::from_static("4.0");
+const ODATA_MAX_VERSION_NAME: HeaderName = HeaderName::from_static("odata-maxversion");
+const ODATA_VERSION_NAME: HeaderName = HeaderName::from_static("odata-version");
+pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
+pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
+pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
+
+/// A request body that is produced per attempt (a streamed note document).
+pub(crate) trait BodySource: Send + Sync {
+    /// The body for the next attempt and its exact length when known; `None` when the source
+    /// was consumed and cannot be produced again (the request is then not retried).
+    fn open(&self) -> BoxFuture<'_, Result<Option<(reqwest::Body, Option<u64>)>>>;
+
+    /// The error that made the body stream fail, if it failed, so the caller sees
+    /// [`Error::DocumentTooLarge`] or [`Error::Io`] rather than a transport error.
+    fn take_error(&self) -> Option<Error>;
+}
+
+/// What a request carries.
+pub(crate) enum Payload {
+    Empty,
+    Bytes { content_type: HeaderValue, bytes: Bytes },
+    Source { content_type: HeaderValue, source: Arc<dyn BodySource> },
+}
+
+/// One logical request, possibly sent several times.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    /// For the tracing span: the entity set or action the request is about.
+    pub(crate) target: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) payload: Payload,
+    pub(crate) replay: Replay,
+    pub(crate) options: RequestOptions,
+}
+
+impl Call {
+    /// A request whose replay safety follows its method (GET, PUT, DELETE safe; POST, PATCH not).
+    pub(crate) fn new(method: Method, url: Url, target: impl Into<String>) -> Self {
+        let replay = Replay::for_method(&method);
+        Self {
+            method,
+            url,
+            target: target.into(),
+            headers: HeaderMap::new(),
+            payload: Payload::Empty,
+            replay,
+            options: RequestOptions::default(),
+        }
+    }
+
+    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))?;
+        self.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: bytes.into() };
+        Ok(self)
+    }
+
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Add `Prefer` preferences (joined with `, `), if any.
+    pub(crate) fn prefer(mut self, preferences: &[String]) -> Self {
+        if !preferences.is_empty()
+            && let Ok(value) = HeaderValue::try_from(preferences.join(", "))
+        {
+            self.headers.insert(PREFER, value);
+        }
+        self
+    }
+
+    pub(crate) fn replay(mut self, replay: Replay) -> Self {
+        self.replay = replay;
+        self
+    }
+
+    pub(crate) fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Send `call`, retrying per the policy; a 2xx response is returned, anything else becomes
+    /// an [`Error`].
+    pub(crate) async fn send(&self, call: Call) -> Result<reqwest::Response> {
+        let span = tracing::debug_span!(
+            "dataverse.request",
+            method = %call.method,
+            target = %call.target,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+        );
+        self.send_in_span(call, span.clone()).instrument(span).await
+    }
+
+    async fn send_in_span(&self, call: Call, span: tracing::Span) -> Result<reqwest::Response> {
+        let inner = &self.inner;
+        let options = inner.default_options.merged_with(&call.options);
+        let replay = match options.replay_safe_value() {
+            Some(true) => Replay::Safe,
+            _ => call.replay,
+        };
+        let timeout = options.timeout_value().or(inner.attempt_timeout);
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut reauthorized = false;
+        let mut last_error: Option<Error> = None;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let token = inner.auth.token(&inner.http).await?;
+            let Some(request) = self.build_request(&call, &options, &token).await? else {
+                // The body cannot be produced again: report the failure that made us retry.
+                return Err(last_error.unwrap_or_else(|| {
+                    Error::InvalidRequest("the request body can only be sent once".to_owned())
+                }));
+            };
+            let sent = match timeout {
+                Some(limit) => tokio::time::timeout(limit, inner.http.execute(request))
+                    .await
+                    .map_err(|_| limit),
+                None => Ok(inner.http.execute(request).await),
+            };
+            let (outcome, error) = match sent {
+                Err(limit) => (Outcome::SendFailed, Error::Timeout(limit)),
+                Ok(Err(error)) => {
+                    if let Payload::Source { source, .. } = &call.payload
+                        && let Some(body_error) = source.take_error()
+                    {
+                        return Err(body_error);
+                    }
+                    let outcome = if error.is_connect() {
+                        Outcome::ConnectFailed
+                    } else {
+                        Outcome::SendFailed
+                    };
+                    (outcome, Error::Transport(error.without_url()))
+                }
+                Ok(Ok(response)) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status.is_success() {
+                        return Ok(response);
+                    }
+                    if status == StatusCode::UNAUTHORIZED && !reauthorized {
+                        // The token was revoked or expired early: fetch a new one and try once more.
+                        // Safe for every method, the request was rejected before any processing.
+                        tracing::debug!("401 Unauthorized: refreshing the access token");
+                        reauthorized = true;
+                        inner.auth.invalidate(&token);
+                        last_error = Some(error_from_response(response).await);
+                        continue;
+                    }
+                    let error = error_from_response(response).await;
+                    let retry_after = error.retry_after();
+                    (Outcome::Status { status: status.as_u16(), retry_after }, error)
+                }
+            };
+            let decision =
+                decide(&inner.retry, attempt, started.elapsed(), replay, outcome, fastrand::f64());
+            match decision {
+                RetryDecision::RetryAfter(delay) => {
+                    tracing::warn!(attempt, ?delay, error = %error, "retrying Dataverse request");
+                    last_error = Some(error);
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    async fn build_request(
+        &self,
+        call: &Call,
+        options: &RequestOptions,
+        token: &secrecy::SecretString,
+    ) -> Result<Option<reqwest::Request>> {
+        let mut headers = HeaderMap::with_capacity(8 + call.headers.len());
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
+        headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
+        for (name, value) in &call.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        options.apply(&mut headers);
+        let authorization =
+            bearer_header(token).map_err(|e| AuthError::with_source("unusable token", e))?;
+        headers.insert(AUTHORIZATION, authorization);
+
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        match &call.payload {
+            Payload::Empty => {}
+            Payload::Bytes { content_type, bytes } => {
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                *request.body_mut() = Some(reqwest::Body::from(bytes.clone()));
+            }
+            Payload::Source { content_type, source } => {
+                let Some((body, length)) = source.open().await? else {
+                    return Ok(None);
+                };
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                if let Some(length) = length {
+                    // hyper honours an explicit Content-Length for a streamed body: the upload
+                    // is not chunked, and a body of any other length fails the request.
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+                }
+                *request.body_mut() = Some(body);
+            }
+        }
+        *request.headers_mut() = headers;
+        Ok(Some(request))
+    }
+
+    /// Send `call` and decode the JSON body of its response.
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call, what: &str) -> Result<T> {
+        let response = self.send(call).await?;
+        let body = response.bytes().await.map_err(|e| Error::Transport(e.without_url()))?;
+        decode_json(&body, what)
+    }
+
+    /// Send `call`, expecting no useful body (204).
+    pub(crate) async fn send_empty(&self, call: Call) -> Result<HeaderMap> {
+        let response = self.send(call).await?;
+        let headers = response.headers().clone();
+        // Drain so the connection goes back to the pool.
+        let _ = response.bytes().await;
+        Ok(headers)
+    }
+}
+
+/// Decode JSON, naming the path of the value that failed.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        // Decode again only on failure: the path tracking costs time on every success otherwise.
+        Err(plain) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(error) => Err(Error::decode(what, error)),
+                Ok(_) => Err(Error::Decode {
+                    what: what.to_owned(),
+                    path: ".".to_owned(),
+                    source: plain,
+                }),
+            }
+        }
+    }
+}
+
+/// Build the error for a non-2xx response, reading at most [`ERROR_BODY_LIMIT`] of its body.
+pub(crate) async fn error_from_response(mut response: reqwest::Response) -> Error {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    Error::from_api(ApiError::from_parts(status, &headers, &body))
+}

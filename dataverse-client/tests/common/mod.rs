@@ -1,0 +1,45 @@
+//! Shared test helpers: a client pointed at a wiremock server, and fixtures.
+#![allow(dead_code)]
+
+use dataverse_client::{Client, RetryPolicy, StaticToken};
+use wiremock::MockServer;
+
+pub const TOKEN: &str = "test-access-token-7f3a";
+pub const API: &str = "/api/data/v9.2";
+
+/// A client for `server` with a static token and no retries.
+pub fn client(server: &MockServer) -> Client {
+    builder(server).retry_policy(RetryPolicy::never()).build().expect("client")
+}
+
+/// A builder for `server` with a static token. Timeouts are off so tests that pause tokio time
+/// are not cut short while the mock server (on another thread) answers.
+pub fn builder(server: &MockServer) -> dataverse_client::ClientBuilder {
+    Client::builder(server.uri())
+        .credential(StaticToken::new(TOKEN))
+        .connect_timeout(None)
+        .timeout(None)
+        .read_timeout(None)
+}
+
+/// A fixture from `tests/fixtures`.
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The raw text of a fixture.
+pub fn fixture_text(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Matches the headers every Dataverse request carries.
+pub fn odata_headers(mock: wiremock::MockBuilder) -> wiremock::MockBuilder {
+    use wiremock::matchers::header;
+    mock.and(header("accept", "application/json"))
+        .and(header("odata-maxversion", "4.0"))
+        .and(header("odata-version", "4.0"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+}
