@@ -4,8 +4,10 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod auth;
+mod changes;
 mod client;
 mod error;
+mod fetchxml;
 mod http;
 mod odata;
 mod options;
@@ -17,8 +19,10 @@ mod records;
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
 pub use auth::AzureIdentityCredential;
 pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest};
+pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
+pub use fetchxml::FetchXmlRequest;
 pub use options::{BypassLogic, RequestOptions};
 pub use paging::{Page, Pages, QueryRequest, Records};
 pub use query::{Expand, FORMATTED_VALUE, Filter, Literal, MAX_PAGE_SIZE, Query, literal};

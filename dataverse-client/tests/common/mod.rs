@@ -43,3 +43,14 @@ pub fn odata_headers(mock: wiremock::MockBuilder) -> wiremock::MockBuilder {
         .and(header("odata-version", "4.0"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
 }
+
+/// A fixture with `{{server}}` replaced by the mock server's origin (links point back at it).
+pub fn fixture_for(server: &MockServer, name: &str) -> serde_json::Value {
+    let text = fixture_text(name).replace("{{server}}", &server.uri());
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Matches when the raw (still percent-encoded) query string is exactly `expected`.
+pub fn raw_query(expected: String) -> impl Fn(&wiremock::Request) -> bool {
+    move |request: &wiremock::Request| request.url.query() == Some(expected.as_str())
+}
