@@ -60,6 +60,9 @@ pub(crate) struct Call {
     pub(crate) payload: Payload,
     pub(crate) replay: Replay,
     pub(crate) options: RequestOptions,
+    /// Hand final 4xx responses (not 401/408/429) back to the caller instead of turning them
+    /// into errors: a failed `$batch` still carries a multipart body to read.
+    pub(crate) pass_client_errors: bool,
 }
 
 impl Call {
@@ -74,6 +77,7 @@ impl Call {
             payload: Payload::Empty,
             replay,
             options: RequestOptions::default(),
+            pass_client_errors: false,
         }
     }
 
@@ -180,6 +184,12 @@ impl Client {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() {
+                        return Ok(response);
+                    }
+                    if call.pass_client_errors
+                        && status.is_client_error()
+                        && !matches!(status.as_u16(), 401 | 408 | 429)
+                    {
                         return Ok(response);
                     }
                     if status == StatusCode::UNAUTHORIZED && !reauthorized {

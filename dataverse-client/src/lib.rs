@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod auth;
+mod batch;
 mod changes;
 mod client;
 mod error;
@@ -19,6 +20,10 @@ mod records;
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
 pub use auth::AzureIdentityCredential;
 pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest};
+pub use batch::{
+    Batch, BatchOutcome, BatchRequest, BatchResponse, BatchResults, ChangeSet, ContentId,
+    ExecuteBatch, MAX_BATCH_REQUESTS,
+};
 pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
