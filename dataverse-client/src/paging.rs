@@ -110,12 +110,6 @@ impl<T: Send + 'static> Pages<T> {
     }
 }
 
-impl<T: Send + 'static> Records<T> {
-    pub(crate) fn from_stream(stream: impl Stream<Item = Result<T>> + Send + 'static) -> Self {
-        Self { inner: Box::pin(stream) }
-    }
-}
-
 /// Fetches pages: the shared `Prefer` header, options and error context of one query.
 #[derive(Clone)]
 pub(crate) struct PageFetcher {

@@ -11,7 +11,7 @@ use crate::query::Literal;
 /// Identifies one row: by primary key (GUID) or by an alternate key.
 ///
 /// ```
-/// use dataverse_client::RecordKey;
+/// use dataverse_client::{Literal, RecordKey};
 /// use uuid::Uuid;
 ///
 /// let by_id: RecordKey = Uuid::nil().into();
@@ -20,7 +20,7 @@ use crate::query::Literal;
 /// let by_key = RecordKey::alternate([("accountnumber", "ACC-001")]);
 /// assert_eq!(by_key.to_string(), "accountnumber='ACC-001'");
 ///
-/// let composite = RecordKey::alternate([("cre6f_region", "EU".into()), ("cre6f_number", 42.into())]);
+/// let composite = RecordKey::alternate([("cre6f_region", Literal::from("EU")), ("cre6f_number", Literal::from(42))]);
 /// assert_eq!(composite.to_string(), "cre6f_region='EU',cre6f_number=42");
 /// ```
 #[derive(Clone, Debug, PartialEq)]
