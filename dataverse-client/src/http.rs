@@ -32,11 +32,14 @@ pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
 pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
 
+/// A body for one attempt and its exact length, when known.
+pub(crate) type OpenedBody = (reqwest::Body, Option<u64>);
+
 /// A request body that is produced per attempt (a streamed note document).
 pub(crate) trait BodySource: Send + Sync {
     /// The body for the next attempt and its exact length when known; `None` when the source
     /// was consumed and cannot be produced again (the request is then not retried).
-    fn open(&self) -> BoxFuture<'_, Result<Option<(reqwest::Body, Option<u64>)>>>;
+    fn open(&self) -> BoxFuture<'_, Result<Option<OpenedBody>>>;
 
     /// The error that made the body stream fail, if it failed, so the caller sees
     /// [`Error::DocumentTooLarge`] or [`Error::Io`] rather than a transport error.

@@ -16,6 +16,7 @@ mod options;
 mod paging;
 mod query;
 mod records;
+mod whoami;
 
 #[cfg(feature = "azure-identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
@@ -38,3 +39,4 @@ pub use records::{
     Update, UpdateAndReturn, Upsert, bind_path,
 };
 pub use rest_client_core::{RetryPolicy, json_decimal};
+pub use whoami::WhoAmI;

@@ -130,7 +130,7 @@ impl PageFetcher {
 }
 
 enum State<N> {
-    Fetch { url: Url, fetcher: PageFetcher, next: N },
+    Fetch { url: Box<Url>, fetcher: PageFetcher, next: N },
     Fail(Error),
     Done,
 }
@@ -143,18 +143,18 @@ where
     N: FnMut(&PageFetcher, &Page<T>) -> Result<Option<Url>> + Send + 'static,
 {
     let start = match first {
-        Ok(url) => State::Fetch { url, fetcher, next },
+        Ok(url) => State::Fetch { url: Box::new(url), fetcher, next },
         Err(error) => State::Fail(error),
     };
     let stream = stream::unfold(start, |state| async move {
         match state {
             State::Done => None,
             State::Fail(error) => Some((Err(error), State::Done)),
-            State::Fetch { url, fetcher, mut next } => match fetcher.fetch::<T>(url).await {
+            State::Fetch { url, fetcher, mut next } => match fetcher.fetch::<T>(*url).await {
                 Err(error) => Some((Err(error), State::Done)),
                 Ok(page) => {
                     let following = match next(&fetcher, &page) {
-                        Ok(Some(url)) => State::Fetch { url, fetcher, next },
+                        Ok(Some(url)) => State::Fetch { url: Box::new(url), fetcher, next },
                         Ok(None) => State::Done,
                         Err(error) => State::Fail(error),
                     };

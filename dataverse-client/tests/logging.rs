@@ -75,9 +75,8 @@ async fn logs_and_debug_output_never_show_secrets() {
     let client = Client::builder(ENVIRONMENT)
         .base_url(server.uri())
         .credential(credential(&server))
-        .connect_timeout(None)
+        .http_client(common::timerless_http())
         .timeout(None)
-        .read_timeout(None)
         .build()
         .expect("client");
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("row after retry");

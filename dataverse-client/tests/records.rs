@@ -467,3 +467,22 @@ async fn invalid_names_fail_before_sending() {
         .expect_err("invalid");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn who_am_i() {
+    let server = MockServer::start().await;
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{API}/WhoAmI")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@odata.context": "https://contoso.crm.dynamics.com/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+            "BusinessUnitId": "e2b9dd85-e89e-e711-8122-000d3aa2331c",
+            "UserId": "75c2dd85-e89e-e711-8122-000d3aa2331c",
+            "OrganizationId": "4ef5b371-e89e-e711-8122-000d3aa2331c"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let me = client(&server).who_am_i().await.expect("who am i");
+    assert_eq!(me.user_id.to_string(), "75c2dd85-e89e-e711-8122-000d3aa2331c");
+    assert_eq!(me.organization_id.to_string(), "4ef5b371-e89e-e711-8122-000d3aa2331c");
+}

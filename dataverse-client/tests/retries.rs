@@ -190,7 +190,7 @@ async fn connection_failures_are_retried_even_for_creates() {
     drop(listener);
     let client = dataverse_client::Client::builder(format!("http://{address}"))
         .credential(dataverse_client::StaticToken::new(common::TOKEN))
-        .connect_timeout(None)
+        .http_client(common::timerless_http())
         .timeout(None)
         .retry_policy(RetryPolicy::default().max_attempts(3))
         .build()

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 /// One top-level entry of a batch.
 #[derive(Clone, Debug)]
 pub(crate) enum Item {
-    Single(BatchRequest),
+    Single(Box<BatchRequest>),
     ChangeSet(Vec<(ContentId, BatchRequest)>),
 }
 
@@ -43,7 +43,7 @@ pub(crate) fn encode(client: &Client, items: &[Item]) -> Result<(String, Vec<u8>
     let bodies: Vec<&[u8]> = items
         .iter()
         .flat_map(|item| match item {
-            Item::Single(r) => vec![r],
+            Item::Single(r) => vec![&**r],
             Item::ChangeSet(rs) => rs.iter().map(|(_, r)| r).collect(),
         })
         .filter_map(|r| r.body.as_deref())

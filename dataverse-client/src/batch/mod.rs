@@ -66,7 +66,7 @@ impl Batch {
 
     /// Add a request outside any change set (it succeeds or fails on its own).
     pub fn add(&mut self, request: BatchRequest) -> &mut Self {
-        self.items.push(Item::Single(request));
+        self.items.push(Item::Single(Box::new(request)));
         self
     }
 

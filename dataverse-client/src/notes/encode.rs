@@ -71,7 +71,7 @@ impl Base64Body {
 
     /// Encode `chunk` after any carried bytes; keep the last 0–2 bytes for the next chunk.
     fn encode_chunk(&mut self, chunk: &[u8]) -> Bytes {
-        let mut out = Vec::with_capacity((chunk.len() + 2) / 3 * 4 + 4);
+        let mut out = Vec::with_capacity(chunk.len().div_ceil(3) * 4 + 4);
         let mut rest = chunk;
         if self.carry_len > 0 {
             let needed = 3 - self.carry_len;

@@ -36,7 +36,7 @@ pub use download::DocumentStream;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, BodySource, Call, Payload};
+use crate::http::{APPLICATION_JSON, BodySource, Call, OpenedBody, Payload};
 use crate::odata::{entity_id_from_headers, validate_identifier};
 use crate::options::RequestOptions;
 use crate::records::{RecordKey, bind_path};
@@ -410,7 +410,7 @@ struct StreamedNote {
 }
 
 impl BodySource for StreamedNote {
-    fn open(&self) -> BoxFuture<'_, Result<Option<(reqwest::Body, Option<u64>)>>> {
+    fn open(&self) -> BoxFuture<'_, Result<Option<OpenedBody>>> {
         Box::pin(async move {
             let Some(raw) = self.document.open().await? else {
                 return Ok(None);

@@ -12,14 +12,20 @@ pub fn client(server: &MockServer) -> Client {
     builder(server).retry_policy(RetryPolicy::never()).build().expect("client")
 }
 
-/// A builder for `server` with a static token. Timeouts are off so tests that pause tokio time
-/// are not cut short while the mock server (on another thread) answers.
+/// A builder for `server` with a static token and no timers at all, so tests that pause tokio
+/// time see only the client's own sleeps: with the clock paused, tokio jumps to the next timer
+/// whenever it waits for the mock server (on another thread), so a timeout or the connection
+/// pool's idle check would fire or add phantom time.
 pub fn builder(server: &MockServer) -> dataverse_client::ClientBuilder {
     Client::builder(server.uri())
         .credential(StaticToken::new(TOKEN))
-        .connect_timeout(None)
+        .http_client(timerless_http())
         .timeout(None)
-        .read_timeout(None)
+}
+
+/// A `reqwest::Client` without timeouts or the pool's idle-expiry timer.
+pub fn timerless_http() -> reqwest::Client {
+    reqwest::Client::builder().pool_idle_timeout(None).build().expect("http client")
 }
 
 /// A fixture from `tests/fixtures`.
