@@ -1,1 +1,206 @@
-fn main() {}
+//! Per-request overhead of the client against plain `reqwest` doing the same GET and PATCH
+//! (same headers, same JSON decoding, same status checks) on a loopback server, at concurrency 1
+//! and 32. Prints the time per request of both and their ratio (target: at most 1.10).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, Response, StatusCode};
+use dataverse_client::Client;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+const ROW: &str = r#"{"@odata.context":"http://127.0.0.1/api/data/v9.2/$metadata#accounts(name,revenue,statuscode)/$entity","@odata.etag":"W/\"536530\"","name":"Fourth Coffee (sample)","revenue":1234567.8912,"statuscode":1,"accountid":"7eb682f1-ca75-e511-80d4-00155d2a68d1"}"#;
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Account {
+    accountid: Uuid,
+    name: String,
+    #[serde(with = "dataverse_client::json_decimal")]
+    revenue: rust_decimal::Decimal,
+    statuscode: i32,
+}
+
+async fn handle(request: Request<Body>) -> Response<Body> {
+    let method = request.method().clone();
+    // Read the whole request body, as a real server would.
+    let _ = axum::body::to_bytes(request.into_body(), 1 << 20).await;
+    let response = if method == Method::GET {
+        Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", "application/json; odata.metadata=minimal")
+            .header("odata-version", "4.0")
+            .body(Body::from(ROW))
+    } else {
+        Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .header("odata-version", "4.0")
+            .body(Body::empty())
+    };
+    response.unwrap_or_default()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Op {
+    Get,
+    Patch,
+}
+
+#[derive(Clone)]
+struct Plain {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Plain {
+    /// What a careful caller writes by hand: the same headers, status check and decoding.
+    async fn run(&self, op: Op) {
+        let request = match op {
+            Op::Get => self.http.get(&self.url),
+            Op::Patch => self
+                .http
+                .patch(&self.url)
+                .header("if-match", "*")
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&json!({ "name": "Contoso" })).expect("json")),
+        };
+        let response = request
+            .header("accept", "application/json")
+            .header("odata-maxversion", "4.0")
+            .header("odata-version", "4.0")
+            .bearer_auth("bench-token")
+            .send()
+            .await
+            .expect("send");
+        assert!(response.status().is_success());
+        let body = response.bytes().await.expect("body");
+        if op == Op::Get {
+            let account: Account = serde_json::from_slice(&body).expect("decode");
+            std::hint::black_box(account);
+        }
+    }
+}
+
+async fn ours(client: &Client, op: Op, id: Uuid) {
+    match op {
+        Op::Get => {
+            let account: Account = client.retrieve("accounts", id).await.expect("get");
+            std::hint::black_box(account);
+        }
+        Op::Patch => {
+            client.update("accounts", id, &json!({ "name": "Contoso" })).await.expect("patch")
+        }
+    }
+}
+
+/// Wall time per request for `total` requests spread over `concurrency` tasks.
+async fn measure<F, Fut>(total: usize, concurrency: usize, run: F) -> Duration
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let run = Arc::new(run);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let run = Arc::clone(&run);
+            tokio::spawn(async move {
+                for _ in 0..total / concurrency {
+                    run().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    started.elapsed() / (total / concurrency * concurrency) as u32
+}
+
+fn median(mut values: Vec<Duration>) -> Duration {
+    values.sort();
+    values[values.len() / 2]
+}
+
+fn main() {
+    let full = support::full_run();
+    let address = support::serve(Router::new().fallback(handle));
+    let id = Uuid::parse_str("7eb682f1-ca75-e511-80d4-00155d2a68d1").expect("uuid");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = support::client(address);
+    let plain = Plain {
+        http: reqwest::Client::builder().build().expect("reqwest"),
+        url: format!("http://{address}/api/data/v9.2/accounts({id})"),
+    };
+    let rounds = if full { 7 } else { 1 };
+
+    println!(
+        "request overhead: dataverse-client vs plain reqwest (loopback, {rounds} rounds, median)"
+    );
+    println!("{:<6} {:>11} {:>14} {:>14} {:>7}", "op", "concurrency", "reqwest", "client", "ratio");
+    for concurrency in [1usize, 32] {
+        let total = match (full, concurrency) {
+            (false, _) => 64,
+            (true, 1) => 2_000,
+            (true, _) => 8_000,
+        };
+        for op in [Op::Get, Op::Patch] {
+            let (mut baseline, mut measured) = (Vec::new(), Vec::new());
+            runtime.block_on(async {
+                // Warm up both connection pools.
+                let warm = plain.clone();
+                measure(concurrency * 4, concurrency, move || {
+                    let warm = warm.clone();
+                    async move { warm.run(op).await }
+                })
+                .await;
+                let warm = client.clone();
+                measure(concurrency * 4, concurrency, move || {
+                    let warm = warm.clone();
+                    async move { ours(&warm, op, id).await }
+                })
+                .await;
+                // Alternate the two so drift on a shared machine hits both alike.
+                for _ in 0..rounds {
+                    let p = plain.clone();
+                    baseline.push(
+                        measure(total, concurrency, move || {
+                            let p = p.clone();
+                            async move { p.run(op).await }
+                        })
+                        .await,
+                    );
+                    let c = client.clone();
+                    measured.push(
+                        measure(total, concurrency, move || {
+                            let c = c.clone();
+                            async move { ours(&c, op, id).await }
+                        })
+                        .await,
+                    );
+                }
+            });
+            let (baseline, measured) = (median(baseline), median(measured));
+            let ratio = measured.as_secs_f64() / baseline.as_secs_f64();
+            println!(
+                "{:<6} {:>11} {:>11.1} µs {:>11.1} µs {:>6.3}x{}",
+                format!("{op:?}").to_uppercase(),
+                concurrency,
+                baseline.as_secs_f64() * 1e6,
+                measured.as_secs_f64() * 1e6,
+                ratio,
+                if ratio <= 1.10 { "" } else { "  (over the 1.10 target)" }
+            );
+        }
+    }
+}
