@@ -98,6 +98,7 @@ fn note(document: Document) -> NewNote {
 }
 
 fn main() {
+    support::with_pinned_allocator();
     let full = support::full_run();
     let size = if full { 100 << 20 } else { 2 << 20 };
     let seen = Arc::new(Mutex::new(Seen::default()));

@@ -123,6 +123,24 @@ where
     started.elapsed() / (total / concurrency * concurrency) as u32
 }
 
+async fn run_plain(plain: &Plain, op: Op, total: usize, concurrency: usize) -> Duration {
+    let plain = plain.clone();
+    measure(total, concurrency, move || {
+        let plain = plain.clone();
+        async move { plain.run(op).await }
+    })
+    .await
+}
+
+async fn run_ours(client: &Client, op: Op, id: Uuid, total: usize, concurrency: usize) -> Duration {
+    let client = client.clone();
+    measure(total, concurrency, move || {
+        let client = client.clone();
+        async move { ours(&client, op, id).await }
+    })
+    .await
+}
+
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
@@ -142,7 +160,7 @@ fn main() {
         http: reqwest::Client::builder().build().expect("reqwest"),
         url: format!("http://{address}/api/data/v9.2/accounts({id})"),
     };
-    let rounds = if full { 7 } else { 1 };
+    let rounds = if full { 15 } else { 1 };
 
     println!(
         "request overhead: dataverse-client vs plain reqwest (loopback, {rounds} rounds, median)"
@@ -155,43 +173,29 @@ fn main() {
             (true, _) => 8_000,
         };
         for op in [Op::Get, Op::Patch] {
-            let (mut baseline, mut measured) = (Vec::new(), Vec::new());
+            let (mut baseline, mut measured, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
             runtime.block_on(async {
                 // Warm up both connection pools.
-                let warm = plain.clone();
-                measure(concurrency * 4, concurrency, move || {
-                    let warm = warm.clone();
-                    async move { warm.run(op).await }
-                })
-                .await;
-                let warm = client.clone();
-                measure(concurrency * 4, concurrency, move || {
-                    let warm = warm.clone();
-                    async move { ours(&warm, op, id).await }
-                })
-                .await;
-                // Alternate the two so drift on a shared machine hits both alike.
-                for _ in 0..rounds {
-                    let p = plain.clone();
-                    baseline.push(
-                        measure(total, concurrency, move || {
-                            let p = p.clone();
-                            async move { p.run(op).await }
-                        })
-                        .await,
-                    );
-                    let c = client.clone();
-                    measured.push(
-                        measure(total, concurrency, move || {
-                            let c = c.clone();
-                            async move { ours(&c, op, id).await }
-                        })
-                        .await,
-                    );
+                run_plain(&plain, op, concurrency * 4, concurrency).await;
+                run_ours(&client, op, id, concurrency * 4, concurrency).await;
+                // Paired rounds, alternating which goes first, so drift on a shared machine
+                // hits both alike; the ratio is the median of the per-round ratios.
+                for round in 0..rounds {
+                    let (p, c) = if round % 2 == 0 {
+                        let p = run_plain(&plain, op, total, concurrency).await;
+                        (p, run_ours(&client, op, id, total, concurrency).await)
+                    } else {
+                        let c = run_ours(&client, op, id, total, concurrency).await;
+                        (run_plain(&plain, op, total, concurrency).await, c)
+                    };
+                    baseline.push(p);
+                    measured.push(c);
+                    ratios.push(c.as_secs_f64() / p.as_secs_f64());
                 }
             });
+            ratios.sort_by(f64::total_cmp);
+            let ratio = ratios[ratios.len() / 2];
             let (baseline, measured) = (median(baseline), median(measured));
-            let ratio = measured.as_secs_f64() / baseline.as_secs_f64();
             println!(
                 "{:<6} {:>11} {:>11.1} µs {:>11.1} µs {:>6.3}x{}",
                 format!("{op:?}").to_uppercase(),

@@ -255,11 +255,11 @@ struct EntryMarkers {
 
 fn classify<T: DeserializeOwned>(raw: &RawValue) -> Result<Change<T>> {
     let text = raw.get();
-    let markers: EntryMarkers = decode_json(text.as_bytes(), "a change-tracking entry")?;
+    let markers: EntryMarkers = decode_json(text.as_bytes(), "a change-tracking entry".into())?;
     let deleted = markers.removed.is_some()
         || markers.context.as_deref().is_some_and(|c| c.ends_with("$deletedEntity"));
     if !deleted {
-        return decode_json(text.as_bytes(), "a changed row").map(Change::Upserted);
+        return decode_json(text.as_bytes(), "a changed row".into()).map(Change::Upserted);
     }
     let id = markers
         .id

@@ -200,9 +200,10 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt may take until the response headers arrive (a request body such as
-    /// a note's document is uploaded within it); `None` for no limit. Retried attempts each get
-    /// the full time. Override per request with [`RequestOptions::timeout`].
+    /// How long one attempt may take until the response headers arrive; `None` for no limit.
+    /// Retried attempts each get the full time. Override per request with
+    /// [`RequestOptions::timeout`]. Streamed note uploads, whose duration depends on the
+    /// document's size, are limited only by a per-request timeout.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.attempt_timeout = timeout;
         self

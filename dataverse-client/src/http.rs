@@ -10,7 +10,7 @@ use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use rest_client_core::{Outcome, Replay, RetryDecision, bearer_header, decide};
+use rest_client_core::{Outcome, Replay, RetryDecision, decide};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -18,7 +18,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::client::Client;
-use crate::error::{ApiError, AuthError, Error, Result};
+use crate::error::{ApiError, Error, Result};
 use crate::options::RequestOptions;
 
 /// Error bodies are read up to this size for decoding; the rest is discarded.
@@ -147,7 +147,21 @@ impl Client {
             Some(true) => Replay::Safe,
             _ => call.replay,
         };
-        let timeout = options.timeout_value().or(inner.attempt_timeout);
+        // A streamed upload takes as long as its document needs: only an explicit per-request
+        // timeout limits it (stalled responses are still caught by the read timeout).
+        let timeout = match call.payload {
+            Payload::Source { .. } => options.timeout_value(),
+            _ => options.timeout_value().or(inner.attempt_timeout),
+        };
+        // Everything but the credential is the same on every attempt.
+        let mut headers = HeaderMap::with_capacity(8 + call.headers.len());
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
+        headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
+        for (name, value) in &call.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        options.apply(&mut headers);
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut reauthorized = false;
@@ -155,8 +169,9 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let token = inner.auth.token(&inner.http).await?;
-            let Some(request) = self.build_request(&call, &options, &token).await? else {
+            let (token, authorization) = inner.auth.authorization(&inner.http).await?;
+            let Some(request) = self.build_request(&call, headers.clone(), authorization).await?
+            else {
                 // The body cannot be produced again: report the failure that made us retry.
                 return Err(last_error.unwrap_or_else(|| {
                     Error::InvalidRequest("the request body can only be sent once".to_owned())
@@ -225,21 +240,10 @@ impl Client {
     async fn build_request(
         &self,
         call: &Call,
-        options: &RequestOptions,
-        token: &secrecy::SecretString,
+        mut headers: HeaderMap,
+        authorization: HeaderValue,
     ) -> Result<Option<reqwest::Request>> {
-        let mut headers = HeaderMap::with_capacity(8 + call.headers.len());
-        headers.insert(ACCEPT, APPLICATION_JSON);
-        headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
-        headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
-        for (name, value) in &call.headers {
-            headers.insert(name.clone(), value.clone());
-        }
-        options.apply(&mut headers);
-        let authorization =
-            bearer_header(token).map_err(|e| AuthError::with_source("unusable token", e))?;
         headers.insert(AUTHORIZATION, authorization);
-
         let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
         match &call.payload {
             Payload::Empty => {}
@@ -265,7 +269,11 @@ impl Client {
     }
 
     /// Send `call` and decode the JSON body of its response.
-    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: Call, what: &str) -> Result<T> {
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        what: What<'_>,
+    ) -> Result<T> {
         let response = self.send(call).await?;
         let body = response.bytes().await.map_err(|e| Error::Transport(e.without_url()))?;
         decode_json(&body, what)
@@ -273,28 +281,54 @@ impl Client {
 
     /// Send `call`, expecting no useful body (204).
     pub(crate) async fn send_empty(&self, call: Call) -> Result<HeaderMap> {
-        let response = self.send(call).await?;
-        let headers = response.headers().clone();
+        let mut response = self.send(call).await?;
+        let headers = std::mem::take(response.headers_mut());
         // Drain so the connection goes back to the pool.
         let _ = response.bytes().await;
         Ok(headers)
     }
 }
 
+/// What a response body is, for decode errors; only turned into text when decoding fails.
+#[derive(Clone, Copy)]
+pub(crate) struct What<'a> {
+    prefix: &'static str,
+    subject: &'a str,
+}
+
+impl<'a> What<'a> {
+    /// `"<prefix> <subject>"`, e.g. `a row of` + `accounts`.
+    pub(crate) fn of(prefix: &'static str, subject: &'a str) -> Self {
+        Self { prefix, subject }
+    }
+
+    fn text(self) -> String {
+        if self.subject.is_empty() {
+            self.prefix.to_owned()
+        } else {
+            format!("{} {}", self.prefix, self.subject)
+        }
+    }
+}
+
+impl From<&'static str> for What<'_> {
+    fn from(prefix: &'static str) -> Self {
+        Self { prefix, subject: "" }
+    }
+}
+
 /// Decode JSON, naming the path of the value that failed.
-pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: What<'_>) -> Result<T> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
         // Decode again only on failure: the path tracking costs time on every success otherwise.
         Err(plain) => {
             let mut deserializer = serde_json::Deserializer::from_slice(body);
             match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(error) => Err(Error::decode(what, error)),
-                Ok(_) => Err(Error::Decode {
-                    what: what.to_owned(),
-                    path: ".".to_owned(),
-                    source: plain,
-                }),
+                Err(error) => Err(Error::decode(what.text(), error)),
+                Ok(_) => {
+                    Err(Error::Decode { what: what.text(), path: ".".to_owned(), source: plain })
+                }
             }
         }
     }

@@ -21,7 +21,7 @@ use url::Url;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::Call;
+use crate::http::{Call, What};
 use crate::options::RequestOptions;
 use crate::query::Query;
 
@@ -124,8 +124,7 @@ impl PageFetcher {
         let call = Call::new(Method::GET, url, &self.target)
             .prefer(&self.preferences)
             .options(self.options.clone());
-        let what = format!("a page of {}", self.target);
-        self.client.send_json(call, &what).await
+        self.client.send_json(call, What::of("a page of", &self.target)).await
     }
 }
 

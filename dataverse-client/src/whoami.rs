@@ -34,6 +34,6 @@ impl Client {
     /// ```
     pub async fn who_am_i(&self) -> Result<WhoAmI> {
         let url = self.resource_url(&["WhoAmI"])?;
-        self.send_json(Call::new(Method::GET, url, "WhoAmI"), "the WhoAmI response").await
+        self.send_json(Call::new(Method::GET, url, "WhoAmI"), "the WhoAmI response".into()).await
     }
 }

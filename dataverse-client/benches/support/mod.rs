@@ -63,3 +63,23 @@ pub fn peak_growth_mib<T>(work: impl FnOnce() -> T) -> (T, f64) {
     let peak = status_kib("VmHWM");
     (result, peak.saturating_sub(before) as f64 / 1024.0)
 }
+
+/// Re-run this binary with glibc's mmap threshold pinned at 64 KiB, unless already done.
+///
+/// glibc raises its mmap threshold at run time after large blocks are freed, after which freed
+/// page-sized buffers stay in the heap and RSS drifts with the allocator's history rather than
+/// with what the program holds. Pinning it makes every buffer of 64 KiB or more come from (and
+/// go back to) the OS, so peak RSS measures the memory the client really holds at once.
+pub fn with_pinned_allocator() {
+    const VAR: &str = "MALLOC_MMAP_THRESHOLD_";
+    if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(VAR, "65536")
+        .status()
+        .expect("re-run with a pinned allocator");
+    std::process::exit(status.code().unwrap_or(1));
+}

@@ -13,13 +13,14 @@ mod static_token;
 mod azure;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
+use http::HeaderValue;
 pub use rest_client_core::AccessToken;
-use rest_client_core::TokenCache;
-use secrecy::SecretString;
+use rest_client_core::{TokenCache, bearer_header};
+use secrecy::{ExposeSecret, SecretString};
 
 #[cfg(feature = "azure-identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
@@ -103,17 +104,33 @@ pub(crate) struct TokenSource {
     provider: Arc<dyn TokenProvider>,
     cache: TokenCache,
     scope: String,
+    /// The `Authorization` value of the current token, built once per token rather than per
+    /// request (a JWT is 1–2 KB to format and validate).
+    header: RwLock<Option<(SecretString, HeaderValue)>>,
 }
 
 impl TokenSource {
     pub(crate) fn new(provider: Arc<dyn TokenProvider>, scope: String) -> Self {
-        Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope }
+        Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope, header: RwLock::new(None) }
     }
 
-    /// A valid token, cached or freshly fetched.
-    pub(crate) async fn token(&self, http: &reqwest::Client) -> Result<SecretString, AuthError> {
+    /// A valid token, cached or freshly fetched, and its (sensitive) `Authorization` value.
+    pub(crate) async fn authorization(
+        &self,
+        http: &reqwest::Client,
+    ) -> Result<(SecretString, HeaderValue), AuthError> {
         let request = TokenRequest { scope: &self.scope, http };
-        self.cache.get(|| self.provider.token(request)).await
+        let token = self.cache.get(|| self.provider.token(request)).await?;
+        if let Some((cached, header)) = &*self.header.read().unwrap_or_else(|e| e.into_inner())
+            && cached.expose_secret() == token.expose_secret()
+        {
+            return Ok((token, header.clone()));
+        }
+        let header =
+            bearer_header(&token).map_err(|e| AuthError::with_source("unusable token", e))?;
+        *self.header.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((token.clone(), header.clone()));
+        Ok((token, header))
     }
 
     /// Drop `rejected` so the next request fetches a new token.

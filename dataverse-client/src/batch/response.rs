@@ -51,7 +51,7 @@ impl BatchResponse {
     /// # Errors
     /// [`Error::Decode`] when the body does not have the expected shape.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        decode_json(&self.body, "a $batch response part")
+        decode_json(&self.body, "a $batch response part".into())
     }
 
     pub(crate) fn api_error(&self) -> ApiError {

@@ -82,7 +82,7 @@ pub(crate) async fn upload(
         options,
     )?;
     let token = client
-        .send_json::<Initialized>(call, "the InitializeAnnotationBlocksUpload response")
+        .send_json::<Initialized>(call, "the InitializeAnnotationBlocksUpload response".into())
         .await?
         .file_continuation_token;
 
@@ -129,7 +129,7 @@ pub(crate) async fn upload(
     // Committing creates the note: replayed only when Dataverse did not process it.
     let call = action(client, "CommitAnnotationBlocksUpload", &body, Replay::Unsafe, options)?;
     let committed: Committed =
-        client.send_json(call, "the CommitAnnotationBlocksUpload response").await?;
+        client.send_json(call, "the CommitAnnotationBlocksUpload response".into()).await?;
     Ok(committed.annotation_id.unwrap_or(annotation_id))
 }
 

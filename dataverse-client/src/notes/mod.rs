@@ -202,7 +202,7 @@ impl Client {
         url.set_query(Some("$select=maxuploadfilesize"));
         let call = Call::new(Method::GET, url, "organizations");
         let page: crate::Page<Organization> =
-            self.send_json(call, "the organization settings").await?;
+            self.send_json(call, "the organization settings".into()).await?;
         let limit = page.items.first().and_then(|o| o.maxuploadfilesize).ok_or_else(|| {
             Error::UnexpectedResponse("the organization has no maxuploadfilesize".to_owned())
         })?;

@@ -25,7 +25,7 @@ pub use relationships::RefRequest;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, IF_MATCH, IF_NONE_MATCH, Payload};
+use crate::http::{APPLICATION_JSON, Call, IF_MATCH, IF_NONE_MATCH, Payload, What};
 use crate::odata::{entity_id_from_headers, query_string, validate_identifier};
 use crate::options::RequestOptions;
 use crate::query::{Annotations, Expand, FORMATTED_VALUE};
@@ -452,8 +452,7 @@ impl<'c, T: DeserializeOwned> CreateAndReturn<'c, T> {
         let call = with_json(Call::new(Method::POST, url, &self.entity_set), &self.body)?
             .prefer(&representation_preferences(&self.shape))
             .options(self.options);
-        let what = format!("the created row of {}", self.entity_set);
-        self.client.send_json(call, &what).await
+        self.client.send_json(call, What::of("the created row of", &self.entity_set)).await
     }
 }
 into_future!(CreateAndReturn<T>);
@@ -485,8 +484,7 @@ impl<'c, T: DeserializeOwned> Retrieve<'c, T> {
         let call = Call::new(Method::GET, url, &self.entity_set)
             .prefer(&preferences)
             .options(self.options);
-        let what = format!("a row of {}", self.entity_set);
-        self.client.send_json(call, &what).await
+        self.client.send_json(call, What::of("a row of", &self.entity_set)).await
     }
 }
 into_future!(Retrieve<T>);
@@ -576,8 +574,7 @@ impl<'c, T: DeserializeOwned> UpdateAndReturn<'c, T> {
             .prefer(&representation_preferences(&self.shape))
             .replay(Replay::Safe)
             .options(self.options);
-        let what = format!("the updated row of {}", self.entity_set);
-        self.client.send_json(call, &what).await
+        self.client.send_json(call, What::of("the updated row of", &self.entity_set)).await
     }
 }
 into_future!(UpdateAndReturn<T>);
