@@ -163,7 +163,7 @@ fn main() {
     let rounds = if full { 15 } else { 1 };
 
     println!(
-        "request overhead: dataverse-client vs plain reqwest (loopback, {rounds} rounds, median)"
+        "request overhead: dataverse-client vs plain reqwest (loopback, {rounds} paired rounds, medians)"
     );
     println!("{:<6} {:>11} {:>14} {:>14} {:>7}", "op", "concurrency", "reqwest", "client", "ratio");
     for concurrency in [1usize, 32] {

@@ -15,7 +15,6 @@ use crate::options::RequestOptions;
 const DEFAULT_API_VERSION: &str = "v9.2";
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
-const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_USER_AGENT: &str = concat!("dataverse-client-rust/", env!("CARGO_PKG_VERSION"));
 
 /// A Dataverse Web API client for one environment.
@@ -105,10 +104,10 @@ impl fmt::Debug for Client {
 
 /// Configures a [`Client`].
 ///
-/// Defaults: API version `v9.2`, connect timeout 10 s, per-attempt timeout 120 s (until the
-/// response headers arrive), read timeout 60 s (between two reads of a body), the
-/// [`RetryPolicy`] default (five attempts, exponential backoff from 500 ms with jitter,
-/// `Retry-After` honoured), no default request options.
+/// Defaults: API version `v9.2`, connect timeout 10 s, per-attempt timeout 120 s (waiting for the
+/// response and reading a buffered body; a document download fails after stalling that long),
+/// no separate read timeout, the [`RetryPolicy`] default (five attempts, exponential backoff from
+/// 500 ms with jitter, `Retry-After` honoured), no default request options.
 ///
 /// ```no_run
 /// # fn run() -> Result<(), dataverse_client::Error> {
@@ -153,7 +152,7 @@ impl ClientBuilder {
             token_scope: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             attempt_timeout: Some(DEFAULT_ATTEMPT_TIMEOUT),
-            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            read_timeout: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
             http: None,
@@ -200,17 +199,19 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt may take until the response headers arrive; `None` for no limit.
-    /// Retried attempts each get the full time. Override per request with
-    /// [`RequestOptions::timeout`]. Streamed note uploads, whose duration depends on the
-    /// document's size, are limited only by a per-request timeout.
+    /// How long one attempt may take: waiting for the response and reading its body (one timer
+    /// per attempt); `None` for no limit. Retried attempts each get the full time. Override per
+    /// request with [`RequestOptions::timeout`]. Streamed note uploads, whose duration depends on
+    /// the document's size, are limited only by a per-request timeout; a document download fails
+    /// when no data arrives for this long.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.attempt_timeout = timeout;
         self
     }
 
-    /// How long a response body may stall between two reads; `None` for no limit. Ignored with
-    /// [`http_client`](Self::http_client).
+    /// reqwest's read timeout: how long any read from the connection may stall; `None` (the
+    /// default) for none, since the per-attempt timeout already bounds every response. Ignored
+    /// with [`http_client`](Self::http_client).
     pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.read_timeout = timeout;
         self

@@ -4,16 +4,19 @@
 //! sends, turns the result into an [`Outcome`], asks [`rest_client_core::decide`] and either
 //! returns or sleeps (`tokio::time::sleep`, so tests can pause time) and tries again.
 
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
+use futures_util::future::{self, BoxFuture, Either};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use rest_client_core::{Outcome, Replay, RetryDecision, decide};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use tracing::Instrument;
 use url::Url;
 
@@ -127,9 +130,9 @@ impl std::fmt::Debug for Call {
 }
 
 impl Client {
-    /// Send `call`, retrying per the policy; a 2xx response is returned, anything else becomes
-    /// an [`Error`].
-    pub(crate) async fn send(&self, call: Call) -> Result<reqwest::Response> {
+    /// Send `call`, retrying per the policy; a 2xx response is returned with the timer of its
+    /// attempt (to bound reading its body), anything else becomes an [`Error`].
+    pub(crate) async fn send(&self, call: Call) -> Result<Sent> {
         let span = tracing::debug_span!(
             "dataverse.request",
             method = %call.method,
@@ -140,7 +143,7 @@ impl Client {
         self.send_in_span(call, span.clone()).instrument(span).await
     }
 
-    async fn send_in_span(&self, call: Call, span: tracing::Span) -> Result<reqwest::Response> {
+    async fn send_in_span(&self, call: Call, span: tracing::Span) -> Result<Sent> {
         let inner = &self.inner;
         let options = inner.default_options.merged_with(&call.options);
         let replay = match options.replay_safe_value() {
@@ -169,22 +172,19 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let (token, authorization) = inner.auth.authorization(&inner.http).await?;
-            let Some(request) = self.build_request(&call, headers.clone(), authorization).await?
+            let authorization = inner.auth.authorization(&inner.http).await?;
+            let Some(request) =
+                self.build_request(&call, headers.clone(), authorization.clone()).await?
             else {
                 // The body cannot be produced again: report the failure that made us retry.
                 return Err(last_error.unwrap_or_else(|| {
                     Error::InvalidRequest("the request body can only be sent once".to_owned())
                 }));
             };
-            let sent = match timeout {
-                Some(limit) => tokio::time::timeout(limit, inner.http.execute(request))
-                    .await
-                    .map_err(|_| limit),
-                None => Ok(inner.http.execute(request).await),
-            };
+            let mut timer = AttemptTimer::start(timeout);
+            let sent = timer.run(inner.http.execute(request)).await;
             let (outcome, error) = match sent {
-                Err(limit) => (Outcome::SendFailed, Error::Timeout(limit)),
+                Err(timed_out) => (Outcome::SendFailed, timed_out),
                 Ok(Err(error)) => {
                     if let Payload::Source { source, .. } = &call.payload
                         && let Some(body_error) = source.take_error()
@@ -202,24 +202,24 @@ impl Client {
                     let status = response.status();
                     span.record("status", status.as_u16());
                     if status.is_success() {
-                        return Ok(response);
+                        return Ok(Sent { response, timer });
                     }
                     if call.pass_client_errors
                         && status.is_client_error()
                         && !matches!(status.as_u16(), 401 | 408 | 429)
                     {
-                        return Ok(response);
+                        return Ok(Sent { response, timer });
                     }
                     if status == StatusCode::UNAUTHORIZED && !reauthorized {
                         // The token was revoked or expired early: fetch a new one and try once more.
                         // Safe for every method, the request was rejected before any processing.
                         tracing::debug!("401 Unauthorized: refreshing the access token");
                         reauthorized = true;
-                        inner.auth.invalidate(&token);
-                        last_error = Some(error_from_response(response).await);
+                        inner.auth.invalidate(&authorization);
+                        last_error = Some(error_from_response(response, &mut timer).await);
                         continue;
                     }
-                    let error = error_from_response(response).await;
+                    let error = error_from_response(response, &mut timer).await;
                     let retry_after = error.retry_after();
                     (Outcome::Status { status: status.as_u16(), retry_after }, error)
                 }
@@ -274,18 +274,58 @@ impl Client {
         call: Call,
         what: What<'_>,
     ) -> Result<T> {
-        let response = self.send(call).await?;
-        let body = response.bytes().await.map_err(|e| Error::Transport(e.without_url()))?;
+        let body = self.send(call).await?.body().await?;
         decode_json(&body, what)
     }
 
     /// Send `call`, expecting no useful body (204).
     pub(crate) async fn send_empty(&self, call: Call) -> Result<HeaderMap> {
-        let mut response = self.send(call).await?;
+        let Sent { mut response, mut timer } = self.send(call).await?;
         let headers = std::mem::take(response.headers_mut());
         // Drain so the connection goes back to the pool.
-        let _ = response.bytes().await;
+        let _ = timer.run(response.bytes()).await;
         Ok(headers)
+    }
+}
+
+/// The time limit of one attempt: one timer, registered once, bounds both waiting for the
+/// response and reading a buffered body.
+pub(crate) struct AttemptTimer {
+    sleep: Option<Pin<Box<Sleep>>>,
+    limit: Duration,
+}
+
+impl AttemptTimer {
+    fn start(limit: Option<Duration>) -> Self {
+        Self {
+            sleep: limit.map(|limit| Box::pin(tokio::time::sleep(limit))),
+            limit: limit.unwrap_or_default(),
+        }
+    }
+
+    /// Run `work` unless the attempt's time runs out first ([`Error::Timeout`]).
+    pub(crate) async fn run<F: Future>(&mut self, work: F) -> Result<F::Output> {
+        let Some(sleep) = self.sleep.as_mut() else {
+            return Ok(work.await);
+        };
+        match future::select(pin!(work), sleep.as_mut()).await {
+            Either::Left((output, _)) => Ok(output),
+            Either::Right(((), _)) => Err(Error::Timeout(self.limit)),
+        }
+    }
+}
+
+/// A successful response and the timer of the attempt that produced it.
+pub(crate) struct Sent {
+    pub(crate) response: reqwest::Response,
+    pub(crate) timer: AttemptTimer,
+}
+
+impl Sent {
+    /// The whole body, read within the attempt's time limit.
+    pub(crate) async fn body(self) -> Result<Bytes> {
+        let Sent { response, mut timer } = self;
+        timer.run(response.bytes()).await?.map_err(|e| Error::Transport(e.without_url()))
     }
 }
 
@@ -334,14 +374,18 @@ pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: What<'_>) -> R
     }
 }
 
-/// Build the error for a non-2xx response, reading at most [`ERROR_BODY_LIMIT`] of its body.
-pub(crate) async fn error_from_response(mut response: reqwest::Response) -> Error {
+/// Build the error for a non-2xx response, reading at most [`ERROR_BODY_LIMIT`] of its body
+/// (and only as long as the attempt's timer allows: the status alone still makes an error).
+pub(crate) async fn error_from_response(
+    mut response: reqwest::Response,
+    timer: &mut AttemptTimer,
+) -> Error {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
     while body.len() < ERROR_BODY_LIMIT {
-        match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+        match timer.run(response.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
             _ => break,
         }
     }

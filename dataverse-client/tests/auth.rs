@@ -206,3 +206,54 @@ async fn one_token_fetch_for_32_concurrent_requests() {
     }
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
+
+/// Hands out tokens that live six minutes, numbered.
+#[derive(Debug, Default)]
+struct ShortLived {
+    calls: AtomicUsize,
+}
+
+impl TokenProvider for ShortLived {
+    fn token<'a>(
+        &'a self,
+        _request: TokenRequest<'a>,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        Box::pin(async move {
+            Ok(AccessToken::new(SecretString::from(format!("short-{n}")), Duration::from_secs(360)))
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn tokens_are_refreshed_five_minutes_before_they_expire() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer short-1"))
+        .respond_with(row())
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer short-2"))
+        .respond_with(row())
+        .expect(1)
+        .mount(&server)
+        .await;
+    let provider = Arc::new(ShortLived::default());
+    let client = Client::builder(ENVIRONMENT)
+        .base_url(server.uri())
+        .shared_credential(provider.clone())
+        .http_client(common::timerless_http())
+        .timeout(None)
+        .build()
+        .expect("client");
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("first");
+    // 59 s later the token still has more than five minutes left: reused.
+    tokio::time::advance(Duration::from_secs(59)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
+    // Past the one-minute mark it is inside the refresh window: a new token is fetched.
+    tokio::time::advance(Duration::from_secs(2)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}

@@ -389,3 +389,27 @@ async fn invalid_base64_in_a_download_is_an_error() {
     let result: Result<Vec<Bytes>, Error> = stream.try_collect().await;
     assert!(matches!(result, Err(Error::UnexpectedResponse(_))), "{result:?}");
 }
+
+#[tokio::test]
+async fn a_download_that_stalls_fails_after_the_attempt_timeout() {
+    use futures_util::StreamExt;
+    // A server that sends the first base64 quantum, then nothing more (wiremock cannot stall
+    // mid-body).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = axum::Router::new().fallback(|| async {
+        let chunks = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"QUJD"))])
+            .chain(stream::pending());
+        axum::response::Response::new(axum::body::Body::from_stream(chunks))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = dataverse_client::Client::builder(format!("http://{address}"))
+        .credential(dataverse_client::StaticToken::new(common::TOKEN))
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .expect("client");
+    let mut document = client.download_note_document(Uuid::nil()).await.expect("headers arrive");
+    assert_eq!(document.try_next().await.expect("first chunk"), Some(Bytes::from_static(b"ABC")));
+    let error = document.try_next().await.expect_err("stalled");
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(300)), "{error:?}");
+}

@@ -16,6 +16,8 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use futures_util::future::BoxFuture;
 use http::HeaderValue;
 pub use rest_client_core::AccessToken;
@@ -104,38 +106,72 @@ pub(crate) struct TokenSource {
     provider: Arc<dyn TokenProvider>,
     cache: TokenCache,
     scope: String,
-    /// The `Authorization` value of the current token, built once per token rather than per
-    /// request (a JWT is 1–2 KB to format and validate).
-    header: RwLock<Option<(SecretString, HeaderValue)>>,
+    /// The current token's `Authorization` value, built once per token, and until when it can
+    /// be used without asking the cache: the per-request path is then a read lock and a clock
+    /// read, with no copy of a 1–2 KB token and no header validation.
+    current: RwLock<Option<Current>>,
+}
+
+struct Current {
+    token: SecretString,
+    header: HeaderValue,
+    fresh_until: Option<Instant>,
 }
 
 impl TokenSource {
     pub(crate) fn new(provider: Arc<dyn TokenProvider>, scope: String) -> Self {
-        Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope, header: RwLock::new(None) }
+        Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope, current: RwLock::new(None) }
     }
 
-    /// A valid token, cached or freshly fetched, and its (sensitive) `Authorization` value.
+    /// The (sensitive) `Authorization` value of a valid token, cached or freshly fetched.
     pub(crate) async fn authorization(
         &self,
         http: &reqwest::Client,
-    ) -> Result<(SecretString, HeaderValue), AuthError> {
-        let request = TokenRequest { scope: &self.scope, http };
-        let token = self.cache.get(|| self.provider.token(request)).await?;
-        if let Some((cached, header)) = &*self.header.read().unwrap_or_else(|e| e.into_inner())
-            && cached.expose_secret() == token.expose_secret()
+    ) -> Result<HeaderValue, AuthError> {
+        if let Some(current) = &*self.current.read().unwrap_or_else(|e| e.into_inner())
+            && current.fresh_until.is_some_and(|until| Instant::now() < until)
         {
-            return Ok((token, header.clone()));
+            return Ok(current.header.clone());
         }
-        let header =
-            bearer_header(&token).map_err(|e| AuthError::with_source("unusable token", e))?;
-        *self.header.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((token.clone(), header.clone()));
-        Ok((token, header))
+        // Outside the fresh window: the cache refreshes (one caller at a time) or falls back to a
+        // still-valid token when the refresh fails.
+        let request = TokenRequest { scope: &self.scope, http };
+        let token = self
+            .cache
+            .get(|| async move {
+                let token = self.provider.token(request).await?;
+                // Record the new token while the refresh gate is held, so callers that waited for
+                // this refresh find it already in place.
+                let header = bearer_header(token.secret())
+                    .map_err(|e| AuthError::with_source("unusable token", e))?;
+                let fresh_until = token.expires_at().checked_sub(REFRESH_AHEAD);
+                *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Current { token: token.secret().clone(), header, fresh_until });
+                Ok(token)
+            })
+            .await?;
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        match &*current {
+            Some(c) if c.token.expose_secret() == token.expose_secret() => Ok(c.header.clone()),
+            _ => {
+                let header = bearer_header(&token)
+                    .map_err(|e| AuthError::with_source("unusable token", e))?;
+                *current = Some(Current { token, header: header.clone(), fresh_until: None });
+                Ok(header)
+            }
+        }
     }
 
-    /// Drop `rejected` so the next request fetches a new token.
-    pub(crate) fn invalidate(&self, rejected: &SecretString) {
-        self.cache.invalidate(rejected);
+    /// Drop the token whose `Authorization` value Dataverse rejected, so the next request
+    /// fetches a new one. A token refreshed in the meantime is kept.
+    pub(crate) fn invalidate(&self, rejected: &HeaderValue) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = &*current
+            && c.header == rejected
+        {
+            self.cache.invalidate(&c.token);
+            *current = None;
+        }
     }
 }
 

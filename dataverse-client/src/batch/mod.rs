@@ -239,9 +239,10 @@ impl<'c> ExecuteBatch<'c> {
         }
         call.payload = Payload::Bytes { content_type, bytes: body.into() };
         call.pass_client_errors = true;
-        let response = self.client.send(call).await?;
-        let status = response.status();
-        let response_type = response
+        let mut sent = self.client.send(call).await?;
+        let status = sent.response.status();
+        let response_type = sent
+            .response
             .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -250,13 +251,13 @@ impl<'c> ExecuteBatch<'c> {
         if decode::boundary_of(&response_type).is_none() {
             // Not a batch response: a plain error (for example a malformed batch).
             if !status.is_success() {
-                return Err(error_from_response(response).await);
+                return Err(error_from_response(sent.response, &mut sent.timer).await);
             }
             return Err(Error::UnexpectedResponse(format!(
                 "the $batch response is {response_type:?}, not multipart/mixed"
             )));
         }
-        let bytes = response.bytes().await.map_err(|e| Error::Transport(e.without_url()))?;
+        let bytes = sent.body().await?;
         decode::decode(&response_type, &bytes)
     }
 }

@@ -1,8 +1,10 @@
 //! A note's document, decoded from base64 while it downloads.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -10,6 +12,7 @@ use bytes::Bytes;
 use futures_core::Stream;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use tokio::time::{Instant, Sleep};
 
 use crate::error::{Error, Result};
 
@@ -21,11 +24,18 @@ pub struct DocumentStream {
     /// Base64 characters not yet decoded (fewer than four).
     carry: Vec<u8>,
     done: bool,
+    /// How long the download may stall, and the timer that measures it (reset per chunk).
+    idle: Option<(Duration, Pin<Box<Sleep>>)>,
 }
 
 impl DocumentStream {
-    pub(crate) fn new(response: reqwest::Response) -> Self {
-        Self { inner: response.bytes_stream().boxed(), carry: Vec::with_capacity(4), done: false }
+    pub(crate) fn new(response: reqwest::Response, idle: Option<Duration>) -> Self {
+        Self {
+            inner: response.bytes_stream().boxed(),
+            carry: Vec::with_capacity(4),
+            done: false,
+            idle: idle.map(|limit| (limit, Box::pin(tokio::time::sleep(limit)))),
+        }
     }
 
     fn decode(&mut self, chunk: &[u8]) -> Result<Bytes> {
@@ -51,12 +61,27 @@ impl Stream for DocumentStream {
                 return Poll::Ready(None);
             }
             match self.inner.as_mut().poll_next(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    if let Some((limit, sleep)) = self.idle.as_mut()
+                        && sleep.as_mut().poll(cx).is_ready()
+                    {
+                        let limit = *limit;
+                        self.done = true;
+                        return Poll::Ready(Some(Err(Error::Timeout(limit))));
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(Some(Err(error))) => {
                     self.done = true;
                     return Poll::Ready(Some(Err(Error::Transport(error.without_url()))));
                 }
-                Poll::Ready(Some(Ok(chunk))) => match self.decode(&chunk) {
+                Poll::Ready(Some(Ok(chunk))) => match {
+                    if let Some((limit, sleep)) = self.idle.as_mut() {
+                        let deadline = Instant::now() + *limit;
+                        sleep.as_mut().reset(deadline);
+                    }
+                    self.decode(&chunk)
+                } {
                     Ok(bytes) if bytes.is_empty() => continue,
                     Ok(bytes) => return Poll::Ready(Some(Ok(bytes))),
                     Err(error) => {

@@ -228,8 +228,10 @@ impl Client {
     pub async fn download_note_document(&self, annotation_id: Uuid) -> Result<DocumentStream> {
         let segment = RecordKey::Id(annotation_id).segment("annotations")?;
         let url = self.resource_url(&[segment.as_str(), "documentbody", "$value"])?;
-        let response = self.send(Call::new(Method::GET, url, "annotations")).await?;
-        Ok(DocumentStream::new(response))
+        let sent = self.send(Call::new(Method::GET, url, "annotations")).await?;
+        // The document streams for as long as it needs; a stall longer than the attempt
+        // timeout ends it.
+        Ok(DocumentStream::new(sent.response, self.inner.attempt_timeout))
     }
 }
 
