@@ -75,20 +75,20 @@ impl Stream for DocumentStream {
                     self.done = true;
                     return Poll::Ready(Some(Err(Error::Transport(error.without_url()))));
                 }
-                Poll::Ready(Some(Ok(chunk))) => match {
+                Poll::Ready(Some(Ok(chunk))) => {
                     if let Some((limit, sleep)) = self.idle.as_mut() {
                         let deadline = Instant::now() + *limit;
                         sleep.as_mut().reset(deadline);
                     }
-                    self.decode(&chunk)
-                } {
-                    Ok(bytes) if bytes.is_empty() => continue,
-                    Ok(bytes) => return Poll::Ready(Some(Ok(bytes))),
-                    Err(error) => {
-                        self.done = true;
-                        return Poll::Ready(Some(Err(error)));
+                    match self.decode(&chunk) {
+                        Ok(bytes) if bytes.is_empty() => continue,
+                        Ok(bytes) => return Poll::Ready(Some(Ok(bytes))),
+                        Err(error) => {
+                            self.done = true;
+                            return Poll::Ready(Some(Err(error)));
+                        }
                     }
-                },
+                }
                 Poll::Ready(None) => {
                     self.done = true;
                     if !self.carry.is_empty() {
