@@ -384,6 +384,30 @@ mod tests {
     }
 
     #[test]
+    fn client_and_its_futures_and_streams_can_cross_threads() {
+        fn send_sync<T: Send + Sync>(_: &T) {}
+        fn send<T: Send>(_: &T) {}
+        let client = Client::builder("https://contoso.crm.dynamics.com")
+            .credential(StaticToken::new("t"))
+            .build()
+            .expect("client");
+        send_sync(&client);
+        let id = uuid::Uuid::nil();
+        send(&std::future::IntoFuture::into_future(
+            client.retrieve::<crate::Record>("accounts", id),
+        ));
+        send(&std::future::IntoFuture::into_future(client.update(
+            "accounts",
+            id,
+            &serde_json::json!({}),
+        )));
+        send(&client.query::<crate::Record>(crate::Query::new("accounts")).records());
+        send(&client.track_changes::<crate::Record>(crate::Query::new("accounts")).changes());
+        send(&std::future::IntoFuture::into_future(client.create_note(crate::NewNote::new())));
+        send(&std::future::IntoFuture::into_future(client.execute_batch(crate::Batch::new())));
+    }
+
+    #[test]
     fn debug_never_shows_the_token() {
         let client = Client::builder("https://contoso.crm.dynamics.com")
             .credential(StaticToken::new("super-secret-token"))
