@@ -7,28 +7,26 @@
 mod ext;
 mod key;
 mod relationships;
+mod requests;
 
-use std::future::IntoFuture;
 use std::marker::PhantomData;
 
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
-use http::{HeaderValue, Method};
-use rest_client_core::Replay;
+use http::Method;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use uuid::Uuid;
 
 pub use ext::{Lookup, Record, RecordExt};
 pub use key::{RecordKey, bind_path};
 pub use relationships::RefRequest;
+use requests::UpsertMode;
+pub use requests::{Create, CreateAndReturn, Delete, Retrieve, Update, UpdateAndReturn, Upsert};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, IF_MATCH, IF_NONE_MATCH, Payload, What};
-use crate::odata::{entity_id_from_headers, query_string, validate_identifier};
+use crate::http::{APPLICATION_JSON, Call, Payload};
+use crate::odata::{query_string, validate_identifier};
 use crate::options::RequestOptions;
-use crate::query::{Annotations, Expand, FORMATTED_VALUE};
+use crate::query::{Annotations, Expand};
 
 /// Serialize a request body once, up front; the error surfaces when the request is sent.
 pub(crate) fn json_body<B: Serialize + ?Sized>(body: &B) -> Result<Bytes> {
@@ -37,7 +35,7 @@ pub(crate) fn json_body<B: Serialize + ?Sized>(body: &B) -> Result<Bytes> {
         .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))
 }
 
-fn with_json(call: Call, body: &Result<Bytes>) -> Result<Call> {
+pub(crate) fn with_json(call: Call, body: &Result<Bytes>) -> Result<Call> {
     let bytes = match body {
         Ok(bytes) => bytes.clone(),
         Err(e) => return Err(Error::InvalidRequest(e.to_string())),
@@ -47,14 +45,14 @@ fn with_json(call: Call, body: &Result<Bytes>) -> Result<Call> {
 
 /// `$select` / `$expand` options and annotations of a single-row read or write.
 #[derive(Clone, Debug, Default)]
-struct Shape {
-    select: Vec<String>,
-    expand: Vec<Expand>,
-    annotations: Annotations,
+pub(crate) struct Shape {
+    pub(crate) select: Vec<String>,
+    pub(crate) expand: Vec<Expand>,
+    pub(crate) annotations: Annotations,
 }
 
 impl Shape {
-    fn query(&self) -> Result<Option<String>> {
+    pub(crate) fn query(&self) -> Result<Option<String>> {
         let mut pairs = Vec::new();
         if !self.select.is_empty() {
             pairs.push(("$select", crate::query::render_select(&self.select)?));
@@ -64,69 +62,6 @@ impl Shape {
         }
         Ok((!pairs.is_empty()).then(|| query_string(&pairs)))
     }
-}
-
-macro_rules! shape_methods {
-    () => {
-        /// Columns to return (`$select`).
-        pub fn select<I, S>(mut self, columns: I) -> Self
-        where
-            I: IntoIterator<Item = S>,
-            S: Into<String>,
-        {
-            self.shape.select.extend(columns.into_iter().map(Into::into));
-            self
-        }
-
-        /// Expand a navigation property (`$expand`).
-        pub fn expand(mut self, expand: Expand) -> Self {
-            self.shape.expand.push(expand);
-            self
-        }
-
-        /// Include formatted values (`<column>@OData.Community.Display.V1.FormattedValue`).
-        pub fn formatted_values(mut self) -> Self {
-            self.shape.annotations.add(FORMATTED_VALUE);
-            self
-        }
-
-        /// Include annotations matching `pattern` (`"*"` for all).
-        pub fn include_annotations(mut self, pattern: impl Into<String>) -> Self {
-            self.shape.annotations.add(pattern);
-            self
-        }
-    };
-}
-
-macro_rules! options_method {
-    () => {
-        /// Per-request options (impersonation, bypass headers, timeout, …).
-        pub fn options(mut self, options: RequestOptions) -> Self {
-            self.options = options;
-            self
-        }
-    };
-}
-
-macro_rules! into_future {
-    ($name:ident, $output:ty) => {
-        impl<'c> IntoFuture for $name<'c> {
-            type Output = Result<$output>;
-            type IntoFuture = BoxFuture<'c, Result<$output>>;
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
-    };
-    ($name:ident<T>) => {
-        impl<'c, T: DeserializeOwned + Send + 'c> IntoFuture for $name<'c, T> {
-            type Output = Result<T>;
-            type IntoFuture = BoxFuture<'c, Result<T>>;
-            fn into_future(self) -> Self::IntoFuture {
-                Box::pin(self.send())
-            }
-        }
-    };
 }
 
 impl Client {
@@ -380,295 +315,3 @@ impl Client {
         Ok(url)
     }
 }
-
-fn representation_preferences(shape: &Shape) -> Vec<String> {
-    let mut preferences = vec!["return=representation".to_owned()];
-    preferences.extend(shape.annotations.preference());
-    preferences
-}
-
-fn if_match_value(etag: Option<&str>) -> Result<HeaderValue> {
-    HeaderValue::try_from(etag.unwrap_or("*"))
-        .map_err(|_| Error::InvalidRequest("the etag is not a valid header value".to_owned()))
-}
-
-/// A pending [`Client::create`]; `.await` it for the new row's id.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Create<'c> {
-    client: &'c Client,
-    entity_set: String,
-    body: Result<Bytes>,
-    options: RequestOptions,
-}
-
-impl<'c> Create<'c> {
-    options_method!();
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse or the transport; [`Error::UnexpectedResponse`] when the
-    /// response names no created row.
-    pub async fn send(self) -> Result<Uuid> {
-        validate_identifier("entity set", &self.entity_set)?;
-        let url = self.client.resource_url(&[&self.entity_set])?;
-        let call = with_json(Call::new(Method::POST, url, &self.entity_set), &self.body)?
-            .options(self.options);
-        let headers = self.client.send_empty(call).await?;
-        entity_id_from_headers(&headers).ok_or_else(|| {
-            Error::UnexpectedResponse("the create response has no OData-EntityId header".to_owned())
-        })
-    }
-}
-into_future!(Create, Uuid);
-
-/// A pending [`Client::create_and_return`]; `.await` it for the created row.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct CreateAndReturn<'c, T> {
-    client: &'c Client,
-    entity_set: String,
-    body: Result<Bytes>,
-    shape: Shape,
-    options: RequestOptions,
-    output: PhantomData<fn() -> T>,
-}
-
-impl<'c, T: DeserializeOwned> CreateAndReturn<'c, T> {
-    shape_methods!();
-    options_method!();
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse or the transport, or [`Error::Decode`].
-    pub async fn send(self) -> Result<T> {
-        validate_identifier("entity set", &self.entity_set)?;
-        let mut url = self.client.resource_url(&[&self.entity_set])?;
-        if let Some(query) = self.shape.query()? {
-            url.set_query(Some(&query));
-        }
-        let call = with_json(Call::new(Method::POST, url, &self.entity_set), &self.body)?
-            .prefer(&representation_preferences(&self.shape))
-            .options(self.options);
-        self.client.send_json(call, What::of("the created row of", &self.entity_set)).await
-    }
-}
-into_future!(CreateAndReturn<T>);
-
-/// A pending [`Client::retrieve`]; `.await` it for the row.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Retrieve<'c, T> {
-    client: &'c Client,
-    entity_set: String,
-    key: RecordKey,
-    shape: Shape,
-    options: RequestOptions,
-    output: PhantomData<fn() -> T>,
-}
-
-impl<'c, T: DeserializeOwned> Retrieve<'c, T> {
-    shape_methods!();
-    options_method!();
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse (`404` when the row does not exist: [`Error::is_not_found`]),
-    /// the transport, or [`Error::Decode`].
-    pub async fn send(self) -> Result<T> {
-        let url = self.client.row_url(&self.entity_set, &self.key, Some(&self.shape))?;
-        let preferences: Vec<String> = self.shape.annotations.preference().into_iter().collect();
-        let call = Call::new(Method::GET, url, &self.entity_set)
-            .prefer(&preferences)
-            .options(self.options);
-        self.client.send_json(call, What::of("a row of", &self.entity_set)).await
-    }
-}
-into_future!(Retrieve<T>);
-
-/// A pending [`Client::update`].
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Update<'c> {
-    client: &'c Client,
-    entity_set: String,
-    key: RecordKey,
-    body: Result<Bytes>,
-    if_match: Option<String>,
-    options: RequestOptions,
-}
-
-impl<'c> Update<'c> {
-    options_method!();
-
-    /// Optimistic concurrency: update only if the row still has this etag (`@odata.etag` of the
-    /// version you read, e.g. `W/"470867"`). Otherwise the update fails with
-    /// [`Error::Conflict`] (`412`).
-    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-        self.if_match = Some(etag.into());
-        self
-    }
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse (`404` for a missing row, [`Error::Conflict`] for an etag
-    /// mismatch) or the transport.
-    pub async fn send(self) -> Result<()> {
-        let url = self.client.row_url(&self.entity_set, &self.key, None)?;
-        // Safe to replay: `If-Match` makes it update-only, and a repeated update writes the same
-        // values again.
-        let call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
-            .header(IF_MATCH, if_match_value(self.if_match.as_deref())?)
-            .replay(Replay::Safe)
-            .options(self.options);
-        self.client.send_empty(call).await.map(drop)
-    }
-}
-into_future!(Update, ());
-
-/// A pending [`Client::update_and_return`]; `.await` it for the updated row.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct UpdateAndReturn<'c, T> {
-    client: &'c Client,
-    entity_set: String,
-    key: RecordKey,
-    body: Result<Bytes>,
-    if_match: Option<String>,
-    shape: Shape,
-    options: RequestOptions,
-    output: PhantomData<fn() -> T>,
-}
-
-impl<'c, T: DeserializeOwned> UpdateAndReturn<'c, T> {
-    options_method!();
-
-    /// Columns to return (`$select`); `$expand` is ignored by Dataverse on updates.
-    pub fn select<I, S>(mut self, columns: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.shape.select.extend(columns.into_iter().map(Into::into));
-        self
-    }
-
-    /// Optimistic concurrency, as [`Update::if_match`].
-    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-        self.if_match = Some(etag.into());
-        self
-    }
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// As [`Update::send`], plus [`Error::Decode`].
-    pub async fn send(self) -> Result<T> {
-        let url = self.client.row_url(&self.entity_set, &self.key, Some(&self.shape))?;
-        let call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
-            .header(IF_MATCH, if_match_value(self.if_match.as_deref())?)
-            .prefer(&representation_preferences(&self.shape))
-            .replay(Replay::Safe)
-            .options(self.options);
-        self.client.send_json(call, What::of("the updated row of", &self.entity_set)).await
-    }
-}
-into_future!(UpdateAndReturn<T>);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum UpsertMode {
-    CreateOrUpdate,
-    CreateOnly,
-    UpdateOnly,
-}
-
-/// A pending [`Client::upsert`]; `.await` it for the row's id when the response names it.
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Upsert<'c> {
-    client: &'c Client,
-    entity_set: String,
-    key: RecordKey,
-    body: Result<Bytes>,
-    mode: UpsertMode,
-    options: RequestOptions,
-}
-
-impl<'c> Upsert<'c> {
-    options_method!();
-
-    /// Only create (`If-None-Match: *`): an existing row makes the request fail with
-    /// [`Error::Conflict`] (`412`).
-    pub fn create_only(mut self) -> Self {
-        self.mode = UpsertMode::CreateOnly;
-        self
-    }
-
-    /// Only update (`If-Match: *`): a missing row makes the request fail with `404`.
-    pub fn update_only(mut self) -> Self {
-        self.mode = UpsertMode::UpdateOnly;
-        self
-    }
-
-    /// Send the request. The result is the row's id from `OData-EntityId`, when that header
-    /// names it by GUID.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse or the transport.
-    pub async fn send(self) -> Result<Option<Uuid>> {
-        let url = self.client.row_url(&self.entity_set, &self.key, None)?;
-        let mut call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
-            .options(self.options);
-        call = match self.mode {
-            UpsertMode::CreateOrUpdate => call,
-            UpsertMode::CreateOnly => call.header(IF_NONE_MATCH, HeaderValue::from_static("*")),
-            UpsertMode::UpdateOnly => call.header(IF_MATCH, HeaderValue::from_static("*")),
-        };
-        // An upsert by key is idempotent: replaying it writes the same values to the same row.
-        // A create-only upsert replayed after it succeeded reports a conflict instead of
-        // creating a duplicate.
-        let call = call.replay(Replay::Safe);
-        let headers = self.client.send_empty(call).await?;
-        Ok(entity_id_from_headers(&headers).or(self.key.id()))
-    }
-}
-into_future!(Upsert, Option<Uuid>);
-
-/// A pending [`Client::delete`].
-#[must_use = "a request does nothing until it is awaited"]
-#[derive(Debug)]
-pub struct Delete<'c> {
-    client: &'c Client,
-    entity_set: String,
-    key: RecordKey,
-    if_match: Option<String>,
-    options: RequestOptions,
-}
-
-impl<'c> Delete<'c> {
-    options_method!();
-
-    /// Delete only if the row still has this etag; otherwise [`Error::Conflict`] (`412`).
-    pub fn if_match(mut self, etag: impl Into<String>) -> Self {
-        self.if_match = Some(etag.into());
-        self
-    }
-
-    /// Send the request.
-    ///
-    /// # Errors
-    /// An [`Error`] from Dataverse (`404` for a missing row) or the transport.
-    pub async fn send(self) -> Result<()> {
-        let url = self.client.row_url(&self.entity_set, &self.key, None)?;
-        let mut call = Call::new(Method::DELETE, url, &self.entity_set).options(self.options);
-        if let Some(etag) = &self.if_match {
-            call = call.header(IF_MATCH, if_match_value(Some(etag))?);
-        }
-        self.client.send_empty(call).await.map(drop)
-    }
-}
-into_future!(Delete, ());
