@@ -5,12 +5,13 @@
 //! returns or sleeps (`tokio::time::sleep`, so tests can pause time) and tries again.
 
 use std::future::Future;
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::{self, BoxFuture, Either};
+use futures_util::future::BoxFuture;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use rest_client_core::{Outcome, Replay, RetryDecision, decide};
@@ -132,7 +133,11 @@ impl std::fmt::Debug for Call {
 impl Client {
     /// Send `call`, retrying per the policy; a 2xx response is returned with the timer of its
     /// attempt (to bound reading its body), anything else becomes an [`Error`].
-    pub(crate) async fn send(&self, call: Call) -> Result<Sent> {
+    ///
+    /// A plain function returning a future rather than an `async fn`: that layer would keep its
+    /// own copy of the `Call` argument, and the request future is moved into a box and lives
+    /// for the whole request.
+    pub(crate) fn send(&self, call: Call) -> impl Future<Output = Result<Sent>> + Send + '_ {
         let span = tracing::debug_span!(
             "dataverse.request",
             method = %call.method,
@@ -140,7 +145,7 @@ impl Client {
             status = tracing::field::Empty,
             attempt = tracing::field::Empty,
         );
-        self.send_in_span(call, span.clone()).instrument(span).await
+        self.send_in_span(call, span.clone()).instrument(span)
     }
 
     async fn send_in_span(&self, call: Call, span: tracing::Span) -> Result<Sent> {
@@ -163,14 +168,28 @@ impl Client {
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let authorization = inner.auth.authorization(&inner.http).await?;
-            let Some(request) = self.build_request(&call, &options, authorization.clone()).await?
-            else {
-                // The body cannot be produced again: report the failure that made us retry.
-                return Err(last_error.unwrap_or_else(|| {
-                    Error::InvalidRequest("the request body can only be sent once".to_owned())
-                }));
+            // Rarely needed futures are boxed so the request future stays small (it is moved
+            // into a box per request and lives for the whole request).
+            let authorization = match inner.auth.fresh_authorization() {
+                Some(header) => header,
+                None => Box::pin(inner.auth.authorization(&inner.http)).await?,
             };
+            let streamed = match &call.payload {
+                Payload::Source { source, .. } => match source.open().await? {
+                    Some(opened) => Some(opened),
+                    None => {
+                        // The body cannot be produced again: report the failure that made us
+                        // retry.
+                        return Err(last_error.unwrap_or_else(|| {
+                            Error::InvalidRequest(
+                                "the request body can only be sent once".to_owned(),
+                            )
+                        }));
+                    }
+                },
+                _ => None,
+            };
+            let request = build_request(&call, &options, authorization.clone(), streamed);
             let mut timer = AttemptTimer::start(timeout);
             let sent = timer.run(inner.http.execute(request)).await;
             let (outcome, error) = match sent {
@@ -206,10 +225,11 @@ impl Client {
                         tracing::debug!("401 Unauthorized: refreshing the access token");
                         reauthorized = true;
                         inner.auth.invalidate(&authorization);
-                        last_error = Some(error_from_response(response, &mut timer).await);
+                        last_error =
+                            Some(Box::pin(error_from_response(response, &mut timer)).await);
                         continue;
                     }
-                    let error = error_from_response(response, &mut timer).await;
+                    let error = Box::pin(error_from_response(response, &mut timer)).await;
                     let retry_after = error.retry_after();
                     (Outcome::Status { status: status.as_u16(), retry_after }, error)
                 }
@@ -220,52 +240,11 @@ impl Client {
                 RetryDecision::RetryAfter(delay) => {
                     tracing::warn!(attempt, ?delay, error = %error, "retrying Dataverse request");
                     last_error = Some(error);
-                    tokio::time::sleep(delay).await;
+                    Box::pin(tokio::time::sleep(delay)).await;
                 }
                 _ => return Err(error),
             }
         }
-    }
-
-    async fn build_request(
-        &self,
-        call: &Call,
-        options: &RequestOptions,
-        authorization: HeaderValue,
-    ) -> Result<Option<reqwest::Request>> {
-        // Built per attempt rather than cloned: the same number of allocations on the first
-        // attempt, and retries are rare.
-        let mut headers = HeaderMap::with_capacity(10 + call.headers.len());
-        headers.insert(ACCEPT, APPLICATION_JSON);
-        headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
-        headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
-        for (name, value) in &call.headers {
-            headers.insert(name.clone(), value.clone());
-        }
-        options.apply(&mut headers);
-        headers.insert(AUTHORIZATION, authorization);
-        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
-        match &call.payload {
-            Payload::Empty => {}
-            Payload::Bytes { content_type, bytes } => {
-                headers.insert(CONTENT_TYPE, content_type.clone());
-                *request.body_mut() = Some(reqwest::Body::from(bytes.clone()));
-            }
-            Payload::Source { content_type, source } => {
-                let Some((body, length)) = source.open().await? else {
-                    return Ok(None);
-                };
-                headers.insert(CONTENT_TYPE, content_type.clone());
-                if let Some(length) = length {
-                    // hyper honours an explicit Content-Length for a streamed body: the upload
-                    // is not chunked, and a body of any other length fails the request.
-                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
-                }
-                *request.body_mut() = Some(body);
-            }
-        }
-        *request.headers_mut() = headers;
-        Ok(Some(request))
     }
 
     /// Send `call` and decode the JSON body of its response.
@@ -288,6 +267,44 @@ impl Client {
     }
 }
 
+/// The request for one attempt (headers are built per attempt rather than cloned: the same
+/// allocations on the first attempt, and retries are rare).
+fn build_request(
+    call: &Call,
+    options: &RequestOptions,
+    authorization: HeaderValue,
+    streamed: Option<OpenedBody>,
+) -> reqwest::Request {
+    let mut headers = HeaderMap::with_capacity(10 + call.headers.len());
+    headers.insert(ACCEPT, APPLICATION_JSON);
+    headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
+    headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
+    for (name, value) in &call.headers {
+        headers.insert(name.clone(), value.clone());
+    }
+    options.apply(&mut headers);
+    headers.insert(AUTHORIZATION, authorization);
+    let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+    match (&call.payload, streamed) {
+        (Payload::Bytes { content_type, bytes }, _) => {
+            headers.insert(CONTENT_TYPE, content_type.clone());
+            *request.body_mut() = Some(reqwest::Body::from(bytes.clone()));
+        }
+        (Payload::Source { content_type, .. }, Some((body, length))) => {
+            headers.insert(CONTENT_TYPE, content_type.clone());
+            if let Some(length) = length {
+                // hyper honours an explicit Content-Length for a streamed body: the upload is
+                // not chunked, and a body of any other length fails the request.
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+            }
+            *request.body_mut() = Some(body);
+        }
+        _ => {}
+    }
+    *request.headers_mut() = headers;
+    request
+}
+
 /// The time limit of one attempt: one timer, registered once, bounds both waiting for the
 /// response and reading a buffered body.
 pub(crate) struct AttemptTimer {
@@ -304,14 +321,36 @@ impl AttemptTimer {
     }
 
     /// Run `work` unless the attempt's time runs out first ([`Error::Timeout`]).
-    pub(crate) async fn run<F: Future>(&mut self, work: F) -> Result<F::Output> {
-        let Some(sleep) = self.sleep.as_mut() else {
-            return Ok(work.await);
-        };
-        match future::select(pin!(work), sleep.as_mut()).await {
-            Either::Left((output, _)) => Ok(output),
-            Either::Right(((), _)) => Err(Error::Timeout(self.limit)),
+    pub(crate) fn run<F: Future>(&mut self, work: F) -> Timed<'_, F> {
+        Timed { work, sleep: self.sleep.as_mut(), limit: self.limit }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `work`, raced against the attempt's timer (a hand-written future: no second copy of
+    /// `work` in an async state machine).
+    pub(crate) struct Timed<'t, F> {
+        #[pin]
+        work: F,
+        sleep: Option<&'t mut Pin<Box<Sleep>>>,
+        limit: Duration,
+    }
+}
+
+impl<F: Future> Future for Timed<'_, F> {
+    type Output = Result<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.work.poll(cx) {
+            return Poll::Ready(Ok(output));
         }
+        if let Some(sleep) = this.sleep
+            && sleep.as_mut().poll(cx).is_ready()
+        {
+            return Poll::Ready(Err(Error::Timeout(*this.limit)));
+        }
+        Poll::Pending
     }
 }
 

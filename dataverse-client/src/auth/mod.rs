@@ -123,15 +123,23 @@ impl TokenSource {
         Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope, current: RwLock::new(None) }
     }
 
+    /// The (sensitive) `Authorization` value of the current token, while it is fresh: the path
+    /// almost every request takes, with no future at all.
+    pub(crate) fn fresh_authorization(&self) -> Option<HeaderValue> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        current
+            .as_ref()
+            .filter(|c| c.fresh_until.is_some_and(|until| Instant::now() < until))
+            .map(|c| c.header.clone())
+    }
+
     /// The (sensitive) `Authorization` value of a valid token, cached or freshly fetched.
     pub(crate) async fn authorization(
         &self,
         http: &reqwest::Client,
     ) -> Result<HeaderValue, AuthError> {
-        if let Some(current) = &*self.current.read().unwrap_or_else(|e| e.into_inner())
-            && current.fresh_until.is_some_and(|until| Instant::now() < until)
-        {
-            return Ok(current.header.clone());
+        if let Some(header) = self.fresh_authorization() {
+            return Ok(header);
         }
         // Outside the fresh window: the cache refreshes (one caller at a time) or falls back to a
         // still-valid token when the refresh fails.
