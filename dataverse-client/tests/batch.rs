@@ -181,7 +181,9 @@ async fn writes_the_documented_multipart_format_and_reads_every_result() {
     let mut batch = Batch::new();
     batch.add(BatchRequest::create(
         "tasks",
-        &json!({ "subject": "Task 1 in batch", "regardingobjectid_account_task@odata.bind": format!("accounts({account})") }),
+        // Keys in sorted order: the workspace build enables serde_json's `preserve_order`
+        // (for ironclad-client), so the body must not depend on which map order is in use.
+        &json!({ "regardingobjectid_account_task@odata.bind": format!("accounts({account})"), "subject": "Task 1 in batch" }),
     ));
     {
         let mut set = batch.change_set();
