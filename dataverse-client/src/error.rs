@@ -1,0 +1,432 @@
+//! The one error type of the crate.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use http::StatusCode;
+pub use rest_client_core::InsecureTransport;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Dataverse error codes (`error.code`) that mean the caller was throttled by service protection
+/// limits: number of requests, execution time, and concurrent requests.
+const THROTTLING_CODES: [&str; 3] = ["0x80072322", "0x80072321", "0x80072326"];
+
+/// Everything that can go wrong when talking to Dataverse.
+///
+/// Match on the variant when you need to, or use the predicates ([`Error::is_retryable`],
+/// [`Error::is_throttled`], [`Error::is_not_found`], [`Error::is_conflict`]) and accessors
+/// ([`Error::status`], [`Error::request_id`], [`Error::api_error`]) that work across variants.
+///
+/// ```
+/// use dataverse_client::Error;
+///
+/// fn describe(error: &Error) -> &'static str {
+///     if error.is_not_found() {
+///         "no such row"
+///     } else if error.is_conflict() {
+///         "someone else changed the row first"
+///     } else if error.is_throttled() {
+///         "slow down"
+///     } else {
+///         "other failure"
+///     }
+/// }
+/// # let _ = describe;
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Dataverse answered with an error status (other than the conflicts in [`Error::Conflict`]).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// `412 Precondition Failed` or `409 Conflict`: the row's version did not match the etag sent
+    /// with `If-Match` (optimistic concurrency), or a create-only upsert found an existing row.
+    #[error("conflict: {0}")]
+    Conflict(Box<ApiError>),
+
+    /// The request could not be sent or the response could not be read (DNS, connect, TLS, reset).
+    #[error("could not reach Dataverse: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// No response arrived within the per-attempt timeout.
+    #[error("Dataverse did not answer within {0:?}")]
+    Timeout(Duration),
+
+    /// No access token could be obtained.
+    #[error("authentication failed: {0}")]
+    Auth(#[from] AuthError),
+
+    /// A bearer token would have been sent over plain `http://` to a host that is not loopback.
+    #[error(transparent)]
+    InsecureTransport(#[from] InsecureTransport),
+
+    /// A successful response did not have the expected shape.
+    #[error("could not decode {what} at `{path}`: {source}")]
+    Decode {
+        /// What was being decoded, e.g. "a page of cre6f_agreements".
+        what: String,
+        /// The JSON path of the value that failed (`value[3].revenue`), `.` for the root.
+        path: String,
+        /// The underlying JSON error (line and column).
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The request was rejected before anything was sent: an invalid argument, name or body.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// A note's document exceeds the organization's `MaxUploadFileSize`, which Dataverse applies
+    /// to the base64-encoded size. Nothing was uploaded.
+    #[error(
+        "document too large: {base64_size} bytes once base64-encoded, but the organization accepts at most {limit} (MaxUploadFileSize)"
+    )]
+    DocumentTooLarge {
+        /// The size of the base64 text of the document (bytes).
+        base64_size: u64,
+        /// The organization's `MaxUploadFileSize` (bytes).
+        limit: u64,
+    },
+
+    /// Reading a document (file or caller stream) failed.
+    #[error("could not read the document: {0}")]
+    Io(#[source] std::io::Error),
+
+    /// Paging stopped because the service returned a next link (or paging cookie) it had already
+    /// returned: following it again would loop forever.
+    #[error("paging stopped: the service repeated a next link it had already returned")]
+    PagingLoop,
+
+    /// The response was successful but unusable (a missing header, a malformed `$batch` body).
+    #[error("unexpected response from Dataverse: {0}")]
+    UnexpectedResponse(String),
+
+    /// The client configuration is invalid (for example an unparsable environment URL).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The Dataverse error details, for [`Error::Api`] and [`Error::Conflict`].
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) | Error::Conflict(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status Dataverse answered with, if it answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Transport(e) => e.status(),
+            _ => self.api_error().map(|e| e.status),
+        }
+    }
+
+    /// The request id Dataverse assigned (`x-ms-service-request-id` or `REQ_ID`), for support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// The server's requested wait (`Retry-After`), if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error().and_then(|e| e.retry_after)
+    }
+
+    /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
+    /// timeouts and connection failures. The client already retried these per its
+    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Api(e) => e.is_throttled() || matches!(e.status.as_u16(), 408 | 502 | 503 | 504),
+            Error::Transport(e) => e.is_connect() || e.is_timeout() || e.is_request(),
+            Error::Timeout(_) => true,
+            Error::Auth(e) => e.is_transient(),
+            _ => false,
+        }
+    }
+
+    /// Whether Dataverse throttled the caller (`429`, or a service-protection error code).
+    pub fn is_throttled(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_throttled)
+    }
+
+    /// Whether the row (or resource) does not exist (`404`).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists
+    /// for a create-only upsert) or `409`.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict(_))
+    }
+
+    /// Whether the credentials were rejected (`401`) or lack a privilege (`403`), or no token
+    /// could be obtained.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Error::Auth(_))
+            || matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+    }
+
+    pub(crate) fn from_api(error: ApiError) -> Self {
+        match error.status {
+            StatusCode::PRECONDITION_FAILED | StatusCode::CONFLICT => {
+                Error::Conflict(Box::new(error))
+            }
+            _ => Error::Api(Box::new(error)),
+        }
+    }
+
+    pub(crate) fn decode(
+        what: impl Into<String>,
+        error: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let path = error.path().to_string();
+        Error::Decode { what: what.into(), path, source: error.into_inner() }
+    }
+}
+
+/// An error answer from Dataverse: `{"error":{"code":"0x…","message":"…"}}` plus what the
+/// response headers said.
+///
+/// The body is never assumed to be JSON: a gateway's HTML page still yields the status, the
+/// request id and a bounded [`body_excerpt`](Self::body_excerpt).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Dataverse's `error.code`, e.g. `0x80040265`; `None` when absent or empty.
+    pub code: Option<String>,
+    /// Dataverse's `error.message`.
+    pub message: Option<String>,
+    /// The request id (`x-ms-service-request-id`, `REQ_ID` or `request-id` header).
+    pub request_id: Option<String>,
+    /// The parsed `Retry-After` (or `x-ms-retry-after-ms`).
+    pub retry_after: Option<Duration>,
+    /// The first kilobyte of the body, as text.
+    pub body_excerpt: String,
+    /// Annotations inside `error` that Dataverse adds with `Prefer: odata.include-annotations`
+    /// (`@Microsoft.PowerApps.CDS.HelpLink`, `…TraceText`, `…InnerError.Message`, …), keyed by
+    /// their name without the leading `@`, values as text.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl ApiError {
+    /// Decode an error response: status, headers and (possibly non-JSON) body.
+    pub(crate) fn from_parts(status: StatusCode, headers: &http::HeaderMap, body: &[u8]) -> Self {
+        let request_id = ["x-ms-service-request-id", "req_id", "request-id", "x-ms-request-id"]
+            .iter()
+            .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+            .map(str::to_owned);
+        let retry_after =
+            rest_client_core::retry_after_from_headers(headers, std::time::SystemTime::now());
+        let mut error = ApiError {
+            status,
+            code: None,
+            message: None,
+            request_id,
+            retry_after,
+            body_excerpt: rest_client_core::body_excerpt(
+                body,
+                rest_client_core::BODY_EXCERPT_LIMIT,
+            ),
+            annotations: BTreeMap::new(),
+        };
+        if let Ok(serde_json::Value::Object(mut root)) = serde_json::from_slice(body)
+            && let Some(serde_json::Value::Object(inner)) = root.remove("error")
+        {
+            for (key, value) in inner {
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => continue,
+                    other => other.to_string(),
+                };
+                match key.as_str() {
+                    "code" => error.code = Some(text).filter(|c| !c.is_empty()),
+                    "message" => error.message = Some(text).filter(|m| !m.is_empty()),
+                    annotation if annotation.starts_with('@') => {
+                        error.annotations.insert(annotation[1..].to_owned(), text);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        error
+    }
+
+    /// Whether this is service-protection throttling: `429`, or one of the throttling error codes
+    /// (`0x80072322` requests, `0x80072321` execution time, `0x80072326` concurrency).
+    pub fn is_throttled(&self) -> bool {
+        self.status == StatusCode::TOO_MANY_REQUESTS
+            || self
+                .code
+                .as_deref()
+                .is_some_and(|c| THROTTLING_CODES.iter().any(|t| t.eq_ignore_ascii_case(c)))
+    }
+
+    /// `@Microsoft.PowerApps.CDS.HelpLink`, when Dataverse sent it.
+    pub fn help_link(&self) -> Option<&str> {
+        self.annotations.get("Microsoft.PowerApps.CDS.HelpLink").map(String::as_str)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Dataverse answered {}", self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        match &self.message {
+            Some(message) => write!(f, ": {message}")?,
+            None if !self.body_excerpt.is_empty() => write!(f, ": {}", self.body_excerpt)?,
+            None => {}
+        }
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {wait:?})")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// A token could not be obtained from the identity provider.
+///
+/// The message never contains a secret. Token providers you write yourself build one with
+/// [`AuthError::new`] or [`AuthError::with_source`].
+///
+/// ```
+/// use dataverse_client::AuthError;
+///
+/// let error = AuthError::new("the vault refused to release the secret");
+/// assert_eq!(error.to_string(), "the vault refused to release the secret");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AuthError {
+    message: String,
+    status: Option<StatusCode>,
+    transient: bool,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl AuthError {
+    /// An error with a message (which must not contain a secret).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), status: None, transient: false, source: None }
+    }
+
+    /// An error with a message and the error that caused it.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self { source: Some(source.into()), ..Self::new(message) }
+    }
+
+    /// Record the identity provider's HTTP status.
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self.transient |= status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+        self
+    }
+
+    /// Mark the failure as transient (a network error or an overloaded identity provider).
+    pub fn transient(mut self, transient: bool) -> Self {
+        self.transient = transient;
+        self
+    }
+
+    /// The identity provider's HTTP status, if it answered.
+    pub fn http_status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// Whether trying again later could succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn decodes_dataverse_error_with_annotations() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-ms-service-request-id", HeaderValue::from_static("req-1"));
+        headers.insert("retry-after", HeaderValue::from_static("5"));
+        let body = br#"{"error":{"code":"0x80040265","message":"Plug-in said no","@Microsoft.PowerApps.CDS.HelpLink":"http://go.microsoft.com/fwlink/?LinkID=398563","@Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus":"0"}}"#;
+        let error = ApiError::from_parts(StatusCode::BAD_REQUEST, &headers, body);
+        assert_eq!(error.code.as_deref(), Some("0x80040265"));
+        assert_eq!(error.message.as_deref(), Some("Plug-in said no"));
+        assert_eq!(error.request_id.as_deref(), Some("req-1"));
+        assert_eq!(error.retry_after, Some(Duration::from_secs(5)));
+        assert_eq!(error.help_link(), Some("http://go.microsoft.com/fwlink/?LinkID=398563"));
+        assert_eq!(
+            error.annotations.get("Microsoft.PowerApps.CDS.ErrorDetails.OperationStatus"),
+            Some(&"0".to_owned())
+        );
+        assert_eq!(
+            error.to_string(),
+            "Dataverse answered 400 Bad Request (0x80040265): Plug-in said no (retry after 5s) [request id req-1]"
+        );
+    }
+
+    #[test]
+    fn non_json_body_keeps_status_and_excerpt() {
+        let error = ApiError::from_parts(
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            b"<html><body>Bad gateway</body></html>",
+        );
+        assert_eq!(error.code, None);
+        assert_eq!(error.message, None);
+        assert_eq!(error.body_excerpt, "<html><body>Bad gateway</body></html>");
+        let error = Error::from_api(error);
+        assert!(error.is_retryable());
+        assert_eq!(error.status(), Some(StatusCode::BAD_GATEWAY));
+    }
+
+    #[test]
+    fn empty_code_is_none_and_412_is_a_conflict() {
+        let body = br#"{"error":{"code":"","message":"A record with matching key values already exists."}}"#;
+        let error = Error::from_api(ApiError::from_parts(
+            StatusCode::PRECONDITION_FAILED,
+            &HeaderMap::new(),
+            body,
+        ));
+        assert!(error.is_conflict());
+        assert!(!error.is_retryable());
+        assert_eq!(error.api_error().and_then(|e| e.code.clone()), None);
+    }
+
+    #[test]
+    fn throttling_codes_count_as_throttled() {
+        let body = br#"{"error":{"code":"0x80072326","message":"Number of concurrent requests exceeded the limit of 52."}}"#;
+        let error = Error::from_api(ApiError::from_parts(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &HeaderMap::new(),
+            body,
+        ));
+        assert!(error.is_throttled());
+        assert!(error.is_retryable());
+        let not_found = Error::from_api(ApiError::from_parts(
+            StatusCode::NOT_FOUND,
+            &HeaderMap::new(),
+            br#"{"error":{"code":"0x80040217","message":"account With Id = 1 Does Not Exist"}}"#,
+        ));
+        assert!(not_found.is_not_found());
+        assert!(!not_found.is_throttled());
+    }
+}

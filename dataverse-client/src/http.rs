@@ -1,0 +1,393 @@
+//! The one request pipeline: headers, auth, retries, error decoding, tracing.
+//!
+//! Every operation describes its request as a [`Call`] and hands it to [`Client::send`]. The loop
+//! sends, turns the result into an [`Outcome`], asks [`rest_client_core::decide`] and either
+//! returns or sleeps (`tokio::time::sleep`, so tests can pause time) and tries again.
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::future::{self, BoxFuture, Either};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use rest_client_core::{Outcome, Replay, RetryDecision, decide};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::time::{Instant, Sleep};
+use tracing::Instrument;
+use url::Url;
+
+use crate::client::Client;
+use crate::error::{ApiError, Error, Result};
+use crate::options::RequestOptions;
+
+/// Error bodies are read up to this size for decoding; the rest is discarded.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+pub(crate) const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const ODATA_VERSION: HeaderValue = HeaderValue::from_static("4.0");
+const ODATA_MAX_VERSION_NAME: HeaderName = HeaderName::from_static("odata-maxversion");
+const ODATA_VERSION_NAME: HeaderName = HeaderName::from_static("odata-version");
+pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
+pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
+pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
+
+/// A body for one attempt and its exact length, when known.
+pub(crate) type OpenedBody = (reqwest::Body, Option<u64>);
+
+/// A request body that is produced per attempt (a streamed note document).
+pub(crate) trait BodySource: Send + Sync {
+    /// The body for the next attempt and its exact length when known; `None` when the source
+    /// was consumed and cannot be produced again (the request is then not retried).
+    fn open(&self) -> BoxFuture<'_, Result<Option<OpenedBody>>>;
+
+    /// The error that made the body stream fail, if it failed, so the caller sees
+    /// [`Error::DocumentTooLarge`] or [`Error::Io`] rather than a transport error.
+    fn take_error(&self) -> Option<Error>;
+}
+
+/// What a request carries.
+pub(crate) enum Payload {
+    Empty,
+    Bytes { content_type: HeaderValue, bytes: Bytes },
+    Source { content_type: HeaderValue, source: Arc<dyn BodySource> },
+}
+
+/// One logical request, possibly sent several times.
+pub(crate) struct Call {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    /// For the tracing span: the entity set or action the request is about.
+    pub(crate) target: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) payload: Payload,
+    pub(crate) replay: Replay,
+    pub(crate) options: RequestOptions,
+    /// Hand final 4xx responses (not 401/408/429) back to the caller instead of turning them
+    /// into errors: a failed `$batch` still carries a multipart body to read.
+    pub(crate) pass_client_errors: bool,
+}
+
+impl Call {
+    /// A request whose replay safety follows its method (GET, PUT, DELETE safe; POST, PATCH not).
+    pub(crate) fn new(method: Method, url: Url, target: impl Into<String>) -> Self {
+        let replay = Replay::for_method(&method);
+        Self {
+            method,
+            url,
+            target: target.into(),
+            headers: HeaderMap::new(),
+            payload: Payload::Empty,
+            replay,
+            options: RequestOptions::default(),
+            pass_client_errors: false,
+        }
+    }
+
+    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))?;
+        self.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: bytes.into() };
+        Ok(self)
+    }
+
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Add `Prefer` preferences (joined with `, `), if any.
+    pub(crate) fn prefer(mut self, preferences: &[String]) -> Self {
+        if !preferences.is_empty()
+            && let Ok(value) = HeaderValue::try_from(preferences.join(", "))
+        {
+            self.headers.insert(PREFER, value);
+        }
+        self
+    }
+
+    pub(crate) fn replay(mut self, replay: Replay) -> Self {
+        self.replay = replay;
+        self
+    }
+
+    pub(crate) fn options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Send `call`, retrying per the policy; a 2xx response is returned with the timer of its
+    /// attempt (to bound reading its body), anything else becomes an [`Error`].
+    pub(crate) async fn send(&self, call: Call) -> Result<Sent> {
+        let span = tracing::debug_span!(
+            "dataverse.request",
+            method = %call.method,
+            target = %call.target,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+        );
+        self.send_in_span(call, span.clone()).instrument(span).await
+    }
+
+    async fn send_in_span(&self, call: Call, span: tracing::Span) -> Result<Sent> {
+        let inner = &self.inner;
+        let options = inner.default_options.merged_with(&call.options);
+        let replay = match options.replay_safe_value() {
+            Some(true) => Replay::Safe,
+            _ => call.replay,
+        };
+        // A streamed upload takes as long as its document needs: only an explicit per-request
+        // timeout limits it (stalled responses are still caught by the read timeout).
+        let timeout = match call.payload {
+            Payload::Source { .. } => options.timeout_value(),
+            _ => options.timeout_value().or(inner.attempt_timeout),
+        };
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let mut reauthorized = false;
+        let mut last_error: Option<Error> = None;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let authorization = inner.auth.authorization(&inner.http).await?;
+            let Some(request) = self.build_request(&call, &options, authorization.clone()).await?
+            else {
+                // The body cannot be produced again: report the failure that made us retry.
+                return Err(last_error.unwrap_or_else(|| {
+                    Error::InvalidRequest("the request body can only be sent once".to_owned())
+                }));
+            };
+            let mut timer = AttemptTimer::start(timeout);
+            let sent = timer.run(inner.http.execute(request)).await;
+            let (outcome, error) = match sent {
+                Err(timed_out) => (Outcome::SendFailed, timed_out),
+                Ok(Err(error)) => {
+                    if let Payload::Source { source, .. } = &call.payload
+                        && let Some(body_error) = source.take_error()
+                    {
+                        return Err(body_error);
+                    }
+                    let outcome = if error.is_connect() {
+                        Outcome::ConnectFailed
+                    } else {
+                        Outcome::SendFailed
+                    };
+                    (outcome, Error::Transport(error.without_url()))
+                }
+                Ok(Ok(response)) => {
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    if status.is_success() {
+                        return Ok(Sent { response, timer });
+                    }
+                    if call.pass_client_errors
+                        && status.is_client_error()
+                        && !matches!(status.as_u16(), 401 | 408 | 429)
+                    {
+                        return Ok(Sent { response, timer });
+                    }
+                    if status == StatusCode::UNAUTHORIZED && !reauthorized {
+                        // The token was revoked or expired early: fetch a new one and try once more.
+                        // Safe for every method, the request was rejected before any processing.
+                        tracing::debug!("401 Unauthorized: refreshing the access token");
+                        reauthorized = true;
+                        inner.auth.invalidate(&authorization);
+                        last_error = Some(error_from_response(response, &mut timer).await);
+                        continue;
+                    }
+                    let error = error_from_response(response, &mut timer).await;
+                    let retry_after = error.retry_after();
+                    (Outcome::Status { status: status.as_u16(), retry_after }, error)
+                }
+            };
+            let decision =
+                decide(&inner.retry, attempt, started.elapsed(), replay, outcome, fastrand::f64());
+            match decision {
+                RetryDecision::RetryAfter(delay) => {
+                    tracing::warn!(attempt, ?delay, error = %error, "retrying Dataverse request");
+                    last_error = Some(error);
+                    tokio::time::sleep(delay).await;
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    async fn build_request(
+        &self,
+        call: &Call,
+        options: &RequestOptions,
+        authorization: HeaderValue,
+    ) -> Result<Option<reqwest::Request>> {
+        // Built per attempt rather than cloned: the same number of allocations on the first
+        // attempt, and retries are rare.
+        let mut headers = HeaderMap::with_capacity(10 + call.headers.len());
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(ODATA_MAX_VERSION_NAME, ODATA_VERSION);
+        headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
+        for (name, value) in &call.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        options.apply(&mut headers);
+        headers.insert(AUTHORIZATION, authorization);
+        let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
+        match &call.payload {
+            Payload::Empty => {}
+            Payload::Bytes { content_type, bytes } => {
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                *request.body_mut() = Some(reqwest::Body::from(bytes.clone()));
+            }
+            Payload::Source { content_type, source } => {
+                let Some((body, length)) = source.open().await? else {
+                    return Ok(None);
+                };
+                headers.insert(CONTENT_TYPE, content_type.clone());
+                if let Some(length) = length {
+                    // hyper honours an explicit Content-Length for a streamed body: the upload
+                    // is not chunked, and a body of any other length fails the request.
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+                }
+                *request.body_mut() = Some(body);
+            }
+        }
+        *request.headers_mut() = headers;
+        Ok(Some(request))
+    }
+
+    /// Send `call` and decode the JSON body of its response.
+    pub(crate) async fn send_json<T: DeserializeOwned>(
+        &self,
+        call: Call,
+        what: What<'_>,
+    ) -> Result<T> {
+        let body = self.send(call).await?.body().await?;
+        decode_json(&body, what)
+    }
+
+    /// Send `call`, expecting no useful body (204).
+    pub(crate) async fn send_empty(&self, call: Call) -> Result<HeaderMap> {
+        let Sent { mut response, mut timer } = self.send(call).await?;
+        let headers = std::mem::take(response.headers_mut());
+        // Drain so the connection goes back to the pool.
+        let _ = timer.run(response.bytes()).await;
+        Ok(headers)
+    }
+}
+
+/// The time limit of one attempt: one timer, registered once, bounds both waiting for the
+/// response and reading a buffered body.
+pub(crate) struct AttemptTimer {
+    sleep: Option<Pin<Box<Sleep>>>,
+    limit: Duration,
+}
+
+impl AttemptTimer {
+    fn start(limit: Option<Duration>) -> Self {
+        Self {
+            sleep: limit.map(|limit| Box::pin(tokio::time::sleep(limit))),
+            limit: limit.unwrap_or_default(),
+        }
+    }
+
+    /// Run `work` unless the attempt's time runs out first ([`Error::Timeout`]).
+    pub(crate) async fn run<F: Future>(&mut self, work: F) -> Result<F::Output> {
+        let Some(sleep) = self.sleep.as_mut() else {
+            return Ok(work.await);
+        };
+        match future::select(pin!(work), sleep.as_mut()).await {
+            Either::Left((output, _)) => Ok(output),
+            Either::Right(((), _)) => Err(Error::Timeout(self.limit)),
+        }
+    }
+}
+
+/// A successful response and the timer of the attempt that produced it.
+pub(crate) struct Sent {
+    pub(crate) response: reqwest::Response,
+    pub(crate) timer: AttemptTimer,
+}
+
+impl Sent {
+    /// The whole body, read within the attempt's time limit.
+    pub(crate) async fn body(self) -> Result<Bytes> {
+        let Sent { response, mut timer } = self;
+        timer.run(response.bytes()).await?.map_err(|e| Error::Transport(e.without_url()))
+    }
+}
+
+/// What a response body is, for decode errors; only turned into text when decoding fails.
+#[derive(Clone, Copy)]
+pub(crate) struct What<'a> {
+    prefix: &'static str,
+    subject: &'a str,
+}
+
+impl<'a> What<'a> {
+    /// `"<prefix> <subject>"`, e.g. `a row of` + `accounts`.
+    pub(crate) fn of(prefix: &'static str, subject: &'a str) -> Self {
+        Self { prefix, subject }
+    }
+
+    fn text(self) -> String {
+        if self.subject.is_empty() {
+            self.prefix.to_owned()
+        } else {
+            format!("{} {}", self.prefix, self.subject)
+        }
+    }
+}
+
+impl From<&'static str> for What<'_> {
+    fn from(prefix: &'static str) -> Self {
+        Self { prefix, subject: "" }
+    }
+}
+
+/// Decode JSON, naming the path of the value that failed.
+pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: What<'_>) -> Result<T> {
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        // Decode again only on failure: the path tracking costs time on every success otherwise.
+        Err(plain) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(body);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Err(error) => Err(Error::decode(what.text(), error)),
+                Ok(_) => {
+                    Err(Error::Decode { what: what.text(), path: ".".to_owned(), source: plain })
+                }
+            }
+        }
+    }
+}
+
+/// Build the error for a non-2xx response, reading at most [`ERROR_BODY_LIMIT`] of its body
+/// (and only as long as the attempt's timer allows: the status alone still makes an error).
+pub(crate) async fn error_from_response(
+    mut response: reqwest::Response,
+    timer: &mut AttemptTimer,
+) -> Error {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match timer.run(response.chunk()).await {
+            Ok(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    Error::from_api(ApiError::from_parts(status, &headers, &body))
+}

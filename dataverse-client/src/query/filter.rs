@@ -1,0 +1,262 @@
+//! `$filter` expressions built from parts, with literals that user input cannot escape.
+
+use std::fmt::Write as _;
+
+use super::literal::Literal;
+use crate::error::Result;
+use crate::odata::validate_property_path;
+
+/// A `$filter` expression.
+///
+/// Property names are checked when the query is sent (letters, digits, `_`, `/` between
+/// navigation steps); values are [`Literal`]s, so text from users is always quoted and escaped.
+/// Use [`Filter::raw`] for what the builder does not cover (lambda operators, `Microsoft.Dynamics.CRM.*`
+/// functions), building values inside it with [`literal`](crate::literal).
+///
+/// ```
+/// use dataverse_client::Filter;
+/// use time::macros::datetime;
+///
+/// let filter = Filter::eq("cre6f_agreementtype", 1)
+///     .and(Filter::gt("modifiedon", datetime!(2024-05-01 12:00 UTC)))
+///     .and(Filter::contains("cre6f_name", "O'Neil").or(Filter::is_null("cre6f_name")));
+/// assert_eq!(
+///     filter.to_odata().unwrap(),
+///     "cre6f_agreementtype eq 1 and modifiedon gt 2024-05-01T12:00:00Z and (contains(cre6f_name,'O''Neil') or cre6f_name eq null)"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Filter(Expr);
+
+#[derive(Clone, Debug, PartialEq)]
+enum Expr {
+    Compare { property: String, op: &'static str, value: Literal },
+    Function { name: &'static str, property: String, value: Literal },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    Raw(String),
+}
+
+impl Filter {
+    fn compare(property: &str, op: &'static str, value: impl Into<Literal>) -> Self {
+        Filter(Expr::Compare { property: property.to_owned(), op, value: value.into() })
+    }
+
+    /// `property eq value`.
+    pub fn eq(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "eq", value)
+    }
+    /// `property ne value`.
+    pub fn ne(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "ne", value)
+    }
+    /// `property gt value`.
+    pub fn gt(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "gt", value)
+    }
+    /// `property ge value`.
+    pub fn ge(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "ge", value)
+    }
+    /// `property lt value`.
+    pub fn lt(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "lt", value)
+    }
+    /// `property le value`.
+    pub fn le(property: &str, value: impl Into<Literal>) -> Self {
+        Self::compare(property, "le", value)
+    }
+    /// `property eq null`.
+    pub fn is_null(property: &str) -> Self {
+        Self::compare(property, "eq", Literal::Null)
+    }
+    /// `property ne null`.
+    pub fn is_not_null(property: &str) -> Self {
+        Self::compare(property, "ne", Literal::Null)
+    }
+    /// `contains(property,'text')` (case-insensitive in Dataverse).
+    pub fn contains(property: &str, text: impl Into<String>) -> Self {
+        Self::function("contains", property, text)
+    }
+    /// `startswith(property,'text')`.
+    pub fn starts_with(property: &str, text: impl Into<String>) -> Self {
+        Self::function("startswith", property, text)
+    }
+    /// `endswith(property,'text')`.
+    pub fn ends_with(property: &str, text: impl Into<String>) -> Self {
+        Self::function("endswith", property, text)
+    }
+
+    fn function(name: &'static str, property: &str, text: impl Into<String>) -> Self {
+        Filter(Expr::Function {
+            name,
+            property: property.to_owned(),
+            value: Literal::String(text.into()),
+        })
+    }
+
+    /// `property eq v1 or property eq v2 …`; an empty list matches nothing (`false`).
+    pub fn any_of<V: Into<Literal>>(property: &str, values: impl IntoIterator<Item = V>) -> Self {
+        let parts: Vec<Expr> = values.into_iter().map(|v| Self::eq(property, v).0).collect();
+        if parts.is_empty() {
+            Filter(Expr::Raw("false".to_owned()))
+        } else {
+            Filter(Expr::Or(parts))
+        }
+    }
+
+    /// An expression written by hand, inserted as is (wrapped in parentheses when combined).
+    /// Never put unescaped user input in it: use [`literal`](crate::literal).
+    pub fn raw(expression: impl Into<String>) -> Self {
+        Filter(Expr::Raw(expression.into()))
+    }
+
+    /// Both `self` and `other`.
+    #[must_use]
+    pub fn and(self, other: Filter) -> Self {
+        Filter(match (self.0, other.0) {
+            (Expr::And(mut left), Expr::And(right)) => {
+                left.extend(right);
+                Expr::And(left)
+            }
+            (Expr::And(mut left), right) => {
+                left.push(right);
+                Expr::And(left)
+            }
+            (left, right) => Expr::And(vec![left, right]),
+        })
+    }
+
+    /// `self` or `other`.
+    #[must_use]
+    pub fn or(self, other: Filter) -> Self {
+        Filter(match (self.0, other.0) {
+            (Expr::Or(mut left), Expr::Or(right)) => {
+                left.extend(right);
+                Expr::Or(left)
+            }
+            (Expr::Or(mut left), right) => {
+                left.push(right);
+                Expr::Or(left)
+            }
+            (left, right) => Expr::Or(vec![left, right]),
+        })
+    }
+
+    /// `not (self)`.
+    #[must_use]
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Self {
+        Filter(Expr::Not(Box::new(self.0)))
+    }
+
+    /// The expression as OData text (what goes after `$filter=`, before URL encoding).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when a property name is not a
+    /// valid property path.
+    pub fn to_odata(&self) -> Result<String> {
+        let mut out = String::new();
+        write_expr(&mut out, &self.0, false)?;
+        Ok(out)
+    }
+}
+
+fn write_expr(out: &mut String, expr: &Expr, nested: bool) -> Result<()> {
+    match expr {
+        Expr::Compare { property, op, value } => {
+            validate_property_path(property)?;
+            let _ = write!(out, "{property} {op} {value}");
+        }
+        Expr::Function { name, property, value } => {
+            validate_property_path(property)?;
+            let _ = write!(out, "{name}({property},{value})");
+        }
+        Expr::And(parts) | Expr::Or(parts) => {
+            let joiner = if matches!(expr, Expr::And(_)) { " and " } else { " or " };
+            if nested {
+                out.push('(');
+            }
+            for (i, part) in parts.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(joiner);
+                }
+                // Parenthesise any compound operand, so `a and (b or c)` keeps its meaning.
+                write_expr(out, part, true)?;
+            }
+            if nested {
+                out.push(')');
+            }
+        }
+        Expr::Not(inner) => {
+            out.push_str("not (");
+            write_expr(out, inner, false)?;
+            out.push(')');
+        }
+        Expr::Raw(text) => {
+            if nested {
+                out.push('(');
+                out.push_str(text);
+                out.push(')');
+            } else {
+                out.push_str(text);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    #[test]
+    fn renders_comparisons_and_functions() {
+        let id = Uuid::from_u128(7);
+        let cases = vec![
+            (Filter::eq("statecode", 0), "statecode eq 0"),
+            (
+                Filter::ne("_ownerid_value", id),
+                "_ownerid_value ne 00000000-0000-0000-0000-000000000007",
+            ),
+            (Filter::starts_with("name", "A&B"), "startswith(name,'A&B')"),
+            (
+                Filter::ends_with("emailaddress1", "@contoso.com"),
+                "endswith(emailaddress1,'@contoso.com')",
+            ),
+            (
+                Filter::eq("primarycontactid/fullname", "Jim O'Neil"),
+                "primarycontactid/fullname eq 'Jim O''Neil'",
+            ),
+            (Filter::any_of("statuscode", [1, 2]), "statuscode eq 1 or statuscode eq 2"),
+            (Filter::any_of("statuscode", Vec::<i32>::new()), "false"),
+            (Filter::is_not_null("telephone1"), "telephone1 ne null"),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(filter.to_odata().unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn nests_with_parentheses() {
+        let filter = Filter::eq("a", 1)
+            .or(Filter::eq("b", 2))
+            .and(Filter::eq("c", 3).not())
+            .and(Filter::raw("Account_Tasks/any(t:t/subject eq 'x')"));
+        assert_eq!(
+            filter.to_odata().unwrap(),
+            "(a eq 1 or b eq 2) and not (c eq 3) and (Account_Tasks/any(t:t/subject eq 'x'))"
+        );
+        let not_group = Filter::eq("a", 1).and(Filter::eq("b", 2)).not();
+        assert_eq!(not_group.to_odata().unwrap(), "not (a eq 1 and b eq 2)");
+    }
+
+    #[test]
+    fn rejects_property_names_that_are_expressions() {
+        let injected = Filter::eq("name eq 'x' or name", "y");
+        assert!(injected.to_odata().is_err());
+        assert!(Filter::contains("", "y").to_odata().is_err());
+    }
+}

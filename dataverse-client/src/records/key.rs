@@ -1,0 +1,132 @@
+//! How a row is addressed: its GUID or an alternate key.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+use crate::error::Result;
+use crate::odata::validate_identifier;
+use crate::query::Literal;
+
+/// Identifies one row: by primary key (GUID) or by an alternate key.
+///
+/// ```
+/// use dataverse_client::{Literal, RecordKey};
+/// use uuid::Uuid;
+///
+/// let by_id: RecordKey = Uuid::nil().into();
+/// assert_eq!(by_id.to_string(), "00000000-0000-0000-0000-000000000000");
+///
+/// let by_key = RecordKey::alternate([("accountnumber", "ACC-001")]);
+/// assert_eq!(by_key.to_string(), "accountnumber='ACC-001'");
+///
+/// let composite = RecordKey::alternate([("cre6f_region", Literal::from("EU")), ("cre6f_number", Literal::from(42))]);
+/// assert_eq!(composite.to_string(), "cre6f_region='EU',cre6f_number=42");
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum RecordKey {
+    /// The primary key.
+    Id(Uuid),
+    /// An alternate key: one or more `column = value` pairs defined as a key on the table.
+    Alternate(Vec<(String, Literal)>),
+}
+
+impl RecordKey {
+    /// An alternate key from `(column, value)` pairs.
+    pub fn alternate<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<Literal>,
+    {
+        RecordKey::Alternate(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+    }
+
+    /// The row's GUID, when addressed by primary key.
+    pub fn id(&self) -> Option<Uuid> {
+        match self {
+            RecordKey::Id(id) => Some(*id),
+            RecordKey::Alternate(_) => None,
+        }
+    }
+
+    /// Check column names and that an alternate key is not empty.
+    pub(crate) fn validate(&self) -> Result<()> {
+        if let RecordKey::Alternate(pairs) = self {
+            if pairs.is_empty() {
+                return Err(crate::Error::InvalidRequest(
+                    "an alternate key needs at least one column".to_owned(),
+                ));
+            }
+            for (column, _) in pairs {
+                validate_identifier("key column", column)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `entity_set(key)`, validated, as one path segment.
+    pub(crate) fn segment(&self, entity_set: &str) -> Result<String> {
+        validate_identifier("entity set", entity_set)?;
+        self.validate()?;
+        Ok(format!("{entity_set}({self})"))
+    }
+}
+
+impl fmt::Display for RecordKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordKey::Id(id) => write!(f, "{id}"),
+            RecordKey::Alternate(pairs) => {
+                for (i, (column, value)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(",")?;
+                    }
+                    write!(f, "{column}={value}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl From<Uuid> for RecordKey {
+    fn from(id: Uuid) -> Self {
+        RecordKey::Id(id)
+    }
+}
+
+impl From<&Uuid> for RecordKey {
+    fn from(id: &Uuid) -> Self {
+        RecordKey::Id(*id)
+    }
+}
+
+/// `"/<entity_set>(<key>)"`: the value of an `…@odata.bind` property.
+///
+/// ```
+/// use dataverse_client::bind_path;
+/// use uuid::Uuid;
+///
+/// assert_eq!(
+///     bind_path("opportunities", Uuid::nil()),
+///     "/opportunities(00000000-0000-0000-0000-000000000000)"
+/// );
+/// ```
+pub fn bind_path(entity_set: &str, key: impl Into<RecordKey>) -> String {
+    format!("/{entity_set}({})", key.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_validate_names() {
+        let key = RecordKey::alternate([("accountnumber", "A/B'C")]);
+        assert_eq!(key.segment("accounts").unwrap(), "accounts(accountnumber='A/B''C')");
+        assert!(key.segment("accounts)/x(").is_err());
+        assert!(RecordKey::alternate([("bad col", 1)]).segment("accounts").is_err());
+        assert!(RecordKey::Alternate(Vec::new()).segment("accounts").is_err());
+    }
+}
