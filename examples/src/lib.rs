@@ -2,7 +2,9 @@
 //! `src/bin/` and by the end-to-end tests, plus [`sandbox`]: loopback emulators of the Dataverse
 //! Web API and the Ironclad Public API so every flow runs with no tenant and no network.
 
+pub mod config;
 pub mod contact_sync;
 pub mod inspect;
 pub mod power_automate;
 pub mod sandbox;
+pub mod state;
