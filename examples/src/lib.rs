@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod contact_sync;
+pub mod flows;
 pub mod inspect;
 pub mod power_automate;
 pub mod sandbox;
