@@ -134,3 +134,38 @@ pub async fn settle(sandbox: &Sandbox, queue: &examples::state::EventQueue) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// A signer holding the sandbox's (public, sandbox-only) signing key, to craft deliveries the
+/// receiver accepts.
+pub fn sandbox_signer() -> ironclad_client::webhooks::TestSigner {
+    ironclad_client::webhooks::TestSigner::from_pem(include_str!(
+        "../../examples/src/sandbox/keys/webhook_signing_key.pem"
+    ))
+    .expect("the sandbox key")
+}
+
+/// POST `body` to a receiver with `headers`; the status and the JSON answer.
+pub async fn post(url: &str, headers: http::HeaderMap, body: Vec<u8>) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .headers(headers)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("the receiver answers");
+    let status = response.status().as_u16();
+    let json = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// A delivery body as Ironclad sends it (compact JSON).
+pub fn delivery_body(payload: serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "companyID": "674f5545728c89fc7fabd5ec",
+        "payload": payload,
+        "timestamp": "2026-05-01T10:00:00.000Z",
+        "webhookID": "67535d36de552a07db17c508",
+    }))
+    .expect("json")
+}
