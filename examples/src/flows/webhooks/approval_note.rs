@@ -2,6 +2,7 @@
 
 use ironclad_client::WebhookDelivery;
 use serde_json::{Map, Value};
+use time::format_description::well_known::Rfc3339;
 
 use super::workflow::msa_workflow;
 use super::{EventOutcome, note_id};
@@ -38,7 +39,7 @@ pub(crate) async fn note_approval(
         text.push_str(&format!(" ({readable})"));
     }
     text.push_str(&format!("\nLink: {url}"));
-    if let Some(at) = delivery.timestamp {
+    if let Some(at) = delivery.timestamp.and_then(|at| at.format(&Rfc3339).ok()) {
         text.push_str(&format!("\nAt: {at}"));
     }
 
