@@ -90,7 +90,7 @@ async fn a_run_with_nothing_new_reads_one_page_and_launches_nothing() {
         .dataverse()
         .create_agreement(NewAgreement {
             name: Some("Fabrikam MSA".into()),
-            value: Some(rust_decimal::Decimal::new(1_250_000_50, 2)),
+            value: Some(rust_decimal::Decimal::new(125_000_050, 2)),
             currency: Some("EUR".into()),
             opportunity: Some(sandbox.seeded().opportunities[1]),
             ..NewAgreement::msa()
@@ -128,8 +128,10 @@ async fn since_now_leaves_the_backlog_alone() {
 
 #[tokio::test]
 async fn requests_per_agreement_stay_within_two_point_oh_five() {
-    let mut config = SandboxConfig::default();
-    config.seed = examples::sandbox::SeedData::ReferenceOnly;
+    let config = SandboxConfig {
+        seed: examples::sandbox::SeedData::ReferenceOnly,
+        ..SandboxConfig::default()
+    };
     let sandbox = sandbox(config).await;
     sandbox.bulk_create_agreements(230).unwrap();
     let report = flow(&sandbox, LaunchState::in_memory().unwrap())

@@ -21,8 +21,7 @@ fn flow(sandbox: &Sandbox, state: LaunchState) -> LaunchMsaWorkflows {
 }
 
 async fn bulk(count: usize) -> (Sandbox, Vec<Uuid>) {
-    let mut config = SandboxConfig::default();
-    config.seed = SeedData::ReferenceOnly;
+    let config = SandboxConfig { seed: SeedData::ReferenceOnly, ..SandboxConfig::default() };
     let sandbox = sandbox(config).await;
     let ids = sandbox.bulk_create_agreements(count).unwrap();
     (sandbox, ids)

@@ -247,8 +247,8 @@ async fn events_accepted_before_a_crash_are_processed_once_after_the_restart() {
 
 #[tokio::test]
 async fn a_large_signed_copy_streams_into_one_note_even_when_retried() {
-    let mut config = SandboxConfig::default();
-    config.max_upload_file_size = 64 * 1024 * 1024;
+    let config =
+        SandboxConfig { max_upload_file_size: 64 * 1024 * 1024, ..SandboxConfig::default() };
     let sandbox = sandbox(config).await;
     let launched = launch_all(&sandbox).await;
     let receiver = Receiver::start(&sandbox, EventQueue::in_memory().unwrap()).await;

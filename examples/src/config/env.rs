@@ -26,8 +26,13 @@ fn present_secret(value: Option<&SecretString>) -> Option<&SecretString> {
 /// The Dataverse environment and its credentials.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct DataverseArgs {
-    /// The Dataverse environment URL, e.g. https://contoso.crm.dynamics.com
-    #[arg(long, env = "DATAVERSE_URL", value_name = "URL")]
+    /// The Dataverse environment URL, e.g. `https://contoso.crm.dynamics.com`.
+    #[arg(
+        long,
+        env = "DATAVERSE_URL",
+        value_name = "URL",
+        help = "The Dataverse environment URL, e.g. https://contoso.crm.dynamics.com"
+    )]
     pub dataverse_url: Option<String>,
 
     /// A bearer token for the Web API (else the Entra application AZURE_*)
@@ -46,8 +51,13 @@ pub struct DataverseArgs {
     #[arg(long, env = "AZURE_CLIENT_SECRET", value_name = "SECRET", value_parser = secret, hide_env_values = true)]
     pub azure_client_secret: Option<SecretString>,
 
-    /// Another Entra authority host (a sovereign cloud), e.g. https://login.microsoftonline.us/
-    #[arg(long, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    /// Another Entra authority host (a sovereign cloud), e.g. `https://login.microsoftonline.us/`.
+    #[arg(
+        long,
+        env = "AZURE_AUTHORITY_HOST",
+        value_name = "URL",
+        help = "Another Entra authority host (a sovereign cloud), e.g. https://login.microsoftonline.us/"
+    )]
     pub azure_authority_host: Option<String>,
 }
 
@@ -205,8 +215,14 @@ fn environment_url(text: &str) -> Result<Url, ConfigError> {
 /// The Ironclad host and its credentials.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct IroncladArgs {
-    /// The Ironclad host, e.g. https://demo.ironcladapp.com (a trailing /public/api/v1 is accepted)
-    #[arg(long, env = "IRONCLAD_BASE_URL", value_name = "URL")]
+    /// The Ironclad host, e.g. `https://demo.ironcladapp.com` (a trailing `/public/api/v1` is
+    /// accepted).
+    #[arg(
+        long,
+        env = "IRONCLAD_BASE_URL",
+        value_name = "URL",
+        help = "The Ironclad host, e.g. https://demo.ironcladapp.com (a trailing /public/api/v1 is accepted)"
+    )]
     pub ironclad_base_url: Option<String>,
 
     /// A legacy Ironclad API token (else the OAuth client IRONCLAD_CLIENT_ID/SECRET)

@@ -116,7 +116,7 @@ async fn walk_through(sandbox: &Sandbox, out: &mut impl Write) -> Result<(), Dem
     let agreement = sandbox.dataverse().create_agreement(NewAgreement {
         name: Some("Fabrikam MSA 2026".to_owned()),
         start_date: Some(time::macros::date!(2026 - 09 - 01)),
-        value: Some(Decimal::new(1_250_000_50, 2)),
+        value: Some(Decimal::new(125_000_050, 2)),
         currency: Some("USD".to_owned()),
         signer_name: Some("Dana Brooks".to_owned()),
         signer_email: Some("dana.brooks@fabrikam.example".to_owned()),
@@ -246,7 +246,7 @@ async fn webhooks(
         Json::parse(r#"{"currency":"USD","amount":1312500.75}"#)
             .map_err(|e| DemoError::Unexpected(e.to_string()))?,
     )?;
-    let expected = Decimal::new(1_312_500_75, 2);
+    let expected = Decimal::new(131_250_075, 2);
     wait_for(
         "the value to sync",
         || Ok(agreement_row(sandbox, agreement)?.value == Some(expected)),

@@ -314,7 +314,7 @@ impl LaunchMsaWorkflows {
             "agreement",
             id = agreement.map(|a| a.to_string()).unwrap_or_default()
         );
-        let result = async {
+        async {
             match (work, agreement) {
                 (Work::PageFailed(error), _) => return Finished::PageFailed(error),
                 (Work::Fail(failed), _) => Err(failed),
@@ -342,8 +342,7 @@ impl LaunchMsaWorkflows {
             )
         }
         .instrument(span)
-        .await;
-        result
+        .await
     }
 
     async fn launch(&self, agreement: &MsaAgreement) -> Result<AgreementLaunched, FlowError> {
