@@ -170,6 +170,18 @@ impl DataverseSettings {
     /// # Errors
     /// [`ConfigError::Invalid`] naming `DATAVERSE_URL` when the client refuses the URL (plain
     /// `http://` to a host that is not loopback).
+    ///
+    /// ```
+    /// # use examples::config::{DataverseArgs, DataverseSettings};
+    /// let args = DataverseArgs {
+    ///     dataverse_url: Some("https://contoso.crm.dynamics.com".into()),
+    ///     dataverse_token: Some("token".to_owned().into()),
+    ///     ..DataverseArgs::default()
+    /// };
+    /// let client = DataverseSettings::from_args(&args)?.client()?;
+    /// assert_eq!(client.api_root().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
+    /// # Ok::<(), examples::config::ConfigError>(())
+    /// ```
     pub fn client(&self) -> Result<dataverse_client::Client, ConfigError> {
         self.client_builder()
             .build()
@@ -383,6 +395,18 @@ impl IroncladSettings {
     ///
     /// # Errors
     /// [`ConfigError::Invalid`] naming the variable the client refuses.
+    ///
+    /// ```
+    /// # use examples::config::{IroncladArgs, IroncladSettings};
+    /// let args = IroncladArgs {
+    ///     ironclad_base_url: Some("https://demo.ironcladapp.com".into()),
+    ///     ironclad_token: Some("token".to_owned().into()),
+    ///     ..IroncladArgs::default()
+    /// };
+    /// let client = IroncladSettings::from_args(&args)?.client(&["public.workflows.readWorkflows"])?;
+    /// assert_eq!(client.api_base().as_str(), "https://demo.ironcladapp.com/public/api/v1/");
+    /// # Ok::<(), examples::config::ConfigError>(())
+    /// ```
     pub fn client(&self, scopes: &[&str]) -> Result<ironclad_client::Client, ConfigError> {
         self.client_builder(scopes).build().map_err(|e| self.client_error(&e))
     }
@@ -424,6 +448,15 @@ impl TemplateArgs {
     ///
     /// # Errors
     /// [`ConfigError`] naming `IRONCLAD_MSA_TEMPLATE_ID` when missing or not an id.
+    ///
+    /// ```
+    /// use examples::config::TemplateArgs;
+    ///
+    /// let args = TemplateArgs { ironclad_msa_template_id: Some("6063ac9e01a5542dafa3722b".into()), ..TemplateArgs::default() };
+    /// assert_eq!(args.template_id()?, "6063ac9e01a5542dafa3722b");
+    /// assert_eq!(args.creator_email(false)?, None);
+    /// # Ok::<(), examples::config::ConfigError>(())
+    /// ```
     pub fn template_id(&self) -> Result<String, ConfigError> {
         let id = present(self.ironclad_msa_template_id.as_ref()).ok_or(ConfigError::Missing {
             name: "IRONCLAD_MSA_TEMPLATE_ID",

@@ -129,6 +129,14 @@ impl FlowsConfig {
     /// # Errors
     /// [`ConfigError::Read`], [`ConfigError::Syntax`] (with the line) or
     /// [`ConfigError::Invalid`] for a name that is not a Dataverse name.
+    ///
+    /// ```no_run
+    /// use examples::config::FlowsConfig;
+    ///
+    /// let config = FlowsConfig::load(Some("flows.toml".as_ref()))?;
+    /// println!("agreements in {}", config.agreement.entity_set);
+    /// # Ok::<(), examples::config::ConfigError>(())
+    /// ```
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         let Some(path) = path else { return Ok(Self::default()) };
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {

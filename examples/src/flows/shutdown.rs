@@ -50,6 +50,13 @@ impl Shutdown {
 
     /// A signal that fires on SIGINT (Ctrl-C) or SIGTERM. Must be called inside a Tokio
     /// runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo() {
+    /// let mut shutdown = examples::flows::Shutdown::on_signals();
+    /// shutdown.requested().await; // Ctrl-C
+    /// # }
+    /// ```
     pub fn on_signals() -> Self {
         let (trigger, shutdown) = shutdown_channel();
         tokio::spawn(async move {

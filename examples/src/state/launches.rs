@@ -105,6 +105,12 @@ impl LaunchState {
     ///
     /// # Errors
     /// [`StateError::Open`] when the file cannot be opened (another process holds it).
+    ///
+    /// ```no_run
+    /// let state = examples::state::LaunchState::open("launch-msa-workflows.redb".as_ref())?;
+    /// # let _ = state;
+    /// # Ok::<(), examples::state::StateError>(())
+    /// ```
     pub fn open(path: &Path) -> Result<Self, StateError> {
         Ok(Self { db: StateDb::open(path, create_tables)?, group: Arc::default() })
     }

@@ -123,6 +123,12 @@ impl EventQueue {
     ///
     /// # Errors
     /// [`StateError::Open`] when the file cannot be opened (another process holds it).
+    ///
+    /// ```no_run
+    /// let queue = examples::state::EventQueue::open("ironclad-webhooks.redb".as_ref())?;
+    /// # let _ = queue;
+    /// # Ok::<(), examples::state::StateError>(())
+    /// ```
     pub fn open(path: &Path) -> Result<Self, StateError> {
         Ok(Self { db: StateDb::open(path, create_tables)? })
     }

@@ -96,6 +96,14 @@ pub struct LaunchArgs {
 ///
 /// # Errors
 /// The exit code to use.
+///
+/// ```no_run
+/// use examples::flows::cli::launch::{LaunchArgs, build};
+///
+/// let args: LaunchArgs = clap::Parser::parse_from(["launch-msa-workflows", "--once"]);
+/// let flow = build(&args, &mut std::io::stderr()).unwrap_or_else(|code| std::process::exit(code.into()));
+/// # let _ = flow;
+/// ```
 pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWorkflows, u8> {
     let config =
         FlowsConfig::load(args.config.as_deref()).map_err(|e| config_error(PROGRAM, &e, stderr))?;
@@ -158,6 +166,15 @@ pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Wr
 }
 
 /// One line per agreement, then a summary.
+///
+/// ```
+/// use examples::flows::RunReport;
+/// use examples::flows::cli::launch::print_report;
+///
+/// let mut out = Vec::new();
+/// print_report(&RunReport::default(), &mut out);
+/// assert_eq!(String::from_utf8(out).unwrap(), "0 launched, 0 found, 0 resumed, 0 failed\n");
+/// ```
 pub fn print_report(report: &RunReport, out: &mut impl Write) {
     for done in &report.processed {
         let how = match done.how {

@@ -93,6 +93,11 @@ pub(crate) fn failure(program: &str, error: &dyn std::fmt::Display, stderr: &mut
 }
 
 /// Log to stderr with `tracing`, filtered by `RUST_LOG` (default `info`).
+///
+/// ```no_run
+/// examples::flows::cli::init_tracing();
+/// tracing::info!("logged to stderr");
+/// ```
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

@@ -19,6 +19,16 @@ use crate::flows::{FlowError, attributes};
 ///
 /// Empty columns are left out rather than sent as `null` (Ironclad validates what it is sent).
 ///
+/// ```
+/// use examples::flows::launch::mapping::launch_attributes;
+/// use examples::flows::MsaAgreement;
+///
+/// # fn demo(agreement: &MsaAgreement) -> Result<(), examples::flows::FlowError> {
+/// let attributes = launch_attributes(agreement)?.build();
+/// assert_eq!(attributes.string("dynamicsMsaId"), Some(agreement.id.to_string()));
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 /// [`FlowError::Data`] when the agreement has a value but no currency (Ironclad's monetary
 /// amounts need one).

@@ -236,6 +236,16 @@ impl LaunchMsaWorkflows {
     /// Poll every `interval`, one run at a time, until `shutdown` fires; a run in progress then
     /// starts no new agreement, finishes the ones in flight and saves its watermark. Returns
     /// the number of runs.
+    ///
+    /// ```no_run
+    /// # async fn demo(flow: examples::flows::LaunchMsaWorkflows) {
+    /// use std::time::Duration;
+    /// use examples::flows::Shutdown;
+    ///
+    /// let runs = flow.poll(Duration::from_secs(300), Shutdown::on_signals()).await;
+    /// println!("stopped after {runs} runs");
+    /// # }
+    /// ```
     pub async fn poll(&self, interval: Duration, mut shutdown: Shutdown) -> u64 {
         let mut runs = 0;
         loop {
@@ -254,6 +264,17 @@ impl LaunchMsaWorkflows {
 
     /// One run (see the [module docs](self)). Never fails as a whole: what went wrong is in
     /// the report.
+    ///
+    /// ```no_run
+    /// # async fn demo(flow: examples::flows::LaunchMsaWorkflows) {
+    /// use examples::flows::Shutdown;
+    ///
+    /// let report = flow.run_once(&Shutdown::never()).await;
+    /// for failed in &report.failed {
+    ///     eprintln!("{:?}: {} (retryable: {})", failed.agreement_id, failed.error, failed.retryable);
+    /// }
+    /// # }
+    /// ```
     pub async fn run_once(&self, shutdown: &Shutdown) -> RunReport {
         let mut report = RunReport::default();
         let previous = match self.state.watermark().await {

@@ -111,6 +111,17 @@ impl WebhookFlows {
     /// | `400 {"error":"invalid_delivery"}` | a verified body that is not a delivery |
     /// | `413` | a body over 256 KiB |
     /// | `503` | the verification key cannot be fetched, or the queue cannot be written (Ironclad retries) |
+    ///
+    /// ```no_run
+    /// # async fn demo(flows: examples::flows::WebhookFlows) -> std::io::Result<()> {
+    /// use examples::flows::Shutdown;
+    ///
+    /// // Mount the receiver in your own server, and run the worker beside it.
+    /// let app = axum::Router::new().nest_service("/hooks/ironclad", flows.router());
+    /// tokio::spawn({ let flows = flows.clone(); async move { flows.run_worker(Shutdown::on_signals()).await } });
+    /// axum::serve(tokio::net::TcpListener::bind("127.0.0.1:8080").await?, app).await
+    /// # }
+    /// ```
     pub fn router(&self) -> axum::Router {
         receiver::router(self.clone())
     }

@@ -111,6 +111,13 @@ impl WebhookFlows {
     ///
     /// # Errors
     /// When the queue cannot be read.
+    ///
+    /// ```no_run
+    /// # async fn demo(flows: examples::flows::WebhookFlows) -> Result<(), examples::state::StateError> {
+    /// let processed = flows.process_due().await?;
+    /// println!("{processed} events processed; {:?}", flows.queue().counts().await?);
+    /// # Ok(()) }
+    /// ```
     pub async fn process_due(&self) -> Result<usize, crate::state::StateError> {
         let mut processed = 0;
         loop {
@@ -165,6 +172,13 @@ impl WebhookFlows {
     ///
     /// # Errors
     /// A [`FlowError`]; [`FlowError::is_retryable`] says whether to try again.
+    ///
+    /// ```no_run
+    /// # async fn demo(flows: examples::flows::WebhookFlows, delivery: ironclad_client::WebhookDelivery) -> Result<(), examples::flows::FlowError> {
+    /// let outcome = flows.handle(&delivery, "webhookEvent8d9e0c", 0).await?;
+    /// println!("{outcome}");
+    /// # Ok(()) }
+    /// ```
     pub async fn handle(
         &self,
         delivery: &WebhookDelivery,
