@@ -331,3 +331,35 @@ async fn webhooks_registers_receives_survives_a_kill_and_stops_on_sigterm() {
     assert_eq!(exit.code(), Some(0), "a clean shutdown on SIGTERM");
     assert_eq!(sandbox.dataverse().notes_regarding(*agreement).len(), 1);
 }
+
+#[tokio::test]
+async fn launch_polls_until_sigterm_then_exits_0() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut launch = command(LAUNCH);
+    sandbox_env(&mut launch, &sandbox);
+    launch
+        .args(["--interval", "100ms"])
+        .arg("--state")
+        .arg(dir.path().join("poll.redb"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = launch.spawn().unwrap();
+    wait("the first run", || sandbox.ironclad().workflows().len() == 2).await;
+    // A new agreement is picked up by a later run.
+    let late = sandbox
+        .dataverse()
+        .create_agreement(examples::sandbox::NewAgreement {
+            name: Some("Polled MSA".into()),
+            opportunity: Some(sandbox.seeded().opportunities[0]),
+            ..examples::sandbox::NewAgreement::msa()
+        })
+        .unwrap();
+    wait("a later run", || sandbox.dataverse().agreement(late).unwrap().workflow_url.is_some())
+        .await;
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert_eq!(exit.code(), Some(0));
+    assert_eq!(sandbox.ironclad().workflows().len(), 3);
+}
