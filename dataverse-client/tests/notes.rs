@@ -316,6 +316,38 @@ async fn large_documents_use_block_upload() {
     assert_eq!(commit["Target"], init["Target"]);
 }
 
+#[tokio::test]
+async fn a_block_upload_keeps_the_callers_note_id() {
+    let server = MockServer::start().await;
+    let own_id = "6b1d9f0e-2c3a-5d4e-8f70-1a2b3c4d5e6f";
+    for message in ["InitializeAnnotationBlocksUpload", "CommitAnnotationBlocksUpload"] {
+        Mock::given(method("POST"))
+            .and(path(format!("{API}/{message}")))
+            .and(move |request: &Request| {
+                let body: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+                body["Target"]["annotationid"] == own_id
+            })
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "FileContinuationToken": "token-1",
+                "AnnotationId": own_id,
+                "FileSizeInBytes": 5
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/UploadBlock")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let note = new_note(Document::from_bytes(b"%PDF-".to_vec())).column("annotationid", own_id);
+    let id = client(&server).create_note(note).upload_mode(UploadMode::Blocks).await.expect("note");
+    assert_eq!(id.to_string(), own_id);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_throttled_upload_is_replayed_from_bytes_but_never_from_a_consumed_stream() {
     let server = MockServer::start().await;

@@ -42,10 +42,12 @@ fn block_id(index: usize) -> String {
 
 /// Upload `document` in blocks as a new note with `columns`; returns the note's id.
 ///
-/// The messages need the new note's `annotationid` up front, so a random (v4) id is generated.
-/// The `Target` carries the same columns as a single-request create, including the
-/// `objectid_<table>@odata.bind` lookup (believed to be accepted there as in any entity body;
-/// Microsoft's example shows a note without a regarding row).
+/// The messages need the new note's `annotationid` up front: the caller's when the note has an
+/// `annotationid` column (as a single-request create would use it, so a caller can make creates
+/// idempotent with an id of its own), else a random (v4) one. The `Target` carries the same
+/// columns as a single-request create, including the `objectid_<table>@odata.bind` lookup
+/// (believed to be accepted there as in any entity body; Microsoft's example shows a note
+/// without a regarding row).
 pub(crate) async fn upload(
     client: &Client,
     mut columns: Map<String, Value>,
@@ -53,8 +55,11 @@ pub(crate) async fn upload(
     limit: Option<u64>,
     options: &RequestOptions,
 ) -> Result<Uuid> {
-    let annotation_id =
-        uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid();
+    let given =
+        columns.get("annotationid").and_then(Value::as_str).and_then(|id| Uuid::parse_str(id).ok());
+    let annotation_id = given.unwrap_or_else(|| {
+        uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+    });
     columns.insert("annotationid".to_owned(), Value::String(annotation_id.to_string()));
     columns.insert(
         "@odata.type".to_owned(),
