@@ -134,7 +134,9 @@ async fn completion_attaches_the_signed_pdf_once_and_sets_the_status() {
         .and_then(Json::as_str)
         .unwrap()
         .to_owned();
-    assert_eq!(note.file_name.as_deref(), Some(format!("{title}.pdf").as_str()));
+    // Ironclad names the signed copy after the workflow title (without a trailing period).
+    let expected_name = format!("{}.pdf", title.trim_end_matches('.'));
+    assert_eq!(note.file_name.as_deref(), Some(expected_name.as_str()));
     let pdf = note.document.as_deref().unwrap();
     assert!(pdf.starts_with(b"%PDF-"), "a PDF");
     assert_eq!(note.file_size, Some(pdf.len() as i64));

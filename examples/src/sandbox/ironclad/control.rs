@@ -236,7 +236,7 @@ impl IroncladControl {
             let signed = Document {
                 key: format!("signed{}", ids::nano_id()),
                 version: ids::nano_id(),
-                filename: format!("{}.pdf", workflow.title),
+                filename: super::documents::pdf_file_name(&workflow.title),
                 size: bytes,
                 text: format!("Signed copy: {}", workflow.title),
                 modified: now,

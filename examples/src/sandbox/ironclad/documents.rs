@@ -59,3 +59,18 @@ pub(crate) async fn download(
     response.headers_mut().remove(header::CONTENT_TYPE);
     Ok(response)
 }
+
+/// The file name Ironclad gives a generated PDF of a workflow: its title, without a trailing
+/// period (titles often end in "Inc."), plus `.pdf`.
+pub(crate) fn pdf_file_name(title: &str) -> String {
+    format!("{}.pdf", title.trim_end().trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod file_name_tests {
+    #[test]
+    fn no_double_period() {
+        assert_eq!(super::pdf_file_name("MSA with Fabrikam, Inc."), "MSA with Fabrikam, Inc.pdf");
+        assert_eq!(super::pdf_file_name("MSA"), "MSA.pdf");
+    }
+}

@@ -109,7 +109,7 @@ pub(crate) fn launch(
         let draft = Document {
             key: format!("draft{}", ids::nano_id()),
             version: ids::nano_id(),
-            filename: format!("{title}.pdf"),
+            filename: super::documents::pdf_file_name(&title),
             size: 0,
             text: format!("Draft: {title}"),
             modified: now,
