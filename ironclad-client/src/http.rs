@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::error::{ApiError, DecodeError, REQUEST_ID_HEADER};
 use crate::rate_limit::RateLimitBucket;
+use crate::serde_util::decode_error_path;
 use crate::{Client, Error};
 
 /// The most of an error body the client reads; the rest is dropped unread.
@@ -291,22 +292,14 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(source) => {
-            // Only the failure path pays for path tracking.
-            let mut deserializer = serde_json::Deserializer::from_slice(body);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(error) => error.path().to_string(),
-                Ok(_) => ".".to_owned(),
-            };
-            Err(Error::Decode(Box::new(DecodeError {
-                what,
-                path,
-                status,
-                request_id: request_id.and_then(|v| v.to_str().ok()).map(str::to_owned),
-                body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
-                source,
-            })))
-        }
+        Err(source) => Err(Error::Decode(Box::new(DecodeError {
+            what,
+            path: decode_error_path::<T>(body),
+            status,
+            request_id: request_id.and_then(|v| v.to_str().ok()).map(str::to_owned),
+            body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
+            source,
+        }))),
     }
 }
 

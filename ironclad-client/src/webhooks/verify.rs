@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use super::WebhookDelivery;
 use super::js_json;
 use crate::Error;
+use crate::serde_util::decode_error_path;
 
 /// The header with the unique id of a delivery (dedupe on it: delivery is at-least-once).
 pub const EVENT_ID_HEADER: &str = "x-ironclad-webhook-event-id";
@@ -390,13 +391,9 @@ pub(crate) fn verify_parsed(
 
 /// Decode a delivery body (after its signature was checked).
 pub(crate) fn parse_delivery(body: &[u8]) -> Result<WebhookDelivery, VerifyError> {
-    serde_json::from_slice(body).map_err(|error| {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let path = match serde_path_to_error::deserialize::<_, WebhookDelivery>(&mut deserializer) {
-            Err(e) => e.path().to_string(),
-            Ok(_) => ".".to_owned(),
-        };
-        VerifyError::MalformedBody { path, message: error.to_string() }
+    serde_json::from_slice(body).map_err(|error| VerifyError::MalformedBody {
+        path: decode_error_path::<WebhookDelivery>(body),
+        message: error.to_string(),
     })
 }
 
