@@ -257,7 +257,7 @@ impl VerificationKey {
     /// # Errors
     /// [`VerifyError::InvalidKey`] when it is not an RSA public key.
     pub fn from_pem(pem: &str) -> Result<Self, VerifyError> {
-        let pem = pem.trim().replace("\\n", "\n").replace("\r\n", "\n");
+        let pem = normalize_pem(pem);
         RsaPublicKey::from_public_key_pem(&pem)
             .or_else(|_| RsaPublicKey::from_pkcs1_pem(&pem))
             .map(|key| VerificationKey { key })
@@ -272,6 +272,12 @@ impl VerificationKey {
     pub(crate) fn from_rsa(key: RsaPublicKey) -> Self {
         VerificationKey { key }
     }
+}
+
+/// A PEM as it may arrive from configuration: surrounding blanks trimmed, escaped newlines (`\n`
+/// written out, as in an environment variable) and CRLF line ends turned into LF.
+pub(crate) fn normalize_pem(pem: &str) -> String {
+    pem.trim().replace("\\n", "\n").replace("\r\n", "\n")
 }
 
 impl fmt::Debug for VerificationKey {
