@@ -4,7 +4,9 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, Method, StatusCode};
-use rest_client_core::{BODY_EXCERPT_LIMIT, InsecureTransport, InvalidToken, body_excerpt};
+use rest_client_core::{
+    BODY_EXCERPT_LIMIT, InsecureTransport, InvalidToken, Outcome, body_excerpt,
+};
 use serde_json::Value;
 
 use crate::string_enum::string_enum;
@@ -103,6 +105,11 @@ impl ApiError {
             method,
             path,
         }
+    }
+
+    /// How the retry policy sees this answer.
+    pub(crate) fn outcome(&self) -> Outcome {
+        Outcome::Status { status: self.status.as_u16(), retry_after: self.retry_after }
     }
 
     /// Whether the body said the token has expired (`401 UNAUTHORIZED "token has expired"`).

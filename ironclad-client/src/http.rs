@@ -6,7 +6,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue, Method, StatusCode};
-use rest_client_core::{BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, body_excerpt, decide};
+use rest_client_core::{
+    BODY_EXCERPT_LIMIT, Outcome, Replay, RetryDecision, RetryPolicy, body_excerpt, decide,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::time::Instant;
@@ -15,6 +17,7 @@ use url::Url;
 
 use crate::error::{ApiError, DecodeError, REQUEST_ID_HEADER};
 use crate::rate_limit::RateLimitBucket;
+use crate::serde_util::decode_error_path;
 use crate::{Client, Error};
 
 /// The most of an error body the client reads; the rest is dropped unread.
@@ -200,7 +203,13 @@ impl Client {
                 }
                 let (authorization, token) =
                     inner.auth.authorization(&inner.http, &inner.retry, inner.timeout).await?;
-                let builder = request.build(&inner.http, &url, authorization, acting_user.as_ref(), inner.timeout)?;
+                let builder = request.build(
+                    &inner.http,
+                    &url,
+                    authorization,
+                    acting_user.as_ref(),
+                    inner.timeout,
+                )?;
                 let (outcome, error) = match builder.send().await {
                     Ok(response) if response.status().is_success() => {
                         let span = tracing::Span::current();
@@ -209,17 +218,10 @@ impl Client {
                         return Ok(response);
                     }
                     Ok(response) => {
-                        let status = response.status();
-                        let headers = response.headers().clone();
-                        let body = read_bounded(response, ERROR_BODY_LIMIT).await;
-                        let error = ApiError::from_response(
-                            request.method.clone(),
-                            url.path().to_owned(),
-                            status,
-                            &headers,
-                            &body,
-                        );
-                        if status == StatusCode::UNAUTHORIZED
+                        let error =
+                            read_api_error(request.method.clone(), url.path().to_owned(), response)
+                                .await;
+                        if error.status == StatusCode::UNAUTHORIZED
                             && inner.auth.can_reauthenticate()
                             && !reauthenticated
                         {
@@ -233,31 +235,22 @@ impl Client {
                             attempt -= 1;
                             continue;
                         }
-                        let outcome =
-                            Outcome::Status { status: status.as_u16(), retry_after: error.retry_after };
-                        (outcome, Error::Api(Box::new(error)))
+                        (error.outcome(), Error::Api(Box::new(error)))
                     }
                     Err(source) => {
-                        let outcome =
-                            if source.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed };
-                        (outcome, Error::transport(&request.method, source))
+                        (transport_outcome(&source), Error::transport(&request.method, source))
                     }
                 };
-                let jitter = fastrand::f64();
-                match decide(&inner.retry, attempt, started.elapsed(), request.replay, outcome, jitter) {
-                    RetryDecision::Stop => {
-                        let span = tracing::Span::current();
-                        span.record("attempts", attempt);
-                        if let Some(status) = error.status() {
-                            span.record("status", status.as_u16());
-                        }
-                        tracing::debug!(%error, "request failed");
-                        return Err(error);
+                let retried =
+                    back_off(&inner.retry, request.replay, attempt, started, outcome, error).await;
+                if let Err(error) = retried {
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempt);
+                    if let Some(status) = error.status() {
+                        span.record("status", status.as_u16());
                     }
-                    RetryDecision::RetryAfter(delay) => {
-                        tracing::info!(attempt, ?delay, %error, "retrying Ironclad request");
-                        tokio::time::sleep(delay).await;
-                    }
+                    tracing::debug!(%error, "request failed");
+                    return Err(error);
                 }
             }
         }
@@ -299,34 +292,60 @@ pub(crate) fn decode_json<T: DeserializeOwned>(
 ) -> Result<T, Error> {
     match serde_json::from_slice(body) {
         Ok(value) => Ok(value),
-        Err(source) => {
-            // Only the failure path pays for path tracking.
-            let mut deserializer = serde_json::Deserializer::from_slice(body);
-            let path = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-                Err(error) => error.path().to_string(),
-                Ok(_) => ".".to_owned(),
-            };
-            Err(Error::Decode(Box::new(DecodeError {
-                what,
-                path,
-                status,
-                request_id: request_id.and_then(|v| v.to_str().ok()).map(str::to_owned),
-                body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
-                source,
-            })))
-        }
+        Err(source) => Err(Error::Decode(Box::new(DecodeError {
+            what,
+            path: decode_error_path::<T>(body),
+            status,
+            request_id: request_id.and_then(|v| v.to_str().ok()).map(str::to_owned),
+            body_excerpt: body_excerpt(body, BODY_EXCERPT_LIMIT),
+            source,
+        }))),
     }
 }
 
-/// Read at most `limit` bytes of a body (error bodies can be large HTML pages).
-async fn read_bounded(mut response: reqwest::Response, limit: usize) -> Vec<u8> {
+/// Decode a non-2xx response (for the API or the token endpoint) into an [`ApiError`], reading
+/// at most [`ERROR_BODY_LIMIT`] of its body: error bodies can be large HTML pages.
+pub(crate) async fn read_api_error(
+    method: Method,
+    path: String,
+    mut response: reqwest::Response,
+) -> ApiError {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = response.chunk().await {
-        let room = limit.saturating_sub(body.len());
+        let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
+        if body.len() >= ERROR_BODY_LIMIT {
             break;
         }
     }
-    body
+    ApiError::from_response(method, path, status, &headers, &body)
+}
+
+/// How the retry policy sees a request that got no response: a failed connection never reached
+/// Ironclad, anything else (timeout, reset) may have.
+pub(crate) fn transport_outcome(error: &reqwest::Error) -> Outcome {
+    if error.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed }
+}
+
+/// After failed attempt number `attempt` of a call started at `started`: sleep as the policy
+/// says and return `Ok` to send again, or hand `error` back when the policy stops. The one
+/// decide-then-sleep step of the API pipeline and the token endpoint.
+pub(crate) async fn back_off(
+    policy: &RetryPolicy,
+    replay: Replay,
+    attempt: u32,
+    started: Instant,
+    outcome: Outcome,
+    error: Error,
+) -> Result<(), Error> {
+    match decide(policy, attempt, started.elapsed(), replay, outcome, fastrand::f64()) {
+        RetryDecision::Stop => Err(error),
+        RetryDecision::RetryAfter(delay) => {
+            tracing::info!(attempt, ?delay, %error, "retrying Ironclad request");
+            tokio::time::sleep(delay).await;
+            Ok(())
+        }
+    }
 }

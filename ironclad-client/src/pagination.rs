@@ -145,13 +145,7 @@ impl<T> Stream for Paginated<T> {
 impl<T: Send + 'static> Paginated<T> {
     /// A stream that yields `error` and ends (invalid arguments of a list call).
     pub(crate) fn failed(error: Error) -> Self {
-        let mut error = Some(error);
-        Paginated::new(0, 1, move |_| {
-            let error = error.take();
-            async move {
-                Err(error.unwrap_or_else(|| Error::InvalidRequest("invalid list request".into())))
-            }
-        })
+        Paginated { inner: Box::pin(stream::once(std::future::ready(Err(error)))) }
     }
 }
 

@@ -116,6 +116,9 @@ impl RateLimitBucket {
     }
 }
 
+/// The longest rolling window: an instant plus it never overflows.
+const MAX_WINDOW: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 /// Per-bucket limits for the client-side limiter.
 ///
 /// [`RateLimits::default`] is the documented production limits. Demo tenants and local sandboxes
@@ -175,9 +178,10 @@ impl RateLimits {
         self.per_window[bucket.index()]
     }
 
-    /// Use a rolling window other than one minute (tests and sandboxes).
+    /// Use a rolling window other than one minute (tests and sandboxes); it is kept between
+    /// 1 ms and a year, so send times stay representable.
     pub fn window(mut self, window: Duration) -> Self {
-        self.window = window.max(Duration::from_millis(1));
+        self.window = window.clamp(Duration::from_millis(1), MAX_WINDOW);
         self
     }
 }
@@ -292,5 +296,17 @@ mod tests {
         // Later arrivals are not held back by old sends.
         let later = t0 + s(500);
         assert_eq!(window.reserve(later), later);
+    }
+
+    #[test]
+    fn an_absurd_window_is_clamped_instead_of_overflowing() {
+        let limits = RateLimits::none().per_minute(RateLimitBucket::Other, 1);
+        let limiter = RateLimiter::new(&limits.window(Duration::MAX));
+        let Some(window) = &limiter.buckets[RateLimitBucket::Other.index()] else {
+            panic!("the bucket is limited");
+        };
+        let t0 = Instant::now();
+        assert_eq!(window.reserve(t0), t0);
+        assert_eq!(window.reserve(t0), t0 + MAX_WINDOW);
     }
 }

@@ -39,6 +39,16 @@ pub(crate) fn parse_date(text: &str) -> Option<Date> {
     None
 }
 
+/// The JSON path (`roles[1].assignees`) at which `body` fails to decode as `T`, or `.` when it
+/// names none. Call it only after a plain decode failed: path tracking slows every success.
+pub(crate) fn decode_error_path<T: DeserializeOwned>(body: &[u8]) -> String {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => error.path().to_string(),
+        Ok(_) => ".".to_owned(),
+    }
+}
+
 /// Format as RFC 3339, e.g. `2026-07-30T11:17:53.797Z`.
 pub(crate) fn format_timestamp(value: &OffsetDateTime) -> String {
     value.format(&Rfc3339).unwrap_or_else(|_| value.to_string())

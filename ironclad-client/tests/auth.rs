@@ -452,3 +452,33 @@ async fn acting_user_headers_are_sent_per_client_and_per_request() {
     let bad = client.acting_as(ActingUser::email("bad\nemail"));
     assert!(matches!(bad.workflows().get("IC-7").await, Err(Error::InvalidRequest(_))));
 }
+
+#[tokio::test]
+async fn a_huge_token_error_body_is_read_only_up_to_the_error_limit() {
+    use std::io::{Read as _, Write as _};
+    // A token endpoint that promises a 10 MiB error page, sends 128 KiB of it and stalls.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut socket, _)) = listener.accept() {
+            let _ = socket.read(&mut [0u8; 8192]);
+            let head = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 10485760\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes());
+            let _ = socket.write_all(&vec![b'x'; 128 * 1024]);
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    });
+    let client = Client::builder()
+        .base_url(format!("http://{address}"))
+        .credentials(ClientCredentials::new("app-id", "app-secret"))
+        .acting_user(ActingUser::email("integration@example.com"))
+        .build()
+        .unwrap();
+    let error = tokio::time::timeout(Duration::from_secs(10), client.workflows().get("IC-7"))
+        .await
+        .expect("the error body is not read to its end")
+        .unwrap_err();
+    assert!(matches!(error, Error::Token(_)), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(400));
+    assert!(error.api_error().unwrap().body_excerpt.starts_with("xxxx"));
+}

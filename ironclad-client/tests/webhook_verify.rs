@@ -389,5 +389,8 @@ async fn a_fixed_key_verifier_never_fetches() {
     // PEM with escaped newlines (as stored in an environment variable) is accepted.
     let escaped = fixture("webhook_verification_key.pem").replace('\n', "\\n");
     assert_eq!(VerificationKey::from_pem(&escaped).unwrap(), key());
+    // So is a private key with CR and escaped newlines, through the same normalization.
+    let escaped_private = fixture("webhook_signing_key.pem").replace('\n', "\r\\n");
+    assert_eq!(TestSigner::from_pem(&escaped_private).unwrap().verification_key(), key());
     assert!(!format!("{:?}", signer()).contains("PRIVATE"));
 }

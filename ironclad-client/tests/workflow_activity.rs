@@ -268,3 +268,18 @@ async fn a_broken_download_leaves_no_file_behind() {
     assert!(!target.exists());
     assert!(!dir.path().join("copy.pdf.part").exists());
 }
+
+#[tokio::test]
+async fn a_paged_list_with_an_empty_workflow_id_fails_once_without_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut comments = client.workflows().comments(" ");
+    let error = comments.next().await.unwrap().unwrap_err();
+    assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error}");
+    assert!(comments.next().await.is_none(), "the stream ends after the error");
+}

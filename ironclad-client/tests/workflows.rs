@@ -493,3 +493,20 @@ async fn workflow_schemas_ask_for_the_launch_form() {
     let one = client.workflow_schemas().get("68dc41e5a7987b1e623e4711", false).await.unwrap();
     assert_eq!(one.id, "68dc41e5a7987b1e623e4711");
 }
+
+#[tokio::test]
+async fn huge_polling_intervals_time_out_instead_of_overflowing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/workflows/async/slow-job")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("async_in_progress.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let polling = AsyncPolling::default()
+        .initial_interval(Duration::MAX)
+        .max_interval(Duration::MAX)
+        .timeout(Duration::from_secs(60));
+    let error = client(&server).workflows().wait_for_launch("slow-job", polling).await.unwrap_err();
+    assert!(matches!(error, Error::LaunchTimedOut { .. }), "{error}");
+}

@@ -4,16 +4,15 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{Method, StatusCode};
-use rest_client_core::{
-    Outcome, Replay, RetryDecision, RetryPolicy, check_bearer_transport, decide,
-};
+use rest_client_core::{Replay, RetryPolicy, check_bearer_transport};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument;
 use url::Url;
 
 use super::{ClientAuthentication, TokenEndpointOptions, TokenRequestFormat};
-use crate::error::{ApiError, DecodeError, request_id};
+use crate::error::{DecodeError, request_id};
+use crate::http::{back_off, read_api_error, transport_outcome};
 use crate::serde_util::flexible_u64_opt;
 use crate::{Environment, Error};
 
@@ -100,27 +99,13 @@ pub(crate) async fn request_token(
                     return decode_token(response, &path).await;
                 }
                 Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    let body = response.bytes().await.unwrap_or_default();
-                    let error = ApiError::from_response(Method::POST, path.clone(), status, &headers, &body);
-                    tracing::warn!(status = status.as_u16(), code = ?error.code, "token request refused");
-                    let outcome = Outcome::Status { status: status.as_u16(), retry_after: error.retry_after };
-                    (outcome, Error::Token(Box::new(error)))
+                    let error = read_api_error(Method::POST, path.clone(), response).await;
+                    tracing::warn!(status = error.status.as_u16(), code = ?error.code, "token request refused");
+                    (error.outcome(), Error::Token(Box::new(error)))
                 }
-                Err(source) => {
-                    let outcome =
-                        if source.is_connect() { Outcome::ConnectFailed } else { Outcome::SendFailed };
-                    (outcome, Error::transport(&Method::POST, source))
-                }
+                Err(source) => (transport_outcome(&source), Error::transport(&Method::POST, source)),
             };
-            match decide(retry, attempt, started.elapsed(), request.replay, outcome, fastrand::f64()) {
-                RetryDecision::Stop => return Err(error),
-                RetryDecision::RetryAfter(delay) => {
-                    tracing::debug!(attempt, ?delay, "retrying token request");
-                    tokio::time::sleep(delay).await;
-                }
-            }
+            back_off(retry, request.replay, attempt, started, outcome, error).await?;
         }
     }
     .instrument(span)

@@ -42,21 +42,25 @@ pub struct ValueError {
 }
 
 impl ValueError {
-    pub(crate) fn new(expected: &'static str, found: impl Into<String>) -> Self {
-        let mut found = found.into();
-        if found.len() > 200 {
-            let mut end = 200;
-            while !found.is_char_boundary(end) {
-                end -= 1;
-            }
-            found.truncate(end);
-            found.push('…');
-        }
-        Self { expected, found }
+    /// `found` is cut to 200 bytes: it may be a whole attribute value.
+    pub(crate) fn new(expected: &'static str, found: impl AsRef<str>) -> Self {
+        Self { expected, found: rest_client_core::body_excerpt(found.as_ref().as_bytes(), 200) }
     }
 
     /// What was expected.
     pub fn expected(&self) -> &str {
         self.expected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_on_a_character_boundary() {
+        let error = ValueError::new("a number", "é".repeat(150));
+        assert_eq!(error.to_string(), format!("expected a number, found {}…", "é".repeat(100)));
+        assert_eq!(ValueError::new("JSON", "{").to_string(), "expected JSON, found {");
     }
 }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::verify::{
     EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerificationKey, VerifyError,
+    normalize_pem,
 };
 
 /// Signs webhook bodies with a private key, producing the headers Ironclad would send. Use it
@@ -70,7 +71,7 @@ impl TestSigner {
     /// # Errors
     /// [`VerifyError::InvalidKey`] when it is not an RSA private key.
     pub fn from_pem(pem: &str) -> Result<Self, VerifyError> {
-        let pem = pem.trim().replace("\\n", "\n").replace("\r\n", "\n");
+        let pem = normalize_pem(pem);
         RsaPrivateKey::from_pkcs8_pem(&pem)
             .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
             .map(|key| TestSigner { key })

@@ -215,12 +215,7 @@ impl WebhookVerifier {
         let Some(client) = &self.inner.client else {
             return Err(VerifyError::InvalidKey("no key configured".into()));
         };
-        let pem = client
-            .webhooks()
-            .verification_key_pem()
-            .await
-            .map_err(|error| VerifyError::KeyUnavailable(Box::new(error)))?;
-        VerificationKey::from_pem(&pem)
+        client.webhooks().verification_key().await
     }
 }
 

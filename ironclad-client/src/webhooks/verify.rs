@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use super::WebhookDelivery;
 use super::js_json;
 use crate::Error;
+use crate::serde_util::decode_error_path;
 
 /// The header with the unique id of a delivery (dedupe on it: delivery is at-least-once).
 pub const EVENT_ID_HEADER: &str = "x-ironclad-webhook-event-id";
@@ -256,7 +257,7 @@ impl VerificationKey {
     /// # Errors
     /// [`VerifyError::InvalidKey`] when it is not an RSA public key.
     pub fn from_pem(pem: &str) -> Result<Self, VerifyError> {
-        let pem = pem.trim().replace("\\n", "\n").replace("\r\n", "\n");
+        let pem = normalize_pem(pem);
         RsaPublicKey::from_public_key_pem(&pem)
             .or_else(|_| RsaPublicKey::from_pkcs1_pem(&pem))
             .map(|key| VerificationKey { key })
@@ -271,6 +272,12 @@ impl VerificationKey {
     pub(crate) fn from_rsa(key: RsaPublicKey) -> Self {
         VerificationKey { key }
     }
+}
+
+/// A PEM as it may arrive from configuration: surrounding blanks trimmed, escaped newlines (`\n`
+/// written out, as in an environment variable) and CRLF line ends turned into LF.
+pub(crate) fn normalize_pem(pem: &str) -> String {
+    pem.trim().replace("\\n", "\n").replace("\r\n", "\n")
 }
 
 impl fmt::Debug for VerificationKey {
@@ -390,13 +397,9 @@ pub(crate) fn verify_parsed(
 
 /// Decode a delivery body (after its signature was checked).
 pub(crate) fn parse_delivery(body: &[u8]) -> Result<WebhookDelivery, VerifyError> {
-    serde_json::from_slice(body).map_err(|error| {
-        let mut deserializer = serde_json::Deserializer::from_slice(body);
-        let path = match serde_path_to_error::deserialize::<_, WebhookDelivery>(&mut deserializer) {
-            Err(e) => e.path().to_string(),
-            Ok(_) => ".".to_owned(),
-        };
-        VerifyError::MalformedBody { path, message: error.to_string() }
+    serde_json::from_slice(body).map_err(|error| VerifyError::MalformedBody {
+        path: decode_error_path::<WebhookDelivery>(body),
+        message: error.to_string(),
     })
 }
 

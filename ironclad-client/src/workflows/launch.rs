@@ -314,11 +314,12 @@ impl Workflows<'_> {
                 _ => {}
             }
             let waited = started.elapsed();
-            if waited + interval > polling.timeout {
+            // Saturating: the intervals are the caller's, and may be `Duration::MAX`.
+            if waited.saturating_add(interval) > polling.timeout {
                 return Err(Error::LaunchTimedOut { job_id: job_id.to_owned(), waited });
             }
             tokio::time::sleep(interval).await;
-            interval = (interval * 2).min(polling.max_interval);
+            interval = interval.saturating_mul(2).min(polling.max_interval);
         }
     }
 
