@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::odata::{query_string, validate_identifier};
 use crate::options::RequestOptions;
 use crate::paging::{Page, PageFetcher, Pages, Records, page_stream};
-use crate::query::Annotations;
+use crate::query::{Annotations, check_page_size};
 
 impl Client {
     /// Run a FetchXML query on `entity_set` (the table's entity set name, e.g. `contacts`).
@@ -101,11 +101,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
         validate_identifier("entity set", &self.entity_set)?;
         let mut xml_text = self.fetch_xml.clone();
         if let Some(rows) = self.page_size {
-            if !(1..=crate::query::MAX_PAGE_SIZE).contains(&rows) {
-                return Err(Error::InvalidRequest(format!(
-                    "page_size must be 1 to 5000, got {rows}"
-                )));
-            }
+            check_page_size("page_size", rows)?;
             xml_text = xml::set_fetch_attributes(&xml_text, &[("count", &rows.to_string())])?;
         }
         let page = match xml::fetch_attribute(&xml_text, "page")? {
