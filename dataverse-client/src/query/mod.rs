@@ -323,11 +323,26 @@ mod tests {
 
     #[test]
     fn related_query_path() {
+        let client = Client::builder("https://contoso.crm.dynamics.com")
+            .credential(crate::StaticToken::new("t"))
+            .build()
+            .expect("client");
         let query = Query::related("accounts", Uuid::nil(), "Account_Tasks").select(["subject"]);
         assert_eq!(query.target(), "accounts");
         assert_eq!(
-            query.related.map(|(k, n)| (k.to_string(), n)),
-            Some((Uuid::nil().to_string(), "Account_Tasks".to_owned()))
+            query.url(&client).expect("url").as_str(),
+            "https://contoso.crm.dynamics.com/api/data/v9.2/accounts(00000000-0000-0000-0000-000000000000)/Account_Tasks?$select=subject"
         );
+        let by_key = Query::related(
+            "accounts",
+            RecordKey::alternate([("accountnumber", "A/1")]),
+            "Account_Tasks",
+        );
+        assert_eq!(
+            by_key.url(&client).expect("url").path(),
+            "/api/data/v9.2/accounts(accountnumber='A%2F1')/Account_Tasks"
+        );
+        assert!(Query::related("accounts", Uuid::nil(), "Account_Tasks/x").url(&client).is_err());
+        assert!(Query::related("accounts)", Uuid::nil(), "Account_Tasks").url(&client).is_err());
     }
 }
