@@ -26,7 +26,7 @@ use crate::http::decode_json;
 use crate::odata::parse_entity_id;
 use crate::options::RequestOptions;
 use crate::paging::{NextLinks, PageFetcher, page_stream};
-use crate::query::{MAX_PAGE_SIZE, Query};
+use crate::query::{Query, page_size_preference};
 
 /// The `@odata.deltaLink` of a change-tracking response: an opaque token to resume from.
 /// Persist it as a string (it serializes as one).
@@ -166,16 +166,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> ChangesRequest<'c, T> {
     }
 
     fn prepare(&self) -> Result<(PageFetcher, Url)> {
-        let mut preferences = vec!["odata.track-changes".to_owned()];
-        if let Some(rows) = self.max_page_size {
-            if !(1..=MAX_PAGE_SIZE).contains(&rows) {
-                return Err(Error::InvalidRequest(format!(
-                    "max_page_size must be between 1 and {MAX_PAGE_SIZE}, got {rows}"
-                )));
-            }
-            preferences.push(format!("odata.maxpagesize={rows}"));
-        }
-        let (url, target) = match &self.start {
+        let (url, target, page_size, annotations) = match &self.start {
             Start::Query(query) => {
                 if query.has_row_shaping_options() {
                     return Err(Error::InvalidRequest(
@@ -183,13 +174,11 @@ impl<'c, T: DeserializeOwned + Send + 'static> ChangesRequest<'c, T> {
                             .to_owned(),
                     ));
                 }
-                // Annotations and a page size set on the query still apply.
-                for preference in query.preferences()? {
-                    if !preferences.contains(&preference) {
-                        preferences.push(preference);
-                    }
-                }
-                (query.url(self.client)?, query.target().to_owned())
+                // Annotations and a page size set on the query still apply; this request's own
+                // page size wins over the query's.
+                let page_size = self.max_page_size.or(query.page_size());
+                let url = query.url(self.client)?;
+                (url, query.target().to_owned(), page_size, query.annotation_preference())
             }
             Start::Link(link) => {
                 let url = self.client.service_link(link.as_str())?;
@@ -198,9 +187,14 @@ impl<'c, T: DeserializeOwned + Send + 'static> ChangesRequest<'c, T> {
                     .and_then(|mut s| s.next_back())
                     .unwrap_or_default()
                     .to_owned();
-                (url, target)
+                (url, target, self.max_page_size, None)
             }
         };
+        let mut preferences = vec!["odata.track-changes".to_owned()];
+        if let Some(rows) = page_size {
+            preferences.push(page_size_preference(rows)?);
+        }
+        preferences.extend(annotations);
         let fetcher = PageFetcher {
             client: self.client.clone(),
             preferences,

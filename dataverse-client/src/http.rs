@@ -36,6 +36,14 @@ pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
 pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
 
+/// Serialize a JSON request body. Builders call it up front and keep the result, so the error
+/// surfaces when the request is sent.
+pub(crate) fn json_body<B: Serialize + ?Sized>(body: &B) -> Result<Bytes> {
+    serde_json::to_vec(body)
+        .map(Bytes::from)
+        .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))
+}
+
 /// A body for one attempt and its exact length, when known.
 pub(crate) type OpenedBody = (reqwest::Body, Option<u64>);
 
@@ -88,11 +96,14 @@ impl Call {
         }
     }
 
-    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))?;
-        self.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: bytes.into() };
-        Ok(self)
+    pub(crate) fn json<B: Serialize + ?Sized>(self, body: &B) -> Result<Self> {
+        Ok(self.json_bytes(json_body(body)?))
+    }
+
+    /// A JSON body serialized earlier with [`json_body`].
+    pub(crate) fn json_bytes(mut self, bytes: Bytes) -> Self {
+        self.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes };
+        self
     }
 
     pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {

@@ -165,26 +165,37 @@ where
     Pages::from_stream(stream)
 }
 
+/// The paging links (or FetchXML paging cookies) a stream has followed, to stop with
+/// [`Error::PagingLoop`] instead of following one again.
+///
+/// Keeps a hash of each, not the text: 8 bytes a page however long the links are.
+#[derive(Default)]
+pub(crate) struct SeenLinks(HashSet<u64>);
+
+impl SeenLinks {
+    /// Record `link`; [`Error::PagingLoop`] if it was recorded before.
+    pub(crate) fn record(&mut self, link: &str) -> Result<()> {
+        let mut hasher = DefaultHasher::new();
+        link.hash(&mut hasher);
+        if self.0.insert(hasher.finish()) { Ok(()) } else { Err(Error::PagingLoop) }
+    }
+}
+
 /// Follows `@odata.nextLink`, refusing a link seen before.
 pub(crate) struct NextLinks {
-    seen: HashSet<u64>,
+    seen: SeenLinks,
 }
 
 impl NextLinks {
     pub(crate) fn new() -> Self {
-        Self { seen: HashSet::new() }
+        Self { seen: SeenLinks::default() }
     }
 
     pub(crate) fn next<T>(&mut self, fetcher: &PageFetcher, page: &Page<T>) -> Result<Option<Url>> {
         let Some(link) = page.next_link.as_deref() else {
             return Ok(None);
         };
-        // Hashes, not the links: memory stays flat however many pages there are.
-        let mut hasher = DefaultHasher::new();
-        link.hash(&mut hasher);
-        if !self.seen.insert(hasher.finish()) {
-            return Err(Error::PagingLoop);
-        }
+        self.seen.record(link)?;
         fetcher.client.service_link(link).map(Some)
     }
 }

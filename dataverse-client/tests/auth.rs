@@ -73,6 +73,29 @@ async fn client_credentials_form_and_token_reuse() {
 }
 
 #[tokio::test]
+async fn an_absurd_expires_in_is_survived() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": u64::MAX, "access_token": "forever"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer forever"))
+        .respond_with(row())
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client_with(credential(&server), &server);
+    for _ in 0..2 {
+        let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("row");
+    }
+}
+
+#[tokio::test]
 async fn a_401_fetches_a_new_token_and_retries_once() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

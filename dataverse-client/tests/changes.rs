@@ -107,6 +107,36 @@ async fn page_size_is_sent_with_track_changes() {
 }
 
 #[tokio::test]
+async fn the_requests_page_size_replaces_the_querys() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(|request: &wiremock::Request| {
+            let prefer: Vec<_> = request.headers.get_all("prefer").iter().collect();
+            prefer
+                == ["odata.track-changes, odata.maxpagesize=100, odata.include-annotations=\"*\""]
+        })
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_for(&server, "accounts_track_changes_initial.json")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = Query::new("accounts")
+        .select(["name", "telephone1"])
+        .max_page_size(50)
+        .include_annotations("*");
+    let changes: Vec<Change<Account>> = client(&server)
+        .track_changes(query)
+        .max_page_size(100)
+        .changes()
+        .try_collect()
+        .await
+        .expect("changes");
+    assert_eq!(changes.len(), 2);
+}
+
+#[tokio::test]
 async fn unsupported_query_options_fail_fast() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

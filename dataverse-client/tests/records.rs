@@ -469,6 +469,31 @@ async fn invalid_names_fail_before_sending() {
 }
 
 #[tokio::test]
+async fn a_body_that_cannot_be_serialized_fails_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    // JSON object keys must be strings.
+    let body = std::collections::BTreeMap::from([((1, 2), "x")]);
+    let client = client(&server);
+    let errors = [
+        client.create("accounts", &body).await.expect_err("create"),
+        client.update("accounts", account_id(), &body).await.expect_err("update"),
+        client.upsert("accounts", account_id(), &body).await.expect_err("upsert"),
+    ];
+    for error in errors {
+        assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+        assert_eq!(
+            error.to_string(),
+            "invalid request: the body cannot be serialized: key must be a string"
+        );
+    }
+}
+
+#[tokio::test]
 async fn who_am_i() {
     let server = MockServer::start().await;
     odata_headers(Mock::given(method("GET")))

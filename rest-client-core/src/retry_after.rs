@@ -8,10 +8,15 @@ use std::time::{Duration, SystemTime};
 
 use http::HeaderMap;
 
+/// The longest wait a `Retry-After` value is read as; anything longer is capped here rather than
+/// overflowing `Duration`. The retry policy decides what to do with a wait this long.
+const MAX_WAIT: Duration = Duration::from_secs(86_400 * 365);
+
 /// Parse one `Retry-After` value relative to `now`.
 ///
 /// Accepts `120`, `1.5`, `00:00:05` (hh:mm:ss, optionally with fractional seconds) and an HTTP
-/// date (`Wed, 21 Oct 2026 07:28:00 GMT`; a date in the past means "now", i.e. zero).
+/// date (`Wed, 21 Oct 2026 07:28:00 GMT`; a date in the past means "now", i.e. zero). A wait
+/// longer than a year is read as one year.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};
@@ -34,7 +39,7 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(span);
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO).min(MAX_WAIT))
 }
 
 /// The `Retry-After` of a response, if present and understood (see [`parse_retry_after`]).
@@ -55,8 +60,7 @@ fn parse_seconds(value: &str) -> Option<Duration> {
         return None;
     }
     let seconds: f64 = value.parse().ok()?;
-    // Cap absurd values instead of overflowing Duration; the retry policy decides what to do.
-    Duration::try_from_secs_f64(seconds.min(86_400.0 * 365.0)).ok()
+    Duration::try_from_secs_f64(seconds.min(MAX_WAIT.as_secs_f64())).ok()
 }
 
 fn parse_timespan(value: &str) -> Option<Duration> {
@@ -71,7 +75,9 @@ fn parse_timespan(value: &str) -> Option<Duration> {
     if minutes >= 60 || seconds >= Duration::from_secs(60) {
         return None;
     }
-    Some(Duration::from_secs(hours * 3600 + minutes * 60) + seconds)
+    // Saturating: the hours come from the network and `u64::MAX` hours must not overflow.
+    let whole = hours.saturating_mul(3600).saturating_add(minutes * 60);
+    Some(Duration::from_secs(whole).saturating_add(seconds).min(MAX_WAIT))
 }
 
 #[cfg(test)]
@@ -94,6 +100,10 @@ mod tests {
             ("00:00:05", Some(Duration::from_secs(5))),
             ("01:02:03", Some(Duration::from_secs(3723))),
             ("00:00:00.250", Some(Duration::from_millis(250))),
+            // Absurd values are capped at a year, never an overflow.
+            ("99999999999999999999", Some(MAX_WAIT)),
+            ("5124095576030432:00:00", Some(MAX_WAIT)),
+            ("18446744073709551615:59:59.9", Some(MAX_WAIT)),
             ("Wed, 21 Oct 2026 07:28:30 GMT", Some(Duration::from_secs(30))),
             ("Wed, 21 Oct 2026 07:00:00 GMT", Some(Duration::ZERO)),
             ("", None),

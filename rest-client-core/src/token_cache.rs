@@ -8,6 +8,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
+/// The longest lifetime [`AccessToken::new`] records.
+const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
+
 /// An access token and the instant it stops being valid.
 ///
 /// `Debug` never shows the token.
@@ -18,9 +21,13 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token that expires `expires_in` from now (as reported by the token endpoint).
+    /// A token that expires `expires_in` from now (as reported by the token endpoint). A
+    /// lifetime beyond a hundred years is read as a hundred years.
     pub fn new(secret: SecretString, expires_in: Duration) -> Self {
-        Self { secret, expires_at: Instant::now() + expires_in }
+        // `expires_in` comes from the network: an absurd value must not overflow the clock.
+        let now = Instant::now();
+        let expires_at = now.checked_add(expires_in.min(MAX_LIFETIME)).unwrap_or(now);
+        Self { secret, expires_at }
     }
 
     /// A token that expires at `expires_at`.
@@ -223,6 +230,19 @@ mod tests {
         cache.invalidate(&SecretString::from("t1"));
         let next = cache.get(|| async { Ok::<_, ()>(token("t2", 3600)) }).await.unwrap();
         assert_eq!(next.expose_secret(), "t2");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_lifetime_is_capped_not_an_overflow() {
+        let start = Instant::now();
+        let token = AccessToken::new(SecretString::from("t"), Duration::MAX);
+        assert_eq!(token.expires_at(), start + MAX_LIFETIME);
+        let cache = TokenCache::new(Duration::from_secs(60));
+        let secret = cache
+            .get(|| async { Ok::<_, ()>(AccessToken::new(SecretString::from("t"), Duration::MAX)) })
+            .await
+            .unwrap();
+        assert_eq!(secret.expose_secret(), "t");
     }
 
     #[test]

@@ -7,9 +7,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::http::json_body;
 use crate::odata::{query_string, validate_identifier};
 use crate::query::Query;
-use crate::records::{RecordKey, json_body};
+use crate::records::RecordKey;
 
 /// The `Content-ID` of a request inside a change set. Later requests of the same change set
 /// refer to the row it created as `$<id>`: in a URL ([`BatchRequest::update_created`]) or in a

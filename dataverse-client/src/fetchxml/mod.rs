@@ -9,9 +9,7 @@
 
 mod xml;
 
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
 
 use futures_util::{TryStreamExt, stream};
@@ -22,8 +20,8 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::odata::{query_string, validate_identifier};
 use crate::options::RequestOptions;
-use crate::paging::{Page, PageFetcher, Pages, Records, page_stream};
-use crate::query::Annotations;
+use crate::paging::{Page, PageFetcher, Pages, Records, SeenLinks, page_stream};
+use crate::query::{Annotations, check_page_size};
 
 impl Client {
     /// Run a FetchXML query on `entity_set` (the table's entity set name, e.g. `contacts`).
@@ -101,11 +99,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
         validate_identifier("entity set", &self.entity_set)?;
         let mut xml_text = self.fetch_xml.clone();
         if let Some(rows) = self.page_size {
-            if !(1..=crate::query::MAX_PAGE_SIZE).contains(&rows) {
-                return Err(Error::InvalidRequest(format!(
-                    "page_size must be 1 to 5000, got {rows}"
-                )));
-            }
+            check_page_size("page_size", rows)?;
             xml_text = xml::set_fetch_attributes(&xml_text, &[("count", &rows.to_string())])?;
         }
         let page = match xml::fetch_attribute(&xml_text, "page")? {
@@ -125,7 +119,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
             entity_set: self.entity_set.clone(),
             fetch_xml: xml_text,
             page,
-            seen_cookies: HashSet::new(),
+            seen_cookies: SeenLinks::default(),
         };
         Ok((fetcher, paging))
     }
@@ -172,7 +166,7 @@ struct FetchPaging {
     fetch_xml: String,
     /// The page number of the last request.
     page: u32,
-    seen_cookies: HashSet<u64>,
+    seen_cookies: SeenLinks,
 }
 
 impl FetchPaging {
@@ -191,11 +185,7 @@ impl FetchPaging {
             None => None,
         };
         if let Some(cookie) = &cookie {
-            let mut hasher = DefaultHasher::new();
-            cookie.hash(&mut hasher);
-            if !self.seen_cookies.insert(hasher.finish()) {
-                return Err(Error::PagingLoop);
-            }
+            self.seen_cookies.record(cookie)?;
         }
         self.page = self.page.checked_add(1).ok_or(Error::PagingLoop)?;
         let page_text = self.page.to_string();

@@ -13,7 +13,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::document::Document;
-use super::encode::base64_len;
+use super::encode::{base64_len, check_limit};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{APPLICATION_JSON, Call, Payload};
@@ -177,15 +177,6 @@ async fn fill(
         }
     }
     Ok(false)
-}
-
-fn check_limit(raw: u64, limit: Option<u64>) -> Result<()> {
-    match limit {
-        Some(limit) if base64_len(raw) > limit => {
-            Err(Error::DocumentTooLarge { base64_size: base64_len(raw), limit })
-        }
-        _ => Ok(()),
-    }
 }
 
 fn action(

@@ -76,8 +76,11 @@ impl Stream for DocumentStream {
                     return Poll::Ready(Some(Err(Error::Transport(error.without_url()))));
                 }
                 Poll::Ready(Some(Ok(chunk))) => {
-                    if let Some((limit, sleep)) = self.idle.as_mut() {
-                        let deadline = Instant::now() + *limit;
+                    // An instant too far ahead to represent (a `Duration::MAX` timeout) keeps
+                    // the first, equally unreachable, deadline.
+                    if let Some((limit, sleep)) = self.idle.as_mut()
+                        && let Some(deadline) = Instant::now().checked_add(*limit)
+                    {
                         sleep.as_mut().reset(deadline);
                     }
                     match self.decode(&chunk) {
@@ -107,5 +110,19 @@ impl Stream for DocumentStream {
 impl fmt::Debug for DocumentStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DocumentStream").field("done", &self.done).finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::TryStreamExt;
+
+    #[tokio::test]
+    async fn an_unbounded_idle_timeout_never_overflows() {
+        let response = reqwest::Response::from(http::Response::new("QUJD\r\nREVG"));
+        let stream = DocumentStream::new(response, Some(Duration::MAX));
+        let chunks: Vec<Bytes> = stream.try_collect().await.expect("decoded");
+        assert_eq!(chunks.concat(), b"ABCDEF");
     }
 }

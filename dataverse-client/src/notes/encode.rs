@@ -18,6 +18,17 @@ pub(crate) fn base64_len(raw: u64) -> u64 {
     raw.div_ceil(3).saturating_mul(4)
 }
 
+/// [`Error::DocumentTooLarge`] when `raw` bytes exceed `MaxUploadFileSize` once base64-encoded
+/// (the size Dataverse measures).
+pub(crate) fn check_limit(raw: u64, limit: Option<u64>) -> Result<(), Error> {
+    match limit {
+        Some(limit) if base64_len(raw) > limit => {
+            Err(Error::DocumentTooLarge { base64_size: base64_len(raw), limit })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Where an encoding failure is parked so the caller can report it precisely (reqwest only
 /// sees an opaque body error).
 pub(crate) type ErrorSlot = Arc<Mutex<Option<Error>>>;
@@ -132,13 +143,7 @@ impl Stream for Base64Body {
                         ));
                         return Poll::Ready(Some(Err(this.fail(error))));
                     }
-                    if let Some(limit) = this.limit
-                        && base64_len(this.raw_seen) > limit
-                    {
-                        let error = Error::DocumentTooLarge {
-                            base64_size: base64_len(this.raw_seen),
-                            limit,
-                        };
+                    if let Err(error) = check_limit(this.raw_seen, this.limit) {
                         return Poll::Ready(Some(Err(this.fail(error))));
                     }
                     let encoded = this.encode_chunk(&chunk);

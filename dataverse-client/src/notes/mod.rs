@@ -41,7 +41,7 @@ use crate::odata::{entity_id_from_headers, validate_identifier};
 use crate::options::RequestOptions;
 use crate::records::{RecordKey, bind_path};
 use document::Source;
-use encode::{Base64Body, ErrorSlot, base64_len};
+use encode::{Base64Body, ErrorSlot, base64_len, check_limit};
 
 /// Documents larger than this (raw bytes) use block upload in [`UploadMode::Auto`]. Microsoft
 /// recommends the block messages above 4 MB.
@@ -277,10 +277,8 @@ impl<'c> CreateNote<'c> {
         let Some(mut document) = note.document else {
             return client.create("annotations", &columns).options(options).await;
         };
-        if let (Some(size), Some(limit)) = (document.size(), limit)
-            && base64_len(size) > limit
-        {
-            return Err(Error::DocumentTooLarge { base64_size: base64_len(size), limit });
+        if let Some(size) = document.size() {
+            check_limit(size, limit)?;
         }
         let blocks = match (mode, document.size()) {
             (UploadMode::SingleRequest, _) => false,
@@ -291,27 +289,13 @@ impl<'c> CreateNote<'c> {
                 let (head, rest) = read_head(&document, AUTO_BLOCK_THRESHOLD).await?;
                 match rest {
                     None => {
+                        check_limit(head.len() as u64, limit)?;
                         document = Document { source: Source::Bytes(head), ..document };
-                        if let Some(limit) = limit
-                            && base64_len(document.size().unwrap_or(0)) > limit
-                        {
-                            return Err(Error::DocumentTooLarge {
-                                base64_size: base64_len(document.size().unwrap_or(0)),
-                                limit,
-                            });
-                        }
                         false
                     }
                     Some(rest) => {
                         // Already over the limit: fail before anything is sent.
-                        if let Some(limit) = limit
-                            && base64_len(head.len() as u64) > limit
-                        {
-                            return Err(Error::DocumentTooLarge {
-                                base64_size: base64_len(head.len() as u64),
-                                limit,
-                            });
-                        }
+                        check_limit(head.len() as u64, limit)?;
                         let joined = stream::once(async move { Ok(head) }).chain(rest).boxed();
                         document = Document {
                             source: Source::Stream {

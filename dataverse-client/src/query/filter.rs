@@ -233,6 +233,10 @@ mod tests {
             (Filter::any_of("statuscode", [1, 2]), "statuscode eq 1 or statuscode eq 2"),
             (Filter::any_of("statuscode", Vec::<i32>::new()), "false"),
             (Filter::is_not_null("telephone1"), "telephone1 ne null"),
+            (
+                Filter::lt("cre6f_enddate", time::macros::datetime!(9999-12-31 23:00 -02:00)),
+                "cre6f_enddate lt 9999-12-31T23:00:00-02:00",
+            ),
         ];
         for (filter, expected) in cases {
             assert_eq!(filter.to_odata().unwrap(), expected);

@@ -3,8 +3,7 @@
 use std::fmt;
 
 use rust_decimal::Decimal;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// A value written into an OData expression, rendered so that it cannot break out of its place:
@@ -78,18 +77,40 @@ impl fmt::Display for Literal {
                 f.write_str("'")
             }
             Literal::Guid(g) => write!(f, "{g}"),
-            Literal::DateTime(dt) => {
-                let utc = dt.to_offset(UtcOffset::UTC);
-                match utc.format(&Rfc3339) {
-                    Ok(text) => f.write_str(&text),
-                    Err(_) => Err(fmt::Error),
-                }
-            }
-            Literal::Date(d) => {
-                write!(f, "{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-            }
+            Literal::DateTime(dt) => write_date_time(f, *dt),
+            Literal::Date(d) => write_date(f, *d),
         }
     }
+}
+
+/// `2024-01-01`, or `-0044-03-15` before year 0 (OData's `year = ["-"] 4*DIGIT`).
+fn write_date(f: &mut fmt::Formatter<'_>, date: Date) -> fmt::Result {
+    let year = date.year();
+    let sign = if year < 0 { "-" } else { "" };
+    write!(f, "{sign}{:04}-{:02}-{:02}", year.unsigned_abs(), u8::from(date.month()), date.day())
+}
+
+/// The instant in UTC (`2024-01-01T08:00:00Z`), written by hand: RFC 3339 formatting fails for
+/// years outside 0000–9999 and converting to UTC panics at the edge of the supported range, and a
+/// `Display` error would panic `to_string()` or silently cut a `$filter` short. An instant that
+/// has no UTC representation (the last hours of 9999) keeps its own offset.
+fn write_date_time(f: &mut fmt::Formatter<'_>, value: OffsetDateTime) -> fmt::Result {
+    let value =
+        OffsetDateTime::from_unix_timestamp_nanos(value.unix_timestamp_nanos()).unwrap_or(value);
+    write_date(f, value.date())?;
+    write!(f, "T{:02}:{:02}:{:02}", value.hour(), value.minute(), value.second())?;
+    let nanos = value.nanosecond();
+    if nanos > 0 {
+        let fraction = format!("{nanos:09}");
+        write!(f, ".{}", fraction.trim_end_matches('0'))?;
+    }
+    let offset = value.offset();
+    if offset.is_utc() {
+        return f.write_str("Z");
+    }
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    let (hours, minutes, _) = offset.as_hms();
+    write!(f, "{sign}{:02}:{:02}", hours.unsigned_abs(), minutes.unsigned_abs())
 }
 
 macro_rules! from_int {
@@ -182,7 +203,16 @@ mod tests {
             (Uuid::from_u128(0xabc).into(), "00000000-0000-0000-0000-000000000abc"),
             (datetime!(2024-01-01 0:00 UTC).into(), "2024-01-01T00:00:00Z"),
             (datetime!(2024-06-30 23:30:15.5 -05:00).into(), "2024-07-01T04:30:15.5Z"),
+            (
+                datetime!(2024-01-01 0:00:00.000_000_001 UTC).into(),
+                "2024-01-01T00:00:00.000000001Z",
+            ),
             (date!(2024 - 02 - 29).into(), "2024-02-29"),
+            // At the edges of the supported range: never a formatting error (which would panic
+            // `to_string` and cut a `$filter` short).
+            (datetime!(9999-12-31 23:00 -02:00).into(), "9999-12-31T23:00:00-02:00"),
+            (datetime!(-0001-06-30 23:30 -01:00).into(), "-0001-07-01T00:30:00Z"),
+            (date!(-0044 - 03 - 15).into(), "-0044-03-15"),
             (Some(3u8).into(), "3"),
         ];
         for (literal, expected) in cases {

@@ -214,15 +214,20 @@ impl Query {
     pub(crate) fn preferences(&self) -> Result<Vec<String>> {
         let mut preferences = Vec::new();
         if let Some(size) = self.max_page_size {
-            if !(1..=MAX_PAGE_SIZE).contains(&size) {
-                return Err(Error::InvalidRequest(format!(
-                    "max_page_size must be between 1 and {MAX_PAGE_SIZE}, got {size}"
-                )));
-            }
-            preferences.push(format!("odata.maxpagesize={size}"));
+            preferences.push(page_size_preference(size)?);
         }
         preferences.extend(self.annotations.preference());
         Ok(preferences)
+    }
+
+    /// The page size set with [`max_page_size`](Self::max_page_size).
+    pub(crate) fn page_size(&self) -> Option<u32> {
+        self.max_page_size
+    }
+
+    /// The `odata.include-annotations` preference, if any.
+    pub(crate) fn annotation_preference(&self) -> Option<String> {
+        self.annotations.preference()
     }
 
     /// The full URL of the first page.
@@ -243,6 +248,24 @@ impl Query {
         }
         Ok(url)
     }
+}
+
+/// Check a page size against Dataverse's range (1 to [`MAX_PAGE_SIZE`]); `setting` names the
+/// builder method in the error.
+pub(crate) fn check_page_size(setting: &str, rows: u32) -> Result<()> {
+    if (1..=MAX_PAGE_SIZE).contains(&rows) {
+        Ok(())
+    } else {
+        Err(Error::InvalidRequest(format!(
+            "{setting} must be between 1 and {MAX_PAGE_SIZE}, got {rows}"
+        )))
+    }
+}
+
+/// `odata.maxpagesize=<rows>`, checked.
+pub(crate) fn page_size_preference(rows: u32) -> Result<String> {
+    check_page_size("max_page_size", rows)?;
+    Ok(format!("odata.maxpagesize={rows}"))
 }
 
 /// The annotations asked for with `Prefer: odata.include-annotations`.
@@ -300,11 +323,26 @@ mod tests {
 
     #[test]
     fn related_query_path() {
+        let client = Client::builder("https://contoso.crm.dynamics.com")
+            .credential(crate::StaticToken::new("t"))
+            .build()
+            .expect("client");
         let query = Query::related("accounts", Uuid::nil(), "Account_Tasks").select(["subject"]);
         assert_eq!(query.target(), "accounts");
         assert_eq!(
-            query.related.map(|(k, n)| (k.to_string(), n)),
-            Some((Uuid::nil().to_string(), "Account_Tasks".to_owned()))
+            query.url(&client).expect("url").as_str(),
+            "https://contoso.crm.dynamics.com/api/data/v9.2/accounts(00000000-0000-0000-0000-000000000000)/Account_Tasks?$select=subject"
         );
+        let by_key = Query::related(
+            "accounts",
+            RecordKey::alternate([("accountnumber", "A/1")]),
+            "Account_Tasks",
+        );
+        assert_eq!(
+            by_key.url(&client).expect("url").path(),
+            "/api/data/v9.2/accounts(accountnumber='A%2F1')/Account_Tasks"
+        );
+        assert!(Query::related("accounts", Uuid::nil(), "Account_Tasks/x").url(&client).is_err());
+        assert!(Query::related("accounts)", Uuid::nil(), "Account_Tasks").url(&client).is_err());
     }
 }

@@ -11,7 +11,6 @@ mod requests;
 
 use std::marker::PhantomData;
 
-use bytes::Bytes;
 use http::Method;
 use serde::Serialize;
 
@@ -22,26 +21,11 @@ use requests::UpsertMode;
 pub use requests::{Create, CreateAndReturn, Delete, Retrieve, Update, UpdateAndReturn, Upsert};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, Payload};
+use crate::error::Result;
+use crate::http::{Call, json_body};
 use crate::odata::{query_string, validate_identifier};
 use crate::options::RequestOptions;
 use crate::query::{Annotations, Expand};
-
-/// Serialize a request body once, up front; the error surfaces when the request is sent.
-pub(crate) fn json_body<B: Serialize + ?Sized>(body: &B) -> Result<Bytes> {
-    serde_json::to_vec(body)
-        .map(Bytes::from)
-        .map_err(|e| Error::InvalidRequest(format!("the body cannot be serialized: {e}")))
-}
-
-pub(crate) fn with_json(call: Call, body: &Result<Bytes>) -> Result<Call> {
-    let bytes = match body {
-        Ok(bytes) => bytes.clone(),
-        Err(e) => return Err(Error::InvalidRequest(e.to_string())),
-    };
-    Ok(Call { payload: Payload::Bytes { content_type: APPLICATION_JSON, bytes }, ..call })
-}
 
 /// `$select` / `$expand` options and annotations of a single-row read or write.
 #[derive(Clone, Debug, Default)]
@@ -238,7 +222,7 @@ impl Client {
     }
 
     /// Delete a row: `DELETE /<entity_set>(<key>)`. A missing row is a `404`
-    /// ([`Error::is_not_found`]).
+    /// ([`Error::is_not_found`](crate::Error::is_not_found)).
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client, id: uuid::Uuid) -> Result<(), dataverse_client::Error> {

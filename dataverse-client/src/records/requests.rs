@@ -10,7 +10,7 @@ use rest_client_core::Replay;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{RecordKey, Shape, with_json};
+use super::{RecordKey, Shape};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{Call, IF_MATCH, IF_NONE_MATCH, What};
@@ -113,7 +113,8 @@ impl<'c> Create<'c> {
     pub async fn send(self) -> Result<Uuid> {
         validate_identifier("entity set", &self.entity_set)?;
         let url = self.client.resource_url(&[&self.entity_set])?;
-        let call = with_json(Call::new(Method::POST, url, &self.entity_set), &self.body)?
+        let call = Call::new(Method::POST, url, &self.entity_set)
+            .json_bytes(self.body?)
             .options(self.options);
         let headers = self.client.send_empty(call).await?;
         entity_id_from_headers(&headers).ok_or_else(|| {
@@ -149,7 +150,8 @@ impl<'c, T: DeserializeOwned> CreateAndReturn<'c, T> {
         if let Some(query) = self.shape.query()? {
             url.set_query(Some(&query));
         }
-        let call = with_json(Call::new(Method::POST, url, &self.entity_set), &self.body)?
+        let call = Call::new(Method::POST, url, &self.entity_set)
+            .json_bytes(self.body?)
             .prefer(&representation_preferences(&self.shape))
             .options(self.options);
         self.client.send_json(call, What::of("the created row of", &self.entity_set)).await
@@ -221,7 +223,8 @@ impl<'c> Update<'c> {
         let url = self.client.row_url(&self.entity_set, &self.key, None)?;
         // Safe to replay: `If-Match` makes it update-only, and a repeated update writes the same
         // values again.
-        let call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
+        let call = Call::new(Method::PATCH, url, &self.entity_set)
+            .json_bytes(self.body?)
             .header(IF_MATCH, if_match_value(self.if_match.as_deref())?)
             .replay(Replay::Safe)
             .options(self.options);
@@ -269,7 +272,8 @@ impl<'c, T: DeserializeOwned> UpdateAndReturn<'c, T> {
     /// As [`Update::send`], plus [`Error::Decode`].
     pub async fn send(self) -> Result<T> {
         let url = self.client.row_url(&self.entity_set, &self.key, Some(&self.shape))?;
-        let call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
+        let call = Call::new(Method::PATCH, url, &self.entity_set)
+            .json_bytes(self.body?)
             .header(IF_MATCH, if_match_value(self.if_match.as_deref())?)
             .prefer(&representation_preferences(&self.shape))
             .replay(Replay::Safe)
@@ -321,7 +325,8 @@ impl<'c> Upsert<'c> {
     /// An [`Error`] from Dataverse or the transport.
     pub async fn send(self) -> Result<Option<Uuid>> {
         let url = self.client.row_url(&self.entity_set, &self.key, None)?;
-        let mut call = with_json(Call::new(Method::PATCH, url, &self.entity_set), &self.body)?
+        let mut call = Call::new(Method::PATCH, url, &self.entity_set)
+            .json_bytes(self.body?)
             .options(self.options);
         call = match self.mode {
             UpsertMode::CreateOrUpdate => call,
