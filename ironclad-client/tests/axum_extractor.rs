@@ -71,3 +71,15 @@ async fn malformed_or_missing_headers_are_400_with_the_reason() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(text.starts_with("malformed x-ironclad-webhook-verification header"), "{text}");
 }
+
+#[test]
+fn a_missing_key_is_503_with_a_generic_reason() {
+    use ironclad_client::webhooks::{VerifyError, WebhookRejection};
+    let rejection = WebhookRejection::from(VerifyError::InvalidKey(
+        "PEM from https://internal.example/key had no RSA key".to_owned(),
+    ));
+    assert_eq!(rejection.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(rejection.reason(), "the webhook verification key is unavailable; retry later");
+    // The detail stays available to the receiver's own code and logs.
+    assert!(rejection.error().is_some_and(|e| e.to_string().contains("internal.example")));
+}

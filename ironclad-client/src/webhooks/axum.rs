@@ -66,11 +66,15 @@ impl WebhookRejection {
 
 impl From<VerifyError> for WebhookRejection {
     fn from(error: VerifyError) -> Self {
-        WebhookRejection {
-            status: error.status_code(),
-            reason: error.to_string(),
-            error: Some(error),
-        }
+        let status = error.status_code();
+        // A key-fetch failure describes our own setup (hosts, upstream errors): the sender gets a
+        // generic reason and the details stay in `error()` and the log.
+        let reason = if status == StatusCode::SERVICE_UNAVAILABLE {
+            "the webhook verification key is unavailable; retry later".to_owned()
+        } else {
+            error.to_string()
+        };
+        WebhookRejection { status, reason, error: Some(error) }
     }
 }
 
