@@ -4,13 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dataverse_webhook_types::{PayloadShape, WebhookDelivery, WebhookRejection};
-use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value as Json, json};
 use subtle::ConstantTimeEq;
@@ -251,7 +249,7 @@ async fn receive(
     if let Err(rejection) = webhook.check_head(&parts.headers, parts.uri.query()) {
         return reject_webhook(&app, &connection, rejection).await;
     }
-    let bytes = match read_limited(body, webhook.max_body_bytes()).await {
+    let bytes = match webhook.read_body(body).await {
         Ok(bytes) => bytes,
         Err(rejection) => return reject_webhook(&app, &connection, rejection).await,
     };
@@ -322,21 +320,6 @@ async fn reject_webhook(
         reply.path = error.path().map(str::to_owned);
     }
     reject(app, connection.id().as_str(), true, reply).await
-}
-
-/// Read the body, stopping as soon as it passes `limit` (a missing or wrong `Content-Length`
-/// is not trusted).
-async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, WebhookRejection> {
-    let mut bytes = Vec::new();
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| WebhookRejection::UnreadableBody(error.to_string()))?;
-        if bytes.len().saturating_add(chunk.len()) > limit {
-            return Err(WebhookRejection::PayloadTooLarge { limit });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }
 
 /// `None` when allowed; the 401 otherwise.
