@@ -198,7 +198,9 @@ async fn reject(
     reply: Reply,
 ) -> Response {
     let Reply { status, code, reason, known, path } = reply;
-    tracing::info!(connection = %connection_id, status = status.as_u16(), error = %code, %reason, "delivery rejected");
+    // The connection id comes from the URL and the reason may quote the body (a table or
+    // message name): `?` escapes them, so a newline in either cannot forge a log line.
+    tracing::info!(connection = ?connection_id, status = status.as_u16(), error = %code, reason = ?reason, "delivery rejected");
     let store = app.store().clone();
     let rejection_connection = connection_id.to_owned();
     let rejection_code = code.clone();
@@ -462,5 +464,48 @@ mod tests {
         for bad in ["limit=0", "limit=1001", "limit=-1", "limit=ten", "limit="] {
             assert!(parse_limit(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    /// Captures what a `tracing_subscriber::fmt` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::ErrorKind::Other)?.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn text_from_the_request_cannot_forge_log_lines() {
+        use tower::ServiceExt;
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let config = SyncConfig::from_toml_str("[[connections]]\nid = \"c1\"\n").unwrap();
+        let app = ContactSync::new(config, Store::in_memory().unwrap());
+        let not_contact = r#"{"MessageName":"Update","PrimaryEntityName":"x\nforged: table",
+            "PrimaryEntityId":"6d81597f-0f9f-e711-8122-000d3aa2331c"}"#;
+        for (uri, body) in [
+            // A newline in the connection id of the URL.
+            ("/api/crm/webhook/dynamics/a%0Aforged:%20id", "{}"),
+            // A newline in a name the rejection reason quotes.
+            ("/api/crm/webhook/dynamics/c1", not_contact),
+        ] {
+            let request = Request::post(uri).body(axum::body::Body::from(body)).unwrap();
+            let response = app.router().oneshot(request).await.unwrap();
+            assert!(response.status().is_client_error(), "{uri}: {}", response.status());
+        }
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(logged.lines().count(), 2, "one line per rejection:\n{logged}");
+        assert!(logged.lines().all(|line| line.contains("delivery rejected")), "{logged}");
     }
 }
