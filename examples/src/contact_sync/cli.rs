@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::config::SyncConfig;
 use super::server::{ContactSync, serve};
 use super::store::Store;
+use crate::flows::Shutdown;
 
 /// Exit code when the config (or a flag) is bad.
 pub const EXIT_BAD_CONFIG: u8 = 2;
@@ -114,7 +115,8 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
     tracing::info!(%address, connections, db = %args.db.display(), "contact-sync started");
     let _ = writeln!(stdout, "contact-sync listening on http://{address}");
     let _ = stdout.flush();
-    match serve(listener, app, shutdown_signal()).await {
+    let mut shutdown = Shutdown::on_signals();
+    match serve(listener, app, async move { shutdown.requested().await }).await {
         Ok(()) => {
             tracing::info!("contact-sync stopped");
             0
@@ -128,28 +130,6 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
 
 fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
-}
-
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT: finishing requests in flight"),
-        () = terminate => tracing::info!("SIGTERM: finishing requests in flight"),
-    }
 }
 
 #[cfg(test)]
