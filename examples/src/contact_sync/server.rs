@@ -239,9 +239,7 @@ async fn receive(
     request: Request,
 ) -> Response {
     let Some(connection) = app.config().connection(&connection_id).cloned() else {
-        // The id comes from the URL: escape it, so it cannot forge log lines.
-        let shown: String = connection_id.chars().take(128).collect();
-        let reason = format!("no connection `{}` is configured", shown.escape_debug());
+        let reason = unknown_connection_reason(&connection_id);
         let reply = Reply::new(StatusCode::NOT_FOUND, "unknown_connection", reason);
         return reject(&app, &connection_id, false, reply).await;
     };
@@ -347,15 +345,15 @@ fn check_read_token(app: &ContactSync, headers: &HeaderMap) -> Option<Response> 
 }
 
 fn unknown_connection(connection_id: &str) -> Response {
+    let reason = unknown_connection_reason(connection_id);
+    json_response(StatusCode::NOT_FOUND, error_body("unknown_connection", &reason, None))
+}
+
+/// The 404 reason. The id comes from the URL: shortened and escaped, so the answer and the sync
+/// log show it on one line.
+fn unknown_connection_reason(connection_id: &str) -> String {
     let shown: String = connection_id.chars().take(128).collect();
-    json_response(
-        StatusCode::NOT_FOUND,
-        error_body(
-            "unknown_connection",
-            &format!("no connection `{}` is configured", shown.escape_debug()),
-            None,
-        ),
-    )
+    format!("no connection `{}` is configured", shown.escape_debug())
 }
 
 /// `GET /api/crm/connections/{connection_id}/sync-log?limit=N`.
