@@ -54,25 +54,51 @@ impl WebhookDelivery {
     ) -> Result<Self, WebhookRejection> {
         let (parts, body) = request.into_parts();
         config.check_head(&parts.headers, parts.uri.query())?;
-        let bytes = read_limited(body, config.max_body_bytes()).await?;
+        let bytes = config.read_body(body).await?;
         WebhookDelivery::parse(&parts.headers, &bytes).map_err(WebhookRejection::InvalidPayload)
     }
 }
 
-/// Read the body, stopping as soon as it passes `limit` (a missing or lying `Content-Length`
-/// is not trusted).
-async fn read_limited(mut body: Body, limit: usize) -> Result<Vec<u8>, WebhookRejection> {
-    let mut bytes = Vec::new();
-    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame.map_err(|error| WebhookRejection::UnreadableBody(error.to_string()))?;
-        if let Ok(data) = frame.into_data() {
-            if bytes.len().saturating_add(data.len()) > limit {
-                return Err(WebhookRejection::PayloadTooLarge { limit });
+impl WebhookConfig {
+    /// Read a request body, stopping with 413 as soon as it passes
+    /// [`max_body_bytes`](Self::max_body_bytes) (a missing or lying `Content-Length` is not
+    /// trusted). For handlers that need the raw bytes as well as the parsed delivery (to hash
+    /// them, say): call [`check_head`](Self::check_head) first, then this, then
+    /// [`WebhookDelivery::parse`].
+    ///
+    /// # Errors
+    /// [`WebhookRejection::PayloadTooLarge`] past the limit,
+    /// [`WebhookRejection::UnreadableBody`] when the connection fails mid-body.
+    ///
+    /// ```
+    /// use axum::body::Body;
+    /// use dataverse_webhook_types::{WebhookAuth, WebhookConfig};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = WebhookConfig::new(WebhookAuth::unauthenticated()).with_max_body_bytes(8);
+    /// assert_eq!(config.read_body(Body::from("{}")).await?, b"{}");
+    /// let too_big = config.read_body(Body::from("0123456789")).await.unwrap_err();
+    /// assert_eq!(too_big.status(), http::StatusCode::PAYLOAD_TOO_LARGE);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn read_body(&self, mut body: Body) -> Result<Vec<u8>, WebhookRejection> {
+        let limit = self.max_body_bytes();
+        let mut bytes = Vec::new();
+        while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await
+        {
+            let frame =
+                frame.map_err(|error| WebhookRejection::UnreadableBody(error.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len().saturating_add(data.len()) > limit {
+                    return Err(WebhookRejection::PayloadTooLarge { limit });
+                }
+                bytes.extend_from_slice(&data);
             }
-            bytes.extend_from_slice(&data);
         }
+        Ok(bytes)
     }
-    Ok(bytes)
 }
 
 impl IntoResponse for WebhookRejection {

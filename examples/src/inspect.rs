@@ -21,8 +21,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use dataverse_webhook_types::{
-    DataverseDateTime, Entity, KeyValueList, Message, RemoteExecutionContext, Value, ValueKind,
-    WebhookHeaders,
+    DataverseDateTime, Entity, KeyValueList, Message, Value, ValueKind, WebhookDelivery,
 };
 use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -90,9 +89,9 @@ fn inspect(args: &Args, mut stdin: impl Read) -> Result<String, Failure> {
                 .map_err(|error| Failure::Io(format!("cannot read standard input: {error}")))?;
         }
     }
-    let context = RemoteExecutionContext::from_slice(&body)
+    let delivery = WebhookDelivery::parse(&headers, &body)
         .map_err(|error| Failure::BadInput(error.to_string()))?;
-    let inspection = Inspection::new(&context, &WebhookHeaders::from_headers(&headers));
+    let inspection = Inspection::new(&delivery);
     serde_json::to_string_pretty(&inspection)
         .map_err(|error| Failure::Io(format!("cannot render the output: {error}")))
 }
@@ -123,8 +122,10 @@ pub struct Inspection<'a> {
 }
 
 impl<'a> Inspection<'a> {
-    /// Render a parsed context; `headers` contribute the size-exceeded signal.
-    pub fn new(context: &'a RemoteExecutionContext, headers: &WebhookHeaders) -> Self {
+    /// Render a parsed delivery: its body, with the headers' table name and size-exceeded
+    /// signal.
+    pub fn new(delivery: &'a WebhookDelivery) -> Self {
+        let context = &delivery.context;
         let target = context.target_entity();
         Self {
             message: match context.message() {
@@ -134,11 +135,9 @@ impl<'a> Inspection<'a> {
                 _ => "Other",
             },
             raw_message: &context.message_name,
-            primary_entity_name: context.row_logical_name(),
-            primary_entity_id: context.row_id().map(|id| id.to_string()),
-            // The header is the documented signal; a body without InputParameters shows it too.
-            size_exceeded: headers.parameters_and_images_dropped()
-                || context.input_parameters_dropped(),
+            primary_entity_name: delivery.row_logical_name(),
+            primary_entity_id: delivery.row_id().map(|id| id.to_string()),
+            size_exceeded: delivery.parameters_and_images_dropped(),
             attributes: Attributes(target.map(|entity| &entity.attributes)),
             attribute_types: AttributeTypes(target.map(|entity| &entity.attributes)),
             formatted_values: FormattedValues(target),
@@ -473,6 +472,20 @@ mod tests {
         let (_, dropped, _) = run_file("size_exceeded_update.json", &[]);
         assert_eq!(dropped["size_exceeded"], true);
         assert_eq!(dropped["attributes"], json!({}));
+    }
+
+    #[test]
+    fn the_table_falls_back_to_the_entity_name_header() {
+        let body =
+            br#"{"MessageName":"Update","PrimaryEntityId":"6d81597f-0f9f-e711-8122-000d3aa2331c"}"#;
+        let bare = Args { file: None, headers: Vec::new() };
+        let (_, out, _) = run_args(&bare, body);
+        assert_eq!(out["primary_entity_name"], serde_json::Value::Null);
+        let named = Args { file: None, headers: vec!["x-ms-dynamics-entity-name: contact".into()] };
+        let (code, out, _) = run_args(&named, body);
+        assert_eq!(code, 0);
+        assert_eq!(out["primary_entity_name"], "contact");
+        assert_eq!(out["size_exceeded"], true, "no InputParameters in the body");
     }
 
     #[test]

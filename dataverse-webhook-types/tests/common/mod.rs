@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod exercise;
+
 use std::path::PathBuf;
 
 use dataverse_webhook_types::RemoteExecutionContext;

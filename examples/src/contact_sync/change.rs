@@ -166,8 +166,12 @@ impl ContactChange {
         }
         if is_set_state(&context.message_name) {
             // SetState (deprecated in favour of Update of statecode) carries the new state as
-            // an `OptionSetValue` parameter next to the `EntityMoniker`.
-            if let Some(state) = context.input_parameter("State").and_then(option_value) {
+            // an `OptionSetValue` parameter next to the `EntityMoniker`. It is the `statecode`
+            // column, so it counts only where `statecode` feeds `active`, as for an Update.
+            let maps_state = mappings.column_for(&UserField::Active) == Some("statecode");
+            if let Some(state) = context.input_parameter("State").and_then(option_value)
+                && maps_state
+            {
                 change.updates.push((UserField::Active, FieldUpdate::Active(state == 0)));
             }
             return Ok(change);
@@ -436,6 +440,28 @@ mod tests {
             ContactChange::from_delivery(&delivery, &FieldMappings::default()),
             Err(ChangeError::NoContactId)
         );
+    }
+
+    #[test]
+    fn set_state_follows_the_statecode_mapping() {
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../dataverse-webhook-types/tests/fixtures/setstate_contact.json"
+        ))
+        .unwrap();
+        let delivery = WebhookDelivery::parse(&HeaderMap::new(), &body).unwrap();
+        let change = ContactChange::from_delivery(&delivery, &FieldMappings::default()).unwrap();
+        assert_eq!(change.kind(), ChangeKind::Update);
+        assert_eq!(change.updates(), [(UserField::Active, FieldUpdate::Active(false))]);
+
+        // A connection whose `active` is fed by another column (or by none) ignores SetState.
+        for mappings in [
+            FieldMappings::new([("emailaddress1", "email")]).unwrap(),
+            FieldMappings::new([("new_enabled", "active")]).unwrap(),
+        ] {
+            let change = ContactChange::from_delivery(&delivery, &mappings).unwrap();
+            assert!(change.updates().is_empty(), "{mappings:?}: {:?}", change.updates());
+        }
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The `contact-sync` command line: flags, startup, graceful shutdown and exit codes.
 
+use std::convert::Infallible;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::config::SyncConfig;
 use super::server::{ContactSync, serve};
 use super::store::Store;
+use crate::flows::Shutdown;
 
 /// Exit code when the config (or a flag) is bad.
 pub const EXIT_BAD_CONFIG: u8 = 2;
@@ -59,8 +61,14 @@ pub struct Args {
     pub listen: SocketAddr,
 
     /// Require `Authorization: Bearer <TOKEN>` on the sync-log and contact endpoints.
-    #[arg(long, env = "CONTACT_SYNC_READ_TOKEN", value_name = "TOKEN", hide_env_values = true)]
-    pub read_token: Option<String>,
+    #[arg(
+        long,
+        env = "CONTACT_SYNC_READ_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        value_parser = |token: &str| Ok::<_, Infallible>(SecretString::from(token))
+    )]
+    pub read_token: Option<SecretString>,
 }
 
 /// Run the receiver until SIGINT/SIGTERM. Prints `contact-sync listening on http://ADDR` to
@@ -101,13 +109,14 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
     let address = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     let connections = config.connections().len();
     let mut app = ContactSync::new(config, store);
-    if let Some(token) = args.read_token.filter(|token| !token.is_empty()) {
-        app = app.with_read_token(SecretString::from(token));
+    if let Some(token) = args.read_token.filter(|token| !token.expose_secret().is_empty()) {
+        app = app.with_read_token(token);
     }
     tracing::info!(%address, connections, db = %args.db.display(), "contact-sync started");
     let _ = writeln!(stdout, "contact-sync listening on http://{address}");
     let _ = stdout.flush();
-    match serve(listener, app, shutdown_signal()).await {
+    let mut shutdown = Shutdown::on_signals();
+    match serve(listener, app, async move { shutdown.requested().await }).await {
         Ok(()) => {
             tracing::info!("contact-sync stopped");
             0
@@ -123,24 +132,24 @@ fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!("SIGINT: finishing requests in flight"),
-        () = terminate => tracing::info!("SIGTERM: finishing requests in flight"),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_token_never_prints() {
+        let args = Args::parse_from([
+            "contact-sync",
+            "--config",
+            "contact-sync.toml",
+            "--read-token",
+            "r3ad-t0ken-s3cret",
+        ]);
+        let shown = format!("{args:?} {args:#?}");
+        assert!(!shown.contains("r3ad-t0ken-s3cret"), "{shown}");
+        assert_eq!(
+            args.read_token.map(|t| t.expose_secret().to_owned()),
+            Some("r3ad-t0ken-s3cret".into())
+        );
     }
 }

@@ -283,17 +283,7 @@ impl SyncConfig {
     /// # Errors
     /// As [`load`](Self::load), without a file name.
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
-        let file: file::ConfigFile = toml::from_str(text).map_err(|error| {
-            let (line, column) =
-                error.span().map(|span| line_and_column(text, span.start)).unwrap_or((0, 0));
-            ConfigError::Syntax {
-                path: None,
-                line,
-                column,
-                message: error.message().replace(['\n', '\r'], " ").trim().to_owned(),
-            }
-        })?;
-        file.into_config(&|name| std::env::var(name).ok())
+        file::parse(text, &|name| std::env::var(name).ok())
     }
 
     /// The connection with this id.
@@ -380,9 +370,24 @@ fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
 mod file {
     use super::*;
 
+    /// Parse a document, reading `{ env = "NAME" }` secrets through `env`.
+    pub(super) fn parse(text: &str, env: Env<'_>) -> Result<SyncConfig, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|error| {
+            let (line, column) =
+                error.span().map(|span| line_and_column(text, span.start)).unwrap_or((0, 0));
+            ConfigError::Syntax {
+                path: None,
+                line,
+                column,
+                message: error.message().replace(['\n', '\r'], " ").trim().to_owned(),
+            }
+        })?;
+        file.into_config(env)
+    }
+
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
-    pub(super) struct ConfigFile {
+    struct ConfigFile {
         #[serde(default)]
         max_body_bytes: Option<usize>,
         #[serde(default)]
@@ -436,7 +441,7 @@ mod file {
     }
 
     impl ConfigFile {
-        pub(super) fn into_config(self, env: Env<'_>) -> Result<SyncConfig, ConfigError> {
+        fn into_config(self, env: Env<'_>) -> Result<SyncConfig, ConfigError> {
             let limit = match self.max_body_bytes {
                 Some(0) => return Err(ConfigError::invalid("max_body_bytes must be at least 1")),
                 Some(limit) => limit,
@@ -510,20 +515,6 @@ mod file {
             built.map_err(|error| ConfigError::invalid(format!("{what}: {error}")))
         }
     }
-
-    #[cfg(test)]
-    pub(super) fn parse_with_env(
-        text: &str,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<SyncConfig, ConfigError> {
-        let file: ConfigFile = toml::from_str(text).map_err(|error| ConfigError::Syntax {
-            path: None,
-            line: 0,
-            column: 0,
-            message: error.message().to_owned(),
-        })?;
-        file.into_config(env)
-    }
 }
 
 #[cfg(test)]
@@ -594,11 +585,11 @@ mod tests {
             key = { env = "C1_KEY" }
         "#;
         let env = |name: &str| (name == "C1_KEY").then(|| "from-env".to_owned());
-        let config = file::parse_with_env(text, &env).unwrap();
+        let config = file::parse(text, &env).unwrap();
         let auth = config.connection("c1").unwrap().webhook().auth();
         assert!(auth.verify(&HeaderMap::new(), Some("code=from-env")).is_ok());
 
-        let error = file::parse_with_env(text, &|_| None).unwrap_err();
+        let error = file::parse(text, &|_| None).unwrap_err();
         assert_eq!(
             error.to_string(),
             "connection `c1`: auth: environment variable `C1_KEY` is not set"

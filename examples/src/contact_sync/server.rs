@@ -4,13 +4,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use dataverse_webhook_types::{PayloadShape, WebhookDelivery, WebhookRejection};
-use futures_util::StreamExt;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value as Json, json};
 use subtle::ConstantTimeEq;
@@ -200,7 +198,9 @@ async fn reject(
     reply: Reply,
 ) -> Response {
     let Reply { status, code, reason, known, path } = reply;
-    tracing::info!(connection = %connection_id, status = status.as_u16(), error = %code, %reason, "delivery rejected");
+    // The connection id comes from the URL and the reason may quote the body (a table or
+    // message name): `?` escapes them, so a newline in either cannot forge a log line.
+    tracing::info!(connection = ?connection_id, status = status.as_u16(), error = %code, reason = ?reason, "delivery rejected");
     let store = app.store().clone();
     let rejection_connection = connection_id.to_owned();
     let rejection_code = code.clone();
@@ -239,9 +239,7 @@ async fn receive(
     request: Request,
 ) -> Response {
     let Some(connection) = app.config().connection(&connection_id).cloned() else {
-        // The id comes from the URL: escape it, so it cannot forge log lines.
-        let shown: String = connection_id.chars().take(128).collect();
-        let reason = format!("no connection `{}` is configured", shown.escape_debug());
+        let reason = unknown_connection_reason(&connection_id);
         let reply = Reply::new(StatusCode::NOT_FOUND, "unknown_connection", reason);
         return reject(&app, &connection_id, false, reply).await;
     };
@@ -251,7 +249,7 @@ async fn receive(
     if let Err(rejection) = webhook.check_head(&parts.headers, parts.uri.query()) {
         return reject_webhook(&app, &connection, rejection).await;
     }
-    let bytes = match read_limited(body, webhook.max_body_bytes()).await {
+    let bytes = match webhook.read_body(body).await {
         Ok(bytes) => bytes,
         Err(rejection) => return reject_webhook(&app, &connection, rejection).await,
     };
@@ -324,21 +322,6 @@ async fn reject_webhook(
     reject(app, connection.id().as_str(), true, reply).await
 }
 
-/// Read the body, stopping as soon as it passes `limit` (a missing or wrong `Content-Length`
-/// is not trusted).
-async fn read_limited(body: Body, limit: usize) -> Result<Vec<u8>, WebhookRejection> {
-    let mut bytes = Vec::new();
-    let mut stream = body.into_data_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| WebhookRejection::UnreadableBody(error.to_string()))?;
-        if bytes.len().saturating_add(chunk.len()) > limit {
-            return Err(WebhookRejection::PayloadTooLarge { limit });
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
 /// `None` when allowed; the 401 otherwise.
 fn check_read_token(app: &ContactSync, headers: &HeaderMap) -> Option<Response> {
     let expected = app.inner.read_token.as_ref()?;
@@ -362,15 +345,15 @@ fn check_read_token(app: &ContactSync, headers: &HeaderMap) -> Option<Response> 
 }
 
 fn unknown_connection(connection_id: &str) -> Response {
+    let reason = unknown_connection_reason(connection_id);
+    json_response(StatusCode::NOT_FOUND, error_body("unknown_connection", &reason, None))
+}
+
+/// The 404 reason. The id comes from the URL: shortened and escaped, so the answer and the sync
+/// log show it on one line.
+fn unknown_connection_reason(connection_id: &str) -> String {
     let shown: String = connection_id.chars().take(128).collect();
-    json_response(
-        StatusCode::NOT_FOUND,
-        error_body(
-            "unknown_connection",
-            &format!("no connection `{}` is configured", shown.escape_debug()),
-            None,
-        ),
-    )
+    format!("no connection `{}` is configured", shown.escape_debug())
 }
 
 /// `GET /api/crm/connections/{connection_id}/sync-log?limit=N`.
@@ -479,5 +462,48 @@ mod tests {
         for bad in ["limit=0", "limit=1001", "limit=-1", "limit=ten", "limit="] {
             assert!(parse_limit(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    /// Captures what a `tracing_subscriber::fmt` subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::ErrorKind::Other)?.extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn text_from_the_request_cannot_forge_log_lines() {
+        use tower::ServiceExt;
+
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let config = SyncConfig::from_toml_str("[[connections]]\nid = \"c1\"\n").unwrap();
+        let app = ContactSync::new(config, Store::in_memory().unwrap());
+        let not_contact = r#"{"MessageName":"Update","PrimaryEntityName":"x\nforged: table",
+            "PrimaryEntityId":"6d81597f-0f9f-e711-8122-000d3aa2331c"}"#;
+        for (uri, body) in [
+            // A newline in the connection id of the URL.
+            ("/api/crm/webhook/dynamics/a%0Aforged:%20id", "{}"),
+            // A newline in a name the rejection reason quotes.
+            ("/api/crm/webhook/dynamics/c1", not_contact),
+        ] {
+            let request = Request::post(uri).body(axum::body::Body::from(body)).unwrap();
+            let response = app.router().oneshot(request).await.unwrap();
+            assert!(response.status().is_client_error(), "{uri}: {}", response.status());
+        }
+        let logged = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(logged.lines().count(), 2, "one line per rejection:\n{logged}");
+        assert!(logged.lines().all(|line| line.contains("delivery rejected")), "{logged}");
     }
 }

@@ -122,6 +122,10 @@ async fn a_late_update_cannot_bring_a_deleted_contact_back() {
     assert_eq!(created.outcome(), "created");
     // The delete fixture's OperationCreatedOn is 1722582039000.
     assert_eq!(receiver.post("c1", webhook_delete(JAMES, OP_2)).await.outcome(), "deactivated");
+    // Its retry is a duplicate; another delete operation finds no linked user.
+    assert_eq!(receiver.post("c1", webhook_delete(JAMES, OP_2)).await.outcome(), "duplicate");
+    let again = webhook_delete(JAMES, "10000000-0000-4000-8000-000000000008");
+    assert_eq!(receiver.post("c1", again).await.outcome(), "skipped-no-match");
 
     let late = webhook_update(
         JAMES,

@@ -193,6 +193,8 @@ pub fn webhook_delete(contact: &str, operation: &str) -> String {
     let mut body: Json = serde_json::from_str(&fixture("delete_contact.json")).expect("JSON");
     body["PrimaryEntityId"] = json!(contact);
     body["OperationId"] = json!(operation);
+    // The fixture's RequestId equals its OperationId, and the redelivery key prefers it.
+    body["RequestId"] = json!(operation);
     body["InputParameters"][0]["value"]["Id"] = json!(contact);
     body.to_string()
 }
