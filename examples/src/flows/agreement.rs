@@ -52,8 +52,8 @@ pub(crate) enum Related {
 }
 
 fn wrong_type(column: &str, expected: &str, raw: &RawValue) -> FlowError {
-    let text = raw.get();
-    let shown = if text.len() > 60 { &text[..60] } else { text };
+    // The value comes from the server: cut it on a character boundary, never mid-character.
+    let shown = rest_client_core::body_excerpt(raw.get().as_bytes(), 60);
     FlowError::Data(format!("column {column} is not {expected}: {shown}"))
 }
 
@@ -362,5 +362,15 @@ mod tests {
         let error = row.text("bad").unwrap_err().to_string();
         assert_eq!(error, "column bad is not text: true");
         assert!(row.decimal("t").is_err());
+    }
+
+    #[test]
+    fn a_long_non_ascii_value_of_the_wrong_type_is_an_error_not_a_panic() {
+        // 'é' is two bytes after the opening quote: byte 60 falls inside a character.
+        let text = format!("\"{}\"", "é".repeat(40));
+        let row: Row = serde_json::from_str(&format!(r#"{{"v":{text}}}"#)).unwrap();
+        let error = row.decimal("v").unwrap_err().to_string();
+        assert!(error.starts_with("column v is not a number: \"éé"), "{error}");
+        assert!(error.ends_with('…'), "{error}");
     }
 }
