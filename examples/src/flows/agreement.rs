@@ -237,14 +237,7 @@ impl MsaAgreement {
                 Some(opportunity) => fetch_counterparty(opportunity, dataverse, cache).await?,
             },
         };
-        let currency_code = match row.related(&table.currency_navigation)? {
-            Related::Row(currency) => currency.text("isocurrencycode")?,
-            Related::Empty => None,
-            Related::NotExpanded => match row.guid(&table.currency_lookup)? {
-                None => None,
-                Some(currency) => fetch_currency(currency, dataverse, cache).await?,
-            },
-        };
+        let currency_code = currency_code(row, table, dataverse, cache).await?;
         Ok(Self {
             id,
             name: row.text(&table.name)?,
@@ -257,6 +250,24 @@ impl MsaAgreement {
             counterparty,
             modified_on: row.datetime("modifiedon")?,
         })
+    }
+}
+
+/// The ISO code of an Agreement row's currency (`None`: the row has none), from the expanded
+/// currency or, when the server left the expansion out, fetched by its `_x_value` id.
+pub(crate) async fn currency_code(
+    row: &Row,
+    table: &AgreementTable,
+    dataverse: &dataverse_client::Client,
+    cache: &mut RelatedCache,
+) -> Result<Option<String>, FlowError> {
+    match row.related(&table.currency_navigation)? {
+        Related::Row(currency) => currency.text("isocurrencycode"),
+        Related::Empty => Ok(None),
+        Related::NotExpanded => match row.guid(&table.currency_lookup)? {
+            None => Ok(None),
+            Some(currency) => fetch_currency(currency, dataverse, cache).await,
+        },
     }
 }
 
