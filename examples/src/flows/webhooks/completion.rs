@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::approval_note::ANNOTATIONS;
-use super::workflow::{msa_workflow, other_template};
+use super::workflow::msa_workflow;
 use super::{EventOutcome, note_id};
 use crate::flows::agreement::Row;
 use crate::flows::{FlowContext, FlowError, attributes};
@@ -23,10 +23,6 @@ pub(crate) async fn attach_signed_copy(
     delivery: &WebhookDelivery,
     attempt: u32,
 ) -> Result<EventOutcome, FlowError> {
-    // Cheap check first: most completions of other templates stop here without a request.
-    if let Some(ignored) = other_template(context, delivery) {
-        return Ok(ignored);
-    }
     let (workflow, agreement) = match msa_workflow(context, delivery).await? {
         Ok(found) => found,
         Err(ignored) => return Ok(ignored),
