@@ -170,6 +170,16 @@ pub struct MsaAgreement {
     pub modified_on: Option<OffsetDateTime>,
 }
 
+/// What the Agreement's Ironclad status column shows of a workflow: its step (`Review`,
+/// `Complete`), or its status when it has no step.
+pub(crate) fn workflow_status(workflow: &ironclad_client::Workflow) -> Option<String> {
+    workflow
+        .step
+        .as_ref()
+        .map(|s| s.as_str().to_owned())
+        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()))
+}
+
 /// The query of new MSA agreements: type MSA, no workflow URL yet, modified at or after
 /// `since`, ordered by `modifiedon` then id, with the opportunity (and its account) and the
 /// currency expanded.

@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::agreement::{MsaAgreement, RelatedCache, Row, msa_query};
+use super::agreement::{MsaAgreement, RelatedCache, Row, msa_query, workflow_status};
 use super::{FlowContext, FlowError, Shutdown};
 use crate::state::{LaunchRecord, LaunchState};
 use progress::Progress;
@@ -427,11 +427,7 @@ impl LaunchMsaWorkflows {
 }
 
 fn record_of(workflow: &Workflow, launched_here: bool) -> LaunchRecord {
-    let step = workflow
-        .step
-        .as_ref()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()));
+    let step = workflow_status(workflow);
     LaunchRecord::new(workflow.id.clone(), workflow.title.clone(), step, launched_here)
 }
 

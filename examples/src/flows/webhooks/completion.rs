@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::approval_note::ANNOTATIONS;
 use super::workflow::msa_workflow;
 use super::{EventOutcome, note_id};
-use crate::flows::agreement::Row;
+use crate::flows::agreement::{Row, workflow_status};
 use crate::flows::{FlowContext, FlowError, attributes};
 
 /// Attach the signed copy and set the status. The note's id is derived from the workflow and
@@ -44,12 +44,7 @@ pub(crate) async fn attach_signed_copy(
         upload(context, &workflow, &record, agreement, note, &file_name).await?
     };
 
-    let status = workflow
-        .step
-        .as_ref()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()))
-        .unwrap_or_else(|| "Complete".to_owned());
+    let status = workflow_status(&workflow).unwrap_or_else(|| "Complete".to_owned());
     let table = &context.table;
     let mut body = Map::new();
     body.insert(table.workflow_status.clone(), Value::String(status.clone()));
