@@ -305,8 +305,7 @@ impl LaunchMsaWorkflows {
             match done {
                 Finished::PageFailed(error) => report.incomplete = Some(error),
                 Finished::Agreement { seq, modified_on, result } => {
-                    progress.started(seq, modified_on);
-                    progress.finished(seq, result.is_ok());
+                    progress.finished(seq, modified_on, result.is_ok());
                     match result {
                         Ok(launched) => {
                             written_back.push(launched.agreement_id);
