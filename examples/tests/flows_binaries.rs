@@ -71,7 +71,7 @@ async fn demo_runs_every_flow_and_exits_0() {
         "-> note on the Agreement: \"Ironclad approval: Legal approved\"",
         "application/pdf), streamed from Ironclad",
         "-> Ironclad status on the Agreement: Complete",
-        "4 deliveries processed, 0 failed",
+        "the Agreement has 3 notes (2 approvals, 1 signed copy); 4 deliveries processed, 0 failed",
         "== contact-sync: Dynamics contact changes -> user store ==",
         "Demo complete",
     ] {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use examples::sandbox::{Json, SandboxConfig, Service};
+use examples::sandbox::{Json, NewAgreement, SandboxConfig, Service};
 use examples::state::EventQueue;
 use flow_tests::{Receiver, eventually, launch_all, sandbox, settle};
 use rust_decimal::Decimal;
@@ -45,6 +45,36 @@ async fn a_value_change_in_ironclad_reaches_the_agreement_exactly() {
     assert_eq!((counts.pending, counts.failed), (0, 0));
     assert!(sandbox.requests(Service::Dataverse).is_empty());
     assert_eq!(sandbox.dataverse().agreement(*agreement).unwrap().value, Some(expected));
+}
+
+#[tokio::test]
+async fn a_value_on_an_agreement_without_a_currency_keeps_the_workflows_currency() {
+    let sandbox = sandbox(SandboxConfig::default()).await;
+    // Launched with no value, so with no currency on either side.
+    let bare = sandbox
+        .dataverse()
+        .create_agreement(NewAgreement {
+            name: Some("Alpine MSA".into()),
+            opportunity: Some(sandbox.seeded().opportunities[3]),
+            ..NewAgreement::msa()
+        })
+        .unwrap();
+    let launched = launch_all(&sandbox).await;
+    let workflow = &launched.iter().find(|(agreement, _)| *agreement == bare).unwrap().1;
+    assert_eq!(sandbox.dataverse().agreement(bare).unwrap().currency_id, None);
+    let receiver = Receiver::start(&sandbox, EventQueue::in_memory().unwrap()).await;
+
+    sandbox
+        .ironclad()
+        .set_attribute(workflow, "totalContractValue", amount("EUR", "96500.75"))
+        .unwrap();
+    let queue = receiver.flows.queue().clone();
+    settle(&sandbox, &queue).await;
+    receiver.stop().await;
+    let row = sandbox.dataverse().agreement(bare).unwrap();
+    assert_eq!(row.value, Some("96500.75".parse().unwrap()));
+    let eur = sandbox.dataverse().currency_id("EUR");
+    assert_eq!(row.currency_id, eur, "EUR, not the organization's base currency");
 }
 
 #[tokio::test]

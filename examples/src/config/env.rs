@@ -322,8 +322,13 @@ impl IroncladSettings {
                     format!("{email:?} is not an email address"),
                 ));
             }
-            (Some(email), _) => Some(ironclad_client::ActingUser::email(email)),
-            (None, Some(id)) => Some(ironclad_client::ActingUser::id(id)),
+            (Some(email), _) => Some(ironclad_client::ActingUser::email(header_value(
+                "IRONCLAD_AS_USER_EMAIL",
+                email,
+            )?)),
+            (None, Some(id)) => {
+                Some(ironclad_client::ActingUser::id(header_value("IRONCLAD_AS_USER_ID", id)?))
+            }
             (None, None) => None,
         };
         let auth = if let Some(token) = present_secret(args.ironclad_token.as_ref()) {
@@ -411,17 +416,23 @@ impl IroncladSettings {
         self.client_builder(scopes).build().map_err(|e| self.client_error(&e))
     }
 
-    /// Name the variable behind a client build error.
+    /// Name the variable behind a client build error (the acting user was checked by
+    /// [`IroncladSettings::from_args`]).
     pub fn client_error(&self, error: &ironclad_client::Error) -> ConfigError {
         let name = match error {
             ironclad_client::Error::InvalidToken(_) => "IRONCLAD_TOKEN",
-            _ if self.acting_user.is_some() && error.to_string().contains("acting user") => {
-                "IRONCLAD_AS_USER_EMAIL"
-            }
             _ => "IRONCLAD_BASE_URL",
         };
         ConfigError::invalid(name, error.to_string())
     }
+}
+
+/// A value sent as an HTTP header (`x-as-user-email` / `x-as-user-id`): checked here so that
+/// a control character is an error naming its variable, not a client build error.
+fn header_value<'a>(name: &str, value: &'a str) -> Result<&'a str, ConfigError> {
+    http::HeaderValue::from_str(value).map(|_| value).map_err(|_| {
+        ConfigError::invalid(name, format!("{value:?} cannot be sent in an HTTP header"))
+    })
 }
 
 fn missing_oauth(name: &'static str) -> ConfigError {
@@ -551,6 +562,28 @@ mod tests {
         let settings = IroncladSettings::from_args(&args).unwrap();
         assert!(settings.is_legacy_token());
         assert!(!format!("{settings:?}{args:?}").contains("ic-token-XYZ"));
+    }
+
+    #[test]
+    fn an_acting_user_that_cannot_be_a_header_is_named() {
+        for (variable, email, id) in [
+            ("IRONCLAD_AS_USER_EMAIL", Some("bot@example.com\nx-evil: 1"), None),
+            ("IRONCLAD_AS_USER_ID", None, Some("5f0375c4\u{7f}")),
+        ] {
+            let args = IroncladArgs {
+                ironclad_base_url: Some("https://demo.ironcladapp.com".into()),
+                ironclad_token: Some(SecretString::from("t")),
+                ironclad_as_user_email: email.map(str::to_owned),
+                ironclad_as_user_id: id.map(str::to_owned),
+                ..IroncladArgs::default()
+            };
+            let error = IroncladSettings::from_args(&args)
+                .and_then(|settings| settings.client(&[]).map(drop))
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with(&format!("{variable} is invalid")), "{error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
     }
 
     #[test]

@@ -143,13 +143,7 @@ impl FlowsConfig {
             path: path.to_owned(),
             reason: one_line(&e.to_string()),
         })?;
-        let config: FlowsConfig = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
-            path: path.to_owned(),
-            line: e.span().map_or(0, |span| line_of(&text, span.start)),
-            reason: one_line(e.message()),
-        })?;
-        config.agreement.validate()?;
-        Ok(config)
+        Self::parse(&text, path)
     }
 
     /// Parse a config document.
@@ -157,8 +151,13 @@ impl FlowsConfig {
     /// # Errors
     /// As [`FlowsConfig::load`] (the path in the error is `<string>`).
     pub fn from_toml_str(text: &str) -> Result<Self, ConfigError> {
+        Self::parse(text, Path::new("<string>"))
+    }
+
+    /// Parse and validate `text`, read from `path`.
+    fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         let config: FlowsConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: PathBuf::from("<string>"),
+            path: path.to_owned(),
             line: e.span().map_or(0, |span| line_of(text, span.start)),
             reason: one_line(e.message()),
         })?;

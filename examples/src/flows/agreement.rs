@@ -52,8 +52,8 @@ pub(crate) enum Related {
 }
 
 fn wrong_type(column: &str, expected: &str, raw: &RawValue) -> FlowError {
-    let text = raw.get();
-    let shown = if text.len() > 60 { &text[..60] } else { text };
+    // The value comes from the server: cut it on a character boundary, never mid-character.
+    let shown = rest_client_core::body_excerpt(raw.get().as_bytes(), 60);
     FlowError::Data(format!("column {column} is not {expected}: {shown}"))
 }
 
@@ -170,6 +170,16 @@ pub struct MsaAgreement {
     pub modified_on: Option<OffsetDateTime>,
 }
 
+/// What the Agreement's Ironclad status column shows of a workflow: its step (`Review`,
+/// `Complete`), or its status when it has no step.
+pub(crate) fn workflow_status(workflow: &ironclad_client::Workflow) -> Option<String> {
+    workflow
+        .step
+        .as_ref()
+        .map(|s| s.as_str().to_owned())
+        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()))
+}
+
 /// The query of new MSA agreements: type MSA, no workflow URL yet, modified at or after
 /// `since`, ordered by `modifiedon` then id, with the opportunity (and its account) and the
 /// currency expanded.
@@ -237,14 +247,7 @@ impl MsaAgreement {
                 Some(opportunity) => fetch_counterparty(opportunity, dataverse, cache).await?,
             },
         };
-        let currency_code = match row.related(&table.currency_navigation)? {
-            Related::Row(currency) => currency.text("isocurrencycode")?,
-            Related::Empty => None,
-            Related::NotExpanded => match row.guid(&table.currency_lookup)? {
-                None => None,
-                Some(currency) => fetch_currency(currency, dataverse, cache).await?,
-            },
-        };
+        let currency_code = currency_code(row, table, dataverse, cache).await?;
         Ok(Self {
             id,
             name: row.text(&table.name)?,
@@ -257,6 +260,24 @@ impl MsaAgreement {
             counterparty,
             modified_on: row.datetime("modifiedon")?,
         })
+    }
+}
+
+/// The ISO code of an Agreement row's currency (`None`: the row has none), from the expanded
+/// currency or, when the server left the expansion out, fetched by its `_x_value` id.
+pub(crate) async fn currency_code(
+    row: &Row,
+    table: &AgreementTable,
+    dataverse: &dataverse_client::Client,
+    cache: &mut RelatedCache,
+) -> Result<Option<String>, FlowError> {
+    match row.related(&table.currency_navigation)? {
+        Related::Row(currency) => currency.text("isocurrencycode"),
+        Related::Empty => Ok(None),
+        Related::NotExpanded => match row.guid(&table.currency_lookup)? {
+            None => Ok(None),
+            Some(currency) => fetch_currency(currency, dataverse, cache).await,
+        },
     }
 }
 
@@ -362,5 +383,15 @@ mod tests {
         let error = row.text("bad").unwrap_err().to_string();
         assert_eq!(error, "column bad is not text: true");
         assert!(row.decimal("t").is_err());
+    }
+
+    #[test]
+    fn a_long_non_ascii_value_of_the_wrong_type_is_an_error_not_a_panic() {
+        // 'é' is two bytes after the opening quote: byte 60 falls inside a character.
+        let text = format!("\"{}\"", "é".repeat(40));
+        let row: Row = serde_json::from_str(&format!(r#"{{"v":{text}}}"#)).unwrap();
+        let error = row.decimal("v").unwrap_err().to_string();
+        assert!(error.starts_with("column v is not a number: \"éé"), "{error}");
+        assert!(error.ends_with('…'), "{error}");
     }
 }

@@ -291,11 +291,13 @@ async fn webhooks(
     assert_drained(sandbox, flows).await?;
     let notes = sandbox.dataverse().notes_regarding(agreement);
     let processed = flows.queue().counts().await?;
+    let documents = notes.iter().filter(|n| n.is_document).count();
     writeln!(
         out,
-        "   the Agreement has {} notes ({} approvals, 1 signed copy); {} deliveries processed, {} failed",
+        "   the Agreement has {} notes ({} approvals, {documents} signed {}); {} deliveries processed, {} failed",
         notes.len(),
-        notes.iter().filter(|n| !n.is_document).count(),
+        notes.len() - documents,
+        if documents == 1 { "copy" } else { "copies" },
         processed.done,
         processed.failed
     )?;

@@ -106,6 +106,10 @@ impl IntoIterator for JsonObject {
     }
 }
 
+/// How deeply arrays and objects may nest: OData readers stop at 100 levels, and each level
+/// here is a recursive call, so an unbounded depth would let a small body overflow the stack.
+const MAX_DEPTH: usize = 100;
+
 /// Why a body is not acceptable JSON.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -114,7 +118,8 @@ pub struct JsonError(pub String);
 impl Json {
     /// Parse JSON text, keeping numbers exact and members ordered.
     ///
-    /// A member name repeated within one object is refused, as OData readers do.
+    /// A member name repeated within one object is refused, as OData readers do, and so is
+    /// nesting deeper than 100 levels.
     ///
     /// ```
     /// use examples::sandbox::Json;
@@ -127,7 +132,7 @@ impl Json {
     pub fn parse(text: &str) -> Result<Json, JsonError> {
         let raw: Box<RawValue> =
             serde_json::from_str(text).map_err(|e| JsonError(format!("invalid JSON: {e}")))?;
-        Self::from_raw(&raw)
+        Self::from_raw(&raw, 0)
     }
 
     /// Parse a request body (UTF-8 JSON).
@@ -140,9 +145,12 @@ impl Json {
         Self::parse(text)
     }
 
-    fn from_raw(raw: &RawValue) -> Result<Json, JsonError> {
+    fn from_raw(raw: &RawValue, depth: usize) -> Result<Json, JsonError> {
         let text = raw.get().trim();
         let invalid = |e: serde_json::Error| JsonError(format!("invalid JSON: {e}"));
+        if depth >= MAX_DEPTH && matches!(text.as_bytes().first(), Some(b'{' | b'[')) {
+            return Err(JsonError(format!("JSON nested deeper than {MAX_DEPTH} levels")));
+        }
         match text.as_bytes().first() {
             Some(b'{') => {
                 let members: OrderedMembers = serde_json::from_str(text).map_err(invalid)?;
@@ -151,7 +159,7 @@ impl Json {
                     if object.contains_key(&key) {
                         return Err(JsonError(format!("duplicate property '{key}'")));
                     }
-                    object.0.push((key, Self::from_raw(&raw)?));
+                    object.0.push((key, Self::from_raw(&raw, depth + 1)?));
                 }
                 Ok(Json::Object(object))
             }
@@ -159,7 +167,7 @@ impl Json {
                 let items: Vec<Box<RawValue>> = serde_json::from_str(text).map_err(invalid)?;
                 items
                     .iter()
-                    .map(|item| Self::from_raw(item))
+                    .map(|item| Self::from_raw(item, depth + 1))
                     .collect::<Result<_, _>>()
                     .map(Json::Array)
             }
@@ -389,5 +397,15 @@ mod tests {
         assert!(Json::parse(r#"{"a":1,"a":2}"#).unwrap_err().0.contains("duplicate"));
         assert!(Json::parse("{").is_err());
         assert!(Json::parse_bytes(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(Json::parse(&nested(100)).is_ok());
+        let error = Json::parse(&nested(10_000)).unwrap_err();
+        assert_eq!(error.0, "JSON nested deeper than 100 levels");
+        let objects = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000));
+        assert!(Json::parse(&objects).is_err());
     }
 }

@@ -169,11 +169,7 @@ pub(crate) fn seed_dataverse(
     if seed == SeedData::ReferenceOnly {
         return Ok(rows);
     }
-    for account in ACCOUNT_SEEDS {
-        let (account_id, opportunity_id) = seed_account(control, &rows, account)?;
-        rows.accounts.push(account_id);
-        rows.opportunities.push(opportunity_id);
-    }
+    seed_accounts(control, &mut rows)?;
     let agreements = [
         NewAgreement {
             name: Some("Contoso MSA 2026".to_owned()),
@@ -215,6 +211,16 @@ pub(crate) fn seed_dataverse(
         rows.agreements.push(control.create_agreement(agreement)?);
     }
     Ok(rows)
+}
+
+/// Every account of [`ACCOUNT_SEEDS`] with its opportunity, recorded in `rows`.
+fn seed_accounts(control: &DataverseControl, rows: &mut SeededRows) -> Result<(), SandboxError> {
+    for seed in ACCOUNT_SEEDS {
+        let (account, opportunity) = seed_account(control, rows, seed)?;
+        rows.accounts.push(account);
+        rows.opportunities.push(opportunity);
+    }
+    Ok(())
 }
 
 fn seed_account(
@@ -261,11 +267,7 @@ pub(crate) fn bulk_agreements(
     count: usize,
 ) -> Result<Vec<Uuid>, SandboxError> {
     if rows.opportunities.is_empty() {
-        for account in ACCOUNT_SEEDS {
-            let (account_id, opportunity_id) = seed_account(control, rows, account)?;
-            rows.accounts.push(account_id);
-            rows.opportunities.push(opportunity_id);
-        }
+        seed_accounts(control, rows)?;
     }
     let mut ids = Vec::with_capacity(count);
     for n in 0..count {

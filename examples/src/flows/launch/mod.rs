@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::agreement::{MsaAgreement, RelatedCache, Row, msa_query};
+use super::agreement::{MsaAgreement, RelatedCache, Row, msa_query, workflow_status};
 use super::{FlowContext, FlowError, Shutdown};
 use crate::state::{LaunchRecord, LaunchState};
 use progress::Progress;
@@ -305,8 +305,7 @@ impl LaunchMsaWorkflows {
             match done {
                 Finished::PageFailed(error) => report.incomplete = Some(error),
                 Finished::Agreement { seq, modified_on, result } => {
-                    progress.started(seq, modified_on);
-                    progress.finished(seq, result.is_ok());
+                    progress.finished(seq, modified_on, result.is_ok());
                     match result {
                         Ok(launched) => {
                             written_back.push(launched.agreement_id);
@@ -427,11 +426,7 @@ impl LaunchMsaWorkflows {
 }
 
 fn record_of(workflow: &Workflow, launched_here: bool) -> LaunchRecord {
-    let step = workflow
-        .step
-        .as_ref()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()));
+    let step = workflow_status(workflow);
     LaunchRecord::new(workflow.id.clone(), workflow.title.clone(), step, launched_here)
 }
 

@@ -2,28 +2,22 @@
 
 use time::OffsetDateTime;
 
-/// The agreements a run started, in query order (`modifiedon`, then id), and whether each was
-/// fully processed.
+/// The agreements a run took, in query order (`modifiedon`, then id), and whether each was
+/// fully processed. Jobs are taken in sequence order and a run waits for every job it took, so
+/// by the end the finished jobs are a prefix of the sequence.
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
-    /// Index = the job's sequence number in the run.
-    items: Vec<(Option<OffsetDateTime>, Option<bool>)>,
+    /// Index = the job's sequence number in the run; `None` for a job not finished yet.
+    items: Vec<Option<(Option<OffsetDateTime>, bool)>>,
 }
 
 impl Progress {
-    /// A job was taken from the queue (they are taken in sequence order).
-    pub(crate) fn started(&mut self, seq: usize, modified_on: Option<OffsetDateTime>) {
+    /// A job ended, fully processed (`done`) or not.
+    pub(crate) fn finished(&mut self, seq: usize, modified_on: Option<OffsetDateTime>, done: bool) {
         if self.items.len() <= seq {
-            self.items.resize(seq + 1, (None, None));
+            self.items.resize(seq + 1, None);
         }
-        self.items[seq].0 = modified_on;
-    }
-
-    /// A job ended, fully processed (`true`) or not.
-    pub(crate) fn finished(&mut self, seq: usize, done: bool) {
-        if let Some(item) = self.items.get_mut(seq) {
-            item.1 = Some(done);
-        }
+        self.items[seq] = Some((modified_on, done));
     }
 
     /// The next watermark. Every agreement before the first one not fully processed is done,
@@ -32,13 +26,13 @@ impl Progress {
     /// are read again and skipped by the query's `<url> eq null`. A run that started nothing
     /// keeps `previous`.
     pub(crate) fn watermark(&self, previous: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
-        match self.items.iter().position(|(_, done)| *done != Some(true)) {
-            Some(first_open) => match self.items[first_open].0 {
-                Some(at) => Some(at),
+        match self.items.iter().position(|item| !matches!(item, Some((_, true)))) {
+            Some(first_open) => match self.items[first_open] {
+                Some((Some(at), _)) => Some(at),
                 // Without its modifiedon nothing past it can be vouched for.
-                None => previous,
+                _ => previous,
             },
-            None => match self.items.last().and_then(|(at, _)| *at) {
+            None => match self.items.last().and_then(|item| item.and_then(|(at, _)| at)) {
                 Some(last) => Some(previous.map_or(last, |p| p.max(last))),
                 None => previous,
             },
@@ -62,15 +56,12 @@ mod tests {
         let before = datetime!(2026-04-01 00:00:00 UTC);
         let mut progress = Progress::default();
         assert_eq!(progress.watermark(Some(before)), Some(before));
-        progress.started(0, Some(a));
-        progress.started(1, Some(b));
-        progress.started(2, Some(c));
-        progress.finished(0, true);
-        progress.finished(2, true);
-        assert_eq!(progress.watermark(Some(before)), Some(b), "1 is still running");
-        progress.finished(1, false);
+        progress.finished(0, Some(a), true);
+        progress.finished(2, Some(c), true);
+        assert_eq!(progress.watermark(Some(before)), Some(before), "1 is still running");
+        progress.finished(1, Some(b), false);
         assert_eq!(progress.watermark(Some(before)), Some(b), "1 failed: read it again");
-        progress.finished(1, true);
+        progress.finished(1, Some(b), true);
         assert_eq!(progress.watermark(Some(before)), Some(c));
         assert_eq!(
             progress.watermark(Some(datetime!(2027-01-01 0:00 UTC))),

@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::approval_note::ANNOTATIONS;
-use super::workflow::{msa_workflow, other_template};
+use super::workflow::msa_workflow;
 use super::{EventOutcome, note_id};
-use crate::flows::agreement::Row;
+use crate::flows::agreement::{Row, workflow_status};
 use crate::flows::{FlowContext, FlowError, attributes};
 
 /// Attach the signed copy and set the status. The note's id is derived from the workflow and
@@ -23,10 +23,6 @@ pub(crate) async fn attach_signed_copy(
     delivery: &WebhookDelivery,
     attempt: u32,
 ) -> Result<EventOutcome, FlowError> {
-    // Cheap check first: most completions of other templates stop here without a request.
-    if let Some(ignored) = other_template(context, delivery) {
-        return Ok(ignored);
-    }
     let (workflow, agreement) = match msa_workflow(context, delivery).await? {
         Ok(found) => found,
         Err(ignored) => return Ok(ignored),
@@ -48,12 +44,7 @@ pub(crate) async fn attach_signed_copy(
         upload(context, &workflow, &record, agreement, note, &file_name).await?
     };
 
-    let status = workflow
-        .step
-        .as_ref()
-        .map(|s| s.as_str().to_owned())
-        .or_else(|| workflow.status.as_ref().map(|s| s.as_str().to_owned()))
-        .unwrap_or_else(|| "Complete".to_owned());
+    let status = workflow_status(&workflow).unwrap_or_else(|| "Complete".to_owned());
     let table = &context.table;
     let mut body = Map::new();
     body.insert(table.workflow_status.clone(), Value::String(status.clone()));

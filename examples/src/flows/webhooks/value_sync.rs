@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::EventOutcome;
 use super::workflow::msa_workflow;
-use crate::flows::agreement::{CURRENCIES, Related, Row};
+use crate::flows::agreement::{CURRENCIES, RelatedCache, Row, currency_code};
 use crate::flows::{FlowContext, FlowError, attributes};
 
 /// Re-read the workflow and make the Agreement Value equal its current `totalContractValue`
@@ -36,17 +36,18 @@ pub(crate) async fn sync_value(
         .expand(Expand::new(&table.currency_navigation).select(["isocurrencycode"]))
         .await?;
     let current_amount = current.decimal(&table.value)?;
-    let current_currency = match current.related(&table.currency_navigation)? {
-        Related::Row(currency) => currency.text("isocurrencycode")?,
-        Related::Empty | Related::NotExpanded => None,
-    };
+    let current_currency =
+        currency_code(&current, table, &context.dataverse, &mut RelatedCache::default()).await?;
     let (amount, currency) = match &wanted {
         Some(money) => (Some(money.amount), Some(money.currency.clone())),
         None => (None, None),
     };
     let same_currency = match (&currency, &current_currency) {
         (Some(wanted), Some(current)) => wanted.eq_ignore_ascii_case(current),
-        _ => true,
+        // An Agreement without a currency: unless it is bound, Dataverse gives the amount the
+        // organization's base currency rather than the workflow's.
+        (Some(_), None) => false,
+        (None, _) => true,
     };
     if amount == current_amount && same_currency {
         return Ok(EventOutcome::ValueSynced { agreement, amount, currency, changed: false });

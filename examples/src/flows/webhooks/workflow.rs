@@ -7,11 +7,9 @@ use super::EventOutcome;
 use crate::flows::{FlowContext, FlowError, attributes};
 
 /// Whether the delivery says it is about another template (a delivery without `templateID`,
-/// like `workflow_approval_status_changed`, is checked on the workflow instead).
-pub(crate) fn other_template(
-    context: &FlowContext,
-    delivery: &WebhookDelivery,
-) -> Option<EventOutcome> {
+/// like `workflow_approval_status_changed`, is checked on the workflow instead). Checked before
+/// any request, so most events of other templates cost nothing.
+fn other_template(context: &FlowContext, delivery: &WebhookDelivery) -> Option<EventOutcome> {
     match delivery.payload.template_id.as_deref() {
         Some(template) if template != context.template_id() => {
             Some(EventOutcome::Ignored(format!("template {template} is not the MSA template")))

@@ -150,6 +150,10 @@ enum Token {
     Word(String),
 }
 
+/// How deeply parentheses and `not` may nest: each level is a recursive call, so an unbounded
+/// depth would let a short URL overflow the stack.
+const MAX_DEPTH: usize = 100;
+
 /// Parse and type-check `text` against table `def`.
 pub(crate) fn parse(
     text: &str,
@@ -157,7 +161,7 @@ pub(crate) fn parse(
     schema: &DataverseSchema,
 ) -> Result<Expr, DvError> {
     let tokens = lex(text)?;
-    let mut parser = Parser { tokens, pos: 0, text, def, schema };
+    let mut parser = Parser { tokens, pos: 0, depth: 0, text, def, schema };
     let expr = parser.or()?;
     if parser.pos < parser.tokens.len() {
         return Err(parser.syntax_error());
@@ -228,6 +232,8 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, DvError> {
 struct Parser<'a> {
     tokens: Vec<(usize, Token)>,
     pos: usize,
+    /// Open parentheses and `not`s around the current position.
+    depth: usize,
     text: &'a str,
     def: &'a EntitySetDef,
     schema: &'a DataverseSchema,
@@ -277,11 +283,12 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Expr, DvError> {
         if self.peek_word("not") {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            let inner = self.nested(Self::unary)?;
+            return Ok(Expr::Not(Box::new(inner)));
         }
         if self.peek() == Some(&Token::Open) {
             self.pos += 1;
-            let inner = self.or()?;
+            let inner = self.nested(Self::or)?;
             self.expect(&Token::Close)?;
             return Ok(inner);
         }
@@ -307,6 +314,18 @@ impl Parser<'_> {
         let right = self.operand()?;
         check_types(op, &left, &right)?;
         Ok(Expr::Compare { op, left, right })
+    }
+
+    /// Parse one level deeper, refusing to go past [`MAX_DEPTH`] (the OData URI parser's
+    /// message).
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<Expr, DvError>) -> Result<Expr, DvError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(DvError::query("Recursion depth exceeded allowed limit."));
+        }
+        self.depth += 1;
+        let inner = parse(self);
+        self.depth -= 1;
+        inner
     }
 
     /// `contains(a,'b') eq true` is the same as `contains(a,'b')`.
@@ -564,5 +583,20 @@ mod tests {
         );
         assert!(eval(&store, id, set, "cre6f_agreementstartdate gt 2026-01-01T00:00:00Z").is_err());
         assert!(eval(&store, id, set, "substringof('a',cre6f_name)").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        let (store, id, _) = setup();
+        let set = "cre6f_agreements";
+        let parens = |n: usize| format!("{}cre6f_name eq 'MSA'{}", "(".repeat(n), ")".repeat(n));
+        assert!(eval(&store, id, set, &parens(100)).unwrap());
+        for deep in [parens(20_000), format!("{}cre6f_name eq 'MSA'", "not ".repeat(20_000))] {
+            let error = eval(&store, id, set, &deep).unwrap_err();
+            assert_eq!(
+                (error.status.as_u16(), error.message.as_str()),
+                (400, "Recursion depth exceeded allowed limit.")
+            );
+        }
     }
 }

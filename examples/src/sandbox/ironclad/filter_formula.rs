@@ -24,10 +24,14 @@ pub(crate) enum Formula {
     Bool(bool),
 }
 
+/// How deeply calls and parentheses may nest: parsing, checking and evaluating recurse once per
+/// level, so an unbounded depth would let a short URL overflow the stack (sandbox limit, 🟡).
+const MAX_DEPTH: usize = 100;
+
 /// Parse `text`.
 pub(crate) fn parse(text: &str) -> Result<Formula, IcError> {
     let chars: Vec<char> = text.chars().collect();
-    let mut parser = Parser { chars, pos: 0 };
+    let mut parser = Parser { chars, pos: 0, depth: 0 };
     let formula = parser.expression()?;
     parser.skip_space();
     if parser.pos != parser.chars.len() {
@@ -40,6 +44,8 @@ pub(crate) fn parse(text: &str) -> Result<Formula, IcError> {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Calls and parentheses open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -63,12 +69,26 @@ impl Parser {
         }
     }
 
+    /// One level deeper: an expression inside parentheses or a call's arguments.
+    fn nested(&mut self) -> Result<Formula, IcError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(IcError::invalid(
+                format!("filter formula nested deeper than {MAX_DEPTH} levels"),
+                "filter",
+            ));
+        }
+        self.depth += 1;
+        let inner = self.expression();
+        self.depth -= 1;
+        inner
+    }
+
     fn expression(&mut self) -> Result<Formula, IcError> {
         self.skip_space();
         match self.chars.get(self.pos).copied() {
             Some('(') => {
                 self.pos += 1;
-                let inner = self.expression()?;
+                let inner = self.nested()?;
                 if !self.eat(')') {
                     return Err(self.error());
                 }
@@ -135,7 +155,7 @@ impl Parser {
                 let mut args = Vec::new();
                 if !self.eat(')') {
                     loop {
-                        args.push(self.expression()?);
+                        args.push(self.nested()?);
                         if self.eat(')') {
                             break;
                         }
@@ -291,6 +311,8 @@ mod tests {
             "",
             "Equals(Not(), true)",
             "And(Equals([a], 'b'), Or())",
+            &format!("{}Equals([a], 'b'){}", "Not(".repeat(20_000), ")".repeat(20_000)),
+            &format!("{}Equals([a], 'b'){}", "(".repeat(20_000), ")".repeat(20_000)),
         ] {
             let err = parse(bad).unwrap_err();
             assert_eq!(

@@ -19,6 +19,7 @@ use super::auth::Caller;
 use super::errors::IcError;
 use super::events;
 use super::model::{Approval, Document, User, Workflow};
+use super::params::only_keys;
 use super::templates::RoleKind;
 use crate::sandbox::ids;
 use crate::sandbox::json::{Json, JsonObject};
@@ -30,11 +31,7 @@ pub(crate) fn launch(
     caller: &Caller,
     body: &JsonObject,
 ) -> Result<String, IcError> {
-    for key in body.keys() {
-        if !["template", "attributes", "creator"].contains(&key) {
-            return Err(IcError::invalid(format!("unknown parameter {key}"), key));
-        }
-    }
+    only_keys(body, &["template", "attributes", "creator"])?;
     let template_id = match body.get("template") {
         Some(Json::String(id)) => id.clone(),
         Some(_) => return Err(IcError::invalid("template must be a string", "template")),

@@ -23,6 +23,14 @@ pub(crate) fn json_body(body: &Bytes) -> Result<JsonObject, IcError> {
     }
 }
 
+/// Refuse a body member outside `allowed` (`additionalProperties: false` in the SPEC).
+pub(crate) fn only_keys(body: &JsonObject, allowed: &[&str]) -> Result<(), IcError> {
+    match body.keys().find(|key| !allowed.contains(key)) {
+        Some(key) => Err(IcError::invalid(format!("unknown parameter {key}"), key)),
+        None => Ok(()),
+    }
+}
+
 /// Query parameters (last value wins).
 pub(crate) fn query(uri: &Uri) -> HashMap<String, String> {
     url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect()

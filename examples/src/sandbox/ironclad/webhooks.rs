@@ -24,7 +24,7 @@ use super::auth::Caller;
 use super::errors::{IcError, json_response};
 use super::events::KNOWN_EVENTS;
 use super::model::{ENABLED, Subscription};
-use super::params::{Page, json_body, query};
+use super::params::{Page, json_body, only_keys, query};
 use super::{IroncladState, workflows};
 use crate::sandbox::ids;
 use crate::sandbox::json::Json;
@@ -101,11 +101,7 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> Result<Response, IcError> {
     let body = json_body(&body)?;
-    for key in body.keys() {
-        if !["events", "targetURL", "status", "headers"].contains(&key) {
-            return Err(IcError::invalid(format!("unknown parameter {key}"), key));
-        }
-    }
+    only_keys(&body, &["events", "targetURL", "status", "headers"])?;
     let events = parse_events(
         body.get("events")
             .ok_or_else(|| IcError::missing("missing required parameter", "events"))?,
@@ -180,11 +176,7 @@ pub(crate) async fn update(
     body: Bytes,
 ) -> Result<Response, IcError> {
     let body = json_body(&body)?;
-    for key in body.keys() {
-        if !["events", "targetURL", "status", "headers"].contains(&key) {
-            return Err(IcError::invalid(format!("unknown parameter {key}"), key));
-        }
-    }
+    only_keys(&body, &["events", "targetURL", "status", "headers"])?;
     let events = body.get("events").map(parse_events).transpose()?;
     let target_url = body.get("targetURL").map(|t| parse_target(&state, t)).transpose()?;
     let status = body.get("status").map(parse_status).transpose()?;
