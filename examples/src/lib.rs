@@ -11,5 +11,6 @@ pub mod contact_sync;
 pub mod flows;
 pub mod inspect;
 pub mod power_automate;
+mod redb_support;
 pub mod sandbox;
 pub mod state;

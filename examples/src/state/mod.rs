@@ -52,22 +52,7 @@ pub enum StateError {
     Worker(String),
 }
 
-macro_rules! from_redb {
-    ($($error:ty),*) => {$(
-        impl From<$error> for StateError {
-            fn from(error: $error) -> Self {
-                Self::Database(Arc::new(redb::Error::from(error)))
-            }
-        }
-    )*};
-}
-from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+crate::redb_support::impl_from_redb!(StateError, |e| StateError::Database(Arc::new(e)));
 
 /// Creates a state's tables.
 type CreateTables = fn(&WriteTransaction) -> Result<(), StateError>;
@@ -97,8 +82,7 @@ impl StateDb {
 
     /// A database that lives in memory only (the demo, tests).
     fn in_memory(create_tables: CreateTables) -> Result<Self, StateError> {
-        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        Self::init(db, "memory".to_owned(), create_tables)
+        Self::init(crate::redb_support::in_memory()?, "memory".to_owned(), create_tables)
     }
 
     fn init(
@@ -106,10 +90,7 @@ impl StateDb {
         location: String,
         create_tables: CreateTables,
     ) -> Result<Self, StateError> {
-        // Create the tables up front so read transactions never meet a missing one.
-        let txn = db.begin_write()?;
-        create_tables(&txn)?;
-        txn.commit()?;
+        crate::redb_support::create_tables(&db, create_tables)?;
         Ok(Self { db: Arc::new(db), location: location.into() })
     }
 
@@ -126,10 +107,7 @@ impl StateDb {
     }
 }
 
-pub(crate) fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    // Our own plain structs of strings and numbers always serialize.
-    serde_json::to_vec(value).unwrap_or_default()
-}
+pub(crate) use crate::redb_support::encode;
 
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     table: &'static str,

@@ -21,6 +21,7 @@ pub(crate) use apply::Rejection;
 pub use records::{NewUser, SyncLogEntry, User};
 
 use super::config::Retention;
+use crate::redb_support::encode;
 
 /// `user id` → [`User`] JSON.
 const USERS: TableDefinition<'static, u128, &[u8]> = TableDefinition::new("users");
@@ -103,22 +104,7 @@ pub enum StoreError {
     Worker(String),
 }
 
-macro_rules! from_redb {
-    ($($error:ty),*) => {$(
-        impl From<$error> for StoreError {
-            fn from(error: $error) -> Self {
-                Self::Database(redb::Error::from(error))
-            }
-        }
-    )*};
-}
-from_redb!(
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
+crate::redb_support::impl_from_redb!(StoreError, StoreError::Database);
 
 impl Store {
     /// Open the database file, creating it (and its tables) if needed.
@@ -144,21 +130,20 @@ impl Store {
     /// # Errors
     /// When redb cannot set up its tables.
     pub fn in_memory() -> Result<Self, StoreError> {
-        let db = Database::builder().create_with_backend(redb::backends::InMemoryBackend::new())?;
-        Self::init(db, "memory".to_owned())
+        Self::init(crate::redb_support::in_memory()?, "memory".to_owned())
     }
 
     fn init(db: Database, location: String) -> Result<Self, StoreError> {
-        // Create every table up front so read transactions never meet a missing one.
-        let txn = db.begin_write()?;
-        txn.open_table(USERS)?;
-        txn.open_table(USERS_BY_EMAIL)?;
-        txn.open_table(CONTACTS)?;
-        txn.open_table(DEDUPE)?;
-        txn.open_table(DEDUPE_ORDER)?;
-        txn.open_table(SYNC_LOG)?;
-        txn.open_table(COUNTERS)?;
-        txn.commit()?;
+        crate::redb_support::create_tables(&db, |txn| -> Result<(), StoreError> {
+            txn.open_table(USERS)?;
+            txn.open_table(USERS_BY_EMAIL)?;
+            txn.open_table(CONTACTS)?;
+            txn.open_table(DEDUPE)?;
+            txn.open_table(DEDUPE_ORDER)?;
+            txn.open_table(SYNC_LOG)?;
+            txn.open_table(COUNTERS)?;
+            Ok(())
+        })?;
         Ok(Self { db: Arc::new(db), retention: Retention::default(), location: location.into() })
     }
 
@@ -292,10 +277,4 @@ pub(crate) fn email_key(email: &str) -> String {
 fn decode<T: DeserializeOwned>(table: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
     serde_json::from_slice(bytes)
         .map_err(|error| StoreError::Corrupt { table, message: error.to_string() })
-}
-
-fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
-    // Records are plain structs of strings, numbers and maps with string keys: serializing
-    // them cannot fail.
-    serde_json::to_vec(value).unwrap_or_default()
 }
