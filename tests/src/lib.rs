@@ -2,10 +2,11 @@
 //! flows' clients pointed at it with fast retries, and waiting for asynchronous effects.
 
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-use examples::config::AgreementTable;
-use examples::flows::FlowContext;
-use examples::sandbox::{Sandbox, SandboxConfig, Service};
+use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, Service};
+use flows::FlowContext;
+use flows::config::AgreementTable;
 use secrecy::ExposeSecret;
 
 /// Retries fast enough for tests: 10 ms doubling to 100 ms, five attempts.
@@ -63,11 +64,11 @@ pub async fn eventually(timeout: Duration, what: &str, mut check: impl FnMut() -
 }
 
 /// Worker retries fast enough for tests: 10 ms doubling to 200 ms.
-pub fn fast_worker() -> examples::flows::WorkerOptions {
-    examples::flows::WorkerOptions {
+pub fn fast_worker() -> flows::WorkerOptions {
+    flows::WorkerOptions {
         initial_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(200),
-        ..examples::flows::WorkerOptions::default()
+        ..flows::WorkerOptions::default()
     }
 }
 
@@ -75,55 +76,53 @@ pub fn fast_worker() -> examples::flows::WorkerOptions {
 /// to the sandbox's deliveries.
 pub struct Receiver {
     /// The flows it runs.
-    pub flows: examples::flows::WebhookFlows,
+    pub flows: flows::WebhookFlows,
     /// `http://127.0.0.1:<port>/ironclad`.
     pub url: String,
-    trigger: examples::flows::ShutdownTrigger,
+    trigger: CancellationToken,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 impl Receiver {
     /// Start serving `queue` and subscribe it to the three events.
-    pub async fn start(sandbox: &Sandbox, queue: examples::state::EventQueue) -> Receiver {
-        let flows =
-            examples::flows::WebhookFlows::new(context(sandbox), queue).options(fast_worker());
+    pub async fn start(sandbox: &Sandbox, queue: flows::state::EventQueue) -> Receiver {
+        let flows = flows::WebhookFlows::new(context(sandbox), queue).options(fast_worker());
         Self::serve(sandbox, flows).await
     }
 
     /// Serve `flows` and subscribe it.
-    pub async fn serve(sandbox: &Sandbox, flows: examples::flows::WebhookFlows) -> Receiver {
+    pub async fn serve(sandbox: &Sandbox, flows: flows::WebhookFlows) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}/ironclad", listener.local_addr().expect("address"));
-        let (trigger, shutdown) = examples::flows::shutdown_channel();
+        let shutdown = CancellationToken::new();
+        let trigger = shutdown.clone();
         let serving = flows.clone();
         let task = tokio::spawn(async move { serving.serve(listener, shutdown).await });
-        examples::flows::webhooks::register_subscription(&ironclad(sandbox), &url)
-            .await
-            .expect("subscribed");
+        flows::webhooks::register_subscription(&ironclad(sandbox), &url).await.expect("subscribed");
         Receiver { flows, url, trigger, task }
     }
 
     /// Stop it (the event in progress finishes) and wait.
     pub async fn stop(self) {
-        self.trigger.trigger();
+        self.trigger.cancel();
         self.task.await.expect("joined").expect("served");
     }
 }
 
 /// Launch the workflows of every MSA agreement (flow 1), returning `(agreement, workflow id)`.
 pub async fn launch_all(sandbox: &Sandbox) -> Vec<(uuid::Uuid, String)> {
-    let flow = examples::flows::LaunchMsaWorkflows::new(
+    let flow = flows::LaunchMsaWorkflows::new(
         context(sandbox),
-        examples::state::LaunchState::in_memory().expect("state"),
+        flows::state::LaunchState::in_memory().expect("state"),
     )
     .creator_email(Some(sandbox.creator_email().to_owned()));
-    let report = flow.run_once(&examples::flows::Shutdown::never()).await;
+    let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");
     report.processed.into_iter().map(|a| (a.agreement_id, a.workflow_id)).collect()
 }
 
 /// Wait until the sandbox has delivered everything and the queue has nothing pending.
-pub async fn settle(sandbox: &Sandbox, queue: &examples::state::EventQueue) {
+pub async fn settle(sandbox: &Sandbox, queue: &flows::state::EventQueue) {
     assert!(
         sandbox.ironclad().wait_for_deliveries(Duration::from_secs(10)).await,
         "deliveries pending"
@@ -139,7 +138,7 @@ pub async fn settle(sandbox: &Sandbox, queue: &examples::state::EventQueue) {
 /// receiver accepts.
 pub fn sandbox_signer() -> ironclad_client::webhooks::TestSigner {
     ironclad_client::webhooks::TestSigner::from_pem(include_str!(
-        "../../examples/src/sandbox/keys/webhook_signing_key.pem"
+        "../../examples/sandbox/src/keys/webhook_signing_key.pem"
     ))
     .expect("the sandbox key")
 }

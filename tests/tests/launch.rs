@@ -2,14 +2,15 @@
 //! mapping, the write-back, the watermark, and the request budget.
 
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-use examples::flows::{LaunchHow, LaunchMsaWorkflows, LaunchOptions, Shutdown};
-use examples::sandbox::{Json, NewAgreement, SandboxConfig, Service};
-use examples::state::LaunchState;
+use dataverse_ironclad_sandbox::{Json, NewAgreement, SandboxConfig, Service};
 use flow_tests::{context, sandbox};
+use flows::state::LaunchState;
+use flows::{LaunchHow, LaunchMsaWorkflows, LaunchOptions};
 use time::OffsetDateTime;
 
-fn flow(sandbox: &examples::sandbox::Sandbox, state: LaunchState) -> LaunchMsaWorkflows {
+fn flow(sandbox: &dataverse_ironclad_sandbox::Sandbox, state: LaunchState) -> LaunchMsaWorkflows {
     LaunchMsaWorkflows::new(context(sandbox), state)
         .creator_email(Some(sandbox.creator_email().to_owned()))
 }
@@ -23,7 +24,7 @@ async fn each_msa_gets_one_workflow_with_the_spec_mapping_and_it_is_written_back
     let sandbox = sandbox(SandboxConfig::default()).await;
     let seeded = sandbox.seeded();
     let state = LaunchState::in_memory().unwrap();
-    let report = flow(&sandbox, state.clone()).run_once(&Shutdown::never()).await;
+    let report = flow(&sandbox, state.clone()).run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");
     assert_eq!(report.processed.len(), 2, "two of the four seeded agreements are MSAs");
     assert!(report.processed.iter().all(|a| a.how == LaunchHow::Launched));
@@ -74,11 +75,11 @@ async fn each_msa_gets_one_workflow_with_the_spec_mapping_and_it_is_written_back
 async fn a_run_with_nothing_new_reads_one_page_and_launches_nothing() {
     let sandbox = sandbox(SandboxConfig::default()).await;
     let flow = flow(&sandbox, LaunchState::in_memory().unwrap());
-    assert!(flow.run_once(&Shutdown::never()).await.is_success());
+    assert!(flow.run_once(&CancellationToken::new()).await.is_success());
     sandbox.clear_requests(Service::Dataverse);
     sandbox.clear_requests(Service::Ironclad);
 
-    let report = flow.run_once(&Shutdown::never()).await;
+    let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success());
     assert!(report.processed.is_empty());
     assert_eq!(sandbox.requests(Service::Dataverse).len(), 1);
@@ -96,7 +97,7 @@ async fn a_run_with_nothing_new_reads_one_page_and_launches_nothing() {
             ..NewAgreement::msa()
         })
         .unwrap();
-    let report = flow.run_once(&Shutdown::never()).await;
+    let report = flow.run_once(&CancellationToken::new()).await;
     assert_eq!(report.processed.len(), 1);
     assert_eq!(report.processed[0].agreement_id, new);
     let workflow = &sandbox.ironclad().workflows_where("dynamicsMsaId", &new.to_string())[0];
@@ -114,8 +115,10 @@ async fn since_now_leaves_the_backlog_alone() {
         ..LaunchOptions::default()
     };
     let state = LaunchState::in_memory().unwrap();
-    let report =
-        flow(&sandbox, state.clone()).options(options.clone()).run_once(&Shutdown::never()).await;
+    let report = flow(&sandbox, state.clone())
+        .options(options.clone())
+        .run_once(&CancellationToken::new())
+        .await;
     assert!(report.is_success());
     assert!(report.processed.is_empty());
     assert!(sandbox.ironclad().workflows().is_empty());
@@ -129,14 +132,14 @@ async fn since_now_leaves_the_backlog_alone() {
 #[tokio::test]
 async fn requests_per_agreement_stay_within_two_point_oh_five() {
     let config = SandboxConfig {
-        seed: examples::sandbox::SeedData::ReferenceOnly,
+        seed: dataverse_ironclad_sandbox::SeedData::ReferenceOnly,
         ..SandboxConfig::default()
     };
     let sandbox = sandbox(config).await;
     sandbox.bulk_create_agreements(230).unwrap();
     let report = flow(&sandbox, LaunchState::in_memory().unwrap())
         .options(LaunchOptions { concurrency: 8, ..LaunchOptions::default() })
-        .run_once(&Shutdown::never())
+        .run_once(&CancellationToken::new())
         .await;
     assert!(report.is_success(), "{report:?}");
     assert_eq!(report.launched(), 230);

@@ -3,13 +3,12 @@
 //! shutdown mid-run. Whatever happens: one workflow per MSA agreement, each written back.
 
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
-use examples::flows::{
-    LaunchHow, LaunchMsaWorkflows, LaunchOptions, RunReport, Shutdown, shutdown_channel,
-};
-use examples::sandbox::{Fault, Sandbox, SandboxConfig, SeedData, Service};
-use examples::state::LaunchState;
+use dataverse_ironclad_sandbox::{Fault, Sandbox, SandboxConfig, SeedData, Service};
 use flow_tests::{context, sandbox};
+use flows::state::LaunchState;
+use flows::{LaunchHow, LaunchMsaWorkflows, LaunchOptions, RunReport};
 use http::Method;
 use uuid::Uuid;
 
@@ -50,7 +49,7 @@ fn assert_exactly_once(sandbox: &Sandbox, agreements: &[Uuid]) {
 async fn run_until_success(flow: &LaunchMsaWorkflows, runs: usize) -> Vec<RunReport> {
     let mut reports = Vec::new();
     for _ in 0..runs {
-        let report = flow.run_once(&Shutdown::never()).await;
+        let report = flow.run_once(&CancellationToken::new()).await;
         let done = report.is_success();
         reports.push(report);
         if done {
@@ -103,7 +102,7 @@ async fn a_failed_write_back_is_resumed_without_a_second_launch() {
         Some("cre6f_agreements"),
     );
 
-    let first = flow.run_once(&Shutdown::never()).await;
+    let first = flow.run_once(&CancellationToken::new()).await;
     assert_eq!(first.processed.len(), 2);
     assert_eq!(first.failed.len(), 1);
     assert!(first.failed[0].retryable);
@@ -113,7 +112,7 @@ async fn a_failed_write_back_is_resumed_without_a_second_launch() {
     let modified = sandbox.dataverse().agreement(failed).unwrap().modified_on.unwrap();
     assert!(first.watermark.unwrap() <= modified, "the watermark stops at the failed agreement");
 
-    let second = flow.run_once(&Shutdown::never()).await;
+    let second = flow.run_once(&CancellationToken::new()).await;
     assert!(second.is_success(), "{second:?}");
     assert_eq!(second.processed.len(), 1);
     assert_eq!(second.processed[0].agreement_id, failed);
@@ -135,14 +134,14 @@ async fn a_crash_that_lost_the_launch_record_finds_the_workflow_in_ironclad() {
         Some("cre6f_agreements"),
     );
     let first =
-        flow(&sandbox, LaunchState::in_memory().unwrap()).run_once(&Shutdown::never()).await;
+        flow(&sandbox, LaunchState::in_memory().unwrap()).run_once(&CancellationToken::new()).await;
     assert_eq!(first.failed.len(), 3);
     assert_eq!(launches(&sandbox), 3);
 
     // The process died and its state with it: the new one knows nothing of the launches.
     sandbox.clear_requests(Service::Ironclad);
     let second =
-        flow(&sandbox, LaunchState::in_memory().unwrap()).run_once(&Shutdown::never()).await;
+        flow(&sandbox, LaunchState::in_memory().unwrap()).run_once(&CancellationToken::new()).await;
     assert!(second.is_success(), "{second:?}");
     assert!(second.processed.iter().all(|a| a.how == LaunchHow::Found));
     let counts = sandbox.request_counts(Service::Ironclad);
@@ -157,7 +156,7 @@ async fn nothing_is_launched_without_a_successful_lookup() {
     let ironclad = sandbox.faults(Service::Ironclad);
     ironclad.fail_next_matching(20, Fault::ServerError, Some(Method::GET), Some("/workflows"));
     let flow = flow(&sandbox, LaunchState::in_memory().unwrap());
-    let first = flow.run_once(&Shutdown::never()).await;
+    let first = flow.run_once(&CancellationToken::new()).await;
     assert_eq!(first.failed.len(), 4);
     assert!(first.failed.iter().all(|f| f.retryable));
     assert_eq!(launches(&sandbox), 0);
@@ -165,7 +164,7 @@ async fn nothing_is_launched_without_a_successful_lookup() {
     assert_eq!(first.watermark, oldest, "nothing processed: the watermark stays at the first");
 
     ironclad.clear();
-    let second = flow.run_once(&Shutdown::never()).await;
+    let second = flow.run_once(&CancellationToken::new()).await;
     assert!(second.is_success(), "{second:?}");
     assert_exactly_once(&sandbox, &ids);
 }
@@ -180,9 +179,9 @@ async fn a_launch_whose_connection_dropped_is_tried_again_next_run() {
         Some("/workflows"),
     );
     let flow = flow(&sandbox, LaunchState::in_memory().unwrap());
-    let first = flow.run_once(&Shutdown::never()).await;
+    let first = flow.run_once(&CancellationToken::new()).await;
     assert_eq!((first.processed.len(), first.failed.len()), (1, 1));
-    let second = flow.run_once(&Shutdown::never()).await;
+    let second = flow.run_once(&CancellationToken::new()).await;
     assert!(second.is_success());
     assert_eq!(second.launched(), 1);
     assert_exactly_once(&sandbox, &ids);
@@ -195,7 +194,8 @@ async fn a_shutdown_mid_run_finishes_what_is_in_flight_and_the_next_run_does_the
     let state = LaunchState::in_memory().unwrap();
     let flow = flow(&sandbox, state.clone())
         .options(LaunchOptions { concurrency: 2, ..LaunchOptions::default() });
-    let (trigger, shutdown) = shutdown_channel();
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
     let running = {
         let flow = flow.clone();
         let shutdown = shutdown.clone();
@@ -203,7 +203,7 @@ async fn a_shutdown_mid_run_finishes_what_is_in_flight_and_the_next_run_does_the
     };
     flow_tests::eventually(Duration::from_secs(10), "a few launches", || launches(&sandbox) >= 3)
         .await;
-    trigger.trigger();
+    trigger.cancel();
     let first = running.await.unwrap();
     assert!(first.stopped);
     assert!(first.failed.is_empty(), "in-flight work finished: {:?}", first.failed);
@@ -212,7 +212,7 @@ async fn a_shutdown_mid_run_finishes_what_is_in_flight_and_the_next_run_does_the
     assert_eq!(sandbox.ironclad().workflows().len(), first.processed.len());
     assert_eq!(state.pending_launches().await.unwrap(), 0);
 
-    let second = flow.run_once(&Shutdown::never()).await;
+    let second = flow.run_once(&CancellationToken::new()).await;
     assert!(second.is_success(), "{second:?}");
     assert_eq!(first.processed.len() + second.processed.len(), 40);
     assert_exactly_once(&sandbox, &ids);

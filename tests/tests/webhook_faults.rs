@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use examples::flows::WebhookFlows;
-use examples::sandbox::{Fault, Json, SandboxConfig, Service};
-use examples::state::{EventQueue, EventStatus};
+use dataverse_ironclad_sandbox::{Fault, Json, SandboxConfig, Service};
 use flow_tests::{
     Receiver, context, delivery_body, fast_worker, launch_all, post, sandbox, sandbox_signer,
     settle,
 };
+use flows::WebhookFlows;
+use flows::state::{EventQueue, EventStatus};
 use http::{HeaderMap, Method};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -215,9 +215,7 @@ async fn events_accepted_before_a_crash_are_processed_once_after_the_restart() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let server = tokio::spawn(axum::serve(listener, flows.router()).into_future());
-    examples::flows::webhooks::register_subscription(&flow_tests::ironclad(&sandbox), &url)
-        .await
-        .unwrap();
+    flows::webhooks::register_subscription(&flow_tests::ironclad(&sandbox), &url).await.unwrap();
     sandbox.ironclad().approve(&workflow, "Legal").unwrap();
     sandbox
         .ironclad()

@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use examples::sandbox::{Json, NewAgreement, SandboxConfig, Service};
-use examples::state::EventQueue;
+use dataverse_ironclad_sandbox::{Json, NewAgreement, SandboxConfig, Service};
 use flow_tests::{Receiver, eventually, launch_all, sandbox, settle};
+use flows::state::EventQueue;
 use rust_decimal::Decimal;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -88,7 +88,9 @@ async fn out_of_order_value_deliveries_converge_on_the_latest_value() {
     for value in ["100.01", "200.02", "300.03"] {
         ironclad.set_attribute(workflow, "totalContractValue", amount("GBP", value)).unwrap();
     }
-    assert!(ironclad.release_held_deliveries(examples::sandbox::ReleaseOrder::Reversed) >= 3);
+    assert!(
+        ironclad.release_held_deliveries(dataverse_ironclad_sandbox::ReleaseOrder::Reversed) >= 3
+    );
     let queue = receiver.flows.queue().clone();
     settle(&sandbox, &queue).await;
     receiver.stop().await;

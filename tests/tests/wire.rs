@@ -2,10 +2,11 @@
 //! standing in for Dataverse and Ironclad, with real-shaped responses (research payloads).
 
 use base64::Engine as _;
-use examples::config::AgreementTable;
-use examples::flows::{FlowContext, LaunchHow, LaunchMsaWorkflows, Shutdown, WebhookFlows};
-use examples::state::{EventQueue, LaunchState};
+use flows::config::AgreementTable;
+use flows::state::{EventQueue, LaunchState};
+use flows::{FlowContext, LaunchHow, LaunchMsaWorkflows, WebhookFlows};
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{body_string, header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -166,7 +167,7 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
 
     let flow = LaunchMsaWorkflows::new(context, LaunchState::in_memory().unwrap())
         .creator_email(Some(CREATOR.to_owned()));
-    let report = flow.run_once(&Shutdown::never()).await;
+    let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");
     let mut how: Vec<_> =
         report.processed.iter().map(|a| (a.agreement_id.to_string(), a.how)).collect();

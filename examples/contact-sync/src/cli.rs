@@ -1,0 +1,154 @@
+//! The `contact-sync` command line: flags, startup, graceful shutdown and exit codes.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::config::SyncConfig;
+use super::server::{ContactSync, serve};
+use super::store::Store;
+
+/// Exit code when the config (or a flag) is bad.
+pub const EXIT_BAD_CONFIG: u8 = 2;
+/// Exit code when the database cannot be opened or the address cannot be bound.
+pub const EXIT_RUNTIME: u8 = 1;
+
+/// Receive Dynamics 365 / Dataverse contact changes and sync them into an embedded user store.
+///
+/// Endpoints:
+///   POST /api/crm/webhook/dynamics/{connection_id}   a contact change: the body of a Power
+///        Automate HTTP action or a registered Dataverse webhook (RemoteExecutionContext);
+///        MessageName Create/Created, Update/Updated/Modify/Modified, Delete/Deleted.
+///        200 with the outcome (created, updated, deactivated, ignored-stale, duplicate,
+///        skipped-no-match, skipped-truncated) and the user id; 404 unknown connection;
+///        401 failed webhook authentication; 413 body too large; 400 not a contact change;
+///        409 conflict (email used by another user). Every request is written to the sync log.
+///   GET  /api/crm/connections/{connection_id}/sync-log?limit=N   newest first (1-1000, default 50)
+///   GET  /api/crm/connections/{connection_id}/contacts/{crm_contact_id}   the synced user, or 404
+///   GET  /healthz
+///
+/// The config file (TOML) lists the connections: id, name, auto_create, field_mappings
+/// (default firstname, lastname, emailaddress1, telephone1, statecode) and, for registered
+/// Dataverse webhooks, auth (HttpHeader, WebhookKey or HttpQueryString). See
+/// examples/contact-sync/README.md. Logs go to stderr (RUST_LOG, default info). SIGINT/SIGTERM stop
+/// accepting connections and let requests in flight finish.
+///
+/// Exit codes: 0 after a clean shutdown, 2 for a bad config or flag, 1 when the database
+/// cannot be opened or the address cannot be bound.
+#[derive(Debug, Parser)]
+#[command(name = "contact-sync", version, verbatim_doc_comment)]
+pub struct Args {
+    /// The connections file (TOML).
+    #[arg(long, env = "CONTACT_SYNC_CONFIG", value_name = "PATH")]
+    pub config: PathBuf,
+
+    /// The database file (redb); created if missing.
+    #[arg(long, env = "CONTACT_SYNC_DB", value_name = "PATH", default_value = "contact-sync.redb")]
+    pub db: PathBuf,
+
+    /// The address to listen on (`127.0.0.1:0` picks a free port).
+    #[arg(
+        long,
+        env = "CONTACT_SYNC_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub listen: SocketAddr,
+
+    /// Require `Authorization: Bearer <TOKEN>` on the sync-log and contact endpoints.
+    #[arg(
+        long,
+        env = "CONTACT_SYNC_READ_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true,
+        value_parser = |token: &str| Ok::<_, Infallible>(SecretString::from(token))
+    )]
+    pub read_token: Option<SecretString>,
+}
+
+/// Run the receiver until SIGINT/SIGTERM. Prints `contact-sync listening on http://ADDR` to
+/// `stdout` once it accepts connections, and one-line errors to `stderr`. Returns the exit code.
+///
+/// ```no_run
+/// use clap::Parser;
+/// use contact_sync::cli::{Args, run};
+///
+/// # async fn main_() {
+/// let args = Args::parse_from(["contact-sync", "--config", "contact-sync.toml"]);
+/// let code = run(args, std::io::stdout(), std::io::stderr()).await;
+/// std::process::exit(i32::from(code));
+/// # }
+/// ```
+pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> u8 {
+    let config = match SyncConfig::load(&args.config) {
+        Ok(config) => config,
+        Err(error) => {
+            let _ = writeln!(stderr, "contact-sync: {}", one_line(&error.to_string()));
+            return EXIT_BAD_CONFIG;
+        }
+    };
+    let store = match Store::open(&args.db) {
+        Ok(store) => store.with_retention(config.retention()),
+        Err(error) => {
+            let _ = writeln!(stderr, "contact-sync: {}", one_line(&error.to_string()));
+            return EXIT_RUNTIME;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(args.listen).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            let _ = writeln!(stderr, "contact-sync: cannot listen on {}: {error}", args.listen);
+            return EXIT_RUNTIME;
+        }
+    };
+    let address = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
+    let connections = config.connections().len();
+    let mut app = ContactSync::new(config, store);
+    if let Some(token) = args.read_token.filter(|token| !token.expose_secret().is_empty()) {
+        app = app.with_read_token(token);
+    }
+    tracing::info!(%address, connections, db = %args.db.display(), "contact-sync started");
+    let _ = writeln!(stdout, "contact-sync listening on http://{address}");
+    let _ = stdout.flush();
+    let shutdown = program_support::shutdown::on_signals();
+    match serve(listener, app, async move { shutdown.cancelled().await }).await {
+        Ok(()) => {
+            tracing::info!("contact-sync stopped");
+            0
+        }
+        Err(error) => {
+            let _ = writeln!(stderr, "contact-sync: {error}");
+            EXIT_RUNTIME
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_read_token_never_prints() {
+        let args = Args::parse_from([
+            "contact-sync",
+            "--config",
+            "contact-sync.toml",
+            "--read-token",
+            "r3ad-t0ken-s3cret",
+        ]);
+        let shown = format!("{args:?} {args:#?}");
+        assert!(!shown.contains("r3ad-t0ken-s3cret"), "{shown}");
+        assert_eq!(
+            args.read_token.map(|t| t.expose_secret().to_owned()),
+            Some("r3ad-t0ken-s3cret".into())
+        );
+    }
+}

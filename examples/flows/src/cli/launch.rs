@@ -1,0 +1,207 @@
+//! `launch-msa-workflows` (flow 1).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use ironclad_client::{RateLimitBucket, RateLimits};
+use time::OffsetDateTime;
+
+use super::{EXIT_FAILURE, config_error, failure, parse_since};
+use crate::config::{
+    DataverseArgs, DataverseSettings, FlowsConfig, IroncladArgs, IroncladSettings, TemplateArgs,
+    parse_interval,
+};
+use crate::state::LaunchState;
+use crate::{FlowContext, LaunchHow, LaunchMsaWorkflows, LaunchOptions, RunReport};
+
+const PROGRAM: &str = "launch-msa-workflows";
+
+/// The OAuth scopes flow 1 needs.
+pub const SCOPES: [&str; 2] =
+    ["public.workflows.readWorkflows", "public.workflows.createWorkflows"];
+
+/// Launch an Ironclad workflow for each new MSA Agreement in Dataverse and write the workflow's
+/// URL, step and title back to the Agreement (spec 004, "Launching an Ironclad Workflow").
+///
+/// Each run reads the MSA agreements without a workflow URL modified since the watermark, with
+/// their opportunity, account and currency; finds workflows already launched for them (one
+/// Ironclad list call per 50 agreements); launches the others; and writes each back. The state
+/// file keeps the watermark and the launches not yet written back, so an agreement is never
+/// launched twice, even after a crash. SIGINT/SIGTERM: no new agreement is started, those in
+/// flight finish, the watermark is saved.
+///
+/// Every setting below can be a flag or its environment variable. Dataverse needs
+/// DATAVERSE_URL and DATAVERSE_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and
+/// AZURE_CLIENT_SECRET (AZURE_AUTHORITY_HOST for a sovereign cloud). Ironclad needs
+/// IRONCLAD_BASE_URL, IRONCLAD_MSA_TEMPLATE_ID and IRONCLAD_TOKEN with IRONCLAD_CREATOR_EMAIL,
+/// or IRONCLAD_CLIENT_ID and IRONCLAD_CLIENT_SECRET with IRONCLAD_AS_USER_EMAIL (or
+/// IRONCLAD_AS_USER_ID). Logs go to stderr (RUST_LOG, default info).
+///
+/// Exit codes: 0 success (with --once: every agreement processed), 1 an agreement could not be
+/// processed or the state file cannot be opened, 2 a missing or malformed setting.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "launch-msa-workflows", version, verbatim_doc_comment)]
+pub struct LaunchArgs {
+    /// Run one poll and exit
+    #[arg(long)]
+    pub once: bool,
+
+    /// Poll every INTERVAL (30s, 5m, 1h30m), one run at a time
+    #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_INTERVAL", value_name = "INTERVAL", default_value = "5m", value_parser = parse_interval)]
+    pub interval: Duration,
+
+    /// The state file (redb), created if missing
+    #[arg(
+        long,
+        env = "LAUNCH_MSA_WORKFLOWS_STATE",
+        value_name = "PATH",
+        default_value = "launch-msa-workflows.redb"
+    )]
+    pub state: PathBuf,
+
+    /// Agreements launched and written back at the same time
+    #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    /// The first watermark when the state has none: an RFC 3339 date-time, or `now` [default: no lower bound]
+    #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_SINCE", value_name = "WHEN", value_parser = parse_since)]
+    pub since: Option<OffsetDateTime>,
+
+    /// Ironclad workflow writes per minute, kept on this side (Ironclad's documented limit is 40; demo tenants are lower)
+    #[arg(long, env = "IRONCLAD_WORKFLOW_WRITES_PER_MINUTE", value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ironclad_writes_per_minute: u32,
+
+    /// The config file (TOML) naming the Agreement table and its columns [default: spec 004's names]
+    #[arg(long, env = "IRONCLAD_FLOWS_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub dataverse: DataverseArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub ironclad: IroncladArgs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub template: TemplateArgs,
+}
+
+/// Resolve the settings into the flow; a setting error is printed (one line) as exit code 2.
+///
+/// # Errors
+/// The exit code to use.
+///
+/// ```no_run
+/// use flows::cli::launch::{LaunchArgs, build};
+///
+/// let args: LaunchArgs = clap::Parser::parse_from(["launch-msa-workflows", "--once"]);
+/// let flow = build(&args, &mut std::io::stderr()).unwrap_or_else(|code| std::process::exit(code.into()));
+/// # let _ = flow;
+/// ```
+pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWorkflows, u8> {
+    let config =
+        FlowsConfig::load(args.config.as_deref()).map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let dataverse = DataverseSettings::from_args(&args.dataverse)
+        .map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let ironclad = IroncladSettings::from_args(&args.ironclad)
+        .map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let template = args.template.template_id().map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let creator = args
+        .template
+        .creator_email(ironclad.is_legacy_token())
+        .map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let dataverse_client = dataverse.client().map_err(|e| config_error(PROGRAM, &e, stderr))?;
+    let limits = RateLimits::documented()
+        .per_minute(RateLimitBucket::WorkflowsWrite, args.ironclad_writes_per_minute);
+    let ironclad_client = ironclad
+        .client_builder(&SCOPES)
+        .rate_limits(limits)
+        .build()
+        .map_err(|e| config_error(PROGRAM, &ironclad.client_error(&e), stderr))?;
+    let state = LaunchState::open(&args.state).map_err(|e| failure(PROGRAM, &e, stderr))?;
+    let context = FlowContext::new(dataverse_client, ironclad_client, config.agreement, template);
+    let options = LaunchOptions {
+        concurrency: usize::from(args.concurrency),
+        initial_watermark: args.since,
+        ..LaunchOptions::default()
+    };
+    Ok(LaunchMsaWorkflows::new(context, state).creator_email(creator).options(options))
+}
+
+/// Run the program: one poll with `--once`, else poll until SIGINT/SIGTERM. With `--once`,
+/// prints one line per agreement and a summary to `stdout`. Returns the exit code.
+///
+/// ```no_run
+/// use flows::cli::launch::{LaunchArgs, run};
+///
+/// # async fn main_() {
+/// let args: LaunchArgs = clap::Parser::parse();
+/// let code = run(args, &mut std::io::stdout(), &mut std::io::stderr()).await;
+/// std::process::exit(i32::from(code));
+/// # }
+/// ```
+pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
+    let flow = match build(&args, stderr) {
+        Ok(flow) => flow,
+        Err(code) => return code,
+    };
+    let shutdown = program_support::shutdown::on_signals();
+    if args.once {
+        let report = flow.run_once(&shutdown).await;
+        crate::launch::log_report(&report);
+        print_report(&report, stdout);
+        if report.is_success() { 0 } else { EXIT_FAILURE }
+    } else {
+        tracing::info!(interval = ?args.interval, state = %args.state.display(), "polling");
+        let runs = flow.poll(args.interval, shutdown).await;
+        tracing::info!(runs, "stopped");
+        0
+    }
+}
+
+/// One line per agreement, then a summary.
+///
+/// ```
+/// use flows::RunReport;
+/// use flows::cli::launch::print_report;
+///
+/// let mut out = Vec::new();
+/// print_report(&RunReport::default(), &mut out);
+/// assert_eq!(String::from_utf8(out).unwrap(), "0 launched, 0 found, 0 resumed, 0 failed\n");
+/// ```
+pub fn print_report(report: &RunReport, out: &mut impl Write) {
+    for done in &report.processed {
+        let how = match done.how {
+            LaunchHow::Launched => "launched",
+            LaunchHow::Found => "found",
+            LaunchHow::Resumed => "resumed",
+        };
+        let _ = writeln!(
+            out,
+            "{how} {} for agreement {}: {} ({})",
+            done.workflow_id,
+            done.agreement_id,
+            done.workflow_url,
+            done.step.as_deref().unwrap_or("no step")
+        );
+    }
+    for failed in &report.failed {
+        let id = failed.agreement_id.map_or_else(|| "?".to_owned(), |id| id.to_string());
+        let _ = writeln!(out, "failed agreement {id}: {}", failed.error);
+    }
+    if let Some(reason) = &report.incomplete {
+        let _ = writeln!(out, "incomplete: {reason}");
+    }
+    let _ = writeln!(
+        out,
+        "{} launched, {} found, {} resumed, {} failed",
+        report.launched(),
+        report.processed.iter().filter(|a| a.how == LaunchHow::Found).count(),
+        report.processed.iter().filter(|a| a.how == LaunchHow::Resumed).count(),
+        report.failed.len()
+    );
+}

@@ -1,0 +1,276 @@
+//! Table definitions: entity sets, columns, and single-valued navigation properties.
+//!
+//! This mirrors what the real `$metadata` document declares and what the Web API enforces
+//! (research dataverse.md §1.1, §1.3, §3): an entity set name (`cre6f_agreements`) differs from
+//! the table's logical name (`cre6f_agreement`); every lookup column is read as `_<name>_value`
+//! and written through a navigation property whose name is case-sensitive (`cre6f_Opportunity`);
+//! a polymorphic lookup (a note's `objectid`) has one navigation property per target table
+//! (`objectid_cre6f_agreement`, `objectid_account`, …) sharing one `_objectid_value` column.
+
+/// How a column's values look on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// Single line of text (`Edm.String`) with a maximum length.
+    Text {
+        /// Maximum length in characters.
+        max_length: usize,
+    },
+    /// Multiple lines of text (`Edm.String`).
+    Memo {
+        /// Maximum length in characters.
+        max_length: usize,
+    },
+    /// Whole number (`Edm.Int32`).
+    WholeNumber,
+    /// Big integer (`Edm.Int64`), e.g. `versionnumber`.
+    BigInt,
+    /// Decimal number (`Edm.Decimal`).
+    Decimal,
+    /// Currency (`Edm.Decimal`); setting one also sets the row's transaction currency.
+    Money,
+    /// Yes/No (`Edm.Boolean`).
+    Boolean,
+    /// Date and time (`Edm.DateTimeOffset`, UTC, whole seconds).
+    DateTime,
+    /// Date only (`Edm.Date`, `2026-12-01`).
+    DateOnly,
+    /// Choice (`Edm.Int32` on the wire, a label in the formatted value).
+    Choice {
+        /// Allowed values and their labels.
+        options: Vec<(i64, String)>,
+    },
+    /// Unique identifier (`Edm.Guid`): the primary key.
+    PrimaryKey,
+    /// Autonumber (`Edm.String`): `prefix` + a zero-padded sequence starting at `seed`.
+    Autonumber {
+        /// Text before the number (`AGR-`).
+        prefix: String,
+        /// Digits of the number (`5` gives `AGR-01000`).
+        width: usize,
+        /// The first number.
+        seed: u64,
+    },
+    /// Lookup (`_<name>_value`, `Edm.Guid`), written through a navigation property.
+    Lookup,
+    /// A note's `documentbody`: a base64 string; sets `filesize`.
+    DocumentBody,
+    /// The logical name of the table a polymorphic lookup points at (`objecttypecode`).
+    EntityName,
+}
+
+impl ColumnKind {
+    /// The EDM type name used in OData error messages.
+    pub(crate) fn edm_type(&self) -> &'static str {
+        match self {
+            ColumnKind::Text { .. }
+            | ColumnKind::Memo { .. }
+            | ColumnKind::Autonumber { .. }
+            | ColumnKind::DocumentBody
+            | ColumnKind::EntityName => "Edm.String",
+            ColumnKind::WholeNumber | ColumnKind::Choice { .. } => "Edm.Int32",
+            ColumnKind::BigInt => "Edm.Int64",
+            ColumnKind::Decimal | ColumnKind::Money => "Edm.Decimal",
+            ColumnKind::Boolean => "Edm.Boolean",
+            ColumnKind::DateTime => "Edm.DateTimeOffset",
+            ColumnKind::DateOnly => "Edm.Date",
+            ColumnKind::PrimaryKey | ColumnKind::Lookup => "Edm.Guid",
+        }
+    }
+}
+
+/// Whether clients may write a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Access {
+    /// Clients write it.
+    ReadWrite,
+    /// Managed by the server; a value sent by a client is ignored, as Dataverse does for
+    /// `createdon`, `modifiedon`, `versionnumber` and `filesize`.
+    ServerManaged,
+}
+
+/// One column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ColumnDef {
+    /// Logical name as it appears in JSON (`cre6f_name`, `_cre6f_opportunity_value`).
+    pub name: String,
+    /// Wire type.
+    pub kind: ColumnKind,
+    /// Who writes it.
+    pub access: Access,
+}
+
+/// A single-valued navigation property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NavigationDef {
+    /// The case-sensitive name used in `@odata.bind` and `$expand` (`cre6f_Opportunity`).
+    pub name: String,
+    /// The lookup column it fills (`_cre6f_opportunity_value`).
+    pub lookup_column: String,
+    /// The entity set it points at (`opportunities`).
+    pub target_set: String,
+}
+
+/// One table, addressed by its entity set name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EntitySetDef {
+    /// Entity set name in URLs (`cre6f_agreements`).
+    pub entity_set: String,
+    /// Logical name (`cre6f_agreement`), used in `Microsoft.Dynamics.CRM.<logical>` and errors.
+    pub logical_name: String,
+    /// Primary key column (`cre6f_agreementid`).
+    pub primary_key: String,
+    /// Primary name column (`cre6f_name`), shown as a lookup's formatted value.
+    pub primary_name: String,
+    /// Columns, in `$metadata` order (the order a response without `$select` uses).
+    pub columns: Vec<ColumnDef>,
+    /// Single-valued navigation properties.
+    pub navigations: Vec<NavigationDef>,
+}
+
+impl EntitySetDef {
+    /// A table with its key, `createdon`, `modifiedon` and `versionnumber` columns.
+    ///
+    /// ```
+    /// use dataverse_ironclad_sandbox::dataverse::EntitySetDef;
+    /// let projects = EntitySetDef::new("cre6f_projects", "cre6f_project", "cre6f_projectid", "cre6f_name")
+    ///     .text("cre6f_name", 100)
+    ///     .lookup("cre6f_Account", "_cre6f_account_value", "accounts");
+    /// assert_eq!(projects.navigation("cre6f_Account").unwrap().target_set, "accounts");
+    /// ```
+    pub fn new(
+        entity_set: &str,
+        logical_name: &str,
+        primary_key: &str,
+        primary_name: &str,
+    ) -> Self {
+        let mut set = Self {
+            entity_set: entity_set.to_owned(),
+            logical_name: logical_name.to_owned(),
+            primary_key: primary_key.to_owned(),
+            primary_name: primary_name.to_owned(),
+            columns: Vec::new(),
+            navigations: Vec::new(),
+        };
+        set.push(primary_key, ColumnKind::PrimaryKey, Access::ServerManaged);
+        set.push("createdon", ColumnKind::DateTime, Access::ServerManaged);
+        set.push("modifiedon", ColumnKind::DateTime, Access::ServerManaged);
+        set.push("versionnumber", ColumnKind::BigInt, Access::ServerManaged);
+        set
+    }
+
+    fn push(&mut self, name: &str, kind: ColumnKind, access: Access) {
+        if self.column_def(name).is_none() {
+            self.columns.push(ColumnDef { name: name.to_owned(), kind, access });
+        }
+    }
+
+    /// Add a column of any kind.
+    pub fn column(mut self, name: &str, kind: ColumnKind) -> Self {
+        self.push(name, kind, Access::ReadWrite);
+        self
+    }
+
+    /// Add a server-managed column (client values are ignored).
+    pub fn server_managed(mut self, name: &str, kind: ColumnKind) -> Self {
+        self.push(name, kind, Access::ServerManaged);
+        self
+    }
+
+    /// Add a single line of text.
+    pub fn text(self, name: &str, max_length: usize) -> Self {
+        self.column(name, ColumnKind::Text { max_length })
+    }
+
+    /// Add a currency column.
+    pub fn money(self, name: &str) -> Self {
+        self.column(name, ColumnKind::Money)
+    }
+
+    /// Add a choice column.
+    pub fn choice(self, name: &str, options: &[(i64, &str)]) -> Self {
+        let options = options.iter().map(|(v, l)| (*v, (*l).to_owned())).collect();
+        self.column(name, ColumnKind::Choice { options })
+    }
+
+    /// Add `statecode` (0 Active / 1 Inactive) and `statuscode` (1 Active / 2 Inactive).
+    pub fn with_state(self) -> Self {
+        self.choice("statecode", &[(0, "Active"), (1, "Inactive")])
+            .choice("statuscode", &[(1, "Active"), (2, "Inactive")])
+    }
+
+    /// Add a navigation property `nav` that fills `lookup_column` and points at `target_set`.
+    /// Several navigation properties may share one lookup column (a polymorphic lookup).
+    pub fn lookup(mut self, nav: &str, lookup_column: &str, target_set: &str) -> Self {
+        self.push(lookup_column, ColumnKind::Lookup, Access::ReadWrite);
+        self.navigations.push(NavigationDef {
+            name: nav.to_owned(),
+            lookup_column: lookup_column.to_owned(),
+            target_set: target_set.to_owned(),
+        });
+        self
+    }
+
+    /// Column `name`.
+    pub fn column_def(&self, name: &str) -> Option<&ColumnDef> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Navigation property `name` (exact case).
+    pub fn navigation(&self, name: &str) -> Option<&NavigationDef> {
+        self.navigations.iter().find(|n| n.name == name)
+    }
+
+    /// The navigation properties that fill `lookup_column`.
+    pub(crate) fn navigations_for(
+        &self,
+        lookup_column: &str,
+    ) -> impl Iterator<Item = &NavigationDef> {
+        self.navigations.iter().filter(move |n| n.lookup_column == lookup_column)
+    }
+
+    /// Order columns for output: `$metadata` order.
+    pub(crate) fn metadata_order(&self, names: &mut [String]) {
+        names.sort_by_key(|name| self.column_index(name).unwrap_or(usize::MAX));
+    }
+}
+
+/// The tables one emulated environment has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DataverseSchema {
+    /// Every table.
+    pub sets: Vec<EntitySetDef>,
+}
+
+impl DataverseSchema {
+    /// A schema with these tables.
+    pub fn new(sets: Vec<EntitySetDef>) -> Self {
+        Self { sets }
+    }
+
+    /// Add a table (replacing one with the same entity set name).
+    pub fn with_set(mut self, set: EntitySetDef) -> Self {
+        self.sets.retain(|s| s.entity_set != set.entity_set);
+        self.sets.push(set);
+        self
+    }
+
+    /// The table behind entity set `name` (exact case, as the Web API resolves it).
+    pub fn set(&self, name: &str) -> Option<&EntitySetDef> {
+        self.sets.iter().find(|s| s.entity_set == name)
+    }
+
+    /// The table whose logical name is `logical`.
+    pub fn set_by_logical(&self, logical: &str) -> Option<&EntitySetDef> {
+        self.sets.iter().find(|s| s.logical_name == logical)
+    }
+}
