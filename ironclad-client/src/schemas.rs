@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::ListEnvelope;
-use crate::serde_util::null_as_default;
+use crate::serde_util::{lenient, lenient_vec};
 use crate::workflows::SchemaField;
 use crate::{Client, Error};
 
@@ -21,13 +21,13 @@ pub struct WorkflowSchema {
     /// The template id.
     pub id: String,
     /// The template name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
     /// Attribute id → field definition (fields that do not decode are left out and logged).
     #[serde(default, deserialize_with = "crate::workflows::lenient_schema")]
     pub schema: BTreeMap<String, SchemaField>,
     /// What the acting user may do (`launch`, `view`).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub permissions: Vec<String>,
 }
 

@@ -146,28 +146,32 @@ async fn a_retry_after_beyond_the_cap_is_surfaced_instead_of_slept() {
 
 #[tokio::test]
 async fn decode_errors_name_the_json_path() {
+    // Informational fields of odd shapes are tolerated (tests/tolerant_decoding.rs); an
+    // identity that cannot be read is not: a launched workflow without a usable id.
     let server = MockServer::start().await;
     let mut workflow: serde_json::Value = serde_json::from_str(&fixture("workflow.json")).unwrap();
-    workflow["roles"][1]["assignees"] = json!("not a list");
+    workflow["id"] = json!(["6a6b328004308879e7d439b6"]);
+    let job = json!({"status": "success", "workflow": workflow});
     Mock::given(method("GET"))
-        .and(path(api("/workflows/IC-7")))
+        .and(path(api("/workflows/async/02ZZsOt_eB9EfIE4luV5f")))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("x-ironclad-requestid", "r-1")
-                .set_body_json(workflow),
+                .set_body_json(job),
         )
         .mount(&server)
         .await;
-    let error = client(&server).workflows().get("IC-7").await.unwrap_err();
+    let error =
+        client(&server).workflows().async_launch_status("02ZZsOt_eB9EfIE4luV5f").await.unwrap_err();
     match &error {
         Error::Decode(decode) => {
-            assert_eq!(decode.what, "workflow");
-            assert_eq!(decode.path, "roles[1].assignees");
+            assert_eq!(decode.what, "async launch job");
+            assert_eq!(decode.path, "workflow.id");
             assert_eq!(decode.request_id.as_deref(), Some("r-1"));
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
-    assert!(error.to_string().contains("roles[1].assignees"), "{error}");
+    assert!(error.to_string().contains("workflow.id"), "{error}");
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Records (`/records`): list, get, create, update, replace, delete, metadata and attachments.
 
+mod ironclad_type;
 mod metadata;
 mod model;
 mod query;
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use http::Method;
 use reqwest::multipart::{Form, Part};
 
+pub use ironclad_type::{EnumOption, EnumType, IroncladType};
 pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
 pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordLink};
 pub use query::{ListRecords, RecordSortField, SortDirection};

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::{VerificationKey, VerifyError, WebhookEvent};
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::{Page, Paginated};
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
@@ -38,28 +38,28 @@ pub struct Webhook {
     /// The subscription id.
     pub id: String,
     /// The events it delivers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub events: Vec<WebhookEvent>,
     /// Where it delivers (HTTPS).
-    #[serde(rename = "targetURL", alias = "targetUrl", default)]
+    #[serde(rename = "targetURL", alias = "targetUrl", default, deserialize_with = "lenient")]
     pub target_url: Option<String>,
     /// The company.
-    #[serde(alias = "companyID", default)]
+    #[serde(alias = "companyID", default, deserialize_with = "lenient")]
     pub company_id: Option<String>,
     /// Tags Ironclad sets (`oauth`, `authorizationCode`).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub tags: Vec<String>,
     /// Whether it delivers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<WebhookStatus>,
     /// When the status last changed.
     #[serde(default, with = "timestamp_opt")]
     pub status_last_updated_at: Option<OffsetDateTime>,
     /// Who last changed the status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status_last_updated_by: Option<String>,
     /// Failed deliveries in a row (a 2xx resets it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub consecutive_failure_count: Option<u64>,
     /// The first failure of the current run, as sent.
     #[serde(default)]

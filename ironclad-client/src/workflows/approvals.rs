@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Role, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::Paginated;
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::{Error, UserRef};
 
@@ -32,16 +32,16 @@ string_enum! {
 #[non_exhaustive]
 pub struct WorkflowApprovals {
     /// The workflow id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub workflow_id: Option<String>,
     /// The workflow title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// Approval groups, in order.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub approval_groups: Vec<ApprovalGroup>,
     /// The approver roles and their assignees.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub roles: Vec<Role>,
 }
 
@@ -63,13 +63,13 @@ impl WorkflowApprovals {
 #[non_exhaustive]
 pub struct ApprovalGroup {
     /// The reviewers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub reviewers: Vec<Reviewer>,
     /// The group's status (`active`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
     /// Its position in the sequence.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub order: Option<u32>,
 }
 
@@ -79,16 +79,16 @@ pub struct ApprovalGroup {
 #[non_exhaustive]
 pub struct Reviewer {
     /// The role id (`approver137e…`), used to approve.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role: Option<String>,
     /// The role's display name (`Legal`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// `role`, or another reviewer type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub reviewer_type: Option<String>,
     /// The reviewer's status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<ApprovalStatus>,
 }
 
@@ -104,28 +104,28 @@ pub struct ApprovalRequest {
     #[serde(default, with = "timestamp_opt")]
     pub end_time: Option<OffsetDateTime>,
     /// Its status (`Approved`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<ApprovalStatus>,
     /// Who acted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub actor_id: Option<String>,
     /// `User`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub actor_type: Option<String>,
     /// The role id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role: Option<String>,
     /// The role name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
     /// Duration in milliseconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub duration: Option<f64>,
     /// Duration in seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub duration_seconds: Option<f64>,
     /// `Workflow`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub approval_type: Option<String>,
 }
 
