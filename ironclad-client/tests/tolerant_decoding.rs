@@ -104,7 +104,7 @@ async fn a_workflow_schema_with_odd_fields_still_decodes() {
     });
     let server = serving("/workflow-schemas/5f7a9c1e2b3d4a5f6e7d8c9b", &schema).await;
     let template =
-        client(&server).workflow_schemas().get("5f7a9c1e2b3d4a5f6e7d8c9b", true).await.unwrap();
+        client(&server).workflow_schemas().get("5f7a9c1e2b3d4a5f6e7d8c9b").await.unwrap();
     assert_eq!(template.name.as_deref(), Some("Master Services Agreement"));
     assert!(template.permissions.is_empty());
     assert_eq!(template.schema.len(), 4, "only the field without a type is left out");

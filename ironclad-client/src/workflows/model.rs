@@ -143,6 +143,22 @@ impl Workflow {
         environment.workflow_browser_url(&self.id)
     }
 
+    /// The schema field whose record `propertyKey` is `property_key`, with its attribute id:
+    /// how a record property (`counterpartySigner`, or `<attr>_<template>_<type>` for custom
+    /// fields) maps back to the workflow's attribute id (`role0521…`, `<attr>`).
+    ///
+    /// ```
+    /// # use ironclad_client::Workflow;
+    /// let workflow: Workflow = serde_json::from_str(r#"{"id":"w1","schema":{
+    ///     "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e": {"type":"string","displayName":"Counterparty Signer Name","propertyKey":"counterpartySigner"}
+    /// }}"#).unwrap();
+    /// let (id, _) = workflow.field_by_property_key("counterpartySigner").unwrap();
+    /// assert_eq!(id, "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e");
+    /// ```
+    pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
+        crate::schemas::field_by_property_key(&self.schema, property_key)
+    }
+
     /// Whether the workflow is still in flight (status `active`, or no status but not marked
     /// complete or cancelled).
     pub fn is_active(&self) -> bool {
