@@ -7,8 +7,8 @@ use std::time::Duration;
 use common::{TOKEN, api, client, fixture, fixture_json, paused_builder};
 use ironclad_client::{
     Address, AsyncPolling, AttributeUpdates, ContractDuration, Error, ErrorCode, Filter,
-    LaunchAttributes, LaunchWorkflow, ListWorkflows, MonetaryAmount, StageState, UserRef,
-    WorkflowStatus, WorkflowStep,
+    LaunchAttributes, LaunchWorkflow, LifecycleComment, ListWorkflows, MonetaryAmount, StageState,
+    UserRef, WorkflowStatus, WorkflowStep,
 };
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -440,12 +440,15 @@ async fn update_attributes_is_replayed_only_without_a_comment() {
 }
 
 #[tokio::test]
-async fn cancel_pause_and_resume_send_the_comment_body() {
+async fn cancel_pause_and_resume_always_send_the_required_comment() {
     let server = MockServer::start().await;
     let cases = [
         ("cancel", json!({"comment": {"message": "Opportunity lost"}})),
-        ("pause", json!({"comment": {"message": "Waiting for budget"}})),
-        ("resume", json!({})),
+        (
+            "pause",
+            json!({"comment": {"message": "Waiting for <@cfo@example.com>", "addUsersToWorkflow": true}}),
+        ),
+        ("resume", json!({"comment": {"message": "Budget approved", "addUsersToWorkflow": false}})),
     ];
     for (action, body) in &cases {
         Mock::given(method("POST"))
@@ -458,9 +461,27 @@ async fn cancel_pause_and_resume_send_the_comment_body() {
     }
     let client = client(&server);
     client.workflows().cancel("w1", "Opportunity lost").await.unwrap();
-    client.workflows().pause("w1", Some("Waiting for budget")).await.unwrap();
-    client.workflows().resume("w1", None).await.unwrap();
-    assert!(matches!(client.workflows().cancel("w1", " ").await, Err(Error::InvalidRequest(_))));
+    let mention =
+        LifecycleComment::new("Waiting for <@cfo@example.com>").add_users_to_workflow(true);
+    client.workflows().pause("w1", mention).await.unwrap();
+    let resumed =
+        LifecycleComment::new(String::from("Budget approved")).add_users_to_workflow(false);
+    client.workflows().resume("w1", resumed).await.unwrap();
+    // An empty comment is refused before anything is sent (the mocks' counts prove it).
+    for blank in [" ", ""] {
+        assert!(matches!(
+            client.workflows().cancel("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            client.workflows().pause("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            client.workflows().resume("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+    }
 }
 
 #[tokio::test]
