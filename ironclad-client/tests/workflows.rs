@@ -212,6 +212,7 @@ async fn launch_sends_the_documented_body_and_decodes_the_real_response() {
     let draft = attributes.documents("draft").unwrap();
     assert_eq!(draft[0].key.as_deref(), Some("F7IYVm-59VHKoqCLLuiFd"));
     assert_eq!(draft[0].version_number, Some(2));
+    assert_eq!(attributes.documents("totalContractValue"), None, "money is not a document");
     // The schema decodes, including nested table columns and element types.
     assert_eq!(
         workflow.schema["totalContractValue"].field_type,
