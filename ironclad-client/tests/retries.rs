@@ -58,6 +58,51 @@ async fn throttling_honours_retry_after_even_for_posts() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_429_without_retry_after_waits_on_the_scale_of_a_per_minute_bucket() {
+    let server = MockServer::start().await;
+    let throttled = ResponseTemplate::new(429)
+        .set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}));
+    mount_then(&server, "GET", "/workflows/IC-7", throttled.clone(), 2).await;
+    mount_then(&server, "POST", "/workflows", throttled, 1).await;
+    Mock::given(method("GET"))
+        .and(path(api("/workflows/IC-7")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/workflows")))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The builder's own retry policy (no override), with an untimed transport for paused time.
+    let client = ironclad_client::Client::builder()
+        .base_url(server.uri())
+        .credentials(ironclad_client::Credentials::api_token(common::TOKEN))
+        .http_client(common::untimed_http())
+        .timeout(None)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.workflows().get("IC-7").await.unwrap();
+    // 15–18.75 s, then 22.5–37.5 s: the bucket has time to refill.
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(37_500) && waited <= Duration::from_millis(56_250),
+        "{waited:?}"
+    );
+    // A throttled launch did nothing, so it is retried too, after at least the floor.
+    let started = Instant::now();
+    client.workflows().launch(&launch()).await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(15) && waited <= Duration::from_millis(18_750),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn gateway_and_server_errors_are_retried_for_gets_with_backoff() {
     let server = MockServer::start().await;
     mount_then(&server, "GET", "/workflows/IC-7", ResponseTemplate::new(503), 2).await;
