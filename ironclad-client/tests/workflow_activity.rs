@@ -53,7 +53,7 @@ async fn set_approval_sends_status_and_user_and_accepts_a_boolean_body() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+    let approve = ApprovalDecision::approve().user_email("legal@example.com");
     client.workflows().set_approval(WORKFLOW, ROLE, &approve).await.unwrap();
     client.workflows().set_approval(WORKFLOW, ROLE, &ApprovalDecision::reset()).await.unwrap();
 }

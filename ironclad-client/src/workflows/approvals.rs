@@ -132,9 +132,9 @@ pub struct ApprovalRequest {
 /// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
 ///
 /// ```
-/// use ironclad_client::{ApprovalDecision, UserRef};
+/// use ironclad_client::ApprovalDecision;
 ///
-/// let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+/// let approve = ApprovalDecision::approve().user_email("legal@example.com");
 /// assert_eq!(
 ///     serde_json::to_string(&approve)?,
 ///     r#"{"status":"approved","user":{"type":"email","email":"legal@example.com"}}"#
@@ -161,9 +161,11 @@ impl ApprovalDecision {
         Self { status: ApprovalStatus::Pending, user: None }
     }
 
-    /// Who approves. Required with a legacy API token; ignored with OAuth tokens.
-    pub fn user(mut self, user: UserRef) -> Self {
-        self.user = Some(user);
+    /// The approving user, by email: Ironclad identifies the approver by email only (unlike a
+    /// launch's creator, there is no id form). Required with a legacy API token; ignored with
+    /// OAuth tokens, which approve as the token's (or the acting) user.
+    pub fn user_email(mut self, email: impl Into<String>) -> Self {
+        self.user = Some(UserRef::email(email));
         self
     }
 }
