@@ -7,8 +7,6 @@ mod delivery;
 mod event;
 mod js_json;
 mod key;
-#[doc(hidden)]
-pub mod legacy_rsa;
 mod pem;
 mod signing;
 mod subscriptions;

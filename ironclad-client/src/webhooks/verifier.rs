@@ -139,13 +139,13 @@ impl WebhookVerifier {
         let header = VerificationHeader::parse(verification_header)?;
         check_event_id(event_id)?;
         let (key, generation, fresh) = self.current_key().await?;
-        match verify_parsed(&*key, event_id, &header, body) {
+        match verify_parsed(&key, event_id, &header, body) {
             Ok(()) => {}
             Err(VerifyError::BadSignature) if !fresh && self.may_refetch() => {
                 let Some(newer) = self.refetch(generation).await? else {
                     return Err(VerifyError::BadSignature);
                 };
-                verify_parsed(&*newer, event_id, &header, body)?;
+                verify_parsed(&newer, event_id, &header, body)?;
             }
             Err(error) => return Err(error),
         }

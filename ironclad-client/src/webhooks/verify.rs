@@ -276,27 +276,9 @@ pub(crate) fn check_event_id(event_id: &str) -> Result<(), VerifyError> {
     Ok(())
 }
 
-/// What [`verify_parsed`] needs of a key.
-pub(crate) trait SignatureKey {
-    /// The length of a signature, in bytes.
-    fn signature_len(&self) -> usize;
-    /// Whether `signature` signs `hash(parts…)`.
-    fn verifies(&self, hash: HashAlgorithm, parts: [&[u8]; 3], signature: &[u8]) -> bool;
-}
-
-impl SignatureKey for VerificationKey {
-    fn signature_len(&self) -> usize {
-        VerificationKey::signature_len(self)
-    }
-
-    fn verifies(&self, hash: HashAlgorithm, parts: [&[u8]; 3], signature: &[u8]) -> bool {
-        VerificationKey::verifies(self, hash, parts, signature)
-    }
-}
-
 /// Verify against every candidate form of the body.
 pub(crate) fn verify_parsed(
-    key: &impl SignatureKey,
+    key: &VerificationKey,
     event_id: &str,
     header: &VerificationHeader,
     body: &[u8],
