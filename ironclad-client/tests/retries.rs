@@ -38,6 +38,16 @@ async fn mount_then(
         .await;
 }
 
+/// `route` answers 200 with the workflow fixture, expected exactly `times` times.
+async fn mount_workflow(server: &MockServer, http_method: &str, route: &str, times: u64) {
+    Mock::given(method(http_method))
+        .and(path(api(route)))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn throttling_honours_retry_after_even_for_posts() {
     let server = MockServer::start().await;
@@ -45,12 +55,7 @@ async fn throttling_honours_retry_after_even_for_posts() {
         .insert_header("retry-after", "7")
         .set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}));
     mount_then(&server, "POST", "/workflows", throttled, 1).await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 1).await;
     let client = paused_builder(&server).build().unwrap();
     let started = Instant::now();
     client.workflows().launch(&launch()).await.unwrap();
@@ -64,18 +69,8 @@ async fn a_429_without_retry_after_waits_on_the_scale_of_a_per_minute_bucket() {
         .set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}));
     mount_then(&server, "GET", "/workflows/IC-7", throttled.clone(), 2).await;
     mount_then(&server, "POST", "/workflows", throttled, 1).await;
-    Mock::given(method("GET"))
-        .and(path(api("/workflows/IC-7")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "GET", "/workflows/IC-7", 1).await;
+    mount_workflow(&server, "POST", "/workflows", 1).await;
     // The builder's own retry policy (no override), with an untimed transport for paused time.
     let client = ironclad_client::Client::builder()
         .base_url(server.uri())
@@ -266,18 +261,8 @@ async fn transport_errors_keep_the_path_but_not_the_query() {
 #[tokio::test(start_paused = true)]
 async fn the_rate_limiter_spaces_workflow_writes_to_the_bucket_limit() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(5)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(api("/workflows/IC-7")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(3)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 5).await;
+    mount_workflow(&server, "GET", "/workflows/IC-7", 3).await;
     let limits = RateLimits::default().per_minute(RateLimitBucket::WorkflowsWrite, 2);
     let client = paused_builder(&server).rate_limits(limits).build().unwrap();
     let started = Instant::now();
@@ -299,12 +284,7 @@ async fn the_rate_limiter_spaces_workflow_writes_to_the_bucket_limit() {
 #[tokio::test(start_paused = true)]
 async fn the_default_limits_allow_forty_launches_a_minute() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(41)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 41).await;
     let client = paused_builder(&server).rate_limits(RateLimits::default()).build().unwrap();
     let started = Instant::now();
     for _ in 0..40 {

@@ -279,14 +279,28 @@ mod tests {
         Outcome::Status { status: code, retry_after: Some(wait) }
     }
 
+    /// (policy, attempt, elapsed, replay, outcome, jitter, expected)
+    type Case<'a> = (&'a RetryPolicy, u32, Duration, Replay, Outcome, f64, RetryDecision);
+
+    fn assert_table(cases: Vec<Case<'_>>) {
+        for (i, (policy, attempt, elapsed, replay, outcome, jitter, expected)) in
+            cases.into_iter().enumerate()
+        {
+            assert_eq!(
+                decide(policy, attempt, elapsed, replay, outcome, jitter),
+                expected,
+                "case {i}: attempt {attempt}, {replay:?}, {outcome:?}, jitter {jitter}"
+            );
+        }
+    }
+
     #[test]
     fn decision_table() {
         use Replay::{Safe, Unsafe};
         use RetryDecision::{RetryAfter, Stop};
         let p = RetryPolicy::default();
         let ise = RetryPolicy::default().retry_internal_server_error(true);
-        // (policy, attempt, elapsed, replay, outcome, jitter, expected)
-        let cases: Vec<(&RetryPolicy, u32, Duration, Replay, Outcome, f64, RetryDecision)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             // 429 honours Retry-After exactly, for any method.
             (&p, 1, secs(0), Unsafe, status_after(429, secs(7)), 0.0, RetryAfter(secs(7))),
             (&p, 1, secs(0), Safe, status_after(429, secs(0)), 0.9, RetryAfter(secs(0))),
@@ -322,15 +336,7 @@ mod tests {
             (&p, 5, secs(0), Safe, status(503), 1.0, Stop),
             (&p, 5, secs(0), Safe, status_after(429, secs(1)), 1.0, Stop),
         ];
-        for (i, (policy, attempt, elapsed, replay, outcome, jitter, expected)) in
-            cases.into_iter().enumerate()
-        {
-            assert_eq!(
-                decide(policy, attempt, elapsed, replay, outcome, jitter),
-                expected,
-                "case {i}: attempt {attempt}, {replay:?}, {outcome:?}, jitter {jitter}"
-            );
-        }
+        assert_table(cases);
     }
 
     #[test]
@@ -364,8 +370,7 @@ mod tests {
         use RetryDecision::{RetryAfter, Stop};
         let t = RetryPolicy::default().throttle_backoff(secs(15), secs(60));
         let budget = t.clone().max_elapsed(Some(secs(100)));
-        // (policy, attempt, elapsed, replay, outcome, jitter, expected)
-        let cases: Vec<(&RetryPolicy, u32, Duration, Replay, Outcome, f64, RetryDecision)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             // First wait: 15 s * (0.75 + j/2), never below the 15 s floor.
             (&t, 1, secs(0), Unsafe, status(429), 0.0, RetryAfter(secs(15))),
             (&t, 1, secs(0), Unsafe, status(429), 0.5, RetryAfter(secs(15))),
@@ -388,15 +393,7 @@ mod tests {
             (&budget, 2, secs(80), Unsafe, status(429), 0.0, Stop),
             (&budget, 2, secs(70), Unsafe, status(429), 0.0, RetryAfter(ms(22_500))),
         ];
-        for (i, (policy, attempt, elapsed, replay, outcome, jitter, expected)) in
-            cases.into_iter().enumerate()
-        {
-            assert_eq!(
-                decide(policy, attempt, elapsed, replay, outcome, jitter),
-                expected,
-                "case {i}: attempt {attempt}, {replay:?}, {outcome:?}, jitter {jitter}"
-            );
-        }
+        assert_table(cases);
         assert_eq!(t.throttle_backoff_value(), Some((secs(15), secs(60))));
         assert_eq!(RetryPolicy::default().throttle_backoff_value(), None);
         // A cap below the floor is raised to the floor.
