@@ -230,10 +230,17 @@ async fn one_token_fetch_for_32_concurrent_requests() {
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
 
-/// Hands out tokens that live six minutes, numbered.
-#[derive(Debug, Default)]
+/// Hands out numbered tokens that live `lifetime`.
+#[derive(Debug)]
 struct ShortLived {
     calls: AtomicUsize,
+    lifetime: Duration,
+}
+
+impl ShortLived {
+    fn living(lifetime: Duration) -> Arc<Self> {
+        Arc::new(Self { calls: AtomicUsize::new(0), lifetime })
+    }
 }
 
 impl TokenProvider for ShortLived {
@@ -243,40 +250,62 @@ impl TokenProvider for ShortLived {
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move {
-            Ok(AccessToken::new(SecretString::from(format!("short-{n}")), Duration::from_secs(360)))
+            Ok(AccessToken::new(SecretString::from(format!("short-{n}")), self.lifetime))
         })
     }
+}
+
+fn client_for_provider(server: &MockServer, provider: Arc<dyn TokenProvider>) -> Client {
+    Client::builder(ENVIRONMENT)
+        .base_url(server.uri())
+        .shared_credential(provider)
+        .http_client(common::timerless_http())
+        .timeout(None)
+        .build()
+        .expect("client")
+}
+
+async fn expect_token(server: &MockServer, token: &str, requests: u64) {
+    Mock::given(method("GET"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(row())
+        .expect(requests)
+        .mount(server)
+        .await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn tokens_are_refreshed_five_minutes_before_they_expire() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(header("authorization", "Bearer short-1"))
-        .respond_with(row())
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(header("authorization", "Bearer short-2"))
-        .respond_with(row())
-        .expect(1)
-        .mount(&server)
-        .await;
-    let provider = Arc::new(ShortLived::default());
-    let client = Client::builder(ENVIRONMENT)
-        .base_url(server.uri())
-        .shared_credential(provider.clone())
-        .http_client(common::timerless_http())
-        .timeout(None)
-        .build()
-        .expect("client");
+    expect_token(&server, "short-1", 2).await;
+    expect_token(&server, "short-2", 1).await;
+    let provider = ShortLived::living(Duration::from_secs(12 * 60));
+    let client = client_for_provider(&server, provider.clone());
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("first");
-    // 59 s later the token still has more than five minutes left: reused.
-    tokio::time::advance(Duration::from_secs(59)).await;
+    // Just under seven minutes later the token still has more than five minutes left: reused.
+    tokio::time::advance(Duration::from_secs(7 * 60 - 1)).await;
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
-    // Past the one-minute mark it is inside the refresh window: a new token is fetched.
+    // Past the seven-minute mark it is inside the refresh window: a new token is fetched.
     tokio::time::advance(Duration::from_secs(2)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_with_less_than_the_margin_left_is_reused_not_fetched_per_request() {
+    // A credential library handing out its own cached token with four minutes left: less than
+    // the five-minute margin, so before it was fetched again for every request.
+    let server = MockServer::start().await;
+    expect_token(&server, "short-1", 20).await;
+    expect_token(&server, "short-2", 1).await;
+    let provider = ShortLived::living(Duration::from_secs(4 * 60));
+    let client = client_for_provider(&server, provider.clone());
+    for _ in 0..20 {
+        let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
+    }
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+    // It is reused for half its life, then refreshed.
+    tokio::time::advance(Duration::from_secs(2 * 60 + 1)).await;
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 }

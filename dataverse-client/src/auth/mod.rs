@@ -152,7 +152,7 @@ impl TokenSource {
                 // this refresh find it already in place.
                 let header = bearer_header(token.secret())
                     .map_err(|e| AuthError::with_source("unusable token", e))?;
-                let fresh_until = token.expires_at().checked_sub(REFRESH_AHEAD);
+                let fresh_until = Some(self.cache.refresh_due(&token));
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) =
                     Some(Current { token: token.secret().clone(), header, fresh_until });
                 Ok(token)
