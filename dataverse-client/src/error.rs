@@ -80,6 +80,24 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
+    /// An alternate-key value contains a character that Dataverse cannot take in a key in the
+    /// URL (`< > * % & : / \ # + ?`): retrieving, updating, upserting or deleting by such a key
+    /// fails on a real environment, so nothing was sent. Find the row with a `$filter` query
+    /// instead ([`Filter::eq`](crate::Filter::eq) on the key column) and use its id.
+    ///
+    /// Microsoft documents the limitation in
+    /// [Define alternate keys using Power Apps](https://learn.microsoft.com/power-apps/maker/data-platform/define-alternate-keys-portal)
+    /// and [Retrieve a table row using the Web API](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-using-an-alternate-key).
+    #[error(
+        "the alternate-key value of column `{column}` contains {character:?}, which Dataverse does not support in alternate-key values in a URL; look the row up with a $filter query instead"
+    )]
+    UnsupportedKeyValue {
+        /// The key column whose value holds the character.
+        column: String,
+        /// The first unsupported character found.
+        character: char,
+    },
+
     /// A note's document exceeds the organization's `MaxUploadFileSize`, which Dataverse applies
     /// to the base64-encoded size. Nothing was uploaded.
     #[error(

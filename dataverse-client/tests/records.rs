@@ -4,7 +4,8 @@ mod common;
 
 use common::{API, client, fixture, odata_headers};
 use dataverse_client::{
-    BypassLogic, Error, Expand, Record, RecordExt, RecordKey, RequestOptions, bind_path,
+    Batch, BatchRequest, BypassLogic, Error, Expand, Record, RecordExt, RecordKey, RequestOptions,
+    bind_path,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -254,7 +255,7 @@ async fn update_and_return_prefers_representation_with_select() {
 #[tokio::test]
 async fn upsert_variants_send_the_right_preconditions() {
     let server = MockServer::start().await;
-    let key_path = format!("{API}/accounts(accountnumber='ACC%2F001',cre6f_region='O''Hare')");
+    let key_path = format!("{API}/accounts(accountnumber='ACC%20001',cre6f_region='O''Hare')");
     // Plain upsert: no precondition header at all.
     Mock::given(method("PATCH"))
         .and(path(key_path.as_str()))
@@ -269,7 +270,7 @@ async fn upsert_variants_send_the_right_preconditions() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let key = RecordKey::alternate([("accountnumber", "ACC/001"), ("cre6f_region", "O'Hare")]);
+    let key = RecordKey::alternate([("accountnumber", "ACC 001"), ("cre6f_region", "O'Hare")]);
     let id = client
         .upsert("accounts", key.clone(), &json!({ "name": "Contoso" }))
         .await
@@ -510,4 +511,48 @@ async fn who_am_i() {
     let me = client(&server).who_am_i().await.expect("who am i");
     assert_eq!(me.user_id.to_string(), "75c2dd85-e89e-e711-8122-000d3aa2331c");
     assert_eq!(me.organization_id.to_string(), "4ef5b371-e89e-e711-8122-000d3aa2331c");
+}
+
+#[tokio::test]
+async fn alternate_key_values_dataverse_cannot_address_fail_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let key =
+        |value: &str| RecordKey::alternate([("cre6f_region", "EU"), ("accountnumber", value)]);
+    let body = json!({ "name": "Contoso" });
+    let errors = [
+        client.retrieve::<Record>("accounts", key("A/1")).await.expect_err("retrieve"),
+        client.update("accounts", key("A#1"), &body).await.expect_err("update"),
+        client.upsert("accounts", key("50%"), &body).await.expect_err("upsert"),
+        client.delete("accounts", key("A&B")).await.expect_err("delete"),
+        client
+            .associate("accounts", account_id(), "Account_Tasks", "tasks", key("x:y"))
+            .await
+            .expect_err("associate target"),
+        client
+            .execute_batch({
+                let mut batch = Batch::new();
+                batch.add(BatchRequest::upsert("accounts", key("1+1"), &body));
+                batch
+            })
+            .await
+            .expect_err("batch"),
+    ];
+    let found: Vec<char> = errors
+        .iter()
+        .map(|error| match error {
+            Error::UnsupportedKeyValue { column, character } => {
+                assert_eq!(column, "accountnumber");
+                assert!(error.to_string().contains("does not support"), "{error}");
+                *character
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(found, ['/', '#', '%', '&', ':', '+']);
 }

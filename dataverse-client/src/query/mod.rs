@@ -365,13 +365,19 @@ mod tests {
         );
         let by_key = Query::related(
             "accounts",
-            RecordKey::alternate([("accountnumber", "A/1")]),
+            RecordKey::alternate([("accountnumber", "A 1")]),
             "Account_Tasks",
         );
         assert_eq!(
             by_key.url(&client).expect("url").path(),
-            "/api/data/v9.2/accounts(accountnumber='A%2F1')/Account_Tasks"
+            "/api/data/v9.2/accounts(accountnumber='A%201')/Account_Tasks"
         );
+        let unsupported =
+            Query::related("accounts", RecordKey::alternate([("accountnumber", "A/1")]), "x");
+        assert!(matches!(
+            unsupported.url(&client),
+            Err(Error::UnsupportedKeyValue { character: '/', .. })
+        ));
         assert!(Query::related("accounts", Uuid::nil(), "Account_Tasks/x").url(&client).is_err());
         assert!(Query::related("accounts)", Uuid::nil(), "Account_Tasks").url(&client).is_err());
     }
