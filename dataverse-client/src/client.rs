@@ -15,6 +15,8 @@ use crate::options::RequestOptions;
 const DEFAULT_API_VERSION: &str = "v9.2";
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// A token request normally takes well under a second.
+const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_USER_AGENT: &str = concat!("dataverse-client-rust/", env!("CARGO_PKG_VERSION"));
 
 /// A Dataverse Web API client for one environment.
@@ -106,8 +108,9 @@ impl fmt::Debug for Client {
 ///
 /// Defaults: API version `v9.2`, connect timeout 10 s, per-attempt timeout 120 s (waiting for the
 /// response and reading a buffered body; a document download fails after stalling that long),
-/// no separate read timeout, the [`RetryPolicy`] default (five attempts, exponential backoff from
-/// 500 ms with jitter, `Retry-After` honoured), no default request options.
+/// 30 s for a token request, no separate read timeout, the [`RetryPolicy`] default (five attempts,
+/// exponential backoff from 500 ms with jitter, `Retry-After` honoured), no default request
+/// options.
 ///
 /// ```no_run
 /// # fn run() -> Result<(), dataverse_client::Error> {
@@ -119,6 +122,7 @@ impl fmt::Debug for Client {
 ///     .api_version("v9.2")
 ///     .connect_timeout(Some(Duration::from_secs(5)))
 ///     .timeout(Some(Duration::from_secs(60)))
+///     .token_timeout(Some(Duration::from_secs(20)))
 ///     .retry_policy(RetryPolicy::default().max_attempts(8))
 ///     .user_agent("contract-sync/1.0")
 ///     .max_upload_file_size(5_242_880)
@@ -134,6 +138,7 @@ pub struct ClientBuilder {
     token_scope: Option<String>,
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     user_agent: String,
     retry: RetryPolicy,
@@ -152,6 +157,7 @@ impl ClientBuilder {
             token_scope: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             attempt_timeout: Some(DEFAULT_ATTEMPT_TIMEOUT),
+            token_timeout: Some(DEFAULT_TOKEN_TIMEOUT),
             read_timeout: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
@@ -206,6 +212,14 @@ impl ClientBuilder {
     /// when no data arrives for this long.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long obtaining an access token may take in all (default 30 s); `None` for no limit.
+    /// Requests wait for a token refresh in progress, so a stalled identity endpoint would
+    /// otherwise hold every request; the request then fails with [`Error::Auth`].
+    pub fn token_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.token_timeout = timeout;
         self
     }
 
@@ -297,7 +311,7 @@ impl ClientBuilder {
                 http,
                 environment_url,
                 api_root,
-                auth: TokenSource::new(credential, scope),
+                auth: TokenSource::new(credential, scope, self.token_timeout),
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
                 default_options: self.default_options,

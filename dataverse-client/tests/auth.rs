@@ -309,3 +309,73 @@ async fn a_token_with_less_than_the_margin_left_is_reused_not_fetched_per_reques
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 }
+
+/// A provider whose identity endpoint never answers.
+#[derive(Debug, Default)]
+struct Stalled {
+    calls: AtomicUsize,
+}
+
+impl TokenProvider for Stalled {
+    fn token<'a>(
+        &'a self,
+        _request: TokenRequest<'a>,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_token_request_fails_after_the_token_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(row()).expect(0).mount(&server).await;
+    let provider = Arc::new(Stalled::default());
+    let client = Client::builder(ENVIRONMENT)
+        .base_url(server.uri())
+        .shared_credential(provider.clone())
+        .http_client(common::timerless_http())
+        .timeout(None)
+        .retry_policy(RetryPolicy::never())
+        .token_timeout(Some(Duration::from_secs(20)))
+        .build()
+        .expect("client");
+    let started = tokio::time::Instant::now();
+    let error = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("timeout");
+    assert_eq!(started.elapsed(), Duration::from_secs(20));
+    match &error {
+        Error::Auth(auth) => {
+            assert!(auth.is_transient());
+            assert_eq!(auth.to_string(), "the token request did not complete within 20s");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The refresh gate was released: the next request tries again rather than hanging.
+    let again = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("again");
+    assert!(matches!(again, Error::Auth(_)), "{again:?}");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_client_secret_token_post_has_the_token_timeout() {
+    let identity = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(token_response("late").set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&identity)
+        .await;
+    let dataverse = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(row()).expect(0).mount(&dataverse).await;
+    let client = Client::builder(ENVIRONMENT)
+        .base_url(dataverse.uri())
+        .credential(credential(&identity))
+        .retry_policy(RetryPolicy::never())
+        .token_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .expect("client");
+    let started = std::time::Instant::now();
+    let error = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("timeout");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(matches!(&error, Error::Auth(auth) if auth.is_transient()), "{error:?}");
+}
