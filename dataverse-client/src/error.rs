@@ -7,6 +7,8 @@ use std::time::Duration;
 use http::StatusCode;
 pub use rest_client_core::InsecureTransport;
 
+use crate::batch::InterruptedBatch;
+
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -98,6 +100,13 @@ pub enum Error {
         character: char,
     },
 
+    /// A batch sent in several `$batch` requests (more than
+    /// [`MAX_BATCH_REQUESTS`](crate::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
+    /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
+    /// say what happened to every request, so only the rest needs sending again.
+    #[error("{0}")]
+    BatchInterrupted(Box<InterruptedBatch>),
+
     /// A note's document exceeds the organization's `MaxUploadFileSize`, which Dataverse applies
     /// to the base64-encoded size. Nothing was uploaded.
     #[error(
@@ -129,10 +138,12 @@ pub enum Error {
 }
 
 impl Error {
-    /// The Dataverse error details, for [`Error::Api`] and [`Error::Conflict`].
+    /// The Dataverse error details, for [`Error::Api`] and [`Error::Conflict`] (and the errors
+    /// that wrap one).
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::Conflict(e) => Some(e),
+            Error::BatchInterrupted(interrupted) => interrupted.error.api_error(),
             _ => None,
         }
     }
@@ -141,6 +152,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Transport(e) => e.status(),
+            Error::BatchInterrupted(interrupted) => interrupted.error.status(),
             _ => self.api_error().map(|e| e.status),
         }
     }
@@ -157,7 +169,8 @@ impl Error {
 
     /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
     /// timeouts and connection failures. The client already retried these per its
-    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error.
+    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error. Never true for
+    /// [`Error::BatchInterrupted`]: sending the same requests again could apply them twice.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_throttled() || matches!(e.status.as_u16(), 408 | 502 | 503 | 504),
@@ -173,9 +186,10 @@ impl Error {
         self.api_error().is_some_and(ApiError::is_throttled)
     }
 
-    /// Whether the row (or resource) does not exist (`404`).
+    /// Whether the row (or resource) does not exist (`404`). Never for
+    /// [`Error::BatchInterrupted`].
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        !matches!(self, Error::BatchInterrupted(_)) && self.status() == Some(StatusCode::NOT_FOUND)
     }
 
     /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists

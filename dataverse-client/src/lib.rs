@@ -24,7 +24,7 @@ pub use auth::AzureIdentityCredential;
 pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest};
 pub use batch::{
     Batch, BatchOutcome, BatchRequest, BatchResponse, BatchResults, ChangeSet, ContentId,
-    ExecuteBatch, MAX_BATCH_REQUESTS,
+    ExecuteBatch, InterruptedBatch, MAX_BATCH_REQUESTS,
 };
 pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
