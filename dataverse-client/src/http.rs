@@ -78,6 +78,9 @@ pub(crate) struct Call {
     /// Hand final 4xx responses (not 401/408/429) back to the caller instead of turning them
     /// into errors: a failed `$batch` still carries a multipart body to read.
     pub(crate) pass_client_errors: bool,
+    /// A request Dataverse may work on for minutes (`$batch`, the block-upload commit): its
+    /// attempts get the client's longer timeout.
+    pub(crate) long_running: bool,
 }
 
 impl Call {
@@ -93,6 +96,7 @@ impl Call {
             replay,
             options: RequestOptions::default(),
             pass_client_errors: false,
+            long_running: false,
         }
     }
 
@@ -128,6 +132,12 @@ impl Call {
 
     pub(crate) fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// Give the request the client's timeout for long-running requests.
+    pub(crate) fn long_running(mut self) -> Self {
+        self.long_running = true;
         self
     }
 }
@@ -170,6 +180,7 @@ impl Client {
         // timeout limits it (stalled responses are still caught by the read timeout).
         let timeout = match call.payload {
             Payload::Source { .. } => options.timeout_value(),
+            _ if call.long_running => options.timeout_value().or(inner.long_attempt_timeout),
             _ => options.timeout_value().or(inner.attempt_timeout),
         };
         let started = Instant::now();

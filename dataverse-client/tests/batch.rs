@@ -569,3 +569,41 @@ async fn a_later_piece_refused_as_a_whole_was_not_executed() {
     // Neither the refused piece nor the one after it ran.
     assert!(outcomes[1000..].iter().all(|o| matches!(o, BatchOutcome::NotExecuted)));
 }
+
+#[tokio::test]
+async fn a_batch_waits_longer_than_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            batch_response(
+                200,
+                multipart(
+                    BOUNDARY,
+                    &[created("tasks", "aed2ae8b-3c94-ed11-aad1-000d3a9933c9", None)],
+                ),
+            )
+            .set_delay(Duration::from_millis(400)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "value": [] }))
+                .set_delay(Duration::from_millis(400)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .retry_policy(RetryPolicy::never())
+        .timeout(Some(Duration::from_millis(100)))
+        .batch_timeout(Some(Duration::from_secs(3)))
+        .build()
+        .expect("client");
+    let results = client.execute_batch(tasks(1)).await.expect("the batch outlives 100 ms");
+    assert!(results.all_succeeded());
+    let error = client.query::<Record>(Query::new("tasks")).first_page().await.expect_err("GET");
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)), "{error:?}");
+}

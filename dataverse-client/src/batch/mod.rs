@@ -189,6 +189,12 @@ impl<'c> ExecuteBatch<'c> {
     }
 
     /// Options for the `$batch` request itself (impersonation, bypass headers, timeout, …).
+    ///
+    /// Their headers go on the outer `$batch` request only, and Dataverse applies them to the
+    /// operations inside it (impersonation set on a change set or part is ignored, as reported in
+    /// [MicrosoftDocs/dynamics-365-customer-engagement#531](https://github.com/MicrosoftDocs/dynamics-365-customer-engagement/issues/531)).
+    /// A timeout set here replaces the client's
+    /// [`batch_timeout`](crate::ClientBuilder::batch_timeout).
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
@@ -265,6 +271,7 @@ impl<'c> ExecuteBatch<'c> {
         let only_reads = chunk.iter().all(|item| matches!(item, Item::Single(r) if r.is_get()));
         let mut call = Call::new(Method::POST, url, "$batch")
             .replay(if only_reads { Replay::Safe } else { Replay::Unsafe })
+            .long_running()
             .options(self.options.clone());
         if self.continue_on_error {
             call = call.prefer(&["odata.continue-on-error".to_owned()]);
