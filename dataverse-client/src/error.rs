@@ -50,6 +50,26 @@ pub enum Error {
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
 
+    /// A request was sent again after an earlier attempt whose answer was lost (a timeout, a
+    /// reset connection, a gateway error) and the replay met the answer that attempt's own
+    /// success would cause: a `DELETE` found no row (`404`), or a write conditioned on an etag or
+    /// on the row not existing failed its condition (`412`). The earlier attempt most likely
+    /// took effect, but that cannot be told for sure: read the row to find out.
+    ///
+    /// Check [`Error::is_possibly_applied`] before the other predicates: [`Error::status`],
+    /// [`Error::is_not_found`] and [`Error::is_conflict`] still describe the final answer, so
+    /// code that already takes a `404` on delete or a `412` on a create-only upsert as "already
+    /// done" keeps working.
+    #[error(
+        "{error} (attempt {attempts}; an earlier attempt whose answer was lost may already have applied this request)"
+    )]
+    PossiblyApplied {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The final answer.
+        error: Box<Error>,
+    },
+
     /// The request could not be sent or the response could not be read (DNS, connect, TLS, reset).
     #[error("could not reach Dataverse: {0}")]
     Transport(#[source] reqwest::Error),
@@ -143,6 +163,7 @@ impl Error {
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::Conflict(e) => Some(e),
+            Error::PossiblyApplied { error, .. } => error.api_error(),
             Error::BatchInterrupted(interrupted) => interrupted.error.api_error(),
             _ => None,
         }
@@ -152,6 +173,7 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Transport(e) => e.status(),
+            Error::PossiblyApplied { error, .. } => error.status(),
             Error::BatchInterrupted(interrupted) => interrupted.error.status(),
             _ => self.api_error().map(|e| e.status),
         }
@@ -170,7 +192,8 @@ impl Error {
     /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
     /// timeouts and connection failures. The client already retried these per its
     /// [`RetryPolicy`](crate::RetryPolicy) before returning the error. Never true for
-    /// [`Error::BatchInterrupted`]: sending the same requests again could apply them twice.
+    /// [`Error::PossiblyApplied`] and [`Error::BatchInterrupted`]: sending the same request again
+    /// could apply it twice.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_throttled() || matches!(e.status.as_u16(), 408 | 502 | 503 | 504),
@@ -186,16 +209,28 @@ impl Error {
         self.api_error().is_some_and(ApiError::is_throttled)
     }
 
-    /// Whether the row (or resource) does not exist (`404`). Never for
+    /// Whether the row (or resource) does not exist (`404`). Also true for an
+    /// [`Error::PossiblyApplied`] whose final answer was a `404`; never for
     /// [`Error::BatchInterrupted`].
     pub fn is_not_found(&self) -> bool {
         !matches!(self, Error::BatchInterrupted(_)) && self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists
-    /// for a create-only upsert) or `409`.
+    /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists for
+    /// a create-only upsert) or `409`. Also true for an
+    /// [`Error::PossiblyApplied`] whose final answer was one.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Conflict(_))
+        match self {
+            Error::Conflict(_) => true,
+            Error::PossiblyApplied { error, .. } => error.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// Whether a replayed request met the answer its own earlier, lost success would cause
+    /// ([`Error::PossiblyApplied`]): the change was most likely made.
+    pub fn is_possibly_applied(&self) -> bool {
+        matches!(self, Error::PossiblyApplied { .. })
     }
 
     /// Whether the credentials were rejected (`401`) or lack a privilege (`403`), or no token

@@ -140,6 +140,22 @@ impl Call {
         self.long_running = true;
         self
     }
+
+    /// Whether `status` is what this request gets when an earlier attempt of it already took
+    /// effect: a replayed DELETE finds no row (`404`); a replayed write conditioned on an etag
+    /// (`If-Match: W/"…"`) or on the row not existing (`If-None-Match: *`) fails its condition
+    /// (`412`), because the first attempt changed the row or created it.
+    fn echoes_an_earlier_success(&self, status: StatusCode) -> bool {
+        let header = |name: &HeaderName| self.headers.get(name).map(HeaderValue::as_bytes);
+        match status {
+            StatusCode::NOT_FOUND => self.method == Method::DELETE,
+            StatusCode::PRECONDITION_FAILED => {
+                header(&IF_MATCH).is_some_and(|etag| etag != b"*")
+                    || header(&IF_NONE_MATCH) == Some(b"*")
+            }
+            _ => false,
+        }
+    }
 }
 
 impl std::fmt::Debug for Call {
@@ -187,6 +203,10 @@ impl Client {
         let mut attempt = 0u32;
         let mut reauthorized = false;
         let mut last_error: Option<Error> = None;
+        // Whether an attempt that is being retried may have reached Dataverse and taken effect
+        // (its response was lost or was a gateway error), as opposed to being refused unprocessed
+        // (connection failed, 429, 401).
+        let mut earlier_attempt_may_have_applied = false;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
@@ -256,15 +276,27 @@ impl Client {
                     (Outcome::Status { status: status.as_u16(), retry_after }, error)
                 }
             };
+            let reached =
+                !matches!(outcome, Outcome::ConnectFailed | Outcome::Status { status: 429, .. });
             let decision =
                 decide(&inner.retry, attempt, started.elapsed(), replay, outcome, fastrand::f64());
             match decision {
                 RetryDecision::RetryAfter(delay) => {
                     tracing::warn!(attempt, ?delay, error = %error, "retrying Dataverse request");
+                    earlier_attempt_may_have_applied |= reached;
                     last_error = Some(error);
                     Box::pin(tokio::time::sleep(delay)).await;
                 }
-                _ => return Err(error),
+                _ => {
+                    let echo = error.status().is_some_and(|s| call.echoes_an_earlier_success(s));
+                    if earlier_attempt_may_have_applied && echo {
+                        return Err(Error::PossiblyApplied {
+                            attempts: attempt,
+                            error: Box::new(error),
+                        });
+                    }
+                    return Err(error);
+                }
             }
         }
     }
