@@ -35,6 +35,7 @@ const ODATA_VERSION_NAME: HeaderName = HeaderName::from_static("odata-version");
 pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
 pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
+const NULL_ETAG: HeaderValue = HeaderValue::from_static("null");
 
 /// Serialize a JSON request body. Builders call it up front and keep the result, so the error
 /// surfaces when the request is sent.
@@ -78,6 +79,8 @@ pub(crate) struct Call {
     /// Hand final 4xx responses (not 401/408/429) back to the caller instead of turning them
     /// into errors: a failed `$batch` still carries a multipart body to read.
     pub(crate) pass_client_errors: bool,
+    /// Hand `304 Not Modified` back to the caller (a conditional retrieve).
+    pub(crate) pass_not_modified: bool,
     /// A request Dataverse may work on for minutes (`$batch`, the block-upload commit): its
     /// attempts get the client's longer timeout.
     pub(crate) long_running: bool,
@@ -96,6 +99,7 @@ impl Call {
             replay,
             options: RequestOptions::default(),
             pass_client_errors: false,
+            pass_not_modified: false,
             long_running: false,
         }
     }
@@ -252,7 +256,9 @@ impl Client {
                 Ok(Ok(response)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
-                    if status.is_success() {
+                    if status.is_success()
+                        || (status == StatusCode::NOT_MODIFIED && call.pass_not_modified)
+                    {
                         return Ok(Sent { response, timer });
                     }
                     if call.pass_client_errors
@@ -335,6 +341,12 @@ fn build_request(
     headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
     for (name, value) in &call.headers {
         headers.insert(name.clone(), value.clone());
+    }
+    if call.method == Method::GET && !headers.contains_key(IF_NONE_MATCH) {
+        // Microsoft asks for `If-None-Match: null` on every request, so no cache between the
+        // client and Dataverse answers with stale data (notably for collection-valued `$expand`):
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#http-headers
+        headers.insert(IF_NONE_MATCH, NULL_ETAG);
     }
     options.apply(&mut headers);
     headers.insert(AUTHORIZATION, authorization);

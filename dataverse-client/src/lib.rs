@@ -35,8 +35,8 @@ pub use options::{BypassLogic, RequestOptions};
 pub use paging::{Page, Pages, QueryRequest, Records};
 pub use query::{Expand, FORMATTED_VALUE, Filter, Literal, MAX_PAGE_SIZE, Query, literal};
 pub use records::{
-    Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest, Retrieve,
-    Update, UpdateAndReturn, Upsert, bind_path,
+    Conditional, Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest,
+    Retrieve, RetrieveIfModified, Update, UpdateAndReturn, Upsert, bind_path,
 };
 pub use rest_client_core::{RetryPolicy, json_decimal};
 pub use whoami::WhoAmI;

@@ -4,8 +4,8 @@ mod common;
 
 use common::{API, client, fixture, odata_headers};
 use dataverse_client::{
-    Batch, BatchRequest, BypassLogic, Error, Expand, Record, RecordExt, RecordKey, RequestOptions,
-    bind_path,
+    Batch, BatchRequest, BypassLogic, Conditional, Error, Expand, Record, RecordExt, RecordKey,
+    RequestOptions, bind_path,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -511,6 +511,79 @@ async fn who_am_i() {
     let me = client(&server).who_am_i().await.expect("who am i");
     assert_eq!(me.user_id.to_string(), "75c2dd85-e89e-e711-8122-000d3aa2331c");
     assert_eq!(me.organization_id.to_string(), "4ef5b371-e89e-e711-8122-000d3aa2331c");
+}
+
+#[tokio::test]
+async fn reads_send_if_none_match_null_and_writes_do_not() {
+    let server = MockServer::start().await;
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(header("if-none-match", "null"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("account_retrieve.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(no_header("if-none-match"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let _: Record = client.retrieve("accounts", account_id()).await.expect("row");
+    client.update("accounts", account_id(), &json!({ "name": "x" })).await.expect("update");
+}
+
+#[tokio::test]
+async fn a_conditional_retrieve_reads_304_as_not_modified() {
+    let server = MockServer::start().await;
+    let etag = "W/\"468026\"";
+    // Unchanged: 304 with no body.
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(query_param("$select", "name,revenue"))
+        .and(header("if-none-match", etag))
+        .respond_with(
+            ResponseTemplate::new(304)
+                .insert_header("Content-Type", "application/json; odata.metadata=minimal")
+                .insert_header("OData-Version", "4.0"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Changed: 200 with the row.
+    Mock::given(method("GET"))
+        .and(header("if-none-match", etag))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("account_retrieve.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let unchanged = client
+        .retrieve::<Record>("accounts", account_id())
+        .select(["name", "revenue"])
+        .if_none_match(etag)
+        .await
+        .expect("304 is not an error");
+    assert_eq!(unchanged, Conditional::NotModified);
+    assert!(unchanged.is_not_modified());
+    let changed = client
+        .retrieve::<Record>("accounts", account_id())
+        .select(["name", "revenue"])
+        .if_none_match(etag)
+        .await
+        .expect("row");
+    let row = changed.modified().expect("modified");
+    assert_eq!(row["name"], "Fourth Coffee (sample)");
+    // An etag that cannot be a header value fails before sending.
+    let error = client
+        .retrieve::<Record>("accounts", account_id())
+        .if_none_match("W/\"1\"\r\n")
+        .await
+        .expect_err("invalid etag");
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
 
 #[tokio::test]
