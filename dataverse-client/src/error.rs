@@ -16,6 +16,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// limits: number of requests, execution time, and concurrent requests.
 const THROTTLING_CODES: [&str; 3] = ["0x80072322", "0x80072321", "0x80072326"];
 
+/// `DuplicateRecord`: a duplicate-detection rule matched the row being created or updated
+/// (only with `MSCRM.SuppressDuplicateDetection: false`).
+const DUPLICATE_DETECTED: &str = "0x80040333";
+
 /// Everything that can go wrong when talking to Dataverse.
 ///
 /// Match on the variant when you need to, or use the predicates ([`Error::is_retryable`],
@@ -46,7 +50,10 @@ pub enum Error {
     Api(Box<ApiError>),
 
     /// `412 Precondition Failed` or `409 Conflict`: the row's version did not match the etag sent
-    /// with `If-Match` (optimistic concurrency), or a create-only upsert found an existing row.
+    /// with `If-Match` (optimistic concurrency), a create-only upsert found an existing row, or a
+    /// duplicate-detection rule matched the row (with
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection);
+    /// tell it apart with [`Error::is_duplicate`]).
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
 
@@ -216,8 +223,8 @@ impl Error {
         !matches!(self, Error::BatchInterrupted(_)) && self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists for
-    /// a create-only upsert) or `409`. Also true for an
+    /// Whether this is a concurrency conflict: `412` (etag mismatch, the row already exists for a
+    /// create-only upsert, or a duplicate-detection rule matched) or `409`. Also true for an
     /// [`Error::PossiblyApplied`] whose final answer was one.
     pub fn is_conflict(&self) -> bool {
         match self {
@@ -225,6 +232,16 @@ impl Error {
             Error::PossiblyApplied { error, .. } => error.is_conflict(),
             _ => false,
         }
+    }
+
+    /// Whether a duplicate-detection rule stopped the create or update (error code
+    /// `0x80040333`, answered with `412`; older environments answer `500`). Only happens when
+    /// detection is turned on with
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection).
+    /// See [Use optional parameters](https://learn.microsoft.com/power-apps/developer/data-platform/optional-parameters#suppress-duplicate-detection).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Error::Api(_) | Error::Conflict(_))
+            && self.api_error().is_some_and(ApiError::is_duplicate)
     }
 
     /// Whether a replayed request met the answer its own earlier, lost success would cause
@@ -335,6 +352,12 @@ impl ApiError {
                 .code
                 .as_deref()
                 .is_some_and(|c| THROTTLING_CODES.iter().any(|t| t.eq_ignore_ascii_case(c)))
+    }
+
+    /// Whether a duplicate-detection rule matched (code `0x80040333`); see
+    /// [`Error::is_duplicate`].
+    pub fn is_duplicate(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(DUPLICATE_DETECTED))
     }
 
     /// `@Microsoft.PowerApps.CDS.HelpLink`, when Dataverse sent it.

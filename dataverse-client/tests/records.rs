@@ -587,6 +587,45 @@ async fn a_conditional_retrieve_reads_304_as_not_modified() {
 }
 
 #[tokio::test]
+async fn a_duplicate_detection_412_has_its_own_predicate() {
+    let server = MockServer::start().await;
+    // The documented answer to a create that matches a duplicate-detection rule.
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/accounts")))
+        .and(header("MSCRM.SuppressDuplicateDetection", "false"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({ "error": {
+            "code": "0x80040333",
+            "message": "A record was not created or updated because a duplicate of the current record already exists."
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // An etag mismatch is a conflict but not a duplicate.
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({ "error": {
+            "code": "", "message": "The version of the existing record doesn't match the RowVersion property provided."
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let error = client
+        .create("accounts", &json!({ "name": "Sample Account" }))
+        .options(RequestOptions::new().suppress_duplicate_detection(false))
+        .await
+        .expect_err("duplicate");
+    assert!(error.is_duplicate(), "{error:?}");
+    assert!(error.is_conflict());
+    assert!(error.api_error().is_some_and(|e| e.is_duplicate()));
+    let stale = client
+        .update("accounts", account_id(), &json!({ "name": "x" }))
+        .if_match("W/\"470867\"")
+        .await
+        .expect_err("stale");
+    assert!(stale.is_conflict() && !stale.is_duplicate(), "{stale:?}");
+}
+
+#[tokio::test]
 async fn alternate_key_values_dataverse_cannot_address_fail_before_sending() {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
