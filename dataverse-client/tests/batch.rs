@@ -596,12 +596,7 @@ async fn a_batch_waits_longer_than_the_attempt_timeout() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::never())
-        .timeout(Some(Duration::from_millis(100)))
-        .batch_timeout(Some(Duration::from_secs(3)))
-        .build()
-        .expect("client");
+    let client = common::short_attempts_long_batches(&server);
     let results = client.execute_batch(tasks(1)).await.expect("the batch outlives 100 ms");
     assert!(results.all_succeeded());
     let error = client.query::<Record>(Query::new("tasks")).first_page().await.expect_err("GET");

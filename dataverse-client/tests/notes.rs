@@ -474,12 +474,7 @@ async fn the_block_upload_commit_waits_longer_than_the_attempt_timeout() {
         .expect(1)
         .mount(&server)
         .await;
-    let client = builder(&server)
-        .retry_policy(RetryPolicy::never())
-        .timeout(Some(Duration::from_millis(100)))
-        .batch_timeout(Some(Duration::from_secs(3)))
-        .build()
-        .expect("client");
+    let client = common::short_attempts_long_batches(&server);
     let id = client
         .create_note(new_note(Document::from_bytes(b"%PDF-".to_vec())))
         .upload_mode(UploadMode::Blocks)

@@ -449,11 +449,7 @@ async fn request_options_become_headers() {
 #[tokio::test]
 async fn invalid_names_fail_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    common::expect_no_requests(&server).await;
     let client = client(&server);
     let error = client.create("accounts?$top=1", &json!({})).await.expect_err("invalid");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
@@ -472,11 +468,7 @@ async fn invalid_names_fail_before_sending() {
 #[tokio::test]
 async fn a_body_that_cannot_be_serialized_fails_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(204))
-        .expect(0)
-        .mount(&server)
-        .await;
+    common::expect_no_requests(&server).await;
     // JSON object keys must be strings.
     let body = std::collections::BTreeMap::from([((1, 2), "x")]);
     let client = client(&server);
@@ -628,11 +620,7 @@ async fn a_duplicate_detection_412_has_its_own_predicate() {
 #[tokio::test]
 async fn alternate_key_values_dataverse_cannot_address_fail_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(204))
-        .expect(0)
-        .mount(&server)
-        .await;
+    common::expect_no_requests(&server).await;
     let client = client(&server);
     let key =
         |value: &str| RecordKey::alternate([("cre6f_region", "EU"), ("accountnumber", value)]);
