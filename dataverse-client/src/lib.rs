@@ -24,7 +24,7 @@ pub use auth::AzureIdentityCredential;
 pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest};
 pub use batch::{
     Batch, BatchOutcome, BatchRequest, BatchResponse, BatchResults, ChangeSet, ContentId,
-    ExecuteBatch, MAX_BATCH_REQUESTS,
+    ExecuteBatch, InterruptedBatch, MAX_BATCH_REQUESTS,
 };
 pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
@@ -35,8 +35,8 @@ pub use options::{BypassLogic, RequestOptions};
 pub use paging::{Page, Pages, QueryRequest, Records};
 pub use query::{Expand, FORMATTED_VALUE, Filter, Literal, MAX_PAGE_SIZE, Query, literal};
 pub use records::{
-    Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest, Retrieve,
-    Update, UpdateAndReturn, Upsert, bind_path,
+    Conditional, Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest,
+    Retrieve, RetrieveIfModified, Update, UpdateAndReturn, Upsert, bind_path,
 };
 pub use rest_client_core::{RetryPolicy, json_decimal};
 pub use whoami::WhoAmI;

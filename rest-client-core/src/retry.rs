@@ -95,7 +95,7 @@ impl RetryPolicy {
     }
 
     /// Whether `500 Internal Server Error` counts as transient (Ironclad: yes; Dataverse: no,
-    /// because Dataverse reports plug-in and validation failures as 500).
+    /// because a Dataverse 500 may follow partial work; its plug-in and validation failures are 400).
     pub fn retry_internal_server_error(mut self, retry: bool) -> Self {
         self.retry_internal_server_error = retry;
         self
