@@ -8,7 +8,9 @@ use crate::odata::validate_property_path;
 
 /// A `$filter` expression.
 ///
-/// Property names are checked when the query is sent (letters, digits, `_`, `/` between
+/// Property names are anything that reads as a string: `&str`, `String`, or the column names
+/// generated from `$metadata` by `dataverse-codegen` (so a misspelt column fails to compile).
+/// They are checked when the query is sent (letters, digits, `_`, `/` between
 /// navigation steps); values are [`Literal`]s, so text from users is always quoted and escaped.
 /// Use [`Filter::raw`] for what the builder does not cover (lambda operators, `Microsoft.Dynamics.CRM.*`
 /// functions), building values inside it with [`literal`](crate::literal).
@@ -44,48 +46,48 @@ impl Filter {
     }
 
     /// `property eq value`.
-    pub fn eq(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "eq", value)
+    pub fn eq(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "eq", value)
     }
     /// `property ne value`.
-    pub fn ne(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ne", value)
+    pub fn ne(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ne", value)
     }
     /// `property gt value`.
-    pub fn gt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "gt", value)
+    pub fn gt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "gt", value)
     }
     /// `property ge value`.
-    pub fn ge(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ge", value)
+    pub fn ge(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ge", value)
     }
     /// `property lt value`.
-    pub fn lt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "lt", value)
+    pub fn lt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "lt", value)
     }
     /// `property le value`.
-    pub fn le(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "le", value)
+    pub fn le(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "le", value)
     }
     /// `property eq null`.
-    pub fn is_null(property: &str) -> Self {
-        Self::compare(property, "eq", Literal::Null)
+    pub fn is_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "eq", Literal::Null)
     }
     /// `property ne null`.
-    pub fn is_not_null(property: &str) -> Self {
-        Self::compare(property, "ne", Literal::Null)
+    pub fn is_not_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "ne", Literal::Null)
     }
     /// `contains(property,'text')` (case-insensitive in Dataverse).
-    pub fn contains(property: &str, text: impl Into<String>) -> Self {
-        Self::function("contains", property, text)
+    pub fn contains(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("contains", property.as_ref(), text)
     }
     /// `startswith(property,'text')`.
-    pub fn starts_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("startswith", property, text)
+    pub fn starts_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("startswith", property.as_ref(), text)
     }
     /// `endswith(property,'text')`.
-    pub fn ends_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("endswith", property, text)
+    pub fn ends_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("endswith", property.as_ref(), text)
     }
 
     fn function(name: &'static str, property: &str, text: impl Into<String>) -> Self {
@@ -97,7 +99,11 @@ impl Filter {
     }
 
     /// `property eq v1 or property eq v2 …`; an empty list matches nothing (`false`).
-    pub fn any_of<V: Into<Literal>>(property: &str, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn any_of<V: Into<Literal>>(
+        property: impl AsRef<str>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let property = property.as_ref();
         let parts: Vec<Expr> = values.into_iter().map(|v| Self::eq(property, v).0).collect();
         if parts.is_empty() {
             Filter(Expr::Raw("false".to_owned()))
