@@ -83,6 +83,36 @@ impl ColumnValues {
         self.put(format!("{navigation_property}@odata.bind"), string(&path))
     }
 
+    /// Point a polymorphic lookup at a row through one of its navigation properties
+    /// (`alternatives`: one per target table, such as `parentcustomerid_account` and
+    /// `parentcustomerid_contact`), removing a binding made earlier through another one: the
+    /// service refuses a body that sets the same lookup twice.
+    pub fn bind_one_of(
+        &mut self,
+        alternatives: &[&str],
+        navigation_property: &str,
+        entity_set: &str,
+        key: impl Into<RecordKey>,
+    ) -> &mut Self {
+        self.remove_bindings(alternatives, navigation_property);
+        self.bind(navigation_property, entity_set, key)
+    }
+
+    /// Clear a polymorphic lookup: remove any binding through `alternatives` and send the
+    /// first one as `null`.
+    pub fn unbind_one_of(&mut self, alternatives: &[&str]) -> &mut Self {
+        let Some(first) = alternatives.first() else { return self };
+        self.remove_bindings(alternatives, first);
+        self.unbind(first)
+    }
+
+    fn remove_bindings(&mut self, alternatives: &[&str], keep: &str) {
+        self.entries.retain(|(name, _)| {
+            name.strip_suffix("@odata.bind")
+                .is_none_or(|navigation| navigation == keep || !alternatives.contains(&navigation))
+        });
+    }
+
     /// Clear a lookup: `"<navigation_property>@odata.bind": null`.
     pub fn unbind(&mut self, navigation_property: &str) -> &mut Self {
         self.put(format!("{navigation_property}@odata.bind"), null())
@@ -280,6 +310,19 @@ mod tests {
         assert!(!values.remove("parentcustomerid_account@odata.bind"));
         values.unbind("parentcustomerid_contact");
         assert_eq!(values.get("parentcustomerid_contact@odata.bind"), Some("null"));
+
+        let customer = ["parentcustomerid_account", "parentcustomerid_contact"];
+        values.bind_one_of(&customer, "parentcustomerid_account", "accounts", Uuid::nil());
+        assert_eq!(values.get("parentcustomerid_contact@odata.bind"), None);
+        assert_eq!(
+            values.get("parentcustomerid_account@odata.bind"),
+            Some("\"/accounts(00000000-0000-0000-0000-000000000000)\"")
+        );
+        values.unbind_one_of(&customer);
+        assert_eq!(values.get("parentcustomerid_account@odata.bind"), Some("null"));
+        values.bind_one_of(&customer, "parentcustomerid_contact", "contacts", Uuid::nil());
+        assert_eq!(values.get("parentcustomerid_account@odata.bind"), None);
+        assert_eq!(values.get("revenue"), Some("79228162514264337593543950335"));
         assert_eq!(values.get("revenue"), Some("79228162514264337593543950335"));
         assert_eq!(values.iter().next(), Some(("revenue", "79228162514264337593543950335")));
     }
