@@ -2,25 +2,16 @@
 //! under `$REAL_CAPTURES_DIR`): time to read the document, time to generate every table, and
 //! the size of the output. Run with `cargo bench -p dataverse-codegen --bench generate_all`.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use dataverse_codegen::{Document, Generator};
 
-const RUNS: u32 = 3;
+#[path = "../tests/support/captures.rs"]
+mod captures;
 
-fn capture(name: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    std::env::var_os("REAL_CAPTURES_DIR")
-        .map(|dir| PathBuf::from(dir).join("E-csdl"))
-        .into_iter()
-        .chain([
-            root.join("../shared/real-captures/E-csdl"),
-            root.join("../../shared/real-captures/E-csdl"),
-        ])
-        .map(|dir| dir.join(name))
-        .find(|path| path.exists())
-}
+use captures::capture;
+
+const RUNS: u32 = 3;
 
 fn best<T>(mut run: impl FnMut() -> T) -> (Duration, T) {
     let mut fastest = Duration::MAX;
@@ -38,10 +29,7 @@ fn main() {
     for name in
         ["dynamics-crm8-2016-annotated.metadata.xml", "dynamics-v9.1-crm4-2020.metadata.xml"]
     {
-        let Some(path) = capture(name) else {
-            println!("skipped {name}: not present (set REAL_CAPTURES_DIR)");
-            continue;
-        };
+        let Some(path) = capture(name) else { continue };
         let input = std::fs::metadata(&path).map(|m| m.len()).unwrap_or_default();
         let (read, document) = best(|| Document::from_path(&path).expect("parse"));
         let (generate, output) =

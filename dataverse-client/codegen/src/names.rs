@@ -40,10 +40,16 @@ pub(crate) fn snake(name: &str) -> String {
 pub(crate) fn upper_camel(name: &str) -> String {
     let mut out = String::new();
     for word in name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        // An all-capitals word (`USA`) becomes `Usa`: clippy flags all-capital type names.
+        let shouting = word.len() > 1 && !word.chars().any(|c| c.is_ascii_lowercase());
         let mut chars = word.chars();
         if let Some(first) = chars.next() {
             out.push(first.to_ascii_uppercase());
-            out.extend(chars);
+            if shouting {
+                out.extend(chars.map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.extend(chars);
+            }
         }
     }
     if out.starts_with(|c: char| c.is_ascii_digit()) {
@@ -119,6 +125,7 @@ mod tests {
         assert_eq!(upper_camel("address1_line1"), "Address1Line1");
         assert_eq!(upper_camel("Non-petrol (natural) Resources"), "NonPetrolNaturalResources");
         assert_eq!(upper_camel("2 to 5"), "V2To5");
+        assert_eq!(upper_camel("ALL USA iPhone CRM_ID"), "AllUsaIPhoneCrmId");
         assert_eq!(upper_camel("Économie"), "Conomie");
         assert_eq!(ident("type").to_string(), "r#type");
         assert_eq!(ident("self").to_string(), "self_");

@@ -224,7 +224,8 @@ fn sorted_properties<'d>(document: &'d Document, entity: &'d EntityType) -> Vec<
 }
 
 fn variants_of(choice: &Choice) -> Vec<(i32, String, Option<String>)> {
-    let mut names = Scope::with(&["Other"]);
+    // `Other` is the fallback variant; `All` would read like the `ALL` constant.
+    let mut names = Scope::with(&["Other", "All"]);
     choice
         .options
         .iter()

@@ -7,25 +7,10 @@ use std::path::PathBuf;
 
 use dataverse_codegen::{Document, Generator, Output};
 
-/// The capture named `name`: under `$REAL_CAPTURES_DIR`, or in `shared/real-captures/E-csdl`
-/// beside the checkout (or beside its parent, for a git worktree).
-fn capture(name: &str) -> Option<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let candidates = std::env::var_os("REAL_CAPTURES_DIR")
-        .map(|dir| PathBuf::from(dir).join("E-csdl"))
-        .into_iter()
-        .chain([
-            root.join("../shared/real-captures/E-csdl"),
-            root.join("../../shared/real-captures/E-csdl"),
-        ]);
-    let found = candidates.map(|dir| dir.join(name)).find(|path| path.exists());
-    if found.is_none() {
-        println!(
-            "skipped: {name} is absent (the shared real captures are not beside this checkout)"
-        );
-    }
-    found
-}
+#[path = "support/captures.rs"]
+mod captures;
+
+use captures::capture;
 
 fn committed(folder: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("compile-check/src").join(folder)
