@@ -86,3 +86,56 @@ fn bad_input_is_one_line_and_exit_code_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("invalid choices file: account: `value` is not an array"), "{stderr}");
 }
+
+/// `--url` downloads `$metadata` through dataverse-client, saves it at `--metadata`, then
+/// generates from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn downloads_the_document_first_with_url() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let xml = std::fs::read_to_string(fixture("contoso.xml")).expect("fixture");
+    Mock::given(method("GET"))
+        .and(path("/api/data/v9.2/$metadata"))
+        .and(header("accept", "application/xml"))
+        .and(header("authorization", "Bearer cli-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(xml.clone(), "application/xml"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("metadata.xml");
+    let out = dir.path().join("out");
+    let args: Vec<String> = vec![
+        "--url".into(),
+        server.uri(),
+        "--metadata".into(),
+        saved.to_string_lossy().into_owned(),
+        "--out".into(),
+        out.to_string_lossy().into_owned(),
+        "--tables".into(),
+        "account".into(),
+    ];
+    let run = |token: &'static str, args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_dataverse-codegen"))
+                .args(&args)
+                .env("DATAVERSE_TOKEN", token)
+                .env_remove("DATAVERSE_TENANT_ID")
+                .output()
+                .expect("run")
+        })
+    };
+    let output = run("cli-token", args.clone()).await.expect("join");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(std::fs::read_to_string(&saved).expect("saved"), xml);
+    assert!(out.join("account.rs").exists());
+
+    // A refused download is one line and exit code 2.
+    let output = run("wrong-token", args).await.expect("join");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("dataverse-codegen: "), "{stderr}");
+}
