@@ -10,12 +10,14 @@ mod client;
 mod error;
 mod fetchxml;
 mod http;
+mod metadata_document;
 mod notes;
 mod odata;
 mod options;
 mod paging;
 mod query;
 mod records;
+pub mod typed;
 mod whoami;
 
 #[cfg(feature = "azure-identity")]
@@ -30,6 +32,7 @@ pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
 pub use fetchxml::FetchXmlRequest;
+pub use metadata_document::MetadataDocument;
 pub use notes::{AUTO_BLOCK_THRESHOLD, CreateNote, Document, DocumentStream, NewNote, UploadMode};
 pub use options::{BypassLogic, RequestOptions};
 pub use paging::{Page, Pages, QueryRequest, Records};

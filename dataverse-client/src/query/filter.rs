@@ -8,7 +8,9 @@ use crate::odata::validate_property_path;
 
 /// A `$filter` expression.
 ///
-/// Property names are checked when the query is sent (letters, digits, `_`, `/` between
+/// Property names are anything that reads as a string: `&str`, `String`, or the column names
+/// generated from `$metadata` by `dataverse-codegen` (so a misspelt column fails to compile).
+/// They are checked when the query is sent (letters, digits, `_`, `/` between
 /// navigation steps); values are [`Literal`]s, so text from users is always quoted and escaped.
 /// [`Filter::contains`], [`Filter::starts_with`] and [`Filter::ends_with`] also escape the
 /// wildcards Dataverse reads in them (`%`, `_`, `[`), so they match the text literally; their
@@ -59,36 +61,36 @@ impl Filter {
     }
 
     /// `property eq value`.
-    pub fn eq(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "eq", value)
+    pub fn eq(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "eq", value)
     }
     /// `property ne value`.
-    pub fn ne(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ne", value)
+    pub fn ne(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ne", value)
     }
     /// `property gt value`.
-    pub fn gt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "gt", value)
+    pub fn gt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "gt", value)
     }
     /// `property ge value`.
-    pub fn ge(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ge", value)
+    pub fn ge(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ge", value)
     }
     /// `property lt value`.
-    pub fn lt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "lt", value)
+    pub fn lt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "lt", value)
     }
     /// `property le value`.
-    pub fn le(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "le", value)
+    pub fn le(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "le", value)
     }
     /// `property eq null`.
-    pub fn is_null(property: &str) -> Self {
-        Self::compare(property, "eq", Literal::Null)
+    pub fn is_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "eq", Literal::Null)
     }
     /// `property ne null`.
-    pub fn is_not_null(property: &str) -> Self {
-        Self::compare(property, "ne", Literal::Null)
+    pub fn is_not_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "ne", Literal::Null)
     }
     /// `contains(property,'text')`: rows whose `property` contains `text` (case-insensitive in
     /// Dataverse). Dataverse reads `%`, `_` and `[…]` in the text as wildcards; they are escaped
@@ -102,16 +104,16 @@ impl Filter {
     ///
     /// assert_eq!(Filter::contains("name", "50%_off").to_odata().unwrap(), "contains(name,'50[%][_]off')");
     /// ```
-    pub fn contains(property: &str, text: impl Into<String>) -> Self {
-        Self::function("contains", property, escape_wildcards(&text.into()))
+    pub fn contains(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("contains", property.as_ref(), escape_wildcards(&text.into()))
     }
     /// `startswith(property,'text')`, with wildcards escaped as in [`contains`](Self::contains).
-    pub fn starts_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("startswith", property, escape_wildcards(&text.into()))
+    pub fn starts_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("startswith", property.as_ref(), escape_wildcards(&text.into()))
     }
     /// `endswith(property,'text')`, with wildcards escaped as in [`contains`](Self::contains).
-    pub fn ends_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("endswith", property, escape_wildcards(&text.into()))
+    pub fn ends_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("endswith", property.as_ref(), escape_wildcards(&text.into()))
     }
 
     /// `contains(property,'pattern')` with the pattern's wildcards kept: `%` any text, `_` any
@@ -127,20 +129,20 @@ impl Filter {
     ///     "contains(name,'Contoso%Ltd')"
     /// );
     /// ```
-    pub fn contains_pattern(property: &str, pattern: impl Into<String>) -> Self {
-        Self::function("contains", property, pattern.into())
+    pub fn contains_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("contains", property.as_ref(), pattern.into())
     }
     /// `startswith(property,'pattern')` with wildcards kept, as
     /// [`contains_pattern`](Self::contains_pattern). Dataverse does not support a leading `%`
     /// here ("trailing wildcards" in Microsoft's terms).
-    pub fn starts_with_pattern(property: &str, pattern: impl Into<String>) -> Self {
-        Self::function("startswith", property, pattern.into())
+    pub fn starts_with_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("startswith", property.as_ref(), pattern.into())
     }
     /// `endswith(property,'pattern')` with wildcards kept, as
     /// [`contains_pattern`](Self::contains_pattern). Dataverse does not support a trailing `%`
     /// here.
-    pub fn ends_with_pattern(property: &str, pattern: impl Into<String>) -> Self {
-        Self::function("endswith", property, pattern.into())
+    pub fn ends_with_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("endswith", property.as_ref(), pattern.into())
     }
 
     fn function(name: &'static str, property: &str, text: String) -> Self {
@@ -151,7 +153,11 @@ impl Filter {
     ///
     /// An empty list is refused when the query is sent ([`Error::InvalidRequest`](crate::Error::InvalidRequest)):
     /// Dataverse documents no filter that matches nothing, so skip the query instead.
-    pub fn any_of<V: Into<Literal>>(property: &str, values: impl IntoIterator<Item = V>) -> Self {
+    pub fn any_of<V: Into<Literal>>(
+        property: impl AsRef<str>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let property = property.as_ref();
         let parts: Vec<Expr> = values.into_iter().map(|v| Self::eq(property, v).0).collect();
         if parts.is_empty() {
             Filter(Expr::NoValues { property: property.to_owned() })
