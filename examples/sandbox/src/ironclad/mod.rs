@@ -19,6 +19,7 @@
 mod approvals;
 mod attributes;
 mod auth;
+mod completion;
 mod control;
 mod delivery;
 mod documents;
@@ -45,14 +46,19 @@ use http::HeaderValue;
 use url::Url;
 
 pub(crate) use auth::IroncladAuth;
+pub use completion::Completion;
 pub use control::IroncladControl;
 pub(crate) use delivery::DeliveryHub;
 pub use delivery::{DeliveryAttempt, DeliveryPolicy, DeliveryRecord, DeliveryStatus, ReleaseOrder};
 pub(crate) use errors::fault_response;
+pub use events::ChangedAttributes;
 pub(crate) use model::{IroncladData, User};
 pub use rate_limit::IroncladRateLimits;
 pub(crate) use rate_limit::RateLimiter;
 pub(crate) use templates::{FINANCE_APPROVER_EMAIL, LEGAL_APPROVER_EMAIL, Template};
+pub use templates::{
+    FieldKind, FieldSeed, MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID, RoleKind, RoleSeed, TemplateSeed,
+};
 
 use crate::signing::WebhookSigner;
 
