@@ -1,11 +1,12 @@
 //! Completing a workflow: the signed document, the repository record and its signed copy.
 //!
-//! A completed workflow gets its `signed` document (one document, research ironclad.md §10),
+//! A completed workflow gets its `signed` document (one document: its schema type is
+//! `document`, see the [workflow reference](https://developer.ironcladapp.com/reference/retrieve-a-workflow)),
 //! status `completed`, step `Complete`, and `workflow_completed` is emitted. By default the
 //! repository record is filed at once, listed in the workflow's `recordIds`, names the
 //! workflow as its `source` and carries the `signedCopy` attachment. Whether `recordIds` is
 //! filled by the time `workflow_completed` is delivered, and when `signedCopy` is attached, is
-//! not documented (§10 "still unverifiable"), so [`Completion`] lets a test take each of them
+//! not documented, so [`Completion`] lets a test take each of them
 //! away and add it later ([`IroncladControl::file_record`](super::IroncladControl::file_record),
 //! [`IroncladControl::attach_signed_copy`](super::IroncladControl::attach_signed_copy)).
 

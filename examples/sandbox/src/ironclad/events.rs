@@ -7,7 +7,7 @@
 //! `workflowID`; `workflow_approval_status_changed` carries `approvalID`, `approvalName`,
 //! `event`, `status`, `userEmail`, `userID`, `workflowID` and no `templateID` (captured).
 //! `workflow_attribute_updated` is not captured, and which member lists the changed attributes,
-//! and whether by id, label or property key, is undocumented (§10): by default the payload has
+//! and whether by id, label or property key, is undocumented: by default the payload has
 //! no list at all ([`ChangedAttributes::Omitted`]), so a receiver that relies on one misses the
 //! change here as it might on a real tenant; [`ChangedAttributes::Ids`] and
 //! [`ChangedAttributes::DisplayNames`] send `"attributes": [...]` instead.

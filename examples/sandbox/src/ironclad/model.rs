@@ -1,12 +1,12 @@
 //! The Ironclad emulator's data and how each object renders on the wire.
 //!
 //! Shapes follow ironclad.md: a workflow has the keys of the real launch/get response in the
-//! same order (§2.3), with `signed` as one document once signed (§10); records have
+//! same order (§2.3), with `signed` as one document once signed; records have
 //! `properties` keyed by the fields' property keys (`counterpartySigner`,
 //! `dynamicsMsaId_<templateUuid>_string`, never the attribute id) and typed as `{type, value}`
 //! with the record type names (`monetary_amount`, §3), a `source` naming the workflow that
-//! filed them, and an `attachments.signedCopy` entry once the signed copy is attached (§2.11,
-//! §10); webhooks render as the real `WebhookModel` (§2.12), documents as `WorkflowDocument`
+//! filed them (`{type: "workflow", workflowId}`), and an `attachments.signedCopy` entry once
+//! the signed copy is attached (§2.11); webhooks render as the real `WebhookModel` (§2.12), documents as `WorkflowDocument`
 //! with a relative `download` path (§2.4).
 
 use std::collections::HashMap;

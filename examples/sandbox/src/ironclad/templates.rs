@@ -1,9 +1,9 @@
 //! Workflow templates as data: the fields a launch is validated against, how each shows in a
 //! launch form and in a workflow's schema, the record property it files into, and the roles.
 //!
-//! Real templates differ from the tidy names of a spec (research ironclad.md §10, checked
-//! against recorded tenant traffic), and the default MSA template ([`TemplateSeed::msa`]) is
-//! shaped like them:
+//! Real templates differ from the tidy names of a spec (as recorded tenant traffic shows; see
+//! Ironclad's [workflow schema reference](https://developer.ironcladapp.com/reference/retrieve-a-workflow-schema)),
+//! and the default MSA template ([`TemplateSeed::msa`]) is shaped like them:
 //!
 //! - the counterparty signer's fields are **role-scoped ids** (`role0521…`) with
 //!   `propertyKey: "counterpartySigner"` / `"counterpartySignerEmail"` in a workflow's schema;

@@ -15,7 +15,8 @@
 //!   cannot be set; → 200 with the workflow, and `workflow_attribute_updated` +
 //!   `workflow_updated` are emitted.
 //! - `GET /workflow-schemas?form=launch` lists every template's launch form; `form` is required
-//!   (SPEC: "the launch form is the only form supported"), a missing one is `400
+//!   ("the launch form is the only form supported",
+//!   [reference](https://developer.ironcladapp.com/reference/list-all-workflow-schemas)), a missing one is `400
 //!   MISSING_PARAM` with `param: "form"`. `GET /workflow-schemas/{id}` defaults `form` to
 //!   `launch`. A launch form shows each field a launch may set as `{type, displayName,
 //!   required}`, with no `propertyKey` (as recorded from a real tenant).
