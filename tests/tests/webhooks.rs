@@ -236,6 +236,17 @@ fn completed_event_id(sandbox: &dataverse_ironclad_sandbox::Sandbox) -> String {
         .event_id
 }
 
+/// Approve every approval of `workflow` and complete it as `completion` says; the record id
+/// when one was filed.
+fn approve_and_complete(
+    sandbox: &dataverse_ironclad_sandbox::Sandbox,
+    workflow: &str,
+    completion: Completion,
+) -> Option<String> {
+    sandbox.ironclad().approve_all(workflow).unwrap();
+    sandbox.ironclad().complete_workflow_with(workflow, completion).unwrap()
+}
+
 /// The document notes regarding `agreement`.
 fn documents(
     sandbox: &dataverse_ironclad_sandbox::Sandbox,
@@ -251,12 +262,9 @@ async fn a_record_without_its_signed_copy_yet_is_retried_until_the_copy_is_there
     let receiver = Receiver::start(&sandbox, EventQueue::in_memory().unwrap()).await;
     let queue = receiver.flows.queue().clone();
     let (agreement, workflow) = &launched[0];
-    sandbox.ironclad().approve_all(workflow).unwrap();
-    let record = sandbox
-        .ironclad()
-        .complete_workflow_with(workflow, Completion::default().signed_copy_later())
-        .unwrap()
-        .unwrap();
+    let record =
+        approve_and_complete(&sandbox, workflow, Completion::default().signed_copy_later())
+            .unwrap();
     assert!(sandbox.ironclad().wait_for_deliveries(WAIT).await);
     let tried = attempted(&queue, &completed_event_id(&sandbox), 2).await;
     assert_eq!(tried.status, flows::state::EventStatus::Pending);
@@ -281,11 +289,7 @@ async fn when_no_signed_copy_ever_shows_the_workflows_signed_document_is_attache
     let receiver = Receiver::serve(&sandbox, flows).await;
     let queue = receiver.flows.queue().clone();
     let (agreement, workflow) = &launched[0];
-    sandbox.ironclad().approve_all(workflow).unwrap();
-    sandbox
-        .ironclad()
-        .complete_workflow_with(workflow, Completion::default().signed_copy_later())
-        .unwrap();
+    approve_and_complete(&sandbox, workflow, Completion::default().signed_copy_later());
     settle(&sandbox, &queue).await;
     receiver.stop().await;
     let event = queue.get(&completed_event_id(&sandbox)).await.unwrap().unwrap();
@@ -313,16 +317,11 @@ async fn a_record_missing_from_record_ids_is_found_by_its_source_or_its_property
     let queue = receiver.flows.queue().clone();
     // By `source.workflowId`.
     let (first, workflow) = &launched[0];
-    sandbox.ironclad().approve_all(workflow).unwrap();
-    sandbox.ironclad().complete_workflow_with(workflow, Completion::default().unlisted()).unwrap();
+    approve_and_complete(&sandbox, workflow, Completion::default().unlisted());
     // By the record property the Dynamics MSA ID feeds (`dynamicsMsaId_<uuid>_string`): a
     // filter on the attribute id `[dynamicsMsaId]` would match nothing.
     let (second, other) = &launched[1];
-    sandbox.ironclad().approve_all(other).unwrap();
-    sandbox
-        .ironclad()
-        .complete_workflow_with(other, Completion::default().unlisted().without_source())
-        .unwrap();
+    approve_and_complete(&sandbox, other, Completion::default().unlisted().without_source());
     settle(&sandbox, &queue).await;
     receiver.stop().await;
     assert_eq!(queue.counts().await.unwrap().failed, 0);
@@ -348,11 +347,7 @@ async fn a_record_filed_after_the_event_is_waited_for() {
     let receiver = Receiver::start(&sandbox, EventQueue::in_memory().unwrap()).await;
     let queue = receiver.flows.queue().clone();
     let (agreement, workflow) = &launched[0];
-    sandbox.ironclad().approve_all(workflow).unwrap();
-    let none = sandbox
-        .ironclad()
-        .complete_workflow_with(workflow, Completion::default().record_later())
-        .unwrap();
+    let none = approve_and_complete(&sandbox, workflow, Completion::default().record_later());
     assert_eq!(none, None);
     assert!(sandbox.ironclad().wait_for_deliveries(WAIT).await);
     let tried = attempted(&queue, &completed_event_id(&sandbox), 2).await;

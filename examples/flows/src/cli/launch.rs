@@ -32,7 +32,7 @@ pub const SCOPES: [&str; 3] = [
 ///
 /// At start it reads the MSA template's launch form and finds the attributes it fills (role
 /// fields such as the counterparty signer's have template-specific ids); a field the template
-/// lacks stops it before anything is launched (set its id in the config file's [attributes]).
+/// lacks stops it before anything is launched (set its id in the config file's `[attributes]`).
 ///
 /// Each run reads the MSA agreements without a workflow URL modified since the watermark, with
 /// their opportunity, account and currency; finds workflows already launched for them (one

@@ -15,6 +15,14 @@
 //! - Optional per-bucket rate limits (§1.4).
 //!
 //! Every response carries an `x-ironclad-requestid` header (§1.1).
+//!
+//! Templates are data ([`TemplateSeed`], publish more with
+//! [`IroncladControl::publish_template`]); the default MSA template is shaped like a real
+//! tenant's: role-scoped counterparty signer ids, custom fields filed into
+//! `<attributeId>_<templateUuid>_<type>` record properties, a launch form without
+//! `propertyKey`. [`Completion`] and [`ChangedAttributes`] reproduce what real tenants leave
+//! undocumented: a record filed late or without its signed copy, and a
+//! `workflow_attribute_updated` that does not say what changed.
 
 mod approvals;
 mod attributes;

@@ -15,29 +15,7 @@
 //! - `signed` is **one document** (schema type `document`), `draft` a list of documents.
 //!
 //! Seed your own with a [`TemplateSeed`] (JSON or Rust), published with
-//! [`IroncladControl::publish_template`](super::IroncladControl::publish_template):
-//!
-//! ```json
-//! {
-//!   "id": "64f0c1d2e3a4b5c6d7e8f901",
-//!   "name": "Mutual NDA",
-//!   "recordType": "nda",
-//!   "fields": [
-//!     {"id": "counterpartyName", "type": "string", "displayName": "Counterparty Name",
-//!      "propertyKey": "counterpartyName", "required": true},
-//!     {"id": "role7d1e0c9b8a7f4e6d5c4b3a2918f7e6d5", "type": "email",
-//!      "displayName": "Counterparty Signer Email", "formLabel": "Counterparty Signer Email (Always Required)",
-//!      "propertyKey": "counterpartySignerEmail"},
-//!     {"id": "dealDeskTicket", "type": "string", "displayName": "Deal Desk Ticket", "custom": true}
-//!   ],
-//!   "roles": [
-//!     {"id": "approver2b4c6d8e0f1a4b3c5d7e9f0a1b2c3d4e", "displayName": "Legal", "kind": "approver",
-//!      "assigneeEmail": "legal.approver@sandbox.example"},
-//!     {"id": "signer8c7b6a5f4e3d4c2b1a0f9e8d7c6b5a49", "displayName": "Counterparty Signer", "kind": "signer",
-//!      "emailField": "role7d1e0c9b8a7f4e6d5c4b3a2918f7e6d5"}
-//!   ]
-//! }
-//! ```
+//! [`IroncladControl::publish_template`](super::IroncladControl::publish_template).
 //!
 //! Every template also gets the fields Ironclad adds to every workflow: `readableId`, `draft`
 //! and `signed` (read-only).
@@ -221,15 +199,47 @@ impl RoleSeed {
     }
 }
 
-/// A workflow template to publish in the Ironclad emulator, as data: see the
-/// [module docs](self) for the JSON form.
+/// A workflow template to publish in the Ironclad emulator, as data.
+///
+/// Write one in JSON (or build it in Rust) and publish it with
+/// [`IroncladControl::publish_template`](super::IroncladControl::publish_template):
+///
+/// ```
+/// use dataverse_ironclad_sandbox::ironclad::TemplateSeed;
+///
+/// let seed: TemplateSeed = serde_json::from_str(r#"{
+///   "id": "64f0c1d2e3a4b5c6d7e8f901",
+///   "name": "Mutual NDA",
+///   "recordType": "nda",
+///   "fields": [
+///     {"id": "counterpartyName", "type": "string", "displayName": "Counterparty Name",
+///      "propertyKey": "counterpartyName", "required": true},
+///     {"id": "role7d1e0c9b8a7f4e6d5c4b3a2918f7e6d5", "type": "email",
+///      "displayName": "Counterparty Signer Email", "formLabel": "Counterparty Signer Email (Always Required)",
+///      "propertyKey": "counterpartySignerEmail"},
+///     {"id": "dealDeskTicket", "type": "string", "displayName": "Deal Desk Ticket", "custom": true}
+///   ],
+///   "roles": [
+///     {"id": "approver2b4c6d8e0f1a4b3c5d7e9f0a1b2c3d4e", "displayName": "Legal", "kind": "approver",
+///      "assigneeEmail": "legal.approver@sandbox.example"},
+///     {"id": "signer8c7b6a5f4e3d4c2b1a0f9e8d7c6b5a49", "displayName": "Counterparty Signer", "kind": "signer",
+///      "emailField": "role7d1e0c9b8a7f4e6d5c4b3a2918f7e6d5"}
+///   ]
+/// }"#)?;
+/// assert_eq!(seed.fields.len(), 3);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+///
+/// Every template also gets the fields Ironclad adds to every workflow: `readableId`, `draft`
+/// and `signed` (read-only). [`TemplateSeed::msa`] is the default MSA template, shaped like a
+/// real tenant's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct TemplateSeed {
     /// The template id (24 hex characters, like a real one).
     pub id: String,
-    /// Its name; workflows are titled "<name> with <counterpartyName>".
+    /// Its name; workflows are titled "`<name>` with `<counterpartyName>`".
     pub name: String,
     /// The record type a completed workflow files into the repository (default `contract`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
