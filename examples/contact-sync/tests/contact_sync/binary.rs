@@ -83,14 +83,28 @@ fn listening_beyond_loopback_without_a_read_token_is_refused() {
     let config = dir.path().join("contact-sync.toml");
     std::fs::write(&config, "[[connections]]\nid = \"c1\"\n").unwrap();
     let db = dir.path().join("db.redb");
-    let output = Command::new(BIN)
+    let mut child = Command::new(BIN)
         .env_remove("CONTACT_SYNC_READ_TOKEN")
         .args(["--config", config.to_str().unwrap(), "--db", db.to_str().unwrap()])
         .args(["--listen", "0.0.0.0:0"])
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("contact-sync started on 0.0.0.0 without a read token instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
     assert!(stderr.starts_with("contact-sync: --listen 0.0.0.0:0 is reachable"), "{stderr:?}");
     assert!(stderr.contains("--read-token"), "{stderr:?}");
