@@ -71,6 +71,8 @@ fn accounts() -> EntitySetDef {
         EntitySetDef::new(ACCOUNTS, "account", "accountid", "name")
             .text("name", 160)
             .text("address1_line1", 250)
+            .text("address1_line2", 250)
+            .text("address1_line3", 250)
             .text("address1_city", 80)
             .text("address1_stateorprovince", 50)
             .text("address1_postalcode", 20)
