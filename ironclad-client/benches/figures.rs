@@ -137,12 +137,12 @@ async fn overhead_figure(address: SocketAddr) {
     };
     let ours_default = Client::builder()
         .base_url(&base)
-        .credentials(Credentials::api_token(TOKEN))
+        .credential(Credentials::api_token(TOKEN))
         .build()
         .unwrap();
     let ours_untimed = Client::builder()
         .base_url(&base)
-        .credentials(Credentials::api_token(TOKEN))
+        .credential(Credentials::api_token(TOKEN))
         .http_client(reqwest::Client::new())
         .timeout(None)
         .build()
@@ -297,7 +297,7 @@ fn main() {
         let address = start_server().await;
         let client = Client::builder()
             .base_url(format!("http://{address}"))
-            .credentials(Credentials::api_token(TOKEN))
+            .credential(Credentials::api_token(TOKEN))
             .build()
             .unwrap();
         download_figure(&client).await;

@@ -12,6 +12,9 @@ use serde_json::Value;
 use crate::string_enum::string_enum;
 use crate::workflows::AsyncLaunchFailure;
 
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
 /// The response header carrying Ironclad's request id (equal to `x-response-id`).
 pub const REQUEST_ID_HEADER: &str = "x-ironclad-requestid";
 
@@ -213,6 +216,12 @@ pub enum Error {
     /// The access token cannot be put in an HTTP header.
     #[error(transparent)]
     InvalidToken(#[from] InvalidToken),
+    /// No answer within the time allowed: obtaining an OAuth token took longer than
+    /// [`ClientBuilder::token_timeout`](crate::ClientBuilder::token_timeout), or a download
+    /// received no data for [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). (An API
+    /// call that times out is an [`Error::Transport`] for which [`Error::is_timeout`] holds.)
+    #[error("Ironclad did not answer within {0:?}")]
+    Timeout(Duration),
     /// The client configuration is invalid (bad base URL, header value, …).
     #[error("invalid Ironclad client configuration: {0}")]
     Config(String),
@@ -298,6 +307,7 @@ impl Error {
             Error::Transport { source, .. } => {
                 source.is_timeout() || source.is_connect() || source.is_request()
             }
+            Error::Timeout(_) => true,
             _ => false,
         }
     }
@@ -347,7 +357,7 @@ impl Error {
         match self {
             Error::Transport { source, .. } => source.is_timeout(),
             Error::Api(e) => e.status == StatusCode::REQUEST_TIMEOUT,
-            Error::LaunchTimedOut { .. } => true,
+            Error::Timeout(_) | Error::LaunchTimedOut { .. } => true,
             _ => false,
         }
     }

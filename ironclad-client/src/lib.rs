@@ -27,7 +27,7 @@ pub use auth::{
 pub use client::{Client, ClientBuilder};
 pub use download::{ByteStream, Download};
 pub use environment::{API_PATH, Environment};
-pub use error::{ApiError, DecodeError, Error, ErrorCode, REQUEST_ID_HEADER};
+pub use error::{ApiError, DecodeError, Error, ErrorCode, REQUEST_ID_HEADER, Result};
 pub use pagination::{MAX_PAGE_SIZE, Page, Paginated};
 pub use rate_limit::{RateLimitBucket, RateLimits};
 pub use records::{

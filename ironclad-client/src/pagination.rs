@@ -74,7 +74,7 @@ impl<T> Page<T> {
 /// previous one have been consumed.
 ///
 /// It implements [`Stream`] (use `futures::TryStreamExt`), and has [`Paginated::try_next`] and
-/// [`Paginated::try_collect_vec`] so no extra crate is needed.
+/// [`Paginated::collect_all`] so no extra crate is needed.
 ///
 /// ```no_run
 /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
@@ -133,7 +133,7 @@ impl<T: Send + 'static> Paginated<T> {
     ///
     /// # Errors
     /// The first failing page request.
-    pub async fn try_collect_vec(self) -> Result<Vec<T>, Error> {
+    pub async fn collect_all(self) -> Result<Vec<T>, Error> {
         self.inner.try_collect().await
     }
 }

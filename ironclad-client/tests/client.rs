@@ -11,17 +11,20 @@ use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[test]
-fn build_requires_credentials_and_a_valid_base_url() {
+fn build_requires_a_credential_and_a_valid_base_url() {
     let error = Client::builder().build().unwrap_err();
-    assert!(matches!(error, Error::Config(ref m) if m.contains("credentials")), "{error}");
+    assert!(
+        matches!(error, Error::Config(ref m) if m.contains("ClientBuilder::credential")),
+        "{error}"
+    );
     let error = Client::builder()
         .base_url("not a url")
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .build()
         .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error}");
     let error = Client::builder()
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .acting_user(ActingUser::email("bad\r\nheader"))
         .build()
         .unwrap_err();
@@ -32,14 +35,14 @@ fn build_requires_credentials_and_a_valid_base_url() {
 fn bearer_tokens_are_refused_over_http_except_to_loopback() {
     let error = Client::builder()
         .base_url("http://ironclad.internal.example.com")
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .build()
         .unwrap_err();
     assert!(matches!(error, Error::InsecureTransport(_)), "{error}");
     for loopback in ["http://127.0.0.1:9000", "http://localhost:9000/public/api/v1"] {
         Client::builder()
             .base_url(loopback)
-            .credentials(Credentials::api_token("t"))
+            .credential(Credentials::api_token("t"))
             .build()
             .unwrap();
     }
@@ -69,13 +72,13 @@ fn debug_output_never_contains_secrets() {
         .client_secret("client-secret-value")
         .access_token("access-secret-value", std::time::Duration::from_secs(60))
         .into();
-    let client = Client::builder().credentials(api_token.clone()).build().unwrap();
+    let client = Client::builder().credential(api_token.clone()).build().unwrap();
     let oauth_client = Client::builder()
-        .credentials(client_credentials.clone())
+        .credential(client_credentials.clone())
         .acting_user(ActingUser::email("a@b.c"))
         .build()
         .unwrap();
-    let builder = Client::builder().credentials(auth_code.clone());
+    let builder = Client::builder().credential(auth_code.clone());
     let webhook = NewWebhook::new("https://example.com/hook", [WebhookEvent::WorkflowCompleted])
         .header("Authorization", "Bearer webhook-secret-value");
     let printed = format!(
@@ -107,7 +110,7 @@ async fn a_full_api_base_url_and_a_user_agent_are_honoured() {
     for base in [server.uri(), format!("{}/public/api/v1/", server.uri())] {
         let client = Client::builder()
             .base_url(base)
-            .credentials(Credentials::api_token(TOKEN))
+            .credential(Credentials::api_token(TOKEN))
             .build()
             .unwrap();
         client.workflows().get("IC-7").await.unwrap();
@@ -158,7 +161,7 @@ fn public_types_and_futures_are_thread_safe() {
     send_sync::<ironclad_client::Workflow>();
     send_sync::<ironclad_client::WebhookDelivery>();
 
-    let client = Client::builder().credentials(Credentials::api_token("t")).build().unwrap();
+    let client = Client::builder().credential(Credentials::api_token("t")).build().unwrap();
     let launch =
         ironclad_client::LaunchWorkflow::new("t", ironclad_client::LaunchAttributes::new());
     send(&client.workflows().launch(&launch));
@@ -171,7 +174,7 @@ fn public_types_and_futures_are_thread_safe() {
 #[test]
 fn an_api_token_that_cannot_be_a_header_is_refused_at_build() {
     let error =
-        Client::builder().credentials(Credentials::api_token("bad\ntoken")).build().unwrap_err();
+        Client::builder().credential(Credentials::api_token("bad\ntoken")).build().unwrap_err();
     assert!(matches!(error, Error::InvalidToken(_)), "{error}");
     assert!(!error.to_string().contains("bad"), "the token never appears: {error}");
 }

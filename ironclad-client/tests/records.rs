@@ -42,7 +42,7 @@ async fn list_sends_every_documented_parameter_and_decodes_properties() {
         .address_as_object(false)
         .updated_since(datetime!(2026-07-01 00:00 UTC))
         .page_size(100);
-    let records = client(&server).records().list(query).try_collect_vec().await.unwrap();
+    let records = client(&server).records().list(query).collect_all().await.unwrap();
     assert_eq!(records.len(), 1);
     let record = &records[0];
     assert_eq!(record.ironclad_id.as_deref(), Some("IC-31"));

@@ -140,7 +140,7 @@ async fn list_get_update_and_delete() {
         .mount(&server)
         .await;
     let client = client(&server);
-    assert_eq!(client.webhooks().list().try_collect_vec().await.unwrap().len(), 1);
+    assert_eq!(client.webhooks().list().collect_all().await.unwrap().len(), 1);
     client.webhooks().get("6a6b40b128f91b0daeafb068").await.unwrap();
     let update = WebhookUpdate::new()
         .events([WebhookEvent::All])

@@ -51,7 +51,7 @@ async fn list_streams_every_page_with_the_documented_query() {
         .filter(Filter::equals("dynamicsMsaId", "abc-123"))
         .updated_since(datetime!(2018-03-10 00:00 UTC))
         .page_size(2);
-    let workflows = client(&server).workflows().list(query).try_collect_vec().await.unwrap();
+    let workflows = client(&server).workflows().list(query).collect_all().await.unwrap();
     let ids: Vec<_> = workflows.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["w1", "w2", "w3"]);
 }
@@ -89,7 +89,7 @@ async fn list_rejects_an_out_of_range_page_size_before_sending() {
     let error = client(&server)
         .workflows()
         .list(ListWorkflows::new().page_size(500))
-        .try_collect_vec()
+        .collect_all()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidRequest(ref m) if m.contains("pageSize")), "{error}");

@@ -36,7 +36,7 @@ pub fn dataverse(sandbox: &Sandbox) -> dataverse_client::Client {
 pub fn ironclad(sandbox: &Sandbox) -> ironclad_client::Client {
     ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .retry_policy(fast_retries().retry_internal_server_error(true))

@@ -71,7 +71,7 @@ async fn servers() -> (MockServer, MockServer, FlowContext) {
             .unwrap(),
         ironclad_client::Client::builder()
             .base_url(ironclad.uri())
-            .credentials(ironclad_client::Credentials::api_token("ic-token"))
+            .credential(ironclad_client::Credentials::api_token("ic-token"))
             .retry_policy(ironclad_client::RetryPolicy::never())
             .build()
             .unwrap(),

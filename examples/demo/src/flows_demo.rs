@@ -89,7 +89,7 @@ fn context(sandbox: &Sandbox) -> Result<FlowContext, DemoError> {
         .map_err(|e| DemoError::Client(e.to_string()))?;
     let ironclad = ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .build()

@@ -132,7 +132,7 @@ async fn run(scenario: &Scenario, count: usize) -> Figures {
     };
     let ironclad = ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .rate_limits(limits)

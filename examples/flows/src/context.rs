@@ -20,7 +20,7 @@ use crate::config::AgreementTable;
 ///     .build()?;
 /// let ironclad = ironclad_client::Client::builder()
 ///     .base_url("https://demo.ironcladapp.com")
-///     .credentials(ironclad_client::Credentials::api_token("token"))
+///     .credential(ironclad_client::Credentials::api_token("token"))
 ///     .build()?;
 /// let context = FlowContext::new(dataverse, ironclad, AgreementTable::default(), "6063ac9e01a5542dafa3722b");
 /// assert_eq!(context.workflow_url("6a6b").as_str(), "https://demo.ironcladapp.com/workflow/6a6b");

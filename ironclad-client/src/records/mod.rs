@@ -264,7 +264,7 @@ impl<'a> Records<'a> {
         ])
         .download();
         let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name))
+        Ok(Download::new(response, file_name, self.client.inner.timeout))
     }
 
     /// Upload attachment `key` (`multipart/form-data`: `attachment` plus `metadata` with the file

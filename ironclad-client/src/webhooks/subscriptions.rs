@@ -258,7 +258,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let existing = client.webhooks().list().try_collect_vec().await?;
+    /// let existing = client.webhooks().list().collect_all().await?;
     /// # let _ = existing; Ok(()) }
     /// ```
     pub fn list(&self) -> Paginated<Webhook> {

@@ -194,7 +194,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").try_collect_vec().await?;
+    /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").collect_all().await?;
     /// # let _ = history; Ok(()) }
     /// ```
     pub fn approval_requests(&self, workflow_id: &str) -> Paginated<ApprovalRequest> {

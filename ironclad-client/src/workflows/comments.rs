@@ -170,7 +170,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let people = client.workflows().participants("6a6b4091ef38863a01482499", None).try_collect_vec().await?;
+    /// let people = client.workflows().participants("6a6b4091ef38863a01482499", None).collect_all().await?;
     /// # let _ = people; Ok(()) }
     /// ```
     pub fn participants(&self, workflow_id: &str, email: Option<&str>) -> Paginated<Participant> {

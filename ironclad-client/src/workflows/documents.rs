@@ -176,6 +176,6 @@ impl Workflows<'_> {
         ])
         .download();
         let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name))
+        Ok(Download::new(response, file_name, self.client.inner.timeout))
     }
 }

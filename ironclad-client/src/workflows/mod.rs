@@ -58,7 +58,7 @@ impl<'a> Workflows<'a> {
     /// let completed = client
     ///     .workflows()
     ///     .list(ListWorkflows::new().status(WorkflowStatus::Completed).page_size(100))
-    ///     .try_collect_vec()
+    ///     .collect_all()
     ///     .await?;
     /// # let _ = completed; Ok(()) }
     /// ```

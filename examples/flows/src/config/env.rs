@@ -179,7 +179,7 @@ impl DataverseSettings {
     ///     ..DataverseArgs::default()
     /// };
     /// let client = DataverseSettings::from_args(&args)?.client()?;
-    /// assert_eq!(client.api_root().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
+    /// assert_eq!(client.api_base().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
     /// # Ok::<(), flows::config::ConfigError>(())
     /// ```
     pub fn client(&self) -> Result<dataverse_client::Client, ConfigError> {
@@ -388,7 +388,7 @@ impl IroncladSettings {
         };
         let mut builder = ironclad_client::Client::builder()
             .environment(self.environment.clone())
-            .credentials(credentials)
+            .credential(credentials)
             .user_agent(concat!("dataverse-ironclad-flows/", env!("CARGO_PKG_VERSION")));
         if let Some(user) = &self.acting_user {
             builder = builder.acting_user(user.clone());
