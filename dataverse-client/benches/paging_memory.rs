@@ -10,7 +10,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use dataverse_client::Query;
-use futures_util::TryStreamExt;
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -250,11 +250,64 @@ impl Error {
         matches!(self, Error::PossiblyApplied { .. })
     }
 
-    /// Whether the credentials were rejected (`401`) or lack a privilege (`403`), or no token
-    /// could be obtained.
-    pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Auth(_))
-            || matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+    /// Whether authentication failed: Dataverse answered `401`, or no access token could be
+    /// obtained (the identity provider refused the credential, or could not be reached; see
+    /// [`Error::is_retryable`] for the transient cases).
+    ///
+    /// # Troubleshooting
+    /// Check the tenant id, client id and secret, and that the application user exists in the
+    /// environment: an app registration must be added to each environment as an application user
+    /// with a security role
+    /// ([Manage application users](https://learn.microsoft.com/power-platform/admin/manage-application-users)).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Auth(_)) || self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// Whether the caller lacks a privilege for the operation (`403`).
+    ///
+    /// # Troubleshooting
+    /// The application user's security roles decide what it may read and write; the error
+    /// message names the missing privilege (`prvReadAccount`, …).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(StatusCode::FORBIDDEN)
+    }
+
+    /// Whether an attempt ran out of time: no answer within the per-attempt timeout, a download
+    /// that stalled, a token request over the token timeout, or a `408` from the service.
+    ///
+    /// # Troubleshooting
+    /// Dataverse ends a request after two minutes on its side; raise
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) only for operations that
+    /// legitimately run that long, and prefer smaller batches or pages.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout(_) => true,
+            Error::Transport(e) => e.is_timeout(),
+            Error::Auth(e) => e.caused_by(|source| {
+                source.is::<tokio::time::error::Elapsed>()
+                    || source
+                        .downcast_ref::<reqwest::Error>()
+                        .is_some_and(reqwest::Error::is_timeout)
+            }),
+            _ => self.status() == Some(StatusCode::REQUEST_TIMEOUT),
+        }
+    }
+
+    /// Whether no connection could be made (DNS, refused, TLS handshake): nothing was sent.
+    pub fn is_connect(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_connect(),
+            Error::Auth(e) => e.caused_by(|source| {
+                source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_connect)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Dataverse's error code (`error.code`, e.g. `0x80040217` for a missing row), when it
+    /// answered with one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.code.as_deref())
     }
 
     pub(crate) fn from_api(error: ApiError) -> Self {
@@ -443,6 +496,11 @@ impl AuthError {
     /// Whether trying again later could succeed.
     pub fn is_transient(&self) -> bool {
         self.transient
+    }
+
+    /// Whether the direct cause of this error satisfies `test`.
+    fn caused_by(&self, test: impl Fn(&(dyn std::error::Error + 'static)) -> bool) -> bool {
+        self.source.as_deref().is_some_and(|source| test(source))
     }
 }
 

@@ -199,10 +199,12 @@ impl TokenSource {
         };
         match tokio::time::timeout(limit, self.provider.token(request)).await {
             Ok(result) => result,
-            Err(_) => {
-                Err(AuthError::new(format!("the token request did not complete within {limit:?}"))
-                    .transient(true))
-            }
+            // The elapsed timer is the source, so `Error::is_timeout` can tell.
+            Err(elapsed) => Err(AuthError::with_source(
+                format!("the token request did not complete within {limit:?}"),
+                elapsed,
+            )
+            .transient(true)),
         }
     }
 
