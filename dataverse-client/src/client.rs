@@ -30,7 +30,7 @@ const DEFAULT_USER_AGENT: &str = concat!("dataverse-client-rust/", env!("CARGO_P
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), dataverse_client::Error> {
-/// use dataverse_client::{Client, ClientSecretCredential, Query, Record};
+/// use dataverse_client::{Client, auth::ClientSecretCredential, query::Query, records::Record};
 /// use futures_util::TryStreamExt;
 ///
 /// let client = Client::builder("https://contoso.crm.dynamics.com")
@@ -123,7 +123,7 @@ impl fmt::Debug for Client {
 /// ```no_run
 /// # fn run() -> Result<(), dataverse_client::Error> {
 /// use std::time::Duration;
-/// use dataverse_client::{Client, RetryPolicy, StaticToken};
+/// use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy};
 ///
 /// let client = Client::builder("https://contoso.crm.dynamics.com")
 ///     .credential(StaticToken::new("eyJ0eXAi..."))
@@ -379,7 +379,7 @@ fn parse_origin(text: &str, what: &str) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StaticToken;
+    use crate::auth::StaticToken;
 
     #[test]
     fn builds_api_root_and_scope() {
@@ -434,17 +434,27 @@ mod tests {
         send_sync(&client);
         let id = uuid::Uuid::nil();
         send(&std::future::IntoFuture::into_future(
-            client.retrieve::<crate::Record>("accounts", id),
+            client.retrieve::<crate::records::Record>("accounts", id),
         ));
         send(&std::future::IntoFuture::into_future(client.update(
             "accounts",
             id,
             &serde_json::json!({}),
         )));
-        send(&client.query::<crate::Record>(crate::Query::new("accounts")).records());
-        send(&client.track_changes::<crate::Record>(crate::Query::new("accounts")).changes());
-        send(&std::future::IntoFuture::into_future(client.create_note(crate::NewNote::new())));
-        send(&std::future::IntoFuture::into_future(client.execute_batch(crate::Batch::new())));
+        send(
+            &client.query::<crate::records::Record>(crate::query::Query::new("accounts")).records(),
+        );
+        send(
+            &client
+                .track_changes::<crate::records::Record>(crate::query::Query::new("accounts"))
+                .changes(),
+        );
+        send(&std::future::IntoFuture::into_future(
+            client.create_note(crate::notes::NewNote::new()),
+        ));
+        send(&std::future::IntoFuture::into_future(
+            client.execute_batch(crate::batch::Batch::new()),
+        ));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::query::Query;
 /// One page of results.
 ///
 /// It deserializes from the Web API's collection shape, so it also decodes a query response
-/// read another way (for example from a [`$batch`](crate::Batch) part).
+/// read another way (for example from a [`$batch`](crate::batch::Batch) part).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
 #[non_exhaustive]
@@ -234,7 +234,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Filter, Query};
+    /// use dataverse_client::query::{Filter, Query};
     /// use futures_util::TryStreamExt;
     /// use serde::Deserialize;
     ///

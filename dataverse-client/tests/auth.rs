@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dataverse_client::{
-    AccessToken, AuthError, Client, ClientSecretCredential, Error, Record, RetryPolicy,
-    StaticToken, TokenProvider, TokenRequest,
+    Client, Error,
+    auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest},
+    config::RetryPolicy,
+    error::AuthError,
+    records::Record,
 };
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;

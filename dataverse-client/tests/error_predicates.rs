@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::{API, builder, client};
-use dataverse_client::{Error, Record, RetryPolicy};
+use dataverse_client::{Error, config::RetryPolicy, records::Record};
 use serde_json::json;
 use uuid::Uuid;
 use wiremock::matchers::{method, path};
@@ -61,7 +61,7 @@ async fn a_refused_connection_is_a_connect_error() {
     // Bind, note the port, close: nothing listens there any more.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let client = dataverse_client::Client::builder(format!("http://127.0.0.1:{port}"))
-        .credential(dataverse_client::StaticToken::new("t"))
+        .credential(dataverse_client::auth::StaticToken::new("t"))
         .retry_policy(RetryPolicy::never())
         .build()
         .unwrap();

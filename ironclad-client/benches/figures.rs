@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::stream;
 use ironclad_client::webhooks::{TestSigner, verify_delivery, verify_signature};
-use ironclad_client::{Client, Credentials, Workflow};
+use ironclad_client::{Client, auth::Credentials, workflows::Workflow};
 
 const DOCUMENT_BYTES: usize = 100 * 1024 * 1024;
 const CHUNK_BYTES: usize = 64 * 1024;

@@ -10,10 +10,10 @@ use url::Url;
 use crate::auth::{ActingUser, AuthState, Credentials};
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::records::Records;
-use crate::schemas::WorkflowSchemas;
 use crate::webhooks::Webhooks;
+use crate::workflows::WorkflowSchemas;
 use crate::workflows::Workflows;
-use crate::{Environment, Error};
+use crate::{Error, config::Environment};
 
 // The timeouts and their defaults are the same in every client of this workspace (see the
 // vocabulary table in CONTRIBUTING.md).
@@ -35,7 +35,7 @@ const THROTTLE_BACKOFF_CAP: Duration = Duration::from_secs(60);
 /// as another user.
 ///
 /// ```no_run
-/// use ironclad_client::{ActingUser, Client, ClientCredentials, Environment};
+/// use ironclad_client::{Client, auth::{ActingUser, ClientCredentials}, config::Environment};
 ///
 /// # async fn demo() -> Result<(), ironclad_client::Error> {
 /// let client = Client::builder()
@@ -74,7 +74,7 @@ impl Client {
     /// A client for `environment` with default settings.
     ///
     /// ```
-    /// use ironclad_client::{Client, Credentials, Environment};
+    /// use ironclad_client::{Client, auth::Credentials, config::Environment};
     ///
     /// let client = Client::new(Environment::Global, Credentials::api_token("token"))?;
     /// assert_eq!(client.api_base().as_str(), "https://ironcladapp.com/public/api/v1/");
@@ -118,7 +118,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ActingUser;
+    /// use ironclad_client::auth::ActingUser;
     ///
     /// let as_jane = client.acting_as(ActingUser::email("jane@example.com"));
     /// let approvals = as_jane.workflows().approvals("6a6b4091ef38863a01482499").await?;
@@ -190,7 +190,7 @@ impl fmt::Debug for Client {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::{Client, Credentials, RateLimits};
+/// use ironclad_client::{Client, auth::Credentials, config::RateLimits};
 ///
 /// let client = Client::builder()
 ///     .base_url("http://127.0.0.1:8080") // a local emulator: plain http is allowed to loopback

@@ -18,7 +18,7 @@ pub const API_PATH: &str = "/public/api/v1";
 /// base URL.
 ///
 /// ```
-/// use ironclad_client::Environment;
+/// use ironclad_client::config::Environment;
 ///
 /// assert_eq!(Environment::Eu1.api_base().as_str(), "https://eu1.ironcladapp.com/public/api/v1/");
 /// assert_eq!(Environment::Demo.token_url().as_str(), "https://demo.ironcladapp.com/oauth/token");

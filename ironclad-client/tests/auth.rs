@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use common::{TOKEN, api, client, fixture, untimed_http};
 use ironclad_client::{
-    ActingUser, AuthorizationCode, Client, ClientAuthentication, ClientCredentials, Environment,
-    Error, TokenRequestFormat, exchange_authorization_code,
+    Client, Error,
+    auth::{
+        ActingUser, AuthorizationCode, ClientAuthentication, ClientCredentials, TokenRequestFormat,
+        exchange_authorization_code,
+    },
+    config::Environment,
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -235,9 +239,9 @@ async fn a_401_token_has_expired_regrants_once_and_replays() {
         .mount(&server)
         .await;
     let client = oauth_client(&server, ClientCredentials::new("app-id", "app-secret"));
-    let launch = ironclad_client::LaunchWorkflow::new(
+    let launch = ironclad_client::workflows::LaunchWorkflow::new(
         "68dc41e5a7987b1e623e4711",
-        ironclad_client::LaunchAttributes::new().string("counterpartyName", "Acme"),
+        ironclad_client::values::LaunchAttributes::new().string("counterpartyName", "Acme"),
     );
     client.workflows().launch(&launch).await.unwrap();
 }

@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use common::fixture;
-use ironclad_client::WebhookVerifier;
+use ironclad_client::webhooks::WebhookVerifier;
 use ironclad_client::webhooks::{TestSigner, VERIFICATION_HEADER, VerifiedWebhook};
 use tower::ServiceExt;
 

@@ -4,8 +4,10 @@ mod common;
 
 use common::{TOKEN, api, fixture};
 use ironclad_client::{
-    ActingUser, AuthorizationCode, Client, ClientCredentials, Credentials, Environment, Error,
-    NewWebhook, WebhookEvent,
+    Client, Error,
+    auth::{ActingUser, AuthorizationCode, ClientCredentials, Credentials},
+    config::Environment,
+    webhooks::{NewWebhook, WebhookEvent},
 };
 use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -157,17 +159,19 @@ fn public_types_and_futures_are_thread_safe() {
     send_sync::<Client>();
     send_sync::<Error>();
     send_sync::<ironclad_client::webhooks::VerifyError>();
-    send_sync::<ironclad_client::WebhookVerifier>();
-    send_sync::<ironclad_client::Workflow>();
-    send_sync::<ironclad_client::WebhookDelivery>();
+    send_sync::<ironclad_client::webhooks::WebhookVerifier>();
+    send_sync::<ironclad_client::workflows::Workflow>();
+    send_sync::<ironclad_client::webhooks::WebhookDelivery>();
 
     let client = Client::builder().credential(Credentials::api_token("t")).build().unwrap();
-    let launch =
-        ironclad_client::LaunchWorkflow::new("t", ironclad_client::LaunchAttributes::new());
+    let launch = ironclad_client::workflows::LaunchWorkflow::new(
+        "t",
+        ironclad_client::values::LaunchAttributes::new(),
+    );
     send(&client.workflows().launch(&launch));
-    send(&client.workflows().list(ironclad_client::ListWorkflows::new()));
+    send(&client.workflows().list(ironclad_client::workflows::ListWorkflows::new()));
     send(&client.records().get("IC-1"));
-    let verifier = ironclad_client::WebhookVerifier::new(client.clone());
+    let verifier = ironclad_client::webhooks::WebhookVerifier::new(client.clone());
     send(&verifier.verify(&http::HeaderMap::new(), b""));
 }
 

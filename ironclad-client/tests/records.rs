@@ -5,8 +5,12 @@ mod common;
 use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
-    ContractDuration, ContractState, Filter, ListRecords, MonetaryAmount, NewRecord, ParentLink,
-    PropertyValue, RecordPatch, RecordProperty, RecordSortField, SortDirection,
+    records::{
+        ContractState, ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField,
+        SortDirection,
+    },
+    values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
+    workflows::Filter,
 };
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -162,7 +166,7 @@ async fn metadata_decodes_property_and_type_definitions() {
     let metadata = client(&server).records().metadata().await.unwrap();
     assert_eq!(
         metadata.properties["contractValue"].property_type,
-        ironclad_client::FieldType::MonetaryAmount
+        ironclad_client::workflows::FieldType::MonetaryAmount
     );
     assert_eq!(metadata.properties["contractValue"].group.as_deref(), Some("Financials"));
     assert_eq!(metadata.properties["workflowLink"].property_type.as_str(), "workflow");

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use common::{api, client, fixture, paused_builder};
 use ironclad_client::{
-    Error, LaunchAttributes, LaunchWorkflow, ListWorkflows, RateLimitBucket, RateLimits,
-    RetryPolicy,
+    Error,
+    config::{RateLimitBucket, RateLimits, RetryPolicy},
+    values::LaunchAttributes,
+    workflows::{LaunchWorkflow, ListWorkflows},
 };
 use serde_json::json;
 use tokio::time::Instant;
@@ -74,7 +76,7 @@ async fn a_429_without_retry_after_waits_on_the_scale_of_a_per_minute_bucket() {
     // The builder's own retry policy (no override), with an untimed transport for paused time.
     let client = ironclad_client::Client::builder()
         .base_url(server.uri())
-        .credential(ironclad_client::Credentials::api_token(common::TOKEN))
+        .credential(ironclad_client::auth::Credentials::api_token(common::TOKEN))
         .http_client(common::untimed_http())
         .timeout(None)
         .build()
@@ -244,7 +246,7 @@ async fn transport_errors_keep_the_path_but_not_the_query() {
     drop(listener);
     let client = ironclad_client::Client::builder()
         .base_url(format!("http://{address}"))
-        .credential(ironclad_client::Credentials::api_token("t"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
         .retry_policy(
             RetryPolicy::default().max_attempts(2).initial_backoff(Duration::from_millis(1)),
         )

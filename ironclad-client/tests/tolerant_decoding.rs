@@ -6,7 +6,11 @@ mod common;
 
 use common::{api, client, fixture_json};
 use ironclad_client::webhooks::{TestSigner, verify_delivery};
-use ironclad_client::{ApprovalStatus, MonetaryAmount, PropertyValue, StageState, WebhookEvent};
+use ironclad_client::{
+    values::{MonetaryAmount, PropertyValue},
+    webhooks::WebhookEvent,
+    workflows::{ApprovalStatus, StageState},
+};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -312,7 +316,7 @@ fn stage_progress_without_a_known_state_keeps_the_other_stage() {
     let mut body = fixture_json("workflow.json");
     body["approvals"] = json!({"state": "in_progress"});
     body["signatures"] = json!([]);
-    let workflow: ironclad_client::Workflow = serde_json::from_value(body).unwrap();
+    let workflow: ironclad_client::workflows::Workflow = serde_json::from_value(body).unwrap();
     assert_eq!(workflow.approvals.map(|a| a.state), Some(StageState::InProgress));
     assert_eq!(workflow.signatures, None);
 }

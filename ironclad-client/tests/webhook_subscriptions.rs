@@ -3,7 +3,7 @@
 mod common;
 
 use common::{api, client, fixture, fixture_json};
-use ironclad_client::{NewWebhook, WebhookEvent, WebhookStatus, WebhookUpdate};
+use ironclad_client::webhooks::{NewWebhook, WebhookEvent, WebhookStatus, WebhookUpdate};
 use serde_json::json;
 use time::macros::datetime;
 use wiremock::matchers::{body_json, header_regex, method, path, query_param};
@@ -97,7 +97,7 @@ async fn duplicate_target_is_an_invalid_param_error() {
         .create(&NewWebhook::new("https://example.com/a", [WebhookEvent::WorkflowCompleted]))
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some(&ironclad_client::ErrorCode::InvalidParam));
+    assert_eq!(error.code(), Some(&ironclad_client::error::ErrorCode::InvalidParam));
     assert!(error.to_string().contains("webhook already exists"));
 }
 

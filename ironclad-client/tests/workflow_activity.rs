@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use common::{api, client, fixture, fixture_json};
 use futures_util::StreamExt;
-use ironclad_client::{ApprovalDecision, ApprovalStatus, NewComment, UserRef};
+use ironclad_client::{
+    auth::UserRef,
+    workflows::{ApprovalDecision, ApprovalStatus, NewComment},
+};
 use serde_json::json;
 use time::macros::datetime;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -259,7 +262,7 @@ async fn a_broken_download_leaves_no_file_behind() {
     });
     let client = ironclad_client::Client::builder()
         .base_url(format!("http://{address}"))
-        .credential(ironclad_client::Credentials::api_token("t"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
         .build()
         .unwrap();
     let download = client.records().download_attachment_by_key("IC-1", "signedCopy").await.unwrap();
@@ -294,7 +297,7 @@ async fn a_stalled_download_fails_with_a_timeout_instead_of_hanging() {
     let address = stalling_server(b"0123456789");
     let client = ironclad_client::Client::builder()
         .base_url(format!("http://{address}"))
-        .credential(ironclad_client::Credentials::api_token("t"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();
@@ -322,7 +325,7 @@ async fn a_download_whose_answer_never_comes_times_out_and_is_retried() {
     let client = common::builder(&server)
         .timeout(Duration::from_millis(200))
         .retry_policy(
-            ironclad_client::RetryPolicy::default()
+            ironclad_client::config::RetryPolicy::default()
                 .max_attempts(2)
                 .initial_backoff(Duration::from_millis(1)),
         )

@@ -10,8 +10,8 @@ use flows::config::AgreementTable;
 use secrecy::ExposeSecret;
 
 /// Retries fast enough for tests: 10 ms doubling to 100 ms, five attempts.
-pub fn fast_retries() -> dataverse_client::RetryPolicy {
-    dataverse_client::RetryPolicy::default()
+pub fn fast_retries() -> dataverse_client::config::RetryPolicy {
+    dataverse_client::config::RetryPolicy::default()
         .initial_backoff(Duration::from_millis(10))
         .max_backoff(Duration::from_millis(100))
 }
@@ -26,7 +26,9 @@ pub async fn sandbox(config: SandboxConfig) -> Sandbox {
 /// The Dataverse client of the flows, against the sandbox.
 pub fn dataverse(sandbox: &Sandbox) -> dataverse_client::Client {
     dataverse_client::Client::builder(sandbox.dataverse_url().as_str())
-        .credential(dataverse_client::StaticToken::new(sandbox.dataverse_token().expose_secret()))
+        .credential(dataverse_client::auth::StaticToken::new(
+            sandbox.dataverse_token().expose_secret(),
+        ))
         .retry_policy(fast_retries())
         .build()
         .expect("a Dataverse client")
@@ -36,7 +38,7 @@ pub fn dataverse(sandbox: &Sandbox) -> dataverse_client::Client {
 pub fn ironclad(sandbox: &Sandbox) -> ironclad_client::Client {
     ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credential(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::auth::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .retry_policy(fast_retries().retry_internal_server_error(true))

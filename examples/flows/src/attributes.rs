@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use ironclad_client::{FieldType, SchemaField, WorkflowSchema};
+use ironclad_client::workflows::{FieldType, SchemaField, WorkflowSchema};
 use serde::Deserialize;
 
 use crate::config::ConfigError;
@@ -241,7 +241,7 @@ impl AttributeOverrides {
 /// ```
 /// use flows::attributes::{AttributeOverrides, MsaAttributes, MsaField};
 ///
-/// let template: ironclad_client::WorkflowSchema = serde_json::from_str(r#"{
+/// let template: ironclad_client::workflows::WorkflowSchema = serde_json::from_str(r#"{
 ///   "id": "6063ac9e01a5542dafa3722b",
 ///   "schema": {
 ///     "dynamicsMsaId": {"type": "string", "displayName": "Dynamics MSA ID"},

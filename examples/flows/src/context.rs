@@ -16,11 +16,11 @@ use crate::config::AgreementTable;
 ///
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let dataverse = dataverse_client::Client::builder("https://contoso.crm.dynamics.com")
-///     .credential(dataverse_client::StaticToken::new("token"))
+///     .credential(dataverse_client::auth::StaticToken::new("token"))
 ///     .build()?;
 /// let ironclad = ironclad_client::Client::builder()
 ///     .base_url("https://demo.ironcladapp.com")
-///     .credential(ironclad_client::Credentials::api_token("token"))
+///     .credential(ironclad_client::auth::Credentials::api_token("token"))
 ///     .build()?;
 /// let context = FlowContext::new(dataverse, ironclad, AgreementTable::default(), "6063ac9e01a5542dafa3722b");
 /// assert_eq!(context.workflow_url("6a6b").as_str(), "https://demo.ironcladapp.com/workflow/6a6b");

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::token_endpoint::{TokenRequest, request_token};
 use super::{Credentials, CredentialsKind, TokenEndpointOptions, TokenRefreshCallback};
-use crate::{Environment, Error};
+use crate::{Error, config::Environment};
 
 /// Tokens are refreshed this long before they expire.
 const REFRESH_AHEAD: Duration = Duration::from_secs(60);

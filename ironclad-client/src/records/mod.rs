@@ -20,7 +20,7 @@ pub use write::{NewRecord, ParentLink, RecordPatch};
 
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated, checked_page_size};
+use crate::paging::{Page, Paginated, checked_page_size};
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
 
@@ -42,7 +42,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListRecords;
+    /// use ironclad_client::records::ListRecords;
     ///
     /// let mut records = client.records().list(ListRecords::new().types(["mSA"]).page_size(100));
     /// while let Some(record) = records.try_next().await? {
@@ -64,7 +64,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListRecords;
+    /// use ironclad_client::records::ListRecords;
     ///
     /// let page = client.records().list_page(&ListRecords::new(), 0).await?;
     /// # let _ = page; Ok(()) }
@@ -106,7 +106,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{NewRecord, RecordProperty};
+    /// use ironclad_client::{records::NewRecord, values::RecordProperty};
     ///
     /// let record = client
     ///     .records()
@@ -126,7 +126,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::NewRecord;
+    /// use ironclad_client::records::NewRecord;
     ///
     /// let record = client.records().replace("IC-31", &NewRecord::new("mSA", "Acme MSA (restated)")).await?;
     /// # let _ = record; Ok(()) }
@@ -145,7 +145,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{RecordPatch, RecordProperty};
+    /// use ironclad_client::{records::RecordPatch, values::RecordProperty};
     ///
     /// let record = client
     ///     .records()

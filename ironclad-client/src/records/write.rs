@@ -38,7 +38,7 @@ impl ParentLink {
 /// [guide](https://developer.ironcladapp.com/docs/create-a-record-1).
 ///
 /// ```
-/// use ironclad_client::{NewRecord, RecordProperty};
+/// use ironclad_client::{records::NewRecord, values::RecordProperty};
 ///
 /// let record = NewRecord::new("everyFieldType", "Acme MSA")
 ///     .property("additionalNotes", RecordProperty::string("Test notes"));
@@ -120,7 +120,7 @@ impl NewRecord {
 /// `removeParent` is a boolean.
 ///
 /// ```
-/// use ironclad_client::{MonetaryAmount, RecordPatch, RecordProperty};
+/// use ironclad_client::{records::RecordPatch, values::{MonetaryAmount, RecordProperty}};
 /// use rust_decimal::Decimal;
 ///
 /// let patch = RecordPatch::new()

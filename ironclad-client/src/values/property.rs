@@ -155,7 +155,7 @@ impl PropertyValue {
 /// One record property: its typed value and, on amended records, the original value.
 ///
 /// ```
-/// use ironclad_client::{MonetaryAmount, PropertyValue, RecordProperty};
+/// use ironclad_client::values::{MonetaryAmount, PropertyValue, RecordProperty};
 /// use rust_decimal::Decimal;
 ///
 /// let property: RecordProperty = serde_json::from_str(

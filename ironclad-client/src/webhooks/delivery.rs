@@ -13,10 +13,10 @@ use crate::workflows::ApprovalStatus;
 /// Ids are spelled `…ID` in deliveries (`companyID`, `workflowID`) but `…Id` in the REST API;
 /// both spellings are accepted. Get one from raw bytes with
 /// [`verify_delivery`](crate::webhooks::verify_delivery) or
-/// [`WebhookVerifier`](crate::WebhookVerifier), which check the signature first.
+/// [`WebhookVerifier`](crate::webhooks::WebhookVerifier), which check the signature first.
 ///
 /// ```
-/// use ironclad_client::{WebhookDelivery, WebhookEvent};
+/// use ironclad_client::webhooks::{WebhookDelivery, WebhookEvent};
 ///
 /// let delivery: WebhookDelivery = serde_json::from_str(r#"{
 ///     "companyID": "674f5545728c89fc7fabd5ec",
@@ -172,7 +172,7 @@ impl WebhookPayload {
     /// `attributeIds`, `changedAttributes`, `updatedAttributes`, `attributeNames`, …).
     ///
     /// ```
-    /// use ironclad_client::WebhookPayload;
+    /// use ironclad_client::webhooks::WebhookPayload;
     ///
     /// let payload: WebhookPayload = serde_json::from_str(
     ///     r#"{"event":"workflow_attribute_updated","workflowID":"w1","attributes":["totalContractValue","counterpartyName"]}"#,

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::{VerificationKey, VerifyError, WebhookEvent};
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated};
+use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::workflows::DEFAULT_PAGE_SIZE;
@@ -91,7 +91,7 @@ impl fmt::Debug for DeliveryHeaders {
 /// Ironclad allows one subscription per target URL, which must be HTTPS.
 ///
 /// ```
-/// use ironclad_client::{NewWebhook, WebhookEvent};
+/// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
 ///
 /// let webhook = NewWebhook::new("https://hooks.example.com/ironclad", [WebhookEvent::WorkflowCompleted])
 ///     .header("Authorization", "Bearer s3cr3t");
@@ -152,7 +152,7 @@ impl NewWebhook {
     /// Create it enabled (`status: "enabled"`, Ironclad's default) or disabled.
     ///
     /// ```
-    /// use ironclad_client::{NewWebhook, WebhookEvent};
+    /// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
     ///
     /// let paused = NewWebhook::new("https://hooks.example.com/ironclad", [WebhookEvent::WorkflowCompleted])
     ///     .enabled(false);
@@ -178,7 +178,7 @@ impl NewWebhook {
 /// Changes to a subscription (`PATCH /webhooks/{id}`).
 ///
 /// ```
-/// use ironclad_client::WebhookUpdate;
+/// use ironclad_client::webhooks::WebhookUpdate;
 ///
 /// let update = WebhookUpdate::new().enabled(true);
 /// assert_eq!(serde_json::to_string(&update)?, r#"{"status":"enabled"}"#);
@@ -236,7 +236,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{NewWebhook, WebhookEvent};
+    /// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
     ///
     /// let webhook = client
     ///     .webhooks()
@@ -289,7 +289,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::WebhookUpdate;
+    /// use ironclad_client::webhooks::WebhookUpdate;
     ///
     /// client.webhooks().update("6a6b40b128f91b0daeafb068", &WebhookUpdate::new().enabled(true)).await?;
     /// # Ok(()) }

@@ -234,7 +234,7 @@ pub fn verify_signature(
 /// Verify, then parse: the entry point for raw webhook requests.
 ///
 /// ```
-/// use ironclad_client::WebhookEvent;
+/// use ironclad_client::webhooks::WebhookEvent;
 /// use ironclad_client::webhooks::{TestSigner, verify_delivery};
 /// # let signer = TestSigner::from_pem(include_str!("../../tests/fixtures/webhook_signing_key.pem"))?;
 /// let body = br#"{"companyID":"c","payload":{"event":"workflow_completed","workflowID":"w","templateID":"t"},"timestamp":"2024-12-06T20:42:55.776Z","webhookID":"h"}"#;

@@ -7,10 +7,10 @@ use time::OffsetDateTime;
 
 use super::{Role, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::Paginated;
+use crate::paging::Paginated;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 string_enum! {
     /// The status of an approval (reviewer, approval request, or webhook `status`).
@@ -132,7 +132,7 @@ pub struct ApprovalRequest {
 /// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
 ///
 /// ```
-/// use ironclad_client::ApprovalDecision;
+/// use ironclad_client::workflows::ApprovalDecision;
 ///
 /// let approve = ApprovalDecision::approve().user_email("legal@example.com");
 /// assert_eq!(
@@ -206,7 +206,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ApprovalDecision;
+    /// use ironclad_client::workflows::ApprovalDecision;
     ///
     /// client
     ///     .workflows()

@@ -5,9 +5,9 @@ use time::OffsetDateTime;
 
 use super::{DEFAULT_PAGE_SIZE, WorkflowUser, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated};
+use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, timestamp_opt};
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 /// A comment in a workflow's activity feed.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -39,7 +39,7 @@ pub struct Comment {
 /// The body of `POST /workflows/{id}/comments`.
 ///
 /// ```
-/// use ironclad_client::{NewComment, UserRef};
+/// use ironclad_client::{auth::UserRef, workflows::NewComment};
 ///
 /// let comment = NewComment::new("Synced from Dynamics; see <@jane@example.com>")
 ///     .add_users_to_workflow(false)
@@ -145,7 +145,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::NewComment;
+    /// use ironclad_client::workflows::NewComment;
     ///
     /// let posted = client.workflows().add_comment("6a6b4091ef38863a01482499", &NewComment::new("Agreement synced")).await?;
     /// # let _ = posted; Ok(()) }

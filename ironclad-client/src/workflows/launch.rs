@@ -12,12 +12,12 @@ use crate::http::{ApiRequest, id_segment, segments};
 use crate::serde_util::lenient;
 use crate::string_enum::string_enum;
 use crate::values::Attributes;
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 /// The body of a launch: template, attributes and, for legacy API tokens, the creator.
 ///
 /// ```
-/// use ironclad_client::{LaunchAttributes, LaunchWorkflow, UserRef};
+/// use ironclad_client::{auth::UserRef, values::LaunchAttributes, workflows::LaunchWorkflow};
 ///
 /// let launch = LaunchWorkflow::new(
 ///     "68dc41e5a7987b1e623e4711",
@@ -170,7 +170,7 @@ impl fmt::Display for AsyncLaunchFailure {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::AsyncPolling;
+/// use ironclad_client::workflows::AsyncPolling;
 ///
 /// let polling = AsyncPolling::default().timeout(Duration::from_secs(60));
 /// # let _ = polling;
@@ -220,7 +220,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{LaunchAttributes, LaunchWorkflow};
+    /// use ironclad_client::{values::LaunchAttributes, workflows::LaunchWorkflow};
     ///
     /// let attributes = LaunchAttributes::new().string("counterpartyName", "Acme LLC");
     /// let workflow = client
@@ -243,7 +243,7 @@ impl Workflows<'_> {
     /// [`Self::async_launch_status`] or use [`Self::launch_and_wait`].
     ///
     /// ```no_run
-    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
+    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::workflows::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
     /// let job = client.workflows().launch_async(&launch).await?;
     /// let status = client.workflows().async_launch_status(&job.async_job_id).await?;
     /// println!("{:?}", status.status);
@@ -277,7 +277,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AsyncPolling;
+    /// use ironclad_client::workflows::AsyncPolling;
     ///
     /// let workflow = client
     ///     .workflows()
@@ -355,8 +355,8 @@ impl Workflows<'_> {
     /// templates, where a synchronous launch can time out).
     ///
     /// ```no_run
-    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AsyncPolling;
+    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::workflows::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::workflows::AsyncPolling;
     ///
     /// let workflow = client.workflows().launch_and_wait(&launch, AsyncPolling::default()).await?;
     /// # let _ = workflow; Ok(()) }

@@ -13,7 +13,7 @@ use crate::http::{ApiRequest, id_segment, segments};
 /// A `&str` or `String` converts into one, so `cancel(id, "Opportunity lost")` works.
 ///
 /// ```
-/// use ironclad_client::LifecycleComment;
+/// use ironclad_client::workflows::LifecycleComment;
 ///
 /// let comment = LifecycleComment::new("Waiting for budget; see <@cfo@example.com>")
 ///     .add_users_to_workflow(true);
@@ -85,7 +85,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::LifecycleComment;
+    /// use ironclad_client::workflows::LifecycleComment;
     ///
     /// client.workflows().pause("6a6b328004308879e7d439b6", "Waiting for budget").await?;
     /// client

@@ -1,5 +1,6 @@
 //! Workflows (`/workflows`): list, launch, get, update attributes, approvals, comments,
-//! participants, documents, signatures and lifecycle.
+//! participants, documents, signatures and lifecycle; and the launch schemas of workflow
+//! templates (`/workflow-schemas`).
 
 mod approvals;
 mod comments;
@@ -8,6 +9,7 @@ mod launch;
 mod lifecycle;
 mod model;
 mod query;
+mod schemas;
 mod signatures;
 mod update;
 
@@ -31,8 +33,10 @@ pub use query::{Filter, ListWorkflows};
 pub use signatures::{SignStatus, SignStatusSigner, Signer, WorkflowSignatures};
 pub use update::AttributeUpdates;
 
+pub use schemas::{WorkflowSchema, WorkflowSchemas};
+
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated, checked_page_size};
+use crate::paging::{Page, Paginated, checked_page_size};
 use crate::{Client, Error};
 
 /// The page size Ironclad uses when none is requested.
@@ -53,7 +57,7 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{ListWorkflows, WorkflowStatus};
+    /// use ironclad_client::workflows::{ListWorkflows, WorkflowStatus};
     ///
     /// let completed = client
     ///     .workflows()
@@ -77,7 +81,7 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListWorkflows;
+    /// use ironclad_client::workflows::ListWorkflows;
     ///
     /// let page = client.workflows().list_page(&ListWorkflows::new(), 0).await?;
     /// println!("{} of {:?}", page.list.len(), page.count);
@@ -107,7 +111,7 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{Filter, ListWorkflows};
+    /// use ironclad_client::workflows::{Filter, ListWorkflows};
     ///
     /// let existing = client
     ///     .workflows()

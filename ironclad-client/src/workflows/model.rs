@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::Environment;
+use crate::config::Environment;
 use crate::serde_util::{lenient, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{AttributeValue, Attributes};
@@ -132,7 +132,7 @@ impl Workflow {
     /// The workflow's page in the Ironclad web app.
     ///
     /// ```
-    /// # use ironclad_client::{Environment, Workflow};
+    /// # use ironclad_client::{config::Environment, workflows::Workflow};
     /// let workflow: Workflow = serde_json::from_str(r#"{"id":"6a6b3289b6"}"#).unwrap();
     /// assert_eq!(
     ///     workflow.browser_url(&Environment::Global).as_str(),
@@ -148,7 +148,7 @@ impl Workflow {
     /// fields) maps back to the workflow's attribute id (`role0521…`, `<attr>`).
     ///
     /// ```
-    /// # use ironclad_client::Workflow;
+    /// # use ironclad_client::workflows::Workflow;
     /// let workflow: Workflow = serde_json::from_str(r#"{"id":"w1","schema":{
     ///     "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e": {"type":"string","displayName":"Counterparty Signer Name","propertyKey":"counterpartySigner"}
     /// }}"#).unwrap();
@@ -156,7 +156,7 @@ impl Workflow {
     /// assert_eq!(id, "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e");
     /// ```
     pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
-        crate::schemas::field_by_property_key(&self.schema, property_key)
+        super::schemas::field_by_property_key(&self.schema, property_key)
     }
 
     /// Whether the workflow is still in flight (status `active`, or no status but not marked

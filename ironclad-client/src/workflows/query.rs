@@ -12,7 +12,7 @@ use super::WorkflowStatus;
 /// Without a status Ironclad returns only active workflows.
 ///
 /// ```
-/// use ironclad_client::{Filter, ListWorkflows, WorkflowStatus};
+/// use ironclad_client::workflows::{Filter, ListWorkflows, WorkflowStatus};
 ///
 /// let query = ListWorkflows::new()
 ///     .template("68dc41e5a7987b1e623e4711")
@@ -123,7 +123,7 @@ pub(crate) fn format_utc_millis(instant: OffsetDateTime) -> String {
 /// containing both is not documented, and a backslash is used (belief).
 ///
 /// ```
-/// use ironclad_client::Filter;
+/// use ironclad_client::workflows::Filter;
 ///
 /// assert_eq!(Filter::equals("dynamicsMsaId", "abc-123").to_string(), "Equals([dynamicsMsaId], 'abc-123')");
 /// assert_eq!(

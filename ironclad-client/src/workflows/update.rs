@@ -14,7 +14,7 @@ use crate::values::AttributeValue;
 /// and document attributes cannot be changed here.
 ///
 /// ```
-/// use ironclad_client::{AttributeUpdates, MonetaryAmount};
+/// use ironclad_client::{values::MonetaryAmount, workflows::AttributeUpdates};
 /// use rust_decimal::Decimal;
 ///
 /// let updates = AttributeUpdates::new()
@@ -85,7 +85,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AttributeUpdates;
+    /// use ironclad_client::workflows::AttributeUpdates;
     ///
     /// let updated = client
     ///     .workflows()

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ironclad_client::{Client, ClientBuilder, Credentials, RetryPolicy};
+use ironclad_client::{Client, ClientBuilder, auth::Credentials, config::RetryPolicy};
 use wiremock::MockServer;
 
 /// The legacy API token the test clients send.

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ironclad_client::{Filter, ListWorkflows, Workflow};
+use ironclad_client::workflows::{Filter, ListWorkflows, Workflow};
 use uuid::Uuid;
 
 use crate::attributes::{MsaAttributes, MsaField};

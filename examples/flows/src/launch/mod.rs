@@ -39,7 +39,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use futures_util::{StreamExt, stream};
-use ironclad_client::{LaunchWorkflow, UserRef, Workflow};
+use ironclad_client::{
+    auth::UserRef,
+    workflows::{LaunchWorkflow, Workflow},
+};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;

@@ -1,6 +1,6 @@
 //! Flow 3: `workflow_approval_status_changed` → a note regarding the Agreement.
 
-use ironclad_client::WebhookDelivery;
+use ironclad_client::webhooks::WebhookDelivery;
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 
@@ -53,7 +53,7 @@ pub(crate) async fn note_approval(
     body.insert("notetext".to_owned(), Value::String(text));
     body.insert(
         format!("objectid_{}@odata.bind", table.table),
-        Value::String(dataverse_client::bind_path(&table.entity_set, agreement)),
+        Value::String(dataverse_client::records::bind_path(&table.entity_set, agreement)),
     );
     let created = match context.dataverse.upsert(ANNOTATIONS, note, &body).create_only().await {
         Ok(_) => true,

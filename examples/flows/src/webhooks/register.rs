@@ -1,6 +1,6 @@
 //! `--register-url`: create, reuse or update the subscription for the three events.
 
-use ironclad_client::{NewWebhook, Webhook, WebhookEvent, WebhookStatus, WebhookUpdate};
+use ironclad_client::webhooks::{NewWebhook, Webhook, WebhookEvent, WebhookStatus, WebhookUpdate};
 
 use crate::FlowError;
 

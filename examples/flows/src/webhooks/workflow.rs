@@ -1,6 +1,6 @@
 //! The common first steps of flows 2–4: is this the MSA template, and which Agreement is it?
 
-use ironclad_client::{WebhookDelivery, Workflow};
+use ironclad_client::{webhooks::WebhookDelivery, workflows::Workflow};
 use uuid::Uuid;
 
 use super::EventOutcome;

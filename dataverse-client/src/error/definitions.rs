@@ -52,7 +52,7 @@ pub enum Error {
     /// `412 Precondition Failed` or `409 Conflict`: the row's version did not match the etag sent
     /// with `If-Match` (optimistic concurrency), a create-only upsert found an existing row, or a
     /// duplicate-detection rule matched the row (with
-    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection);
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::config::RequestOptions::suppress_duplicate_detection);
     /// tell it apart with [`Error::is_duplicate`]).
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
@@ -112,7 +112,7 @@ pub enum Error {
     /// An alternate-key value contains a character that Dataverse cannot take in a key in the
     /// URL (`< > * % & : / \ # + ?`): retrieving, updating, upserting or deleting by such a key
     /// fails on a real environment, so nothing was sent. Find the row with a `$filter` query
-    /// instead ([`Filter::eq`](crate::Filter::eq) on the key column) and use its id.
+    /// instead ([`Filter::eq`](crate::query::Filter::eq) on the key column) and use its id.
     ///
     /// Microsoft documents the limitation in
     /// [Define alternate keys using Power Apps](https://learn.microsoft.com/power-apps/maker/data-platform/define-alternate-keys-portal)
@@ -128,7 +128,7 @@ pub enum Error {
     },
 
     /// A batch sent in several `$batch` requests (more than
-    /// [`MAX_BATCH_REQUESTS`](crate::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
+    /// [`MAX_BATCH_REQUESTS`](crate::batch::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
     /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
     /// say what happened to every request, so only the rest needs sending again.
     #[error("{0}")]
@@ -198,7 +198,7 @@ impl Error {
 
     /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
     /// timeouts and connection failures. The client already retried these per its
-    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error. Never true for
+    /// [`RetryPolicy`](crate::config::RetryPolicy) before returning the error. Never true for
     /// [`Error::PossiblyApplied`] and [`Error::BatchInterrupted`]: sending the same request again
     /// could apply it twice.
     pub fn is_retryable(&self) -> bool {
@@ -237,7 +237,7 @@ impl Error {
     /// Whether a duplicate-detection rule stopped the create or update (error code
     /// `0x80040333`, answered with `412`; older environments answer `500`). Only happens when
     /// detection is turned on with
-    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection).
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::config::RequestOptions::suppress_duplicate_detection).
     /// See [Use optional parameters](https://learn.microsoft.com/power-apps/developer/data-platform/optional-parameters#suppress-duplicate-detection).
     pub fn is_duplicate(&self) -> bool {
         matches!(self, Error::Api(_) | Error::Conflict(_))
@@ -446,7 +446,7 @@ impl fmt::Display for ApiError {
 /// [`AuthError::new`] or [`AuthError::with_source`].
 ///
 /// ```
-/// use dataverse_client::AuthError;
+/// use dataverse_client::error::AuthError;
 ///
 /// let error = AuthError::new("the vault refused to release the secret");
 /// assert_eq!(error.to_string(), "the vault refused to release the secret");

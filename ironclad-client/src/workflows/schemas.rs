@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::ListEnvelope;
+use crate::paging::ListEnvelope;
 use crate::serde_util::{lenient, lenient_vec};
 use crate::workflows::SchemaField;
 use crate::{Client, Error};
@@ -36,7 +36,7 @@ pub struct WorkflowSchema {
 impl WorkflowSchema {
     /// The field whose record `propertyKey` is `property_key`, with its attribute id.
     ///
-    /// Workflow schemas ([`Workflow::schema`](crate::Workflow::schema)) carry `propertyKey`;
+    /// Workflow schemas ([`Workflow::schema`](crate::workflows::Workflow::schema)) carry `propertyKey`;
     /// launch forms usually do not, so look launch fields up by [`Self::field_by_display_name`].
     pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
         field_by_property_key(&self.schema, property_key)
@@ -46,7 +46,7 @@ impl WorkflowSchema {
     /// blanks), with its attribute id.
     ///
     /// ```
-    /// use ironclad_client::WorkflowSchema;
+    /// use ironclad_client::workflows::WorkflowSchema;
     ///
     /// let template: WorkflowSchema = serde_json::from_str(r#"{
     ///     "id": "5f7a9c1e2b3d4a5f6e7d8c9b",

@@ -22,7 +22,7 @@ string_enum! {
     /// The `code` of an Ironclad error body (`{"code": "NOT_FOUND", "message": …, "param": …}`).
     ///
     /// ```
-    /// use ironclad_client::ErrorCode;
+    /// use ironclad_client::error::ErrorCode;
     ///
     /// assert_eq!(ErrorCode::from("NOT_FOUND"), ErrorCode::NotFound);
     /// assert_eq!(ErrorCode::from("SHINY_NEW_CODE").as_str(), "SHINY_NEW_CODE");
@@ -297,7 +297,7 @@ impl Error {
     /// server errors (500, 502, 503) and transport failures.
     ///
     /// # Troubleshooting
-    /// The client already retried these as far as its [`RetryPolicy`](crate::RetryPolicy)
+    /// The client already retried these as far as its [`RetryPolicy`](crate::config::RetryPolicy)
     /// allowed (and only where replaying was safe); a retryable error here means the budget ran
     /// out, or the request was a POST that Ironclad may have acted on.
     pub fn is_retryable(&self) -> bool {

@@ -23,7 +23,7 @@ const MAX_PAGE: u64 = 100_000_000;
 /// unpaged ones (workflow schemas).
 ///
 /// ```
-/// use ironclad_client::Page;
+/// use ironclad_client::paging::Page;
 ///
 /// let page: Page<String> =
 ///     serde_json::from_str(r#"{"page":0,"pageSize":2,"count":3,"list":["a","b"]}"#)?;
@@ -78,7 +78,7 @@ impl<T> Page<T> {
 ///
 /// ```no_run
 /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-/// use ironclad_client::{ListWorkflows, WorkflowStatus};
+/// use ironclad_client::workflows::{ListWorkflows, WorkflowStatus};
 ///
 /// let mut workflows = client
 ///     .workflows()
