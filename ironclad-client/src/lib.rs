@@ -12,6 +12,7 @@ pub mod download;
 mod environment;
 pub mod error;
 mod http;
+mod ids;
 pub mod paging;
 mod rate_limit;
 pub mod records;

@@ -40,6 +40,7 @@ fn oauth_client(server: &MockServer, credentials: ClientCredentials) -> Client {
         .acting_user(ActingUser::email("integration@example.com"))
         .http_client(untimed_http())
         .timeout(None)
+        .token_timeout(None)
         .build()
         .unwrap()
 }

@@ -22,7 +22,7 @@ fn app() -> Router {
             "{} {} {}",
             webhook.event_id,
             webhook.delivery.payload.event,
-            webhook.delivery.payload.workflow_id.unwrap_or_default()
+            webhook.delivery.payload.workflow_id.as_deref().unwrap_or_default()
         )
     }
     let verifier = WebhookVerifier::with_key(signer().verification_key());

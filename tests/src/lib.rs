@@ -131,7 +131,9 @@ pub fn launch_flow(
 }
 
 /// Launch the workflows of every MSA agreement (flow 1), returning `(agreement, workflow id)`.
-pub async fn launch_all(sandbox: &Sandbox) -> Vec<(uuid::Uuid, String)> {
+pub async fn launch_all(
+    sandbox: &Sandbox,
+) -> Vec<(uuid::Uuid, ironclad_client::workflows::WorkflowId)> {
     let flow = launch_flow(sandbox, flows::state::LaunchState::in_memory().expect("state"));
     let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");

@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use ironclad_client::workflows::{FieldType, SchemaField, WorkflowSchema};
+use ironclad_client::workflows::{FieldType, SchemaField, TemplateId, WorkflowSchema};
 use serde::Deserialize;
 
 use crate::config::ConfigError;
@@ -333,7 +333,7 @@ pub struct UnresolvedAttribute {
     /// The field.
     pub field: MsaField,
     /// The template id.
-    pub template: String,
+    pub template: TemplateId,
     /// What was looked for and what the template offers.
     pub reason: String,
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ironclad_client::workflows::WorkflowId;
 use url::Url;
 
 use crate::attributes::{AttributeOverrides, MsaField};
@@ -102,7 +103,7 @@ impl FlowContext {
     }
 
     /// `{IRONCLAD_BASE_URL}/workflow/{id}`: the workflow's page, as the spec writes it back.
-    pub fn workflow_url(&self, workflow_id: &str) -> Url {
+    pub fn workflow_url(&self, workflow_id: impl Into<WorkflowId>) -> Url {
         self.ironclad.environment().workflow_browser_url(workflow_id)
     }
 }

@@ -9,6 +9,7 @@ use rest_client_core::{
 };
 use serde_json::Value;
 
+use crate::ids::AsyncJobId;
 use crate::string_enum::string_enum;
 use crate::workflows::AsyncLaunchFailure;
 
@@ -241,7 +242,7 @@ pub enum Error {
     #[error("asynchronous workflow launch {job_id} failed: {failure}")]
     LaunchFailed {
         /// The async job id.
-        job_id: String,
+        job_id: AsyncJobId,
         /// The error Ironclad reported.
         failure: Box<AsyncLaunchFailure>,
     },
@@ -249,7 +250,7 @@ pub enum Error {
     #[error("asynchronous workflow launch {job_id} was still in progress after {waited:?}")]
     LaunchTimedOut {
         /// The async job id; poll it later with `Workflows::async_launch_status`.
-        job_id: String,
+        job_id: AsyncJobId,
         /// How long the client waited.
         waited: Duration,
     },

@@ -18,6 +18,8 @@ pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordL
 pub use query::{ListRecords, RecordSortField, SortDirection};
 pub use write::{NewRecord, ParentLink, RecordPatch};
 
+pub use crate::ids::RecordId;
+
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::paging::{Page, Paginated, checked_page_size};
@@ -97,8 +99,9 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] 404 when there is no such record.
-    pub async fn get(&self, record_id: &str) -> Result<Record, Error> {
-        let request = ApiRequest::get(segments!["records", id_segment("record id", record_id)?]);
+    pub async fn get(&self, record_id: impl Into<RecordId>) -> Result<Record, Error> {
+        let record_id: RecordId = record_id.into();
+        let request = ApiRequest::get(segments!["records", id_segment("record id", &record_id)?]);
         self.client.execute_json(request, "record").await
     }
 
@@ -134,10 +137,17 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn replace(&self, record_id: &str, record: &NewRecord) -> Result<Record, Error> {
-        let request =
-            ApiRequest::new(Method::PUT, segments!["records", id_segment("record id", record_id)?])
-                .json(record)?;
+    pub async fn replace(
+        &self,
+        record_id: impl Into<RecordId>,
+        record: &NewRecord,
+    ) -> Result<Record, Error> {
+        let record_id: RecordId = record_id.into();
+        let request = ApiRequest::new(
+            Method::PUT,
+            segments!["records", id_segment("record id", &record_id)?],
+        )
+        .json(record)?;
         self.client.execute_json(request, "record").await
     }
 
@@ -156,13 +166,18 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidRequest`] for an empty patch; the request's error.
-    pub async fn update(&self, record_id: &str, patch: &RecordPatch) -> Result<Record, Error> {
+    pub async fn update(
+        &self,
+        record_id: impl Into<RecordId>,
+        patch: &RecordPatch,
+    ) -> Result<Record, Error> {
+        let record_id: RecordId = record_id.into();
         if patch.is_empty() {
             return Err(Error::InvalidRequest("the record patch holds no change".into()));
         }
         let request = ApiRequest::new(
             Method::PATCH,
-            segments!["records", id_segment("record id", record_id)?],
+            segments!["records", id_segment("record id", &record_id)?],
         )
         .json(patch)?;
         self.client.execute_json(request, "record").await
@@ -178,10 +193,11 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete(&self, record_id: &str) -> Result<(), Error> {
+    pub async fn delete(&self, record_id: impl Into<RecordId>) -> Result<(), Error> {
+        let record_id: RecordId = record_id.into();
         let request = ApiRequest::new(
             Method::DELETE,
-            segments!["records", id_segment("record id", record_id)?],
+            segments!["records", id_segment("record id", &record_id)?],
         );
         self.client.execute_unit(request).await
     }
@@ -244,15 +260,15 @@ impl<'a> Records<'a> {
     /// The request's error.
     pub async fn download_attachment_by_key(
         &self,
-        record_id: &str,
+        record_id: impl Into<RecordId>,
         key: &str,
     ) -> Result<Download, Error> {
-        self.download(record_id, key, None).await
+        self.download(&record_id.into(), key, None).await
     }
 
     async fn download(
         &self,
-        record_id: &str,
+        record_id: &RecordId,
         key: &str,
         file_name: Option<String>,
     ) -> Result<Download, Error> {
@@ -281,11 +297,12 @@ impl<'a> Records<'a> {
     /// [`Error::InvalidRequest`] for an empty file name; the request's error.
     pub async fn upload_attachment(
         &self,
-        record_id: &str,
+        record_id: impl Into<RecordId>,
         key: &str,
         file_name: &str,
         content: impl Into<Bytes>,
     ) -> Result<(), Error> {
+        let record_id: RecordId = record_id.into();
         if file_name.trim().is_empty() {
             return Err(Error::InvalidRequest("the attachment needs a file name".into()));
         }
@@ -307,7 +324,7 @@ impl<'a> Records<'a> {
             Method::POST,
             segments![
                 "records",
-                id_segment("record id", record_id)?,
+                id_segment("record id", &record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],
@@ -326,12 +343,17 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete_attachment(&self, record_id: &str, key: &str) -> Result<(), Error> {
+    pub async fn delete_attachment(
+        &self,
+        record_id: impl Into<RecordId>,
+        key: &str,
+    ) -> Result<(), Error> {
+        let record_id: RecordId = record_id.into();
         let request = ApiRequest::new(
             Method::DELETE,
             segments![
                 "records",
-                id_segment("record id", record_id)?,
+                id_segment("record id", &record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::WebhookEvent;
+use crate::ids::{TemplateId, WebhookId, WorkflowId};
 use crate::serde_util::{lenient, timestamp_opt};
 use crate::workflows::ApprovalStatus;
 
@@ -50,7 +51,7 @@ pub struct WebhookDelivery {
     pub timestamp: Option<OffsetDateTime>,
     /// The subscription that sent it.
     #[serde(rename = "webhookID", alias = "webhookId", default, deserialize_with = "lenient")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<WebhookId>,
 }
 
 impl WebhookDelivery {
@@ -76,7 +77,7 @@ pub struct WebhookPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient"
     )]
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// The workflow's template (absent on some events, e.g. approval changes).
     #[serde(
         rename = "templateID",
@@ -85,7 +86,7 @@ pub struct WebhookPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient"
     )]
-    pub template_id: Option<String>,
+    pub template_id: Option<TemplateId>,
     /// The user who caused the event.
     #[serde(
         rename = "userID",

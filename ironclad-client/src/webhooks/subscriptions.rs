@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::{VerificationKey, VerifyError, WebhookEvent};
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WebhookId;
 use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
@@ -36,7 +37,7 @@ string_enum! {
 #[non_exhaustive]
 pub struct Webhook {
     /// The subscription id.
-    pub id: String,
+    pub id: WebhookId,
     /// The events it delivers.
     #[serde(default, deserialize_with = "lenient_vec")]
     pub events: Vec<WebhookEvent>,
@@ -280,8 +281,10 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn get(&self, webhook_id: &str) -> Result<Webhook, Error> {
-        let request = ApiRequest::get(segments!["webhooks", id_segment("webhook id", webhook_id)?]);
+    pub async fn get(&self, webhook_id: impl Into<WebhookId>) -> Result<Webhook, Error> {
+        let webhook_id: WebhookId = webhook_id.into();
+        let request =
+            ApiRequest::get(segments!["webhooks", id_segment("webhook id", &webhook_id)?]);
         self.client.execute_json(request, "webhook").await
     }
 
@@ -297,10 +300,15 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn update(&self, webhook_id: &str, update: &WebhookUpdate) -> Result<Webhook, Error> {
+    pub async fn update(
+        &self,
+        webhook_id: impl Into<WebhookId>,
+        update: &WebhookUpdate,
+    ) -> Result<Webhook, Error> {
+        let webhook_id: WebhookId = webhook_id.into();
         let request = ApiRequest::new(
             Method::PATCH,
-            segments!["webhooks", id_segment("webhook id", webhook_id)?],
+            segments!["webhooks", id_segment("webhook id", &webhook_id)?],
         )
         .json(update)?
         .replay(Replay::Safe);
@@ -317,10 +325,11 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete(&self, webhook_id: &str) -> Result<(), Error> {
+    pub async fn delete(&self, webhook_id: impl Into<WebhookId>) -> Result<(), Error> {
+        let webhook_id: WebhookId = webhook_id.into();
         let request = ApiRequest::new(
             Method::DELETE,
-            segments!["webhooks", id_segment("webhook id", webhook_id)?],
+            segments!["webhooks", id_segment("webhook id", &webhook_id)?],
         );
         self.client.execute_unit(request).await
     }

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::{Role, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 use crate::paging::Paginated;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
@@ -33,7 +34,7 @@ string_enum! {
 pub struct WorkflowApprovals {
     /// The workflow id.
     #[serde(default, deserialize_with = "lenient")]
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// The workflow title.
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
@@ -184,8 +185,12 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn approvals(&self, workflow_id: &str) -> Result<WorkflowApprovals, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn approvals(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<WorkflowApprovals, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
+        let id = id_segment("workflow id", &workflow_id)?;
         let request = ApiRequest::get(segments!["workflows", id, "approvals"]);
         self.client.execute_json(request, "workflow approvals").await
     }
@@ -197,8 +202,11 @@ impl Workflows<'_> {
     /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").collect_all().await?;
     /// # let _ = history; Ok(()) }
     /// ```
-    pub fn approval_requests(&self, workflow_id: &str) -> Paginated<ApprovalRequest> {
-        self.paged(workflow_id, "approval-requests", None, "page of approval requests")
+    pub fn approval_requests(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Paginated<ApprovalRequest> {
+        self.paged(workflow_id.into(), "approval-requests", None, "page of approval requests")
     }
 
     /// Approve, or reset to pending, the approval of `role_id` (the workflow must be in Review
@@ -219,15 +227,16 @@ impl Workflows<'_> {
     /// [`Error::Api`] (`is_conflict()`) when the workflow or group is not in a state to approve.
     pub async fn set_approval(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         role_id: &str,
         decision: &ApprovalDecision,
     ) -> Result<(), Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         let request = ApiRequest::new(
             http::Method::PATCH,
             segments![
                 "workflows",
-                id_segment("workflow id", workflow_id)?,
+                id_segment("workflow id", &workflow_id)?,
                 "approvals",
                 id_segment("role id", role_id)?
             ],

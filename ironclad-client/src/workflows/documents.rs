@@ -7,6 +7,7 @@ use super::Workflows;
 use crate::Error;
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 
 /// A document of a workflow (a version of `draft`, a signed copy, an attachment).
@@ -104,8 +105,12 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn documents(&self, workflow_id: &str) -> Result<WorkflowDocuments, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn documents(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<WorkflowDocuments, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
+        let id = id_segment("workflow id", &workflow_id)?;
         self.client
             .execute_json(
                 ApiRequest::get(segments!["workflows", id, "documents"]),
@@ -132,9 +137,10 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] when the document has no key; the request's error.
     pub async fn download_document(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         document: &WorkflowDocument,
     ) -> Result<Download, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         let key = document.key.as_deref().ok_or_else(|| {
             Error::InvalidRequest("the document has no key to download it by".into())
         })?;
@@ -155,21 +161,23 @@ impl Workflows<'_> {
     /// The request's error.
     pub async fn download_document_by_key(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         key: &str,
     ) -> Result<Download, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         self.download(workflow_id, key, None).await
     }
 
     async fn download(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         key: &str,
         file_name: Option<String>,
     ) -> Result<Download, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         let request = ApiRequest::get(segments![
             "workflows",
-            id_segment("workflow id", workflow_id)?,
+            id_segment("workflow id", &workflow_id)?,
             "document",
             id_segment("document key", key)?,
             "download"

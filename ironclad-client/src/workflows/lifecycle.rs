@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::Workflows;
 use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 
 /// The comment Ironclad requires when a workflow is cancelled, paused or resumed
 /// (`{"comment": {"message": …, "addUsersToWorkflow"?: …}}`); see the
@@ -75,9 +76,10 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn cancel(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         self.transition(workflow_id, "cancel", comment.into()).await
     }
 
@@ -99,9 +101,10 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn pause(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         self.transition(workflow_id, "pause", comment.into()).await
     }
 
@@ -117,18 +120,20 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn resume(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         self.transition(workflow_id, "resume", comment.into()).await
     }
 
     async fn transition(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         action: &'static str,
         comment: LifecycleComment,
     ) -> Result<(), Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         if comment.message.trim().is_empty() {
             return Err(Error::InvalidRequest(format!(
                 "Ironclad requires a comment to {action} a workflow"
@@ -136,7 +141,7 @@ impl Workflows<'_> {
         }
         let request = ApiRequest::new(
             http::Method::POST,
-            segments!["workflows", id_segment("workflow id", workflow_id)?, action],
+            segments!["workflows", id_segment("workflow id", &workflow_id)?, action],
         )
         .json(&TransitionBody { comment: &comment })?;
         self.client.execute_unit(request).await

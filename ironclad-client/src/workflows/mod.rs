@@ -35,6 +35,8 @@ pub use update::AttributeUpdates;
 
 pub use schemas::{WorkflowSchema, WorkflowSchemas};
 
+pub use crate::ids::{AsyncJobId, CommentId, TemplateId, WorkflowId};
+
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::paging::{Page, Paginated, checked_page_size};
 use crate::{Client, Error};
@@ -143,9 +145,10 @@ impl<'a> Workflows<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] 404 (`is_not_found()`) when there is no such workflow.
-    pub async fn get(&self, workflow_id: &str) -> Result<Workflow, Error> {
+    pub async fn get(&self, workflow_id: impl Into<WorkflowId>) -> Result<Workflow, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         let request =
-            ApiRequest::get(segments!["workflows", id_segment("workflow id", workflow_id)?]);
+            ApiRequest::get(segments!["workflows", id_segment("workflow id", &workflow_id)?]);
         self.client.execute_json(request, "workflow").await
     }
 }

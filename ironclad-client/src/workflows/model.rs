@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::config::Environment;
+use crate::ids::{RecordId, TemplateId, WorkflowId};
 use crate::serde_util::{lenient, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{AttributeValue, Attributes};
@@ -64,16 +65,16 @@ string_enum! {
 #[non_exhaustive]
 pub struct Workflow {
     /// The workflow id (`6a6b328004308879e7d439b6`).
-    pub id: String,
-    /// The readable id (`IC-123`).
+    pub id: WorkflowId,
+    /// The readable id (`IC-123`), which the API takes as well.
     #[serde(default, deserialize_with = "lenient")]
-    pub ironclad_id: Option<String>,
+    pub ironclad_id: Option<WorkflowId>,
     /// The title.
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// The template id.
     #[serde(default, deserialize_with = "lenient")]
-    pub template: Option<String>,
+    pub template: Option<TemplateId>,
     /// The current stage.
     #[serde(default, deserialize_with = "lenient")]
     pub step: Option<WorkflowStep>,
@@ -120,13 +121,15 @@ pub struct Workflow {
     pub is_revertible_to_review: Option<bool>,
     /// Ids of the records the workflow created (once archived).
     #[serde(default, deserialize_with = "lenient_vec")]
-    pub record_ids: Vec<String>,
+    pub record_ids: Vec<RecordId>,
 }
 
 impl Workflow {
     /// The readable id (`IC-123`): `ironcladId`, else the `readableId` attribute.
-    pub fn readable_id(&self) -> Option<String> {
-        self.ironclad_id.clone().or_else(|| self.attributes.string("readableId"))
+    pub fn readable_id(&self) -> Option<WorkflowId> {
+        self.ironclad_id
+            .clone()
+            .or_else(|| self.attributes.string("readableId").map(WorkflowId::from))
     }
 
     /// The workflow's page in the Ironclad web app.

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::WorkflowStatus;
+use crate::ids::TemplateId;
 
 /// Parameters of `GET /workflows`.
 ///
@@ -63,7 +64,8 @@ impl ListWorkflows {
     }
 
     /// Only workflows of this template.
-    pub fn template(mut self, template_id: impl Into<String>) -> Self {
+    pub fn template(mut self, template_id: impl Into<TemplateId>) -> Self {
+        let template_id: TemplateId = template_id.into();
         self.template = Some(template_id.into());
         self
     }

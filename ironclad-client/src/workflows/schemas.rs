@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::TemplateId;
 use crate::paging::ListEnvelope;
 use crate::serde_util::{lenient, lenient_vec};
 use crate::workflows::SchemaField;
@@ -21,7 +22,7 @@ use crate::{Client, Error};
 #[non_exhaustive]
 pub struct WorkflowSchema {
     /// The template id.
-    pub id: String,
+    pub id: TemplateId,
     /// The template name.
     #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
@@ -142,10 +143,13 @@ impl<'a> WorkflowSchemas<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn get(&self, template_id: &str) -> Result<WorkflowSchema, Error> {
-        let request =
-            ApiRequest::get(segments!["workflow-schemas", id_segment("template id", template_id)?])
-                .query("form", LAUNCH_FORM);
+    pub async fn get(&self, template_id: impl Into<TemplateId>) -> Result<WorkflowSchema, Error> {
+        let template_id: TemplateId = template_id.into();
+        let request = ApiRequest::get(segments![
+            "workflow-schemas",
+            id_segment("template id", &template_id)?
+        ])
+        .query("form", LAUNCH_FORM);
         self.client.execute_json(request, "workflow schema").await
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::{Workflow, Workflows};
 use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 use crate::values::AttributeValue;
 
 /// Attribute changes for a workflow in the Review step, with an optional comment.
@@ -99,16 +100,17 @@ impl Workflows<'_> {
     /// when the workflow is not in Review, `INVALID_PARAM` for values the form rejects.
     pub async fn update_attributes(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         updates: &AttributeUpdates,
     ) -> Result<Workflow, Error> {
+        let workflow_id: WorkflowId = workflow_id.into();
         if updates.is_empty() {
             return Err(Error::InvalidRequest("no attribute updates given".into()));
         }
         let replay = if updates.comment.is_some() { Replay::Unsafe } else { Replay::Safe };
         let request = ApiRequest::new(
             http::Method::PATCH,
-            segments!["workflows", id_segment("workflow id", workflow_id)?, "attributes"],
+            segments!["workflows", id_segment("workflow id", &workflow_id)?, "attributes"],
         )
         .json(updates)?
         .replay(replay);

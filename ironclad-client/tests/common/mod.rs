@@ -55,5 +55,6 @@ pub fn paused_builder(server: &MockServer) -> ClientBuilder {
         .credential(Credentials::api_token(TOKEN))
         .http_client(untimed_http())
         .timeout(None)
+        .token_timeout(None)
         .retry_policy(RetryPolicy::default().retry_internal_server_error(true))
 }

@@ -4,6 +4,7 @@
 //! command line, so its `--help` lists every variable, and resolves them into settings here,
 //! where a missing or malformed value becomes a one-line [`ConfigError`] naming the variable.
 
+use ironclad_client::workflows::WorkflowId;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -370,7 +371,7 @@ impl IroncladSettings {
     }
 
     /// `{IRONCLAD_BASE_URL}/workflow/{id}`: the workflow's page, written back to the Agreement.
-    pub fn workflow_url(&self, workflow_id: &str) -> Url {
+    pub fn workflow_url(&self, workflow_id: impl Into<WorkflowId>) -> Url {
         self.environment.workflow_browser_url(workflow_id)
     }
 

@@ -33,7 +33,7 @@ pub(crate) async fn note_approval(
         .or_else(|| payload.user_id.clone().filter(|id| !id.is_empty()))
         .unwrap_or_else(|| "unknown user".to_owned());
     let url = context.workflow_url(&workflow.id);
-    let title = workflow.title.clone().unwrap_or_else(|| workflow.id.clone());
+    let title = workflow.title.clone().unwrap_or_else(|| workflow.id.to_string());
     let mut text = format!("Approval: {approval}\nStatus: {status}\nBy: {user}\nWorkflow: {title}");
     if let Some(readable) = workflow.readable_id() {
         text.push_str(&format!(" ({readable})"));
