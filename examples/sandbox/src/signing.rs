@@ -99,13 +99,13 @@ impl WebhookSigner {
     /// The `X-Ironclad-Webhook-Verification` header value for one attempt.
     pub(crate) fn verification_header(&self, event_id: &str, body: &[u8], nonce: &str) -> String {
         let signature = self.sign(event_id, body, nonce);
-        serde_json::json!({
-            "nonce": nonce,
-            "signAlgorithm": "sha256",
-            "signature": signature,
-            "encoding": "base64",
-        })
-        .to_string()
+        // Ordered members whatever serde_json features the build unifies.
+        let header = crate::json::JsonObject::new()
+            .with("nonce", nonce)
+            .with("signAlgorithm", "sha256")
+            .with("signature", signature)
+            .with("encoding", "base64");
+        crate::json::Json::Object(header).to_string()
     }
 }
 

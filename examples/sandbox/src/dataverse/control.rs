@@ -101,7 +101,7 @@ impl DataverseControl {
     /// Row `id` as the Web API returns it without `$select` (every column, `@odata.etag`).
     pub fn get(&self, entity_set: &str, id: Uuid) -> Option<Json> {
         let store = self.state.store();
-        let def = store.schema.set(entity_set)?;
+        let def = store.catalog.set(entity_set)?;
         let row = store.get(entity_set, id)?;
         let prefs = Preferences::default();
         Some(Json::Object(Renderer { store: &store, prefs: &prefs }.entity(def, row, None, &[])))
@@ -110,7 +110,7 @@ impl DataverseControl {
     /// Every row of `entity_set`, in creation order, as [`DataverseControl::get`] shows them.
     pub fn list(&self, entity_set: &str) -> Vec<Json> {
         let store = self.state.store();
-        let Some(def) = store.schema.set(entity_set) else { return Vec::new() };
+        let Some(def) = store.catalog.set(entity_set) else { return Vec::new() };
         let prefs = Preferences::default();
         let renderer = Renderer { store: &store, prefs: &prefs };
         store

@@ -172,6 +172,37 @@ impl DvError {
         )
     }
 
+    /// 400: a URL the OData parser cannot read (also what a reserved character in an
+    /// alternate-key value gives).
+    pub(crate) fn query_syntax() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "0x80060888", "Bad Request - Error in query syntax.")
+    }
+
+    /// 404: no row has these alternate-key values.
+    pub(crate) fn key_not_found(logical_name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "0x80060891",
+            format!(
+                "A record with the specified key values does not exist in {logical_name} entity"
+            ),
+        )
+    }
+
+    /// 412: a write that would give two rows the same alternate-key values.
+    pub(crate) fn duplicate_alternate_key(columns: &[String], key: &str) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "0x80060892",
+            format!(
+                "A record that has the attribute values {} already exists. The entity key {key} \
+                 requires that this set of attributes contains unique values. Select unique values \
+                 and try again.",
+                columns.join(", ")
+            ),
+        )
+    }
+
     /// 400: a malformed or unsupported query.
     pub(crate) fn query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "0x0", message)
