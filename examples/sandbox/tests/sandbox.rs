@@ -3,6 +3,8 @@
 
 #[path = "sandbox/dataverse.rs"]
 mod dataverse;
+#[path = "sandbox/dataverse_features.rs"]
+mod dataverse_features;
 #[path = "sandbox/deliveries.rs"]
 mod deliveries;
 #[path = "sandbox/faults.rs"]
