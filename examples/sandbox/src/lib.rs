@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 mod config;
+mod control_http;
 mod credentials;
 pub mod dataverse;
 mod faults;
@@ -52,6 +53,7 @@ mod json;
 mod observe;
 mod pdf;
 mod seed;
+mod seed_file;
 mod signing;
 mod timestamps;
 
@@ -75,6 +77,7 @@ pub use ironclad::{
 pub use json::{Json, JsonError, JsonObject};
 pub use observe::RequestRecord;
 pub use seed::{SeedData, SeededRows};
+pub use seed_file::{SeedFile, SeedFileError};
 pub use signing::SigningKeySource;
 
 use dataverse::{DataverseAuth, DataverseState, Store, StoreLimits};
@@ -131,7 +134,7 @@ pub struct Sandbox {
     ironclad_faults: Faults,
     dataverse_log: RequestLog,
     ironclad_log: RequestLog,
-    seeded: std::sync::Mutex<SeededRows>,
+    seeded: Arc<std::sync::Mutex<SeededRows>>,
     servers: Vec<ServerHandle>,
 }
 
@@ -192,7 +195,21 @@ impl Sandbox {
             config.token_lifetime,
         );
         let dataverse = Arc::new(DataverseState::new(store, auth, dataverse_url.clone()));
-        let seeded = seed::seed_dataverse(&DataverseControl::new(dataverse.clone()), config.seed)?;
+        let dataverse_control = DataverseControl::new(dataverse.clone());
+        let seeded = seed::seed_dataverse(&dataverse_control, config.seed)?;
+        if let Some(seed_file) = &config.seed_file {
+            for (entity_set, row) in seed_file.dataverse_rows() {
+                dataverse_control.insert(entity_set, row).map_err(|error| match error {
+                    SandboxError::Rejected { status, code, message } => SandboxError::Rejected {
+                        status,
+                        code,
+                        message: format!("seed row of '{entity_set}': {message}"),
+                    },
+                    other => other,
+                })?;
+            }
+        }
+        let seeded = Arc::new(std::sync::Mutex::new(seeded));
 
         let ironclad = Arc::new(IroncladState {
             data: std::sync::Mutex::new(ironclad_data(&config)),
@@ -220,12 +237,37 @@ impl Sandbox {
             Faults::new(FaultSettings::default(), config.fault_seed.wrapping_add(1));
         let (dataverse_log, ironclad_log) = (RequestLog::default(), RequestLog::default());
         let gate_limiter = rate_limiter.clone();
+        let ironclad_control = IroncladControl::new(ironclad.clone(), rate_limiter.clone());
+        let control =
+            |service: Service, token: &SecretString, faults: &Faults, log: &RequestLog| {
+                control_http::router(control_http::ControlState {
+                    service,
+                    token: token.clone(),
+                    faults: faults.clone(),
+                    log: log.clone(),
+                    dataverse: dataverse_control.clone(),
+                    ironclad: ironclad_control.clone(),
+                    seeded: seeded.clone(),
+                })
+            };
+        let dataverse_router = dataverse::router(dataverse.clone()).merge(control(
+            Service::Dataverse,
+            &config.dataverse_token,
+            &dataverse_faults,
+            &dataverse_log,
+        ));
+        let ironclad_router = ironclad::router(ironclad.clone()).merge(control(
+            Service::Ironclad,
+            &config.ironclad_token,
+            &ironclad_faults,
+            &ironclad_log,
+        ));
         let servers = vec![
             http_server::serve(
                 dataverse_listener,
                 Front {
                     service: Service::Dataverse,
-                    router: dataverse::router(dataverse.clone()),
+                    router: dataverse_router,
                     faults: dataverse_faults.clone(),
                     log: dataverse_log.clone(),
                     fault_responder: dataverse::fault_response,
@@ -241,7 +283,7 @@ impl Sandbox {
                 ironclad_listener,
                 Front {
                     service: Service::Ironclad,
-                    router: ironclad::router(ironclad.clone()),
+                    router: ironclad_router,
                     faults: ironclad_faults.clone(),
                     log: ironclad_log.clone(),
                     fault_responder: ironclad::fault_response,
@@ -265,7 +307,7 @@ impl Sandbox {
             ironclad_faults,
             dataverse_log,
             ironclad_log,
-            seeded: std::sync::Mutex::new(seeded),
+            seeded,
             servers,
         })
     }

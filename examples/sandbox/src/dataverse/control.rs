@@ -126,6 +126,22 @@ impl DataverseControl {
         store.base_currency = base_currency.or(store.base_currency);
     }
 
+    /// The entity set names of every table, in schema order.
+    pub fn entity_sets(&self) -> Vec<String> {
+        self.tables().into_iter().map(|(set, _)| set).collect()
+    }
+
+    /// `(entity set, logical name)` of every table, in schema order.
+    pub fn tables(&self) -> Vec<(String, String)> {
+        let store = self.state.store();
+        store.catalog.sets().map(|s| (s.entity_set.clone(), s.logical_name.clone())).collect()
+    }
+
+    /// Whether the environment has a table with entity set `entity_set`.
+    pub fn has_table(&self, entity_set: &str) -> bool {
+        self.state.store().catalog.set(entity_set).is_some()
+    }
+
     /// Number of rows in `entity_set`.
     pub fn count(&self, entity_set: &str) -> usize {
         self.state.store().len(entity_set)
