@@ -53,7 +53,8 @@ pub struct SandboxConfig {
     pub creator_email: String,
     /// The Dataverse tables.
     pub schema: DataverseSchema,
-    /// `MaxUploadFileSize`: the largest base64 note document, in bytes (default 5 MB, §2).
+    /// `MaxUploadFileSize`: the largest base64 note document, in bytes (default 5 MB, as
+    /// <https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files> states).
     pub max_upload_file_size: usize,
     /// Which rows exist at start.
     pub seed: SeedData,

@@ -1,44 +1,4 @@
-//! Loopback emulators of the Dataverse Web API and the Ironclad Public API, so every flow runs
-//! with no tenant, no credentials and no network.
-//!
-//! [`Sandbox::start`] binds both emulators on `127.0.0.1` (ephemeral ports unless configured),
-//! seeds Dataverse with accounts, opportunities, currencies and agreements, and publishes the
-//! MSA template in Ironclad. Point the clients at [`Sandbox::dataverse_url`] and
-//! [`Sandbox::ironclad_base_url`] with [`Sandbox::dataverse_token`] / [`Sandbox::ironclad_token`]
-//! (or the OAuth endpoints), then drive and observe the world through the control surfaces:
-//! [`Sandbox::dataverse`], [`Sandbox::ironclad`], [`Sandbox::faults`], [`Sandbox::requests`].
-//!
-//! The emulators are faithful to the wire formats in `shared/research/` (each module says which
-//! facts it follows): they validate requests as the real services do and answer with the real
-//! error shapes, so a flow that sends the wrong format fails here as it would in production.
-//!
-//! Time: the emulators serve real sockets, and injected latency, webhook backoff and the
-//! Ironclad rate-limit window run on the Tokio clock. Keep tests against the sandbox on real
-//! time and make them fast with the knobs instead ([`DeliveryPolicy::fast`] is the default;
-//! [`Faults::set_retry_after`] can be zero); pausing Tokio time while requests are on the wire
-//! lets client timeouts fire early.
-//!
-//! ```no_run
-//! use dataverse_ironclad_sandbox::{NewAgreement, Sandbox, SandboxConfig};
-//! use secrecy::ExposeSecret;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-//! let agreement = sandbox.dataverse().create_agreement(NewAgreement {
-//!     name: Some("Acme MSA".into()),
-//!     opportunity: sandbox.seeded().opportunities.first().copied(),
-//!     ..NewAgreement::msa()
-//! })?;
-//! let response = reqwest::Client::new()
-//!     .get(sandbox.dataverse_api_url().join(&format!("cre6f_agreements({agreement})"))?)
-//!     .bearer_auth(sandbox.dataverse_token().expose_secret())
-//!     .send()
-//!     .await?;
-//! assert_eq!(response.status(), 200);
-//! sandbox.shutdown().await;
-//! # Ok(()) }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 mod config;

@@ -1,4 +1,5 @@
-//! Signing webhook deliveries the way Ironclad does (research ironclad.md §4.3).
+//! Signing webhook deliveries the way Ironclad does
+//! (<https://developer.ironcladapp.com/reference/webhook-verification>).
 //!
 //! The signed data is the concatenation of the `X-Ironclad-Webhook-Event-Id` value, the JSON
 //! body exactly as sent, and the nonce; the algorithm is RSA PKCS#1 v1.5 with SHA-256 over a

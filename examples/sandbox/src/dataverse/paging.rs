@@ -1,4 +1,5 @@
-//! Sorting and server-driven paging (dataverse.md §1.4 "Paging").
+//! Sorting and server-driven paging
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results>).
 //!
 //! A page ends with `@odata.nextLink`: the request URL with a `$skiptoken` holding a cookie
 //! shaped like the real one (`<cookie pagenumber="2" pagingcookie="…" istracking="False" />`).

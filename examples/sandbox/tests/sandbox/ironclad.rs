@@ -1,4 +1,4 @@
-//! The Ironclad emulator's wire formats (research ironclad.md §1–3).
+//! The Ironclad emulator's wire formats (<https://developer.ironcladapp.com/reference>).
 
 use dataverse_ironclad_sandbox::{IroncladRateLimits, Json, Sandbox};
 use reqwest::Method;
@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 
 use super::{client, ic, json, keys, start, text};
 
-/// A launch body with the spec's attribute mapping.
+/// A launch body with the MSA template's attribute mapping.
 pub fn launch_body(sandbox: &Sandbox, msa_id: &str, amount: &str) -> String {
     format!(
         r#"{{"template":"{template}","creator":{{"type":"email","email":"{creator}"}},"attributes":{{
@@ -505,7 +505,7 @@ async fn webhook_subscriptions_crud_and_the_verification_key() {
             .send()
     };
     let response = create(r#"{"events":["workflow_completed","workflow_approval_status_changed"],"targetURL":"https://receiver.example/hook"}"#).await.unwrap();
-    assert_eq!(response.status(), 200, "200, not the SPEC's 201");
+    assert_eq!(response.status(), 200, "200, not the 201 the published OpenAPI document states");
     let hook = json(response).await;
     assert_eq!(
         keys(&hook),
