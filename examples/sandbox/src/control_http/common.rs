@@ -7,10 +7,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use super::{ControlState, authorize, body, error, optional_u64, reply};
+use super::{ControlState, Refusal, authorize, body, error, optional_u64, reply};
 use crate::faults::{Fault, Service};
 use crate::json::{Json, JsonObject};
 use crate::observe::RequestRecord;
@@ -58,7 +58,7 @@ fn record_json(record: &RequestRecord) -> Json {
 /// `GET /_sandbox/requests`: every API request, oldest first.
 async fn requests(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let records: Vec<Json> = state.log.snapshot().iter().map(record_json).collect();
     reply(StatusCode::OK, Json::Array(records))
@@ -67,7 +67,7 @@ async fn requests(State(state): State<Shared>, headers: HeaderMap) -> Response {
 /// `DELETE /_sandbox/requests`.
 async fn clear_requests(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     state.log.clear();
     reply(StatusCode::OK, Json::Object(JsonObject::new().with("cleared", true)))
@@ -76,7 +76,7 @@ async fn clear_requests(State(state): State<Shared>, headers: HeaderMap) -> Resp
 /// `GET /_sandbox/requests/counts`: `{"POST /api/data/v9.2/accounts": 3, …}`.
 async fn counts(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let mut body = JsonObject::new();
     for (route, count) in state.log.counts() {
@@ -110,12 +110,12 @@ fn settings_json(state: &ControlState) -> Json {
 /// `GET /_sandbox/faults`.
 async fn faults(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     reply(StatusCode::OK, settings_json(&state))
 }
 
-fn rate(body: &Json, name: &str) -> Result<Option<f64>, Response> {
+fn rate(body: &Json, name: &str) -> Result<Option<f64>, Refusal> {
     match body.get(name) {
         None | Some(Json::Null) => Ok(None),
         Some(value) => value
@@ -137,9 +137,9 @@ fn rate(body: &Json, name: &str) -> Result<Option<f64>, Response> {
 /// `drop_rate`, `latency_ms`, `retry_after_ms`, `server_error_status`); answers the settings.
 async fn set_faults(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
-    let updated = (|| -> Result<(), Response> {
+    let updated = (|| -> Result<(), Refusal> {
         let body = body(&bytes)?;
         if let Some(object) = body.as_object() {
             for key in object.keys() {
@@ -198,14 +198,14 @@ async fn set_faults(State(state): State<Shared>, headers: HeaderMap, bytes: Byte
     })();
     match updated {
         Ok(()) => reply(StatusCode::OK, settings_json(&state)),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
 /// `DELETE /_sandbox/faults`: no scripts, every rate and the latency zero.
 async fn clear_faults(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     state.faults.clear();
     reply(StatusCode::OK, settings_json(&state))
@@ -215,9 +215,9 @@ async fn clear_faults(State(state): State<Shared>, headers: HeaderMap) -> Respon
 /// exactly the next `count` matching API requests get the fault.
 async fn fail_next(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
-    let scripted = (|| -> Result<(), Response> {
+    let scripted = (|| -> Result<(), Refusal> {
         let body = body(&bytes)?;
         let count = optional_u64(&body, "count")?.unwrap_or(1);
         let fault = match body.get("fault").and_then(Json::as_str) {
@@ -253,6 +253,6 @@ async fn fail_next(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes
     })();
     match scripted {
         Ok(()) => reply(StatusCode::OK, settings_json(&state)),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }

@@ -7,11 +7,11 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use uuid::Uuid;
 
-use super::{ControlState, authorize, body, error, rejected, reply};
+use super::{ControlState, Refusal, authorize, body, error, rejected, reply};
 use crate::json::{Json, JsonObject};
 
 type Shared = Arc<ControlState>;
@@ -24,13 +24,13 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/dataverse/seeded", get(seeded))
 }
 
-fn parse_id(id: &str) -> Result<Uuid, Response> {
+fn parse_id(id: &str) -> Result<Uuid, Refusal> {
     Uuid::parse_str(id).map_err(|_| {
         error(StatusCode::BAD_REQUEST, "invalid_request", format!("'{id}' is not a GUID"))
     })
 }
 
-fn known_set(state: &ControlState, set: &str) -> Result<(), Response> {
+fn known_set(state: &ControlState, set: &str) -> Result<(), Refusal> {
     if state.dataverse.entity_sets().iter().any(|s| s == set) {
         Ok(())
     } else {
@@ -45,7 +45,7 @@ fn known_set(state: &ControlState, set: &str) -> Result<(), Response> {
 /// `GET /_sandbox/dataverse/tables`: `[{"entity_set","logical_name","rows"}]`.
 async fn tables(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let tables: Vec<Json> = state
         .dataverse
@@ -71,7 +71,7 @@ async fn list(
     Path(set): Path<String>,
 ) -> Response {
     if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused;
+        return refused.into_response();
     }
     reply(StatusCode::OK, Json::Array(state.dataverse.list(&set)))
 }
@@ -85,11 +85,11 @@ async fn insert(
     bytes: Bytes,
 ) -> Response {
     if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused;
+        return refused.into_response();
     }
     let body = match body(&bytes) {
         Ok(body) => body,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let rows = match &body {
         Json::Array(rows) => rows.clone(),
@@ -99,7 +99,7 @@ async fn insert(
     for row in &rows {
         match state.dataverse.insert(&set, row) {
             Ok(id) => ids.push(Json::String(id.to_string())),
-            Err(failure) => return rejected(failure),
+            Err(failure) => return rejected(failure).into_response(),
         }
     }
     reply(StatusCode::CREATED, Json::Object(JsonObject::new().with("ids", Json::Array(ids))))
@@ -112,15 +112,16 @@ async fn row(
     Path((set, id)): Path<(String, String)>,
 ) -> Response {
     if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused;
+        return refused.into_response();
     }
     let id = match parse_id(&id) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match state.dataverse.get(&set, id) {
         Some(row) => reply(StatusCode::OK, row),
-        None => error(StatusCode::NOT_FOUND, "0x80040217", format!("No row {id} in '{set}'.")),
+        None => error(StatusCode::NOT_FOUND, "0x80040217", format!("No row {id} in '{set}'."))
+            .into_response(),
     }
 }
 
@@ -132,15 +133,15 @@ async fn update(
     bytes: Bytes,
 ) -> Response {
     if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused;
+        return refused.into_response();
     }
     let (id, body) = match parse_id(&id).and_then(|id| body(&bytes).map(|b| (id, b))) {
         Ok(parts) => parts,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match state.dataverse.update(&set, id, &body) {
         Ok(()) => reply(StatusCode::OK, state.dataverse.get(&set, id).unwrap_or(Json::Null)),
-        Err(failure) => rejected(failure),
+        Err(failure) => rejected(failure).into_response(),
     }
 }
 
@@ -151,24 +152,24 @@ async fn delete(
     Path((set, id)): Path<(String, String)>,
 ) -> Response {
     if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused;
+        return refused.into_response();
     }
     let id = match parse_id(&id) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match state.dataverse.delete(&set, id) {
         Ok(()) => {
             reply(StatusCode::OK, Json::Object(JsonObject::new().with("deleted", id.to_string())))
         }
-        Err(failure) => rejected(failure),
+        Err(failure) => rejected(failure).into_response(),
     }
 }
 
 /// `GET /_sandbox/dataverse/seeded`: the ids of the rows seeded at start.
 async fn seeded(State(state): State<Shared>, headers: HeaderMap) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let seeded = state.seeded.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let ids =

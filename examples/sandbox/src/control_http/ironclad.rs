@@ -8,10 +8,12 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
-use super::{ControlState, authorize, body, error, optional_u64, rejected, reply, required_str};
+use super::{
+    ControlState, Refusal, authorize, body, error, optional_u64, rejected, reply, required_str,
+};
 use crate::ironclad::{
     DeliveryPolicy, DeliveryRecord, DeliveryStatus, IroncladRateLimits, ReleaseOrder,
 };
@@ -44,14 +46,12 @@ pub(super) fn routes() -> Router<Shared> {
 fn guarded(
     state: &ControlState,
     headers: &HeaderMap,
-    action: impl FnOnce() -> Result<Response, Response>,
+    action: impl FnOnce() -> Result<Response, Refusal>,
 ) -> Response {
-    match authorize(state, headers).and_then(|()| action()) {
-        Ok(response) | Err(response) => response,
-    }
+    super::answer(authorize(state, headers).and_then(|()| action()))
 }
 
-fn ok(body: JsonObject) -> Result<Response, Response> {
+fn ok(body: JsonObject) -> Result<Response, Refusal> {
     Ok(reply(StatusCode::OK, Json::Object(body)))
 }
 
@@ -241,11 +241,11 @@ async fn deliveries(State(state): State<Shared>, headers: HeaderMap) -> Response
 /// delivery is pending (held ones excepted), `{"idle":false}` on timeout.
 async fn wait(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
     if let Err(refused) = authorize(&state, &headers) {
-        return refused;
+        return refused.into_response();
     }
     let timeout = match body(&bytes).and_then(|b| optional_u64(&b, "timeout_ms")) {
         Ok(timeout) => Duration::from_millis(timeout.unwrap_or(5000).min(120_000)),
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let idle = state.ironclad.wait_for_deliveries(timeout).await;
     reply(StatusCode::OK, Json::Object(JsonObject::new().with("idle", idle)))

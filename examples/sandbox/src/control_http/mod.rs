@@ -56,17 +56,36 @@ pub(crate) fn reply(status: StatusCode, body: Json) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_bytes()).into_response()
 }
 
-/// `{"error":{"status","code","message"}}`.
-pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let error = JsonObject::new()
-        .with("status", u64::from(status.as_u16()))
-        .with("code", code)
-        .with("message", message.into());
-    reply(status, Json::Object(JsonObject::new().with("error", error)))
+/// A refused control request: `{"error":{"status","code","message"}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    status: StatusCode,
+    code: String,
+    message: String,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let error = JsonObject::new()
+            .with("status", u64::from(self.status.as_u16()))
+            .with("code", self.code)
+            .with("message", self.message);
+        reply(self.status, Json::Object(JsonObject::new().with("error", error)))
+    }
+}
+
+/// A refusal with this status, code and message.
+pub(crate) fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Refusal {
+    Refusal { status, code: code.to_owned(), message: message.into() }
+}
+
+/// The answer of a handler that may be refused.
+pub(crate) fn answer(result: Result<Response, Refusal>) -> Response {
+    result.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// A refusal from the emulator, with the status the real API would answer.
-pub(crate) fn rejected(failure: SandboxError) -> Response {
+pub(crate) fn rejected(failure: SandboxError) -> Refusal {
     match failure {
         SandboxError::Rejected { status, code, message } => {
             error(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), &code, message)
@@ -76,7 +95,7 @@ pub(crate) fn rejected(failure: SandboxError) -> Response {
 }
 
 /// 401 unless the request carries the service's token.
-pub(crate) fn authorize(state: &ControlState, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn authorize(state: &ControlState, headers: &HeaderMap) -> Result<(), Refusal> {
     match bearer(headers) {
         Some(token) if eq(token, state.token.expose_secret()) => Ok(()),
         _ => Err(error(
@@ -88,7 +107,7 @@ pub(crate) fn authorize(state: &ControlState, headers: &HeaderMap) -> Result<(),
 }
 
 /// The JSON body of a control request (an empty body reads as `{}`).
-pub(crate) fn body(bytes: &Bytes) -> Result<Json, Response> {
+pub(crate) fn body(bytes: &Bytes) -> Result<Json, Refusal> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Json::Object(JsonObject::new()));
     }
@@ -96,14 +115,14 @@ pub(crate) fn body(bytes: &Bytes) -> Result<Json, Response> {
 }
 
 /// A member that must be a string.
-pub(crate) fn required_str<'a>(body: &'a Json, name: &str) -> Result<&'a str, Response> {
+pub(crate) fn required_str<'a>(body: &'a Json, name: &str) -> Result<&'a str, Refusal> {
     body.get(name).and_then(Json::as_str).ok_or_else(|| {
         error(StatusCode::BAD_REQUEST, "invalid_request", format!("'{name}' must be a string"))
     })
 }
 
 /// An optional member that must be a non-negative whole number.
-pub(crate) fn optional_u64(body: &Json, name: &str) -> Result<Option<u64>, Response> {
+pub(crate) fn optional_u64(body: &Json, name: &str) -> Result<Option<u64>, Refusal> {
     match body.get(name) {
         None | Some(Json::Null) => Ok(None),
         Some(value) => {

@@ -318,7 +318,7 @@ fn parse_parts(body: &str, boundary: &str) -> Result<Vec<Part>, DvError> {
 fn operation(part_headers: &[(String, String)], http: &str) -> Result<Operation, DvError> {
     let http = http.trim_start_matches(['\r', '\n']);
     let (request_line, rest) = http.split_once('\n').unwrap_or((http, ""));
-    let mut words = request_line.trim().split_whitespace();
+    let mut words = request_line.split_whitespace();
     let (method, target) = match (words.next(), words.next()) {
         (Some(method), Some(target)) => (method, target),
         _ => {

@@ -90,7 +90,17 @@ enum Filter {
 #[derive(Debug, Clone)]
 struct Record<'s> {
     main: &'s Row,
-    linked: Vec<(String, Arc<EntitySetDef>, Option<&'s Row>, Option<Vec<(String, String)>>)>,
+    linked: Vec<Linked<'s>>,
+}
+
+/// The row a `<link-entity>` joined (none for an outer join without a match).
+#[derive(Debug, Clone)]
+struct Linked<'s> {
+    alias: String,
+    def: Arc<EntitySetDef>,
+    row: Option<&'s Row>,
+    /// The columns asked for (`None`: all), `(column, output name)`.
+    attributes: Option<Vec<(String, String)>>,
 }
 
 /// Run `fetch` against entity set `def`.
@@ -137,7 +147,7 @@ pub(crate) fn execute(
 
     let mut records: Vec<Record<'_>> = Vec::new();
     for row in store.rows(&def.entity_set) {
-        if main.filter.as_ref().is_none_or(|f| eval(f, row, store)) {
+        if main.filter.as_ref().is_none_or(|f| eval(f, row)) {
             expand(store, &main, row, Record { main: row, linked: Vec::new() }, &mut records);
         }
     }
@@ -361,10 +371,10 @@ fn value(kind: &ColumnKind, text: &str) -> Option<Cell> {
     })
 }
 
-fn eval(filter: &Filter, row: &Row, store: &Store) -> bool {
+fn eval(filter: &Filter, row: &Row) -> bool {
     match filter {
-        Filter::All(parts) => parts.iter().all(|p| eval(p, row, store)),
-        Filter::Any(parts) => parts.iter().any(|p| eval(p, row, store)),
+        Filter::All(parts) => parts.iter().all(|p| eval(p, row)),
+        Filter::Any(parts) => parts.iter().any(|p| eval(p, row)),
         Filter::Condition { column, op, values } => {
             let cell = row.get(column);
             let equal = |v: &Cell| {
@@ -430,7 +440,7 @@ fn expand<'s>(
                     && (value.compare(parent_value) == Some(Ordering::Equal)
                         || (value.as_guid().is_some() && value.as_guid() == parent_value.as_guid()))
             })
-            .filter(|candidate| link.node.filter.as_ref().is_none_or(|f| eval(f, candidate, store)))
+            .filter(|candidate| link.node.filter.as_ref().is_none_or(|f| eval(f, candidate)))
             .collect();
         let alias = link.node.alias.clone().unwrap_or_default();
         let mut next = Vec::new();
@@ -438,24 +448,24 @@ fn expand<'s>(
             if matches.is_empty() {
                 if link.outer {
                     let mut record = record;
-                    record.linked.push((
-                        alias.clone(),
-                        link.node.def.clone(),
-                        None,
-                        link.node.attributes.clone(),
-                    ));
+                    record.linked.push(Linked {
+                        alias: alias.clone(),
+                        def: link.node.def.clone(),
+                        row: None,
+                        attributes: link.node.attributes.clone(),
+                    });
                     next.push(record);
                 }
                 continue;
             }
             for linked in &matches {
                 let mut extended = record.clone();
-                extended.linked.push((
-                    alias.clone(),
-                    link.node.def.clone(),
-                    Some(*linked),
-                    link.node.attributes.clone(),
-                ));
+                extended.linked.push(Linked {
+                    alias: alias.clone(),
+                    def: link.node.def.clone(),
+                    row: Some(*linked),
+                    attributes: link.node.attributes.clone(),
+                });
                 let mut nested = Vec::new();
                 expand(store, &link.node, linked, extended, &mut nested);
                 next.extend(nested);
@@ -488,7 +498,7 @@ fn render(
         }
         out.insert(key, value);
     }
-    for (alias, def, row, attributes) in &record.linked {
+    for Linked { alias, def, row, attributes } in &record.linked {
         let Some(row) = row else { continue };
         let wanted: Vec<(String, String)> = match attributes {
             Some(list) => list.clone(),

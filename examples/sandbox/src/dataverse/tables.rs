@@ -111,6 +111,7 @@ fn accounts() -> EntitySetDef {
             .text("accountnumber", 20)
             .text("address1_line1", 250)
             .text("address1_line2", 250)
+            .text("address1_line3", 250)
             .text("address1_city", 80)
             .text("address1_stateorprovince", 50)
             .text("address1_postalcode", 20)
