@@ -240,6 +240,9 @@ impl Store {
         self.check_collection_binds(&binds)?;
         self.stamp(&mut cells, now);
         derive_computed(&def, &mut cells);
+        for (name, cell) in self.base_amounts(&def, &cells) {
+            cells.insert(name, cell);
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         let table = self.tables.entry(def.entity_set.clone()).or_default();
@@ -288,7 +291,47 @@ impl Store {
         row.cells.insert("modifiedon".to_owned(), Cell::DateTime(now));
         row.cells.insert("versionnumber".to_owned(), Cell::Int(version));
         derive_computed(def, &mut row.cells);
+        let bases = self
+            .get(&def.entity_set, id)
+            .map(|row| self.base_amounts(def, &row.cells))
+            .unwrap_or_default();
+        if let Some(row) = self.row_mut(&def.entity_set, id) {
+            row.cells.extend(bases);
+        }
         Ok(())
+    }
+
+    /// `<money>_base`: the amount in the base currency (amount ÷ the row currency's exchange
+    /// rate), which the platform keeps next to every currency column.
+    fn base_amounts(
+        &self,
+        def: &EntitySetDef,
+        cells: &HashMap<String, Cell>,
+    ) -> Vec<(String, Cell)> {
+        let rate = cells
+            .get("_transactioncurrencyid_value")
+            .and_then(Cell::as_guid)
+            .and_then(|currency| self.get(super::tables::CURRENCIES, currency))
+            .and_then(|currency| match currency.get("exchangerate") {
+                Cell::Decimal(rate) if !rate.is_zero() => Some(*rate),
+                _ => None,
+            })
+            .unwrap_or(rust_decimal::Decimal::ONE);
+        def.columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Money && !c.name.ends_with("_base"))
+            .filter_map(|c| {
+                let base = format!("{}_base", c.name);
+                def.column_def(&base)?;
+                let value = match cells.get(&c.name) {
+                    Some(Cell::Decimal(amount)) => amount
+                        .checked_div(rate)
+                        .map_or(Cell::Null, |v| Cell::Decimal(v.round_dp(4))),
+                    _ => Cell::Null,
+                };
+                Some((base, value))
+            })
+            .collect()
     }
 
     /// Delete row `id`; notes regarding it go with it and other lookups to it are cleared, as the
@@ -955,6 +998,37 @@ mod tests {
         let lookup_value =
             store.create("cre6f_agreements", None, &body(r#"{"_cre6f_opportunity_value":"x"}"#));
         assert_eq!(lookup_value.unwrap_err().status, 400);
+    }
+
+    #[test]
+    fn currency_columns_keep_their_base_amount() {
+        let mut store = store();
+        let eur = store
+            .create(
+                "transactioncurrencies",
+                None,
+                &body(r#"{"isocurrencycode":"EUR","exchangerate":0.8}"#),
+            )
+            .unwrap();
+        let account = store
+            .create(
+                "accounts",
+                None,
+                &body(&format!(
+                    r#"{{"name":"A","revenue":100.00,"transactioncurrencyid@odata.bind":"/transactioncurrencies({eur})"}}"#
+                )),
+            )
+            .unwrap();
+        let base =
+            |store: &Store| store.get("accounts", account).unwrap().get("revenue_base").clone();
+        assert_eq!(base(&store), Cell::Decimal(rust_decimal::Decimal::new(125, 0)));
+        store.update("accounts", account, &body(r#"{"revenue":null}"#)).unwrap();
+        assert_eq!(base(&store), Cell::Null);
+        let ignored = store.update("accounts", account, &body(r#"{"revenue_base":5}"#));
+        assert!(
+            ignored.is_ok() && base(&store).is_null(),
+            "a client value for a base amount is ignored"
+        );
     }
 
     #[test]
