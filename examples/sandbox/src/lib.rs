@@ -158,6 +158,15 @@ impl Sandbox {
         let dataverse_control = DataverseControl::new(dataverse.clone());
         let seeded = seed::seed_dataverse(&dataverse_control, config.seed)?;
         if let Some(seed_file) = &config.seed_file {
+            if !seed_file.ironclad_templates().is_empty() {
+                // Refused rather than ignored: a test that seeds a template must not run
+                // against the built-in one without knowing it.
+                return Err(SandboxError::Rejected {
+                    status: 400,
+                    code: "UNSUPPORTED".to_owned(),
+                    message: "ironclad.templates in a seed file needs the template model of a later version of the sandbox".to_owned(),
+                });
+            }
             for (entity_set, row) in seed_file.dataverse_rows() {
                 dataverse_control.insert(entity_set, row).map_err(|error| match error {
                     SandboxError::Rejected { status, code, message } => SandboxError::Rejected {

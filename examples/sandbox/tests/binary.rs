@@ -41,6 +41,12 @@ fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().expect("client")
 }
 
+/// `GET url` with the token, as JSON.
+async fn get_json(client: &reqwest::Client, url: String, token: &str) -> serde_json::Value {
+    let response = client.get(url).bearer_auth(token).send().await.expect("response");
+    response.json().await.expect("JSON")
+}
+
 #[test]
 fn bad_flags_and_files_are_one_line_and_exit_2() {
     let dir = tempfile_dir();
@@ -112,15 +118,8 @@ async fn four_lines_a_seed_file_and_the_control_surface() {
     assert!(account.text().await.unwrap().contains("\"name\":\"Seeded Co\""));
 
     // --no-demo-data: only the reference rows and the seed file's.
-    let tables: serde_json::Value = client
-        .get(format!("{dataverse}_sandbox/dataverse/tables"))
-        .bearer_auth("dv-token")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let tables =
+        get_json(&client, format!("{dataverse}_sandbox/dataverse/tables"), "dv-token").await;
     let rows = |set: &str| {
         tables.as_array().unwrap().iter().find(|t| t["entity_set"] == set).unwrap()["rows"].clone()
     };
@@ -176,15 +175,7 @@ async fn four_lines_a_seed_file_and_the_control_surface() {
         .unwrap();
     assert_eq!(throttled.status(), 429);
     assert_eq!(throttled.headers()["Retry-After"], "1");
-    let log: serde_json::Value = client
-        .get(format!("{dataverse}_sandbox/requests"))
-        .bearer_auth("dv-token")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let log = get_json(&client, format!("{dataverse}_sandbox/requests"), "dv-token").await;
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 2, "control requests stay out of the log: {log:?}");
     assert_eq!(log[1]["status"], 429);
@@ -197,15 +188,8 @@ async fn ironclad_actions_over_the_control_surface() {
     let (_running, env) = start(&["--ironclad-token", "ic-token"]);
     let ironclad = &env["IRONCLAD_BASE_URL"];
     let client = client();
-    let templates: serde_json::Value = client
-        .get(format!("{ironclad}public/api/v1/workflow-schemas"))
-        .bearer_auth("ic-token")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let templates =
+        get_json(&client, format!("{ironclad}public/api/v1/workflow-schemas"), "ic-token").await;
     let template = templates["list"][0]["id"].as_str().unwrap().to_owned();
     let launched: serde_json::Value = client
         .post(format!("{ironclad}public/api/v1/workflows"))
@@ -237,15 +221,7 @@ async fn ironclad_actions_over_the_control_surface() {
     assert!(record["record_id"].is_string());
     let again = post(format!("workflows/{workflow}/complete"), "").await.unwrap();
     assert_eq!(again.status(), 400, "a completed workflow cannot complete again");
-    let events: serde_json::Value = client
-        .get(format!("{ironclad}_sandbox/ironclad/events"))
-        .bearer_auth("ic-token")
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let events = get_json(&client, format!("{ironclad}_sandbox/ironclad/events"), "ic-token").await;
     let names: Vec<&str> =
         events.as_array().unwrap().iter().filter_map(|e| e["event"].as_str()).collect();
     assert!(

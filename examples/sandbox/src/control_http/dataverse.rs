@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use uuid::Uuid;
 
-use super::{ControlState, Refusal, authorize, body, error, rejected, reply};
+use super::{ControlState, Refusal, authorize, body, error, guarded, rejected, reply};
 use crate::json::{Json, JsonObject};
 
 type Shared = Arc<ControlState>;
@@ -70,10 +70,10 @@ async fn list(
     headers: HeaderMap,
     Path(set): Path<String>,
 ) -> Response {
-    if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused.into_response();
-    }
-    reply(StatusCode::OK, Json::Array(state.dataverse.list(&set)))
+    guarded(&state, &headers, || {
+        known_set(&state, &set)?;
+        Ok(reply(StatusCode::OK, Json::Array(state.dataverse.list(&set))))
+    })
 }
 
 /// `POST /_sandbox/dataverse/tables/{set}/rows` with one create body or an array of them:
@@ -84,25 +84,22 @@ async fn insert(
     Path(set): Path<String>,
     bytes: Bytes,
 ) -> Response {
-    if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused.into_response();
-    }
-    let body = match body(&bytes) {
-        Ok(body) => body,
-        Err(refused) => return refused.into_response(),
-    };
-    let rows = match &body {
-        Json::Array(rows) => rows.clone(),
-        single => vec![single.clone()],
-    };
-    let mut ids = Vec::new();
-    for row in &rows {
-        match state.dataverse.insert(&set, row) {
-            Ok(id) => ids.push(Json::String(id.to_string())),
-            Err(failure) => return rejected(failure).into_response(),
+    guarded(&state, &headers, || {
+        known_set(&state, &set)?;
+        let rows = match body(&bytes)? {
+            Json::Array(rows) => rows,
+            single => vec![single],
+        };
+        let mut ids = Vec::new();
+        for row in &rows {
+            let id = state.dataverse.insert(&set, row).map_err(rejected)?;
+            ids.push(Json::String(id.to_string()));
         }
-    }
-    reply(StatusCode::CREATED, Json::Object(JsonObject::new().with("ids", Json::Array(ids))))
+        Ok(reply(
+            StatusCode::CREATED,
+            Json::Object(JsonObject::new().with("ids", Json::Array(ids))),
+        ))
+    })
 }
 
 /// `GET /_sandbox/dataverse/tables/{set}/rows/{id}`.
@@ -111,18 +108,14 @@ async fn row(
     headers: HeaderMap,
     Path((set, id)): Path<(String, String)>,
 ) -> Response {
-    if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused.into_response();
-    }
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(refused) => return refused.into_response(),
-    };
-    match state.dataverse.get(&set, id) {
-        Some(row) => reply(StatusCode::OK, row),
-        None => error(StatusCode::NOT_FOUND, "0x80040217", format!("No row {id} in '{set}'."))
-            .into_response(),
-    }
+    guarded(&state, &headers, || {
+        known_set(&state, &set)?;
+        let id = parse_id(&id)?;
+        let row = state.dataverse.get(&set, id).ok_or_else(|| {
+            error(StatusCode::NOT_FOUND, "0x80040217", format!("No row {id} in '{set}'."))
+        })?;
+        Ok(reply(StatusCode::OK, row))
+    })
 }
 
 /// `PATCH /_sandbox/dataverse/tables/{set}/rows/{id}` with an update body: the row after.
@@ -132,17 +125,12 @@ async fn update(
     Path((set, id)): Path<(String, String)>,
     bytes: Bytes,
 ) -> Response {
-    if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused.into_response();
-    }
-    let (id, body) = match parse_id(&id).and_then(|id| body(&bytes).map(|b| (id, b))) {
-        Ok(parts) => parts,
-        Err(refused) => return refused.into_response(),
-    };
-    match state.dataverse.update(&set, id, &body) {
-        Ok(()) => reply(StatusCode::OK, state.dataverse.get(&set, id).unwrap_or(Json::Null)),
-        Err(failure) => rejected(failure).into_response(),
-    }
+    guarded(&state, &headers, || {
+        known_set(&state, &set)?;
+        let id = parse_id(&id)?;
+        state.dataverse.update(&set, id, &body(&bytes)?).map_err(rejected)?;
+        Ok(reply(StatusCode::OK, state.dataverse.get(&set, id).unwrap_or(Json::Null)))
+    })
 }
 
 /// `DELETE /_sandbox/dataverse/tables/{set}/rows/{id}` (notes regarding it go too).
@@ -151,19 +139,12 @@ async fn delete(
     headers: HeaderMap,
     Path((set, id)): Path<(String, String)>,
 ) -> Response {
-    if let Err(refused) = authorize(&state, &headers).and_then(|()| known_set(&state, &set)) {
-        return refused.into_response();
-    }
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(refused) => return refused.into_response(),
-    };
-    match state.dataverse.delete(&set, id) {
-        Ok(()) => {
-            reply(StatusCode::OK, Json::Object(JsonObject::new().with("deleted", id.to_string())))
-        }
-        Err(failure) => rejected(failure).into_response(),
-    }
+    guarded(&state, &headers, || {
+        known_set(&state, &set)?;
+        let id = parse_id(&id)?;
+        state.dataverse.delete(&set, id).map_err(rejected)?;
+        Ok(reply(StatusCode::OK, Json::Object(JsonObject::new().with("deleted", id.to_string()))))
+    })
 }
 
 /// `GET /_sandbox/dataverse/seeded`: the ids of the rows seeded at start.

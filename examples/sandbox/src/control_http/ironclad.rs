@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 use super::{
-    ControlState, Refusal, authorize, body, error, optional_u64, rejected, reply, required_str,
+    ControlState, Refusal, authorize, body, error, guarded, optional_u64, rejected, reply,
+    required_str,
 };
 use crate::ironclad::{
     DeliveryPolicy, DeliveryRecord, DeliveryStatus, IroncladRateLimits, ReleaseOrder,
@@ -40,15 +41,6 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/ironclad/deliveries/hold", post(hold))
         .route("/ironclad/deliveries/release", post(release))
         .route("/ironclad/rate-limits", put(rate_limits))
-}
-
-/// Run `action` after the token check.
-fn guarded(
-    state: &ControlState,
-    headers: &HeaderMap,
-    action: impl FnOnce() -> Result<Response, Refusal>,
-) -> Response {
-    super::answer(authorize(state, headers).and_then(|()| action()))
 }
 
 fn ok(body: JsonObject) -> Result<Response, Refusal> {

@@ -84,6 +84,15 @@ pub(crate) fn answer(result: Result<Response, Refusal>) -> Response {
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
+/// Run `action` after the token check.
+pub(crate) fn guarded(
+    state: &ControlState,
+    headers: &HeaderMap,
+    action: impl FnOnce() -> Result<Response, Refusal>,
+) -> Response {
+    answer(authorize(state, headers).and_then(|()| action()))
+}
+
 /// A refusal from the emulator, with the status the real API would answer.
 pub(crate) fn rejected(failure: SandboxError) -> Refusal {
     match failure {

@@ -85,7 +85,7 @@ pub(crate) fn delta(
         store.deleted_since(&def.entity_set, since).into_iter().map(|id| deleted(request, def, id)),
     );
     let body = JsonObject::new()
-        .with("@odata.context", format!("{}$metadata#{fragment}/$delta", request.service_root()))
+        .with("@odata.context", request.context(&format!("{fragment}/$delta")))
         .with("@odata.deltaLink", collection::next_link(request, "$deltatoken", &next_token))
         .with("value", Json::Array(values));
     let mut reply = Reply::json(StatusCode::OK, body);
@@ -113,14 +113,8 @@ fn initial(
     let select = options.select.as_deref();
     let values: Vec<Json> =
         rows.iter().map(|row| Json::Object(renderer.entity(def, row, select, &[]))).collect();
-    let mut body = JsonObject::new().with(
-        "@odata.context",
-        format!(
-            "{}$metadata#{}",
-            request.service_root(),
-            context_fragment(&def.entity_set, select, &[])
-        ),
-    );
+    let mut body = JsonObject::new()
+        .with("@odata.context", request.context(&context_fragment(&def.entity_set, select, &[])));
     body.insert("value", Json::Array(values));
     match rows.last() {
         Some(last) if has_more => {
@@ -146,10 +140,7 @@ fn initial(
 fn deleted(request: &ApiRequest, def: &EntitySetDef, id: Uuid) -> Json {
     Json::Object(
         JsonObject::new()
-            .with(
-                "@odata.context",
-                format!("{}$metadata#{}/$deletedEntity", request.service_root(), def.entity_set),
-            )
+            .with("@odata.context", request.context(&format!("{}/$deletedEntity", def.entity_set)))
             .with("id", id.to_string())
             .with("reason", "deleted"),
     )

@@ -93,11 +93,7 @@ pub(crate) fn page(
         .collect();
     let mut body = JsonObject::new().with(
         "@odata.context",
-        format!(
-            "{}$metadata#{}",
-            request.service_root(),
-            context_fragment(context_set, options.select.as_deref(), &options.expand)
-        ),
+        request.context(&context_fragment(context_set, options.select.as_deref(), &options.expand)),
     );
     if options.count {
         insert_count(&mut body, request, total);

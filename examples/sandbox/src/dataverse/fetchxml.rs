@@ -182,11 +182,7 @@ pub(crate) fn execute(
         .collect();
     let mut body = JsonObject::new().with(
         "@odata.context",
-        format!(
-            "{}$metadata#{}",
-            request.service_root(),
-            context_fragment(&def.entity_set, Some(&columns), &[])
-        ),
+        request.context(&context_fragment(&def.entity_set, Some(&columns), &[])),
     );
     if root.attr("returntotalrecordcount") == Some("true") {
         body.insert(format!("@{TOTAL_COUNT}"), Json::from(total.min(5000) as u64));

@@ -211,10 +211,7 @@ fn metadata(store: &Store) -> Reply {
 fn who_am_i(state: &DataverseState, store: &Store, request: &ApiRequest) -> Reply {
     let user = store.default_owner.unwrap_or_default();
     let body = JsonObject::new()
-        .with(
-            "@odata.context",
-            format!("{}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse", request.service_root()),
-        )
+        .with("@odata.context", request.context("Microsoft.Dynamics.CRM.WhoAmIResponse"))
         .with("BusinessUnitId", state.business_unit_id.to_string())
         .with("UserId", user.to_string())
         .with("OrganizationId", state.organization_id.to_string());
@@ -262,11 +259,10 @@ pub(crate) fn representation(
     let Some(row) = store.get(&def.entity_set, id) else {
         return DvError::does_not_exist(&def.logical_name, id).into();
     };
-    let context = format!(
-        "{}$metadata#{}/$entity",
-        request.service_root(),
+    let context = request.context(&format!(
+        "{}/$entity",
         context_fragment(&def.entity_set, options.select.as_deref(), &options.expand)
-    );
+    ));
     let mut body = JsonObject::new().with("@odata.context", context);
     for (key, value) in renderer.entity(def, row, options.select.as_deref(), &options.expand) {
         body.insert(key, value);
@@ -284,9 +280,7 @@ fn retrieve(
 ) -> Result<Reply, DvError> {
     let options = QueryOptions::parse(request.query.as_deref(), def, &store.catalog)?;
     let id = existing(store, def, key)?;
-    let row = store
-        .get(&def.entity_set, id)
-        .ok_or_else(|| DvError::does_not_exist(&def.logical_name, id))?;
+    let row = store.existing_row(def, id)?;
     // Conditional GET: never with $expand or annotations.
     let conditional = options.expand.is_empty() && request.prefs.include_annotations.is_none();
     if conditional
@@ -383,9 +377,7 @@ fn get_property(
     property: &str,
     raw_value: bool,
 ) -> Result<Reply, DvError> {
-    let row = store
-        .get(&def.entity_set, id)
-        .ok_or_else(|| DvError::does_not_exist(&def.logical_name, id))?;
+    let row = store.existing_row(def, id)?;
     let column = def
         .column_def(property)
         .ok_or_else(|| DvError::unknown_property(property, &def.logical_name))?;
@@ -407,10 +399,7 @@ fn get_property(
         return Ok(Reply::bytes(StatusCode::OK, content_type, text));
     }
     let body = JsonObject::new()
-        .with(
-            "@odata.context",
-            format!("{}$metadata#{}({id})/{property}", request.service_root(), def.entity_set),
-        )
+        .with("@odata.context", request.context(&format!("{}({id})/{property}", def.entity_set)))
         .with("value", cell.encode());
     Ok(Reply::json(StatusCode::OK, body))
 }

@@ -65,7 +65,7 @@ pub(crate) fn action(
 fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     let mut out = JsonObject::new().with(
         "@odata.context",
-        format!("{}$metadata#Microsoft.Dynamics.CRM.{message}Response", request.service_root()),
+        request.context(&format!("Microsoft.Dynamics.CRM.{message}Response")),
     );
     for (key, value) in body {
         out.insert(key, value);

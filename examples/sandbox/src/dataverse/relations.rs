@@ -104,9 +104,7 @@ fn related(
     id: Uuid,
     nav: &str,
 ) -> Result<Reply, DvError> {
-    let row = store
-        .get(&def.entity_set, id)
-        .ok_or_else(|| DvError::does_not_exist(&def.logical_name, id))?;
+    let row = store.existing_row(def, id)?;
     if let Some(single) = def.navigation(nav) {
         let Some(super::cell::Cell::Lookup { id: target_id, target_set }) =
             Some(row.get(&single.lookup_column).clone())
@@ -148,15 +146,13 @@ fn references(
     id: Uuid,
     nav: &str,
 ) -> Result<Reply, DvError> {
-    let row = store
-        .get(&def.entity_set, id)
-        .ok_or_else(|| DvError::does_not_exist(&def.logical_name, id))?;
+    let row = store.existing_row(def, id)?;
     let url = |set: &str, id: Uuid| format!("{}{set}({id})", request.service_root());
     if let Some(single) = def.navigation(nav) {
         return match row.get(&single.lookup_column) {
             super::cell::Cell::Lookup { id: target, target_set } if single.accepts(target_set) => {
                 let body = JsonObject::new()
-                    .with("@odata.context", format!("{}$metadata#$ref", request.service_root()))
+                    .with("@odata.context", request.context("$ref"))
                     .with("@odata.id", url(target_set, *target));
                 Ok(Reply::json(StatusCode::OK, body))
             }
@@ -173,7 +169,7 @@ fn references(
         })
         .collect();
     let body = JsonObject::new()
-        .with("@odata.context", format!("{}$metadata#Collection($ref)", request.service_root()))
+        .with("@odata.context", request.context("Collection($ref)"))
         .with("value", Json::Array(values));
     Ok(Reply::json(StatusCode::OK, body))
 }

@@ -55,6 +55,11 @@ impl ApiRequest {
         format!("{}/api/data/{}/", self.origin, self.version)
     }
 
+    /// `@odata.context`: `{root}$metadata#{fragment}`.
+    pub(crate) fn context(&self, fragment: &str) -> String {
+        format!("{}$metadata#{fragment}", self.service_root())
+    }
+
     /// The request URL, for error messages.
     pub(crate) fn full_uri(&self) -> String {
         match &self.query {

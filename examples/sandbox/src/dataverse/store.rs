@@ -140,6 +140,11 @@ impl Store {
         table.by_id.get(&id).and_then(|seq| table.rows.get(seq))
     }
 
+    /// Row `id` of table `def`, or the 404 the service answers.
+    pub(crate) fn existing_row(&self, def: &EntitySetDef, id: Uuid) -> Result<&Row, DvError> {
+        self.get(&def.entity_set, id).ok_or_else(|| DvError::does_not_exist(&def.logical_name, id))
+    }
+
     /// Every row of `set`, in insertion order.
     pub(crate) fn rows(&self, set: &str) -> impl Iterator<Item = &Row> {
         self.tables.get(set).into_iter().flat_map(|t| t.rows.values())
