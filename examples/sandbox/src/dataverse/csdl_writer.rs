@@ -7,7 +7,7 @@
 
 use std::fmt::Write as _;
 
-use super::schema::{CollectionKind, ColumnKind, DataverseSchema, EntitySetDef};
+use super::schema::{Access, CollectionKind, ColumnKind, DataverseSchema, EntitySetDef};
 
 const EDMX_NS: &str = "http://docs.oasis-open.org/odata/ns/edmx";
 const EDM_NS: &str = "http://docs.oasis-open.org/odata/ns/edm";
@@ -27,6 +27,11 @@ pub(crate) fn write(schema: &DataverseSchema) -> String {
             "http://vocabularies.odata.org/OData.Community.Display.V1.xml",
             "OData.Community.Display.V1",
             "Display",
+        ),
+        (
+            "http://docs.oasis-open.org/odata/odata/v4.0/os/vocabularies/Org.OData.Core.V1.xml",
+            "Org.OData.Core.V1",
+            "Core",
         ),
         (
             "http://docs.oasis-open.org/odata/odata/v4.0/os/vocabularies/Org.OData.Capabilities.V1.xml",
@@ -136,12 +141,21 @@ fn entity_type(out: &mut String, schema: &DataverseSchema, set: &EntitySetDef) {
             ColumnKind::Decimal | ColumnKind::Money => " Scale=\"Variable\"".to_owned(),
             _ => String::new(),
         };
-        let _ = writeln!(
+        let computed = column.access == Access::ServerManaged
+            && !matches!(column.name.as_str(), "createdon" | "modifiedon" | "versionnumber")
+            && column.kind != ColumnKind::PrimaryKey;
+        let _ = write!(
             out,
-            "        <Property Name=\"{}\" Type=\"{}\"{facets}/>",
+            "        <Property Name=\"{}\" Type=\"{}\"{facets}",
             escape(&column.name),
             escape(column.kind.edm_type())
         );
+        if computed {
+            // What the service computes; a client's value is ignored.
+            out.push_str(">\n          <Annotation Term=\"Org.OData.Core.V1.Computed\" Bool=\"true\"/>\n        </Property>\n");
+        } else {
+            out.push_str("/>\n");
+        }
     }
     for nav in &set.navigations {
         let target = type_of(schema, &nav.target_set);
@@ -280,6 +294,9 @@ mod tests {
             text.contains("<Property Name=\"revenue\" Type=\"Edm.Decimal\" Scale=\"Variable\"/>")
         );
         assert!(text.contains("<FunctionImport Name=\"WhoAmI\""));
+        assert!(text.contains(
+            "<Property Name=\"fullname\" Type=\"Edm.String\" Unicode=\"false\" MaxLength=\"160\">\n          <Annotation Term=\"Org.OData.Core.V1.Computed\" Bool=\"true\"/>\n        </Property>"
+        ));
     }
 
     #[test]
