@@ -401,6 +401,23 @@ impl DataverseSchema {
         Err("reading $metadata documents is not available in this build yet".to_owned())
     }
 
+    /// The `$metadata` document of these tables: the one they were read from, else one written
+    /// from them in the shape Dataverse serves.
+    ///
+    /// ```
+    /// use dataverse_ironclad_sandbox::dataverse::{DataverseSchema, EntitySetDef};
+    /// let schema = DataverseSchema::new(vec![
+    ///     EntitySetDef::new("new_projects", "new_project", "new_projectid", "new_name").text("new_name", 100),
+    /// ]);
+    /// assert!(schema.to_csdl().contains(r#"<EntitySet Name="new_projects" EntityType="Microsoft.Dynamics.CRM.new_project">"#));
+    /// ```
+    pub fn to_csdl(&self) -> String {
+        match &self.csdl {
+            Some(text) => text.to_string(),
+            None => super::csdl_writer::write(self),
+        }
+    }
+
     /// Add a table (replacing one with the same entity set name).
     pub fn with_set(mut self, set: EntitySetDef) -> Self {
         self.sets.retain(|s| s.entity_set != set.entity_set);
