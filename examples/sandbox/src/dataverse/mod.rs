@@ -12,7 +12,7 @@
 //!   present) and `If-Match: W/"n"` optimistic concurrency (→ 412); `DELETE`; single-property
 //!   `GET`/`PUT`/`DELETE`; rows addressed by id or alternate key; lookups read as `_x_value` and
 //!   written with case-sensitive `<nav>@odata.bind`; collection-valued navigation properties,
-//!   `$ref` associate/disassociate.
+//!   `$ref` associate/disassociate; deep insert.
 //! - Queries: `$select`, `$filter` (with `LIKE` wildcards), `$orderby`, `$top`, `$count`, nested
 //!   `$expand` (single- and collection-valued), `Prefer: odata.maxpagesize` with
 //!   `@odata.nextLink`/`$skiptoken`, formatted values and lookup annotations with
@@ -24,7 +24,7 @@
 //! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
 //!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
-//! Not emulated: deep insert, lambda operators and most `Microsoft.Dynamics.CRM.*` query
+//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
 //! functions, FetchXML aggregates, file and image columns, plug-ins and business rules.
 
 mod auth;

@@ -208,7 +208,9 @@ impl Store {
         self.create_with(set, id, Vec::new(), body)
     }
 
-    /// Create a row whose alternate-key columns come from the URL of an upsert.
+    /// Create a row whose alternate-key columns come from the URL of an upsert. Related rows
+    /// nested in the body are created with it, in one transaction (deep insert,
+    /// <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/create-entity-web-api#create-related-table-rows-in-one-operation>).
     pub(crate) fn create_with(
         &mut self,
         set: &str,
@@ -217,6 +219,84 @@ impl Store {
         body: &JsonObject,
     ) -> Result<Uuid, DvError> {
         let def = self.set_def(set)?;
+        let nested = body.iter().any(|(key, value)| match value {
+            Json::Object(_) => def.navigation(key).is_some(),
+            Json::Array(items) => {
+                def.collection(key).is_some() && items.iter().all(|i| matches!(i, Json::Object(_)))
+            }
+            _ => false,
+        });
+        if !nested {
+            return self.create_flat(&def, id, preset, body);
+        }
+        let snapshot = self.clone();
+        let created = self.deep_create(&def, id, preset, body);
+        if created.is_err() {
+            *self = snapshot;
+        }
+        created
+    }
+
+    /// Create the rows nested in `body` (single-valued ones first, to bind them; collection
+    /// items after, bound back to the new row), then the row.
+    fn deep_create(
+        &mut self,
+        def: &EntitySetDef,
+        id: Option<Uuid>,
+        preset: Vec<(String, Cell)>,
+        body: &JsonObject,
+    ) -> Result<Uuid, DvError> {
+        let mut flat = JsonObject::new();
+        let mut children = Vec::new();
+        for (key, value) in body.iter() {
+            match (value, def.navigation(key), def.collection(key)) {
+                (Json::Object(related), Some(nav), _) => {
+                    let child = self.create_with(&nav.target_set, None, Vec::new(), related)?;
+                    let reference = format!("/{}({child})", nav.target_set);
+                    flat.insert(format!("{key}@odata.bind"), Json::String(reference));
+                }
+                (Json::Array(items), _, Some(collection)) => {
+                    children.push((collection.clone(), items.to_vec()));
+                }
+                _ => flat.insert(key, value.clone()),
+            }
+        }
+        let id = self.create_flat(def, id, preset, &flat)?;
+        for (collection, items) in children {
+            for item in items {
+                let Json::Object(mut item) = item else { continue };
+                match &collection.kind {
+                    CollectionKind::OneToMany { partner, .. } => {
+                        let parent = format!("/{}({id})", def.entity_set);
+                        item.insert(format!("{partner}@odata.bind"), Json::String(parent));
+                        self.create_with(&collection.target_set, None, Vec::new(), &item)?;
+                    }
+                    CollectionKind::ManyToMany { .. } => {
+                        let child =
+                            self.create_with(&collection.target_set, None, Vec::new(), &item)?;
+                        self.associate(
+                            &def.entity_set,
+                            id,
+                            &collection.name,
+                            &collection.target_set,
+                            child,
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(id)
+    }
+
+    /// Create a row from a body without nested rows.
+    fn create_flat(
+        &mut self,
+        def: &EntitySetDef,
+        id: Option<Uuid>,
+        preset: Vec<(String, Cell)>,
+        body: &JsonObject,
+    ) -> Result<Uuid, DvError> {
+        let set = def.entity_set.as_str();
         let id = match (id, body.get(&def.primary_key)) {
             (Some(id), _) => id,
             (None, Some(value)) => match Cell::decode(&ColumnKind::PrimaryKey, value) {
@@ -229,11 +309,11 @@ impl Store {
         if self.get(set, id).is_some() {
             return Err(DvError::duplicate_key());
         }
-        let (mut changes, binds) = self.prepare(&def, body)?;
+        let (mut changes, binds) = self.prepare(def, body)?;
         for (column, cell) in preset {
             set_change(&mut changes, &column, cell);
         }
-        self.fill_defaults(&def, &mut changes);
+        self.fill_defaults(def, &mut changes);
         let now = timestamps::whole_seconds(timestamps::now());
         let mut cells: HashMap<String, Cell> = HashMap::new();
         cells.insert(def.primary_key.clone(), Cell::Guid(id));
@@ -241,11 +321,11 @@ impl Store {
         for (name, cell) in changes {
             cells.insert(name, cell);
         }
-        self.check_unique_keys(&def, &cells, None)?;
+        self.check_unique_keys(def, &cells, None)?;
         self.check_collection_binds(&binds)?;
         self.stamp(&mut cells, now);
-        derive_computed(&def, &mut cells);
-        for (name, cell) in self.base_amounts(&def, &cells) {
+        derive_computed(def, &mut cells);
+        for (name, cell) in self.base_amounts(def, &cells) {
             cells.insert(name, cell);
         }
         let seq = self.next_seq;
@@ -253,7 +333,7 @@ impl Store {
         let table = self.tables.entry(def.entity_set.clone()).or_default();
         table.by_id.insert(id, seq);
         table.rows.insert(seq, Row { seq, id, cells });
-        self.apply_collection_binds(&def, id, binds)?;
+        self.apply_collection_binds(def, id, binds)?;
         Ok(id)
     }
 
@@ -846,11 +926,12 @@ impl Store {
     }
 }
 
+/// Related rows nested in an update body (deep insert creates them only with a new row).
 fn deep_insert(set: &str, key: &str) -> DvError {
     DvError::payload(
         set,
         format!(
-            "Microsoft.Crm.CrmException: Deep insert through '{key}' is not supported by the sandbox."
+            "Microsoft.Crm.CrmException: The related row in '{key}' can only be created with a new row (deep insert); an update cannot create it."
         ),
     )
 }

@@ -502,3 +502,55 @@ async fn metadata_count_annotations_and_who_am_i() {
         .unwrap();
     assert_eq!(count.text().await.unwrap(), "1");
 }
+
+#[tokio::test]
+async fn deep_insert_creates_related_rows_in_one_transaction() {
+    let sandbox = start().await;
+    let (accounts, contacts) =
+        (sandbox.dataverse().count("accounts"), sandbox.dataverse().count("contacts"));
+    let created = post_json(
+        &sandbox,
+        "accounts",
+        r#"{"name":"Deep Co","primarycontactid":{"firstname":"Pat","lastname":"Primary"},
+            "contact_customer_accounts":[{"lastname":"Child one"},{"lastname":"Child two"}]}"#,
+    )
+    .await;
+    assert_eq!(created.status(), 204);
+    let account = id_of(&created);
+    let row = json(
+        dv(&sandbox, Method::GET, &format!("accounts({account})?$select=name&$expand=primarycontactid($select=fullname),contact_customer_accounts($select=lastname;$orderby=lastname)"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(text(row.get("primarycontactid").unwrap(), "fullname"), "Pat Primary");
+    let children: Vec<&str> = row
+        .get("contact_customer_accounts")
+        .and_then(Json::as_array)
+        .unwrap()
+        .iter()
+        .map(|child| text(child, "lastname"))
+        .collect();
+    assert_eq!(children, ["Child one", "Child two"]);
+    assert_eq!(sandbox.dataverse().count("contacts"), contacts + 3);
+
+    // One bad nested row: nothing is created.
+    let refused = post_json(
+        &sandbox,
+        "accounts",
+        r#"{"name":"Half Co","contact_customer_accounts":[{"lastname":"Fine"},{"lastnmae":"Typo"}]}"#,
+    )
+    .await;
+    assert_eq!(refused.status(), 400);
+    assert_eq!(sandbox.dataverse().count("accounts"), accounts + 1);
+    assert_eq!(sandbox.dataverse().count("contacts"), contacts + 3);
+
+    let update = dv(&sandbox, Method::PATCH, &format!("accounts({account})"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(r#"{"primarycontactid":{"lastname":"Nope"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status(), 400, "an update cannot deep insert");
+}
