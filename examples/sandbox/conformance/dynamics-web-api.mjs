@@ -100,6 +100,28 @@ await check("create with return=representation and $select", async () => {
   ids.contact = contact.contactid;
 });
 
+await check("create with related rows (deep insert)", async () => {
+  const id = await api.create({
+    collection: "accounts",
+    data: {
+      name: `Deep ${run}`,
+      primarycontactid: { firstname: "Pat", lastname: `Primary ${run}` },
+      contact_customer_accounts: [{ lastname: `Child ${run} 1` }, { lastname: `Child ${run} 2` }],
+    },
+  });
+  const account = await api.retrieve({
+    collection: "accounts",
+    key: id,
+    select: ["name"],
+    expand: [
+      { property: "primarycontactid", select: ["fullname"] },
+      { property: "contact_customer_accounts", select: ["lastname"], orderBy: ["lastname"] },
+    ],
+  });
+  assert.equal(account.primarycontactid.fullname, `Pat Primary ${run}`);
+  assert.deepEqual(account.contact_customer_accounts.map((c) => c.lastname), [`Child ${run} 1`, `Child ${run} 2`]);
+});
+
 await check("retrieve with $select and $expand", async () => {
   const contact = await api.retrieve({
     collection: "contacts",
