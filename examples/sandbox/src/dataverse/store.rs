@@ -317,6 +317,14 @@ impl Store {
         let now = timestamps::whole_seconds(timestamps::now());
         let mut cells: HashMap<String, Cell> = HashMap::new();
         cells.insert(def.primary_key.clone(), Cell::Guid(id));
+        // A table whose key is inherited (`systemuser` keys on its base `principal`'s `ownerid`)
+        // still has its own id column, with the same value.
+        let own_id = format!("{}id", def.logical_name);
+        if own_id != def.primary_key
+            && def.column_def(&own_id).is_some_and(|c| c.kind == ColumnKind::Guid)
+        {
+            cells.insert(own_id, Cell::Guid(id));
+        }
         cells.insert("createdon".to_owned(), Cell::DateTime(now));
         for (name, cell) in changes {
             cells.insert(name, cell);
