@@ -1095,6 +1095,17 @@ mod tests {
     }
 
     #[test]
+    fn a_table_keyed_on_an_inherited_column_fills_its_own_id() {
+        let users = EntitySetDef::new("systemusers", "systemuser", "ownerid", "fullname")
+            .text("fullname", 100)
+            .server_managed("systemuserid", ColumnKind::Guid);
+        let mut store =
+            Store::new(DataverseSchema::new(vec![users]), StoreLimits { max_upload_file_size: 64 });
+        let id = store.create("systemusers", None, &body(r#"{"fullname":"U"}"#)).unwrap();
+        assert_eq!(store.get("systemusers", id).unwrap().get("systemuserid"), &Cell::Guid(id));
+    }
+
+    #[test]
     fn currency_columns_keep_their_base_amount() {
         let mut store = store();
         let eur = store
