@@ -62,7 +62,7 @@ impl Plain {
     /// What a careful caller writes by hand: the same headers, status check and decoding.
     async fn run(&self, op: Op) {
         let request = match op {
-            Op::Get => self.http.get(&self.url),
+            Op::Get => self.http.get(&self.url).header("if-none-match", "null"),
             Op::Patch => self
                 .http
                 .patch(&self.url)

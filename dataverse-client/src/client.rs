@@ -15,6 +15,12 @@ use crate::options::RequestOptions;
 const DEFAULT_API_VERSION: &str = "v9.2";
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// `$batch` and the block-upload commit: the .NET ServiceClient's default request timeout
+/// (4 minutes). Dataverse answers them only after running every operation (and its plug-ins),
+/// and one the client stops waiting for may still commit.
+const DEFAULT_LONG_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4 * 60);
+/// A token request normally takes well under a second.
+const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_USER_AGENT: &str = concat!("dataverse-client-rust/", env!("CARGO_PKG_VERSION"));
 
 /// A Dataverse Web API client for one environment.
@@ -50,6 +56,8 @@ pub(crate) struct Inner {
     pub(crate) auth: TokenSource,
     pub(crate) retry: RetryPolicy,
     pub(crate) attempt_timeout: Option<Duration>,
+    /// The attempt timeout of `$batch` and the block-upload commit.
+    pub(crate) long_attempt_timeout: Option<Duration>,
     pub(crate) default_options: RequestOptions,
     /// The organization's `MaxUploadFileSize` in bytes; 0 while unknown.
     pub(crate) max_upload_file_size: AtomicU64,
@@ -96,6 +104,7 @@ impl fmt::Debug for Client {
             .field("auth", &inner.auth)
             .field("retry", &inner.retry)
             .field("attempt_timeout", &inner.attempt_timeout)
+            .field("long_attempt_timeout", &inner.long_attempt_timeout)
             .field("default_options", &inner.default_options)
             .field("max_upload_file_size", &self.max_upload_file_size())
             .finish_non_exhaustive()
@@ -106,8 +115,9 @@ impl fmt::Debug for Client {
 ///
 /// Defaults: API version `v9.2`, connect timeout 10 s, per-attempt timeout 120 s (waiting for the
 /// response and reading a buffered body; a document download fails after stalling that long),
-/// no separate read timeout, the [`RetryPolicy`] default (five attempts, exponential backoff from
-/// 500 ms with jitter, `Retry-After` honoured), no default request options.
+/// 4 minutes for `$batch` and the block-upload commit, 30 s for a token request, no separate read
+/// timeout, the [`RetryPolicy`] default (five attempts, exponential backoff from 500 ms with
+/// jitter, `Retry-After` honoured), no default request options.
 ///
 /// ```no_run
 /// # fn run() -> Result<(), dataverse_client::Error> {
@@ -119,6 +129,8 @@ impl fmt::Debug for Client {
 ///     .api_version("v9.2")
 ///     .connect_timeout(Some(Duration::from_secs(5)))
 ///     .timeout(Some(Duration::from_secs(60)))
+///     .batch_timeout(Some(Duration::from_secs(600)))
+///     .token_timeout(Some(Duration::from_secs(20)))
 ///     .retry_policy(RetryPolicy::default().max_attempts(8))
 ///     .user_agent("contract-sync/1.0")
 ///     .max_upload_file_size(5_242_880)
@@ -134,6 +146,8 @@ pub struct ClientBuilder {
     token_scope: Option<String>,
     connect_timeout: Option<Duration>,
     attempt_timeout: Option<Duration>,
+    long_attempt_timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     user_agent: String,
     retry: RetryPolicy,
@@ -152,6 +166,8 @@ impl ClientBuilder {
             token_scope: None,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             attempt_timeout: Some(DEFAULT_ATTEMPT_TIMEOUT),
+            long_attempt_timeout: Some(DEFAULT_LONG_ATTEMPT_TIMEOUT),
+            token_timeout: Some(DEFAULT_TOKEN_TIMEOUT),
             read_timeout: None,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry: RetryPolicy::default(),
@@ -206,6 +222,25 @@ impl ClientBuilder {
     /// when no data arrives for this long.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt of a `$batch` or of the commit of a block-uploaded note may take
+    /// (default 4 minutes); `None` for no limit. Dataverse answers these only after running every
+    /// operation they carry, synchronous plug-ins included, and a write batch the client stops
+    /// waiting for is not sent again yet may still commit. The longer of this and
+    /// [`timeout`](Self::timeout) applies (no limit if either is `None`); a per-request
+    /// [`RequestOptions::timeout`] overrides both.
+    pub fn batch_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.long_attempt_timeout = timeout;
+        self
+    }
+
+    /// How long obtaining an access token may take in all (default 30 s); `None` for no limit.
+    /// Requests wait for a token refresh in progress, so a stalled identity endpoint would
+    /// otherwise hold every request; the request then fails with [`Error::Auth`].
+    pub fn token_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.token_timeout = timeout;
         self
     }
 
@@ -297,9 +332,13 @@ impl ClientBuilder {
                 http,
                 environment_url,
                 api_root,
-                auth: TokenSource::new(credential, scope),
+                auth: TokenSource::new(credential, scope, self.token_timeout),
                 retry: self.retry,
                 attempt_timeout: self.attempt_timeout,
+                long_attempt_timeout: match (self.attempt_timeout, self.long_attempt_timeout) {
+                    (Some(attempt), Some(long)) => Some(attempt.max(long)),
+                    _ => None,
+                },
                 default_options: self.default_options,
                 max_upload_file_size: AtomicU64::new(self.max_upload_file_size.unwrap_or(0)),
             }),
@@ -405,6 +444,28 @@ mod tests {
         send(&client.track_changes::<crate::Record>(crate::Query::new("accounts")).changes());
         send(&std::future::IntoFuture::into_future(client.create_note(crate::NewNote::new())));
         send(&std::future::IntoFuture::into_future(client.execute_batch(crate::Batch::new())));
+    }
+
+    #[test]
+    fn batches_get_at_least_four_minutes_per_attempt() {
+        let build = |builder: ClientBuilder| builder.credential(StaticToken::new("t")).build();
+        let default = build(Client::builder("https://contoso.crm.dynamics.com")).expect("client");
+        assert_eq!(default.inner.attempt_timeout, Some(Duration::from_secs(120)));
+        assert_eq!(default.inner.long_attempt_timeout, Some(Duration::from_secs(240)));
+        // A longer general timeout also applies to batches; no limit stays no limit.
+        let longer = build(
+            Client::builder("https://contoso.crm.dynamics.com")
+                .timeout(Some(Duration::from_secs(600))),
+        )
+        .expect("client");
+        assert_eq!(longer.inner.long_attempt_timeout, Some(Duration::from_secs(600)));
+        let unlimited = build(Client::builder("https://contoso.crm.dynamics.com").timeout(None))
+            .expect("client");
+        assert_eq!(unlimited.inner.long_attempt_timeout, None);
+        let no_batch_limit =
+            build(Client::builder("https://contoso.crm.dynamics.com").batch_timeout(None))
+                .expect("client");
+        assert_eq!(no_batch_limit.inner.long_attempt_timeout, None);
     }
 
     #[test]

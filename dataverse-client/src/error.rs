@@ -7,12 +7,18 @@ use std::time::Duration;
 use http::StatusCode;
 pub use rest_client_core::InsecureTransport;
 
+use crate::batch::InterruptedBatch;
+
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Dataverse error codes (`error.code`) that mean the caller was throttled by service protection
 /// limits: number of requests, execution time, and concurrent requests.
 const THROTTLING_CODES: [&str; 3] = ["0x80072322", "0x80072321", "0x80072326"];
+
+/// `DuplicateRecord`: a duplicate-detection rule matched the row being created or updated
+/// (only with `MSCRM.SuppressDuplicateDetection: false`).
+const DUPLICATE_DETECTED: &str = "0x80040333";
 
 /// Everything that can go wrong when talking to Dataverse.
 ///
@@ -44,9 +50,32 @@ pub enum Error {
     Api(Box<ApiError>),
 
     /// `412 Precondition Failed` or `409 Conflict`: the row's version did not match the etag sent
-    /// with `If-Match` (optimistic concurrency), or a create-only upsert found an existing row.
+    /// with `If-Match` (optimistic concurrency), a create-only upsert found an existing row, or a
+    /// duplicate-detection rule matched the row (with
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection);
+    /// tell it apart with [`Error::is_duplicate`]).
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
+
+    /// A request was sent again after an earlier attempt whose answer was lost (a timeout, a
+    /// reset connection, a gateway error) and the replay met the answer that attempt's own
+    /// success would cause: a `DELETE` found no row (`404`), or a write conditioned on an etag or
+    /// on the row not existing failed its condition (`412`). The earlier attempt most likely
+    /// took effect, but that cannot be told for sure: read the row to find out.
+    ///
+    /// Check [`Error::is_possibly_applied`] before the other predicates: [`Error::status`],
+    /// [`Error::is_not_found`] and [`Error::is_conflict`] still describe the final answer, so
+    /// code that already takes a `404` on delete or a `412` on a create-only upsert as "already
+    /// done" keeps working.
+    #[error(
+        "{error} (attempt {attempts}; an earlier attempt whose answer was lost may already have applied this request)"
+    )]
+    PossiblyApplied {
+        /// How many attempts were made.
+        attempts: u32,
+        /// The final answer.
+        error: Box<Error>,
+    },
 
     /// The request could not be sent or the response could not be read (DNS, connect, TLS, reset).
     #[error("could not reach Dataverse: {0}")]
@@ -80,6 +109,31 @@ pub enum Error {
     #[error("invalid request: {0}")]
     InvalidRequest(String),
 
+    /// An alternate-key value contains a character that Dataverse cannot take in a key in the
+    /// URL (`< > * % & : / \ # + ?`): retrieving, updating, upserting or deleting by such a key
+    /// fails on a real environment, so nothing was sent. Find the row with a `$filter` query
+    /// instead ([`Filter::eq`](crate::Filter::eq) on the key column) and use its id.
+    ///
+    /// Microsoft documents the limitation in
+    /// [Define alternate keys using Power Apps](https://learn.microsoft.com/power-apps/maker/data-platform/define-alternate-keys-portal)
+    /// and [Retrieve a table row using the Web API](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-using-an-alternate-key).
+    #[error(
+        "the alternate-key value of column `{column}` contains {character:?}, which Dataverse does not support in alternate-key values in a URL; look the row up with a $filter query instead"
+    )]
+    UnsupportedKeyValue {
+        /// The key column whose value holds the character.
+        column: String,
+        /// The first unsupported character found.
+        character: char,
+    },
+
+    /// A batch sent in several `$batch` requests (more than
+    /// [`MAX_BATCH_REQUESTS`](crate::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
+    /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
+    /// say what happened to every request, so only the rest needs sending again.
+    #[error("{0}")]
+    BatchInterrupted(Box<InterruptedBatch>),
+
     /// A note's document exceeds the organization's `MaxUploadFileSize`, which Dataverse applies
     /// to the base64-encoded size. Nothing was uploaded.
     #[error(
@@ -111,10 +165,13 @@ pub enum Error {
 }
 
 impl Error {
-    /// The Dataverse error details, for [`Error::Api`] and [`Error::Conflict`].
+    /// The Dataverse error details, for [`Error::Api`] and [`Error::Conflict`] (and the errors
+    /// that wrap one).
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::Conflict(e) => Some(e),
+            Error::PossiblyApplied { error, .. } => error.api_error(),
+            Error::BatchInterrupted(interrupted) => interrupted.error.api_error(),
             _ => None,
         }
     }
@@ -123,6 +180,8 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Transport(e) => e.status(),
+            Error::PossiblyApplied { error, .. } => error.status(),
+            Error::BatchInterrupted(interrupted) => interrupted.error.status(),
             _ => self.api_error().map(|e| e.status),
         }
     }
@@ -139,7 +198,9 @@ impl Error {
 
     /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
     /// timeouts and connection failures. The client already retried these per its
-    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error.
+    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error. Never true for
+    /// [`Error::PossiblyApplied`] and [`Error::BatchInterrupted`]: sending the same request again
+    /// could apply it twice.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Api(e) => e.is_throttled() || matches!(e.status.as_u16(), 408 | 502 | 503 | 504),
@@ -155,15 +216,38 @@ impl Error {
         self.api_error().is_some_and(ApiError::is_throttled)
     }
 
-    /// Whether the row (or resource) does not exist (`404`).
+    /// Whether the row (or resource) does not exist (`404`). Also true for an
+    /// [`Error::PossiblyApplied`] whose final answer was a `404`; never for
+    /// [`Error::BatchInterrupted`].
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND)
+        !matches!(self, Error::BatchInterrupted(_)) && self.status() == Some(StatusCode::NOT_FOUND)
     }
 
-    /// Whether this is a concurrency conflict: `412` (etag mismatch, or the row already exists
-    /// for a create-only upsert) or `409`.
+    /// Whether this is a concurrency conflict: `412` (etag mismatch, the row already exists for a
+    /// create-only upsert, or a duplicate-detection rule matched) or `409`. Also true for an
+    /// [`Error::PossiblyApplied`] whose final answer was one.
     pub fn is_conflict(&self) -> bool {
-        matches!(self, Error::Conflict(_))
+        match self {
+            Error::Conflict(_) => true,
+            Error::PossiblyApplied { error, .. } => error.is_conflict(),
+            _ => false,
+        }
+    }
+
+    /// Whether a duplicate-detection rule stopped the create or update (error code
+    /// `0x80040333`, answered with `412`; older environments answer `500`). Only happens when
+    /// detection is turned on with
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection).
+    /// See [Use optional parameters](https://learn.microsoft.com/power-apps/developer/data-platform/optional-parameters#suppress-duplicate-detection).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, Error::Api(_) | Error::Conflict(_))
+            && self.api_error().is_some_and(ApiError::is_duplicate)
+    }
+
+    /// Whether a replayed request met the answer its own earlier, lost success would cause
+    /// ([`Error::PossiblyApplied`]): the change was most likely made.
+    pub fn is_possibly_applied(&self) -> bool {
+        matches!(self, Error::PossiblyApplied { .. })
     }
 
     /// Whether the credentials were rejected (`401`) or lack a privilege (`403`), or no token
@@ -268,6 +352,12 @@ impl ApiError {
                 .code
                 .as_deref()
                 .is_some_and(|c| THROTTLING_CODES.iter().any(|t| t.eq_ignore_ascii_case(c)))
+    }
+
+    /// Whether a duplicate-detection rule matched (code `0x80040333`); see
+    /// [`Error::is_duplicate`].
+    pub fn is_duplicate(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(DUPLICATE_DETECTED))
     }
 
     /// `@Microsoft.PowerApps.CDS.HelpLink`, when Dataverse sent it.

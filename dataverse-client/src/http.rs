@@ -35,6 +35,7 @@ const ODATA_VERSION_NAME: HeaderName = HeaderName::from_static("odata-version");
 pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
 pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
+const NULL_ETAG: HeaderValue = HeaderValue::from_static("null");
 
 /// Serialize a JSON request body. Builders call it up front and keep the result, so the error
 /// surfaces when the request is sent.
@@ -78,6 +79,11 @@ pub(crate) struct Call {
     /// Hand final 4xx responses (not 401/408/429) back to the caller instead of turning them
     /// into errors: a failed `$batch` still carries a multipart body to read.
     pub(crate) pass_client_errors: bool,
+    /// Hand `304 Not Modified` back to the caller (a conditional retrieve).
+    pub(crate) pass_not_modified: bool,
+    /// A request Dataverse may work on for minutes (`$batch`, the block-upload commit): its
+    /// attempts get the client's longer timeout.
+    pub(crate) long_running: bool,
 }
 
 impl Call {
@@ -93,6 +99,8 @@ impl Call {
             replay,
             options: RequestOptions::default(),
             pass_client_errors: false,
+            pass_not_modified: false,
+            long_running: false,
         }
     }
 
@@ -129,6 +137,28 @@ impl Call {
     pub(crate) fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// Give the request the client's timeout for long-running requests.
+    pub(crate) fn long_running(mut self) -> Self {
+        self.long_running = true;
+        self
+    }
+
+    /// Whether `status` is what this request gets when an earlier attempt of it already took
+    /// effect: a replayed DELETE finds no row (`404`); a replayed write conditioned on an etag
+    /// (`If-Match: W/"…"`) or on the row not existing (`If-None-Match: *`) fails its condition
+    /// (`412`), because the first attempt changed the row or created it.
+    fn echoes_an_earlier_success(&self, status: StatusCode) -> bool {
+        let header = |name: &HeaderName| self.headers.get(name).map(HeaderValue::as_bytes);
+        match status {
+            StatusCode::NOT_FOUND => self.method == Method::DELETE,
+            StatusCode::PRECONDITION_FAILED => {
+                header(&IF_MATCH).is_some_and(|etag| etag != b"*")
+                    || header(&IF_NONE_MATCH) == Some(b"*")
+            }
+            _ => false,
+        }
     }
 }
 
@@ -170,12 +200,17 @@ impl Client {
         // timeout limits it (stalled responses are still caught by the read timeout).
         let timeout = match call.payload {
             Payload::Source { .. } => options.timeout_value(),
+            _ if call.long_running => options.timeout_value().or(inner.long_attempt_timeout),
             _ => options.timeout_value().or(inner.attempt_timeout),
         };
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut reauthorized = false;
         let mut last_error: Option<Error> = None;
+        // Whether an attempt that is being retried may have reached Dataverse and taken effect
+        // (its response was lost or was a gateway error), as opposed to being refused unprocessed
+        // (connection failed, 429, 401).
+        let mut earlier_attempt_may_have_applied = false;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
@@ -221,7 +256,9 @@ impl Client {
                 Ok(Ok(response)) => {
                     let status = response.status();
                     span.record("status", status.as_u16());
-                    if status.is_success() {
+                    if status.is_success()
+                        || (status == StatusCode::NOT_MODIFIED && call.pass_not_modified)
+                    {
                         return Ok(Sent { response, timer });
                     }
                     if call.pass_client_errors
@@ -245,15 +282,27 @@ impl Client {
                     (Outcome::Status { status: status.as_u16(), retry_after }, error)
                 }
             };
+            let reached =
+                !matches!(outcome, Outcome::ConnectFailed | Outcome::Status { status: 429, .. });
             let decision =
                 decide(&inner.retry, attempt, started.elapsed(), replay, outcome, fastrand::f64());
             match decision {
                 RetryDecision::RetryAfter(delay) => {
                     tracing::warn!(attempt, ?delay, error = %error, "retrying Dataverse request");
+                    earlier_attempt_may_have_applied |= reached;
                     last_error = Some(error);
                     Box::pin(tokio::time::sleep(delay)).await;
                 }
-                _ => return Err(error),
+                _ => {
+                    let echo = error.status().is_some_and(|s| call.echoes_an_earlier_success(s));
+                    if earlier_attempt_may_have_applied && echo {
+                        return Err(Error::PossiblyApplied {
+                            attempts: attempt,
+                            error: Box::new(error),
+                        });
+                    }
+                    return Err(error);
+                }
             }
         }
     }
@@ -292,6 +341,12 @@ fn build_request(
     headers.insert(ODATA_VERSION_NAME, ODATA_VERSION);
     for (name, value) in &call.headers {
         headers.insert(name.clone(), value.clone());
+    }
+    if call.method == Method::GET && !headers.contains_key(IF_NONE_MATCH) {
+        // Microsoft asks for `If-None-Match: null` on every request, so no cache between the
+        // client and Dataverse answers with stale data (notably for collection-valued `$expand`):
+        // https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#http-headers
+        headers.insert(IF_NONE_MATCH, NULL_ETAG);
     }
     options.apply(&mut headers);
     headers.insert(AUTHORIZATION, authorization);

@@ -110,10 +110,9 @@ impl RequestOptions {
         self
     }
 
-    /// Do not trigger Power Automate flows (`MSCRM.SuppressCallbackRegistrationExpanderJob`).
-    ///
-    /// Believed, not verified against Microsoft's reference: the header name comes from
-    /// third-party clients and the "bypass Power Automate flows" guidance.
+    /// Do not trigger Power Automate flows (`MSCRM.SuppressCallbackRegistrationExpanderJob`); the
+    /// flows' owners are not told. See
+    /// [Bypass Power Automate flows](https://learn.microsoft.com/power-apps/developer/data-platform/optional-parameters#bypass-power-automate-flows).
     pub fn suppress_flows(mut self, suppress: bool) -> Self {
         self.suppress_flows = Some(suppress);
         self

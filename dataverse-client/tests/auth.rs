@@ -230,10 +230,17 @@ async fn one_token_fetch_for_32_concurrent_requests() {
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
 }
 
-/// Hands out tokens that live six minutes, numbered.
-#[derive(Debug, Default)]
+/// Hands out numbered tokens that live `lifetime`.
+#[derive(Debug)]
 struct ShortLived {
     calls: AtomicUsize,
+    lifetime: Duration,
+}
+
+impl ShortLived {
+    fn living(lifetime: Duration) -> Arc<Self> {
+        Arc::new(Self { calls: AtomicUsize::new(0), lifetime })
+    }
 }
 
 impl TokenProvider for ShortLived {
@@ -243,40 +250,132 @@ impl TokenProvider for ShortLived {
     ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move {
-            Ok(AccessToken::new(SecretString::from(format!("short-{n}")), Duration::from_secs(360)))
+            Ok(AccessToken::new(SecretString::from(format!("short-{n}")), self.lifetime))
         })
     }
+}
+
+fn client_for_provider(server: &MockServer, provider: Arc<dyn TokenProvider>) -> Client {
+    Client::builder(ENVIRONMENT)
+        .base_url(server.uri())
+        .shared_credential(provider)
+        .http_client(common::timerless_http())
+        .timeout(None)
+        .build()
+        .expect("client")
+}
+
+async fn expect_token(server: &MockServer, token: &str, requests: u64) {
+    Mock::given(method("GET"))
+        .and(header("authorization", format!("Bearer {token}").as_str()))
+        .respond_with(row())
+        .expect(requests)
+        .mount(server)
+        .await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn tokens_are_refreshed_five_minutes_before_they_expire() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(header("authorization", "Bearer short-1"))
-        .respond_with(row())
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(header("authorization", "Bearer short-2"))
-        .respond_with(row())
-        .expect(1)
-        .mount(&server)
-        .await;
-    let provider = Arc::new(ShortLived::default());
+    expect_token(&server, "short-1", 2).await;
+    expect_token(&server, "short-2", 1).await;
+    let provider = ShortLived::living(Duration::from_secs(12 * 60));
+    let client = client_for_provider(&server, provider.clone());
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("first");
+    // Just under seven minutes later the token still has more than five minutes left: reused.
+    tokio::time::advance(Duration::from_secs(7 * 60 - 1)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
+    // Past the seven-minute mark it is inside the refresh window: a new token is fetched.
+    tokio::time::advance(Duration::from_secs(2)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_token_with_less_than_the_margin_left_is_reused_not_fetched_per_request() {
+    // A credential library handing out its own cached token with four minutes left: less than
+    // the five-minute margin, so before it was fetched again for every request.
+    let server = MockServer::start().await;
+    expect_token(&server, "short-1", 20).await;
+    expect_token(&server, "short-2", 1).await;
+    let provider = ShortLived::living(Duration::from_secs(4 * 60));
+    let client = client_for_provider(&server, provider.clone());
+    for _ in 0..20 {
+        let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
+    }
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1);
+    // It is reused for half its life, then refreshed.
+    tokio::time::advance(Duration::from_secs(2 * 60 + 1)).await;
+    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+/// A provider whose identity endpoint never answers.
+#[derive(Debug, Default)]
+struct Stalled {
+    calls: AtomicUsize,
+}
+
+impl TokenProvider for Stalled {
+    fn token<'a>(
+        &'a self,
+        _request: TokenRequest<'a>,
+    ) -> BoxFuture<'a, Result<AccessToken, AuthError>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_token_request_fails_after_the_token_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(row()).expect(0).mount(&server).await;
+    let provider = Arc::new(Stalled::default());
     let client = Client::builder(ENVIRONMENT)
         .base_url(server.uri())
         .shared_credential(provider.clone())
         .http_client(common::timerless_http())
         .timeout(None)
+        .retry_policy(RetryPolicy::never())
+        .token_timeout(Some(Duration::from_secs(20)))
         .build()
         .expect("client");
-    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("first");
-    // 59 s later the token still has more than five minutes left: reused.
-    tokio::time::advance(Duration::from_secs(59)).await;
-    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("reused");
-    // Past the one-minute mark it is inside the refresh window: a new token is fetched.
-    tokio::time::advance(Duration::from_secs(2)).await;
-    let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("refreshed");
+    let started = tokio::time::Instant::now();
+    let error = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("timeout");
+    assert_eq!(started.elapsed(), Duration::from_secs(20));
+    match &error {
+        Error::Auth(auth) => {
+            assert!(auth.is_transient());
+            assert_eq!(auth.to_string(), "the token request did not complete within 20s");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The refresh gate was released: the next request tries again rather than hanging.
+    let again = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("again");
+    assert!(matches!(again, Error::Auth(_)), "{again:?}");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn the_client_secret_token_post_has_the_token_timeout() {
+    let identity = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{TENANT}/oauth2/v2.0/token")))
+        .respond_with(token_response("late").set_delay(Duration::from_secs(5)))
+        .expect(1)
+        .mount(&identity)
+        .await;
+    let dataverse = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(row()).expect(0).mount(&dataverse).await;
+    let client = Client::builder(ENVIRONMENT)
+        .base_url(dataverse.uri())
+        .credential(credential(&identity))
+        .retry_policy(RetryPolicy::never())
+        .token_timeout(Some(Duration::from_millis(200)))
+        .build()
+        .expect("client");
+    let started = std::time::Instant::now();
+    let error = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("timeout");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(matches!(&error, Error::Auth(auth) if auth.is_transient()), "{error:?}");
 }

@@ -6,6 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{API, builder, client, odata_headers};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use dataverse_client::{
     Batch, BatchOutcome, BatchRequest, Error, Page, Query, Record, RetryPolicy,
 };
@@ -413,4 +415,190 @@ async fn invalid_requests_and_plain_error_responses() {
     get_in_change_set.change_set().add(BatchRequest::query(&Query::new("accounts")));
     let error = client.execute_batch(get_in_change_set).await.expect_err("get in change set");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+}
+
+fn in_change_set(part: String) -> String {
+    format!(
+        "Content-Type: multipart/mixed; boundary=changesetresponse_e5e6\r\n\r\n{}",
+        multipart("changesetresponse_e5e6", &[part])
+    )
+}
+
+fn with_content_id(part: String, id: u32) -> String {
+    part.replacen(
+        "Content-Transfer-Encoding: binary\r\n",
+        &format!("Content-Transfer-Encoding: binary\r\nContent-ID: {id}\r\n"),
+        1,
+    )
+}
+
+fn three_task_change_set() -> Batch {
+    let mut batch = Batch::new();
+    let mut set = batch.change_set();
+    set.add(BatchRequest::create("tasks", &json!({ "subject": "ok 1" })));
+    set.add(BatchRequest::create("tasks", &json!({ "subject": "x".repeat(250) })));
+    set.add(BatchRequest::create("tasks", &json!({ "subject": "ok 3" })));
+    batch
+}
+
+#[tokio::test]
+async fn a_failed_change_set_answered_with_its_failed_part_alone_rolls_back_the_others() {
+    // Dataverse answers a failed change set with a `changesetresponse` that holds only the
+    // failing request (here the second of three).
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(batch_response(
+            400,
+            multipart(BOUNDARY, &[in_change_set(with_content_id(validation_error("r2"), 2))]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let results = client(&server).execute_batch(three_task_change_set()).await.expect("batch");
+    match (&results[0], &results[1], &results[2]) {
+        (
+            BatchOutcome::RolledBack(first),
+            BatchOutcome::Failed(failed),
+            BatchOutcome::RolledBack(third),
+        ) => {
+            assert_eq!(failed.request_id.as_deref(), Some("r2"));
+            assert_eq!(first.code.as_deref(), Some("0x80044331"));
+            assert_eq!(third.request_id.as_deref(), Some("r2"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let error = results.first_error().expect("error");
+    assert_eq!(error.api_error().and_then(|e| e.code.as_deref()), Some("0x80044331"));
+}
+
+#[tokio::test]
+async fn a_success_inside_a_failed_change_set_was_rolled_back() {
+    let server = MockServer::start().await;
+    let parts = [
+        created("tasks", "e73ffc82-e292-ed11-aad1-000d3a9933c9", Some(1)),
+        with_content_id(validation_error("r2"), 2),
+    ];
+    let change_set = format!(
+        "Content-Type: multipart/mixed; boundary=changesetresponse_e5e6\r\n\r\n{}",
+        multipart("changesetresponse_e5e6", &parts)
+    );
+    Mock::given(method("POST"))
+        .respond_with(batch_response(400, multipart(BOUNDARY, &[change_set])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let results = client(&server).execute_batch(three_task_change_set()).await.expect("batch");
+    assert!(matches!(results[0], BatchOutcome::RolledBack(_)), "{:?}", results[0]);
+    assert!(matches!(results[1], BatchOutcome::Failed(_)), "{:?}", results[1]);
+    assert!(matches!(results[2], BatchOutcome::RolledBack(_)), "{:?}", results[2]);
+}
+
+/// Answers the first `$batch` like [`EchoCreated`], every later one with `then`.
+struct FirstThen {
+    calls: AtomicUsize,
+    then: ResponseTemplate,
+}
+
+impl Respond for FirstThen {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            EchoCreated.respond(request)
+        } else {
+            self.then.clone()
+        }
+    }
+}
+
+fn tasks(n: usize) -> Batch {
+    let mut batch = Batch::new();
+    for i in 0..n {
+        batch.add(BatchRequest::create("tasks", &json!({ "subject": format!("Task {i}") })));
+    }
+    batch
+}
+
+#[tokio::test]
+async fn a_later_piece_without_an_answer_keeps_the_committed_outcomes() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/$batch")))
+        .respond_with(FirstThen {
+            calls: AtomicUsize::new(0),
+            then: ResponseTemplate::new(502).set_body_string("Bad Gateway"),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let error = client(&server).execute_batch(tasks(1001)).await.expect_err("interrupted");
+    let Error::BatchInterrupted(interrupted) = &error else { panic!("{error:?}") };
+    let outcomes = interrupted.results.outcomes();
+    assert_eq!(outcomes.len(), 1001);
+    assert!(outcomes[..1000].iter().all(BatchOutcome::is_success));
+    assert_eq!(outcomes[999].response().and_then(|r| r.entity_id()), Some(Uuid::from_u128(1000)));
+    // The second piece may or may not have been applied.
+    assert!(matches!(outcomes[1000], BatchOutcome::Unknown), "{:?}", outcomes[1000]);
+    assert_eq!(interrupted.error.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(502));
+    assert!(!error.is_retryable());
+    assert!(
+        error
+            .to_string()
+            .starts_with("the batch stopped after Dataverse answered 1000 of its 1001 requests"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_later_piece_refused_as_a_whole_was_not_executed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(FirstThen {
+            calls: AtomicUsize::new(0),
+            then: ResponseTemplate::new(400).set_body_json(json!({
+                "error": { "code": "0x0", "message": "The batch request must have a Content-Type header." }
+            })),
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let error = client(&server).execute_batch(tasks(2500)).await.expect_err("interrupted");
+    let Error::BatchInterrupted(interrupted) = &error else { panic!("{error:?}") };
+    let outcomes = interrupted.results.outcomes();
+    assert_eq!(outcomes.len(), 2500);
+    assert!(outcomes[..1000].iter().all(BatchOutcome::is_success));
+    // Neither the refused piece nor the one after it ran.
+    assert!(outcomes[1000..].iter().all(|o| matches!(o, BatchOutcome::NotExecuted)));
+}
+
+#[tokio::test]
+async fn a_batch_waits_longer_than_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            batch_response(
+                200,
+                multipart(
+                    BOUNDARY,
+                    &[created("tasks", "aed2ae8b-3c94-ed11-aad1-000d3a9933c9", None)],
+                ),
+            )
+            .set_delay(Duration::from_millis(400)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "value": [] }))
+                .set_delay(Duration::from_millis(400)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::short_attempts_long_batches(&server);
+    let results = client.execute_batch(tasks(1)).await.expect("the batch outlives 100 ms");
+    assert!(results.all_succeeded());
+    let error = client.query::<Record>(Query::new("tasks")).first_page().await.expect_err("GET");
+    assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)), "{error:?}");
 }

@@ -77,6 +77,7 @@ async fn logs_and_debug_output_never_show_secrets() {
         .credential(credential(&server))
         .http_client(common::timerless_http())
         .timeout(None)
+        .token_timeout(None)
         .build()
         .expect("client");
     let _: Record = client.retrieve("accounts", Uuid::nil()).await.expect("row after retry");

@@ -445,3 +445,40 @@ async fn a_download_that_stalls_fails_after_the_attempt_timeout() {
     let error = document.try_next().await.expect_err("stalled");
     assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(300)), "{error:?}");
 }
+
+#[tokio::test]
+async fn the_block_upload_commit_waits_longer_than_the_attempt_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/InitializeAnnotationBlocksUpload")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "FileContinuationToken": "token-1" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/UploadBlock")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Assembling the document takes longer than an ordinary request may.
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/CommitAnnotationBlocksUpload")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "AnnotationId": NOTE, "FileSizeInBytes": 5 }))
+                .set_delay(Duration::from_millis(400)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = common::short_attempts_long_batches(&server);
+    let id = client
+        .create_note(new_note(Document::from_bytes(b"%PDF-".to_vec())))
+        .upload_mode(UploadMode::Blocks)
+        .await
+        .expect("the commit outlives 100 ms");
+    assert_eq!(id.to_string(), NOTE);
+}

@@ -74,11 +74,12 @@ async fn user_input_stays_inside_its_literal() {
     let hostile = "x' or name ne 'y&$top=1#";
     Mock::given(method("GET"))
         .and(path(format!("{API}/accounts")))
-        .and(query_param("$filter", "name eq 'x'' or name ne ''y&$top=1#' or contains(name,'50%+')"))
+        .and(query_param("$filter", "name eq 'x'' or name ne ''y&$top=1#' or contains(name,'50[%]+')"))
         .and(raw_query(
-            // `&`, `#`, `%` and `+` are escaped, so none of them ends the value or changes it.
+            // `&`, `#`, `%` and `+` are escaped, so none of them ends the value or changes it;
+            // inside `contains` the LIKE wildcard `%` is bracketed first, so it matches itself.
             // (The `url` crate escapes `'` as %27 in http(s) queries; servers decode it back.)
-            "$filter=name%20eq%20%27x%27%27%20or%20name%20ne%20%27%27y%26$top=1%23%27%20or%20contains(name,%2750%25%2B%27)"
+            "$filter=name%20eq%20%27x%27%27%20or%20name%20ne%20%27%27y%26$top=1%23%27%20or%20contains(name,%2750%5B%25%5D%2B%27)"
                 .to_owned(),
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "value": [] })))
@@ -138,8 +139,17 @@ async fn pages_expose_links_and_counts() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(query_param("$count", "true"))
+        // Without these annotations Dataverse never says whether the count was capped.
+        // (Compared whole: wiremock's `header` matcher would split the value at its comma.)
+        .and(|request: &wiremock::Request| {
+            request.headers.get("prefer").and_then(|v| v.to_str().ok())
+                == Some(
+                    "odata.include-annotations=\"Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded\"",
+                )
+        })
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "@odata.count": 5000,
+            "@Microsoft.Dynamics.CRM.totalrecordcount": 5000,
             "@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded": true,
             "value": [{ "accountid": "89390c24-9c72-e511-80d4-00155d2a68d1", "name": "A" }],
             "@odata.nextLink": format!("{}{API}/accounts?$count=true&$skiptoken=abc", server.uri())
@@ -258,4 +268,17 @@ async fn related_rows_and_invalid_queries() {
         .await
         .expect_err("invalid");
     assert!(matches!(error, Error::InvalidRequest(_)));
+}
+
+#[tokio::test]
+async fn any_of_an_empty_list_fails_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "value": [] })))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let query = Query::new("accounts").filter(Filter::any_of("statuscode", Vec::<i32>::new()));
+    let error = client(&server).query::<Record>(query).collect_all().await.expect_err("no values");
+    assert!(matches!(&error, Error::InvalidRequest(m) if m.contains("any_of")), "{error:?}");
 }

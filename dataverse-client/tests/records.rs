@@ -4,7 +4,8 @@ mod common;
 
 use common::{API, client, fixture, odata_headers};
 use dataverse_client::{
-    BypassLogic, Error, Expand, Record, RecordExt, RecordKey, RequestOptions, bind_path,
+    Batch, BatchRequest, BypassLogic, Conditional, Error, Expand, Record, RecordExt, RecordKey,
+    RequestOptions, bind_path,
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -254,7 +255,7 @@ async fn update_and_return_prefers_representation_with_select() {
 #[tokio::test]
 async fn upsert_variants_send_the_right_preconditions() {
     let server = MockServer::start().await;
-    let key_path = format!("{API}/accounts(accountnumber='ACC%2F001',cre6f_region='O''Hare')");
+    let key_path = format!("{API}/accounts(accountnumber='ACC%20001',cre6f_region='O''Hare')");
     // Plain upsert: no precondition header at all.
     Mock::given(method("PATCH"))
         .and(path(key_path.as_str()))
@@ -269,7 +270,7 @@ async fn upsert_variants_send_the_right_preconditions() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let key = RecordKey::alternate([("accountnumber", "ACC/001"), ("cre6f_region", "O'Hare")]);
+    let key = RecordKey::alternate([("accountnumber", "ACC 001"), ("cre6f_region", "O'Hare")]);
     let id = client
         .upsert("accounts", key.clone(), &json!({ "name": "Contoso" }))
         .await
@@ -448,11 +449,7 @@ async fn request_options_become_headers() {
 #[tokio::test]
 async fn invalid_names_fail_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&server)
-        .await;
+    common::expect_no_requests(&server).await;
     let client = client(&server);
     let error = client.create("accounts?$top=1", &json!({})).await.expect_err("invalid");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
@@ -471,11 +468,7 @@ async fn invalid_names_fail_before_sending() {
 #[tokio::test]
 async fn a_body_that_cannot_be_serialized_fails_before_sending() {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(204))
-        .expect(0)
-        .mount(&server)
-        .await;
+    common::expect_no_requests(&server).await;
     // JSON object keys must be strings.
     let body = std::collections::BTreeMap::from([((1, 2), "x")]);
     let client = client(&server);
@@ -510,4 +503,156 @@ async fn who_am_i() {
     let me = client(&server).who_am_i().await.expect("who am i");
     assert_eq!(me.user_id.to_string(), "75c2dd85-e89e-e711-8122-000d3aa2331c");
     assert_eq!(me.organization_id.to_string(), "4ef5b371-e89e-e711-8122-000d3aa2331c");
+}
+
+#[tokio::test]
+async fn reads_send_if_none_match_null_and_writes_do_not() {
+    let server = MockServer::start().await;
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(header("if-none-match", "null"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("account_retrieve.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(no_header("if-none-match"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let _: Record = client.retrieve("accounts", account_id()).await.expect("row");
+    client.update("accounts", account_id(), &json!({ "name": "x" })).await.expect("update");
+}
+
+#[tokio::test]
+async fn a_conditional_retrieve_reads_304_as_not_modified() {
+    let server = MockServer::start().await;
+    let etag = "W/\"468026\"";
+    // Unchanged: 304 with no body.
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{API}/accounts({ACCOUNT_ID})")))
+        .and(query_param("$select", "name,revenue"))
+        .and(header("if-none-match", etag))
+        .respond_with(
+            ResponseTemplate::new(304)
+                .insert_header("Content-Type", "application/json; odata.metadata=minimal")
+                .insert_header("OData-Version", "4.0"),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Changed: 200 with the row.
+    Mock::given(method("GET"))
+        .and(header("if-none-match", etag))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("account_retrieve.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let unchanged = client
+        .retrieve::<Record>("accounts", account_id())
+        .select(["name", "revenue"])
+        .if_none_match(etag)
+        .await
+        .expect("304 is not an error");
+    assert_eq!(unchanged, Conditional::NotModified);
+    assert!(unchanged.is_not_modified());
+    let changed = client
+        .retrieve::<Record>("accounts", account_id())
+        .select(["name", "revenue"])
+        .if_none_match(etag)
+        .await
+        .expect("row");
+    let row = changed.modified().expect("modified");
+    assert_eq!(row["name"], "Fourth Coffee (sample)");
+    // An etag that cannot be a header value fails before sending.
+    let error = client
+        .retrieve::<Record>("accounts", account_id())
+        .if_none_match("W/\"1\"\r\n")
+        .await
+        .expect_err("invalid etag");
+    assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_duplicate_detection_412_has_its_own_predicate() {
+    let server = MockServer::start().await;
+    // The documented answer to a create that matches a duplicate-detection rule.
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/accounts")))
+        .and(header("MSCRM.SuppressDuplicateDetection", "false"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({ "error": {
+            "code": "0x80040333",
+            "message": "A record was not created or updated because a duplicate of the current record already exists."
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // An etag mismatch is a conflict but not a duplicate.
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({ "error": {
+            "code": "", "message": "The version of the existing record doesn't match the RowVersion property provided."
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let error = client
+        .create("accounts", &json!({ "name": "Sample Account" }))
+        .options(RequestOptions::new().suppress_duplicate_detection(false))
+        .await
+        .expect_err("duplicate");
+    assert!(error.is_duplicate(), "{error:?}");
+    assert!(error.is_conflict());
+    assert!(error.api_error().is_some_and(|e| e.is_duplicate()));
+    let stale = client
+        .update("accounts", account_id(), &json!({ "name": "x" }))
+        .if_match("W/\"470867\"")
+        .await
+        .expect_err("stale");
+    assert!(stale.is_conflict() && !stale.is_duplicate(), "{stale:?}");
+}
+
+#[tokio::test]
+async fn alternate_key_values_dataverse_cannot_address_fail_before_sending() {
+    let server = MockServer::start().await;
+    common::expect_no_requests(&server).await;
+    let client = client(&server);
+    let key =
+        |value: &str| RecordKey::alternate([("cre6f_region", "EU"), ("accountnumber", value)]);
+    let body = json!({ "name": "Contoso" });
+    let errors = [
+        client.retrieve::<Record>("accounts", key("A/1")).await.expect_err("retrieve"),
+        client.update("accounts", key("A#1"), &body).await.expect_err("update"),
+        client.upsert("accounts", key("50%"), &body).await.expect_err("upsert"),
+        client.delete("accounts", key("A&B")).await.expect_err("delete"),
+        client
+            .associate("accounts", account_id(), "Account_Tasks", "tasks", key("x:y"))
+            .await
+            .expect_err("associate target"),
+        client
+            .execute_batch({
+                let mut batch = Batch::new();
+                batch.add(BatchRequest::upsert("accounts", key("1+1"), &body));
+                batch
+            })
+            .await
+            .expect_err("batch"),
+    ];
+    let found: Vec<char> = errors
+        .iter()
+        .map(|error| match error {
+            Error::UnsupportedKeyValue { column, character } => {
+                assert_eq!(column, "accountnumber");
+                assert!(error.to_string().contains("does not support"), "{error}");
+                *character
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(found, ['/', '#', '%', '&', ':', '+']);
 }

@@ -165,7 +165,7 @@ async fn a_wait_longer_than_allowed_is_returned_to_the_caller() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn plug_in_errors_are_not_retried() {
+async fn internal_server_errors_are_not_retried() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({
@@ -219,4 +219,115 @@ async fn an_attempt_that_outlives_its_timeout_is_a_timeout_error() {
         .expect_err("timeout");
     assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)), "{error:?}");
     assert!(error.is_retryable());
+}
+
+fn not_found() -> ResponseTemplate {
+    ResponseTemplate::new(404).set_body_json(json!({ "error": {
+        "code": "0x80040217", "message": format!("account With Id = {ID} Does Not Exist")
+    }}))
+}
+
+fn precondition_failed(message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(412).set_body_json(json!({ "error": { "code": "", "message": message } }))
+}
+
+/// One gateway error (the request may have been processed, its answer lost), then `then`.
+async fn lost_then(server: &MockServer, http_method: &str, then: ResponseTemplate) {
+    mount_once(server, http_method, ResponseTemplate::new(504)).await;
+    Mock::given(method(http_method)).respond_with(then).expect(1).mount(server).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replayed_delete_that_finds_no_row_may_already_have_applied() {
+    let server = MockServer::start().await;
+    lost_then(&server, "DELETE", not_found()).await;
+    let error = retrying(&server).delete("accounts", id()).await.expect_err("404 on replay");
+    match &error {
+        Error::PossiblyApplied { attempts, error: inner } => {
+            assert_eq!(*attempts, 2);
+            assert!(inner.is_not_found());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(error.is_possibly_applied());
+    // The final answer is still a 404, for callers that take it as "already deleted".
+    assert!(error.is_not_found() && !error.is_retryable());
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert!(error.to_string().contains("may already have applied"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn replayed_conditional_writes_that_fail_their_condition_may_already_have_applied() {
+    // An update with an etag: the first attempt changed the row, so its etag no longer matches.
+    let server = MockServer::start().await;
+    lost_then(
+        &server,
+        "PATCH",
+        precondition_failed(
+            "The version of the existing record doesn't match the RowVersion property provided.",
+        ),
+    )
+    .await;
+    let error = retrying(&server)
+        .update("accounts", id(), &json!({ "name": "x" }))
+        .if_match("W/\"470867\"")
+        .await
+        .expect_err("412 on replay");
+    assert!(error.is_possibly_applied() && error.is_conflict(), "{error:?}");
+    assert!(!matches!(error, Error::Conflict(_)), "not a plain conflict: {error:?}");
+
+    // A create-only upsert: the first attempt created the row.
+    let server = MockServer::start().await;
+    lost_then(
+        &server,
+        "PATCH",
+        precondition_failed("A record with matching key values already exists."),
+    )
+    .await;
+    let error = retrying(&server)
+        .upsert("accounts", id(), &json!({ "name": "x" }))
+        .create_only()
+        .await
+        .expect_err("412 on replay");
+    assert!(error.is_possibly_applied(), "{error:?}");
+
+    // A `$ref` delete (disassociate).
+    let server = MockServer::start().await;
+    lost_then(&server, "DELETE", not_found()).await;
+    let error = retrying(&server)
+        .disassociate("accounts", id(), "opportunity_customer_accounts", Uuid::nil())
+        .await
+        .expect_err("404 on replay");
+    assert!(error.is_possibly_applied(), "{error:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn answers_that_are_not_echoes_of_an_earlier_success_stay_plain() {
+    // Throttled first: Dataverse did not process that attempt, so a 404 is a plain 404.
+    let server = MockServer::start().await;
+    mount_once(&server, "DELETE", throttled("1")).await;
+    Mock::given(method("DELETE")).respond_with(not_found()).expect(1).mount(&server).await;
+    let error = retrying(&server).delete("accounts", id()).await.expect_err("404");
+    assert!(matches!(error, Error::Api(_)) && error.is_not_found(), "{error:?}");
+
+    // An update with `If-Match: *` after a gateway error: its own success cannot cause a 404.
+    let server = MockServer::start().await;
+    lost_then(&server, "PATCH", not_found()).await;
+    let error =
+        retrying(&server).update("accounts", id(), &json!({ "name": "x" })).await.expect_err("404");
+    assert!(error.is_not_found() && !error.is_possibly_applied(), "{error:?}");
+
+    // The first attempt's 412: nothing was replayed.
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .respond_with(precondition_failed("A record with matching key values already exists."))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = retrying(&server)
+        .upsert("accounts", id(), &json!({ "name": "x" }))
+        .create_only()
+        .await
+        .expect_err("412");
+    assert!(error.is_conflict() && !error.is_possibly_applied(), "{error:?}");
 }

@@ -18,6 +18,12 @@ use crate::{Environment, Error};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// The shortest wait after a 429 without `Retry-After`: Ironclad limits per company and per
+/// minute (<https://developer.ironcladapp.com/reference/clm-api-rate-limits>), so retrying
+/// within seconds only spends the attempts while the bucket is still empty.
+const THROTTLE_BACKOFF_FLOOR: Duration = Duration::from_secs(15);
+/// The longest such wait: one bucket period.
+const THROTTLE_BACKOFF_CAP: Duration = Duration::from_secs(60);
 
 /// An Ironclad Public API client.
 ///
@@ -78,6 +84,29 @@ impl Client {
         credentials: impl Into<Credentials>,
     ) -> Result<Self, Error> {
         Client::builder().environment(environment).credentials(credentials).build()
+    }
+
+    /// The retry policy clients use unless told otherwise: [`RetryPolicy::default`] with `500`
+    /// treated as transient (Ironclad's `SERVER_ERROR`s are) and, for a 429 without
+    /// `Retry-After`, waits from 15 s up to 60 s, the scale of Ironclad's per-minute buckets.
+    /// Start from it to change one setting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ironclad_client::Client;
+    ///
+    /// let policy = Client::default_retry_policy();
+    /// assert_eq!(
+    ///     policy.throttle_backoff_value(),
+    ///     Some((Duration::from_secs(15), Duration::from_secs(60)))
+    /// );
+    /// let patient = policy.max_attempts(8);
+    /// # let _ = patient;
+    /// ```
+    pub fn default_retry_policy() -> RetryPolicy {
+        RetryPolicy::default()
+            .retry_internal_server_error(true)
+            .throttle_backoff(THROTTLE_BACKOFF_FLOOR, THROTTLE_BACKOFF_CAP)
     }
 
     /// A clone of this client whose requests act as `user` (`x-as-user-email` /
@@ -149,18 +178,19 @@ impl fmt::Debug for Client {
 ///
 /// Defaults: [`Environment::Global`]; 10 s connect timeout, 60 s read timeout and 60 s per
 /// attempt for API calls (downloads get no overall deadline, only the read timeout); the retry
-/// policy of [`RetryPolicy::default`] with `500` treated as transient (Ironclad's
-/// `SERVER_ERROR`s are); no client-side rate limiting.
+/// policy of [`Client::default_retry_policy`] (`500` is transient, a 429 without `Retry-After`
+/// waits 15–60 s); no client-side rate limiting (turn it on with [`Self::rate_limits`] for bulk
+/// jobs, so requests stay under the buckets instead of meeting 429s).
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::{Client, Credentials, RateLimits, RetryPolicy};
+/// use ironclad_client::{Client, Credentials, RateLimits};
 ///
 /// let client = Client::builder()
 ///     .base_url("http://127.0.0.1:8080") // a local emulator: plain http is allowed to loopback
 ///     .credentials(Credentials::api_token("token"))
 ///     .timeout(Duration::from_secs(30))
-///     .retry_policy(RetryPolicy::default().max_attempts(3))
+///     .retry_policy(Client::default_retry_policy().max_attempts(3))
 ///     .rate_limits(RateLimits::default())
 ///     .build()?;
 /// # let _ = client;
@@ -189,7 +219,7 @@ impl Default for ClientBuilder {
             timeout: Some(DEFAULT_TIMEOUT),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
-            retry: RetryPolicy::default().retry_internal_server_error(true),
+            retry: Client::default_retry_policy(),
             rate_limits: None,
             http_client: None,
             user_agent: None,
@@ -245,7 +275,8 @@ impl ClientBuilder {
     }
 
     /// How transient failures are retried (see [`RetryPolicy`]); `RetryPolicy::never()` turns
-    /// retries off.
+    /// retries off. The policy replaces the default whole: start from
+    /// [`Client::default_retry_policy`] to keep Ironclad's throttle backoff.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self

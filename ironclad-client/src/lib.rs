@@ -49,8 +49,8 @@ pub use workflows::{
     ApprovalDecision, ApprovalGroup, ApprovalRequest, ApprovalStatus, AsyncJobStatus, AsyncLaunch,
     AsyncLaunchFailure, AsyncLaunchJob, AsyncPolling, AttributeUpdates, Comment, DocumentAuthor,
     DocumentModification, FieldOptions, FieldRequirement, FieldType, Filter, LaunchWorkflow,
-    ListWorkflows, NewComment, Participant, Reviewer, Role, RoleAssignee, SchemaField, SignStatus,
-    SignStatusSigner, Signer, StageProgress, StageState, Workflow, WorkflowApprovals,
-    WorkflowDocument, WorkflowDocuments, WorkflowSignatures, WorkflowStatus, WorkflowStep,
-    WorkflowUrls, WorkflowUser, Workflows,
+    LifecycleComment, ListWorkflows, NewComment, Participant, Reviewer, Role, RoleAssignee,
+    SchemaField, SignStatus, SignStatusSigner, Signer, StageProgress, StageState, Workflow,
+    WorkflowApprovals, WorkflowDocument, WorkflowDocuments, WorkflowSignatures, WorkflowStatus,
+    WorkflowStep, WorkflowUrls, WorkflowUser, Workflows,
 };

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::serde_util::{flexible_u64_opt, null_as_default};
+use crate::serde_util::{flexible_u64_opt, lenient, null_as_default};
 
 /// The largest `pageSize` Ironclad accepts.
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -29,6 +29,10 @@ const MAX_PAGE: u64 = 100_000_000;
 ///     serde_json::from_str(r#"{"page":0,"pageSize":2,"count":3,"list":["a","b"]}"#)?;
 /// assert_eq!(page.count, Some(3));
 /// assert!(!page.is_last(2));
+///
+/// // The page number and size are informational: an odd one does not fail the page.
+/// let odd: Page<String> = serde_json::from_str(r#"{"page":"0","pageSize":"2","list":["a"]}"#)?;
+/// assert_eq!((odd.page, odd.page_size, odd.list.len()), (0, None, 1));
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +40,10 @@ const MAX_PAGE: u64 = 100_000_000;
 #[non_exhaustive]
 pub struct Page<T> {
     /// The page number (0-based).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub page: u64,
     /// The page size the server used.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub page_size: Option<u32>,
     /// The total number of items, when the endpoint reports it.
     #[serde(default, deserialize_with = "flexible_u64_opt::deserialize")]

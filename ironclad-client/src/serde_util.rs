@@ -1,7 +1,11 @@
 //! Tolerant serde helpers shared by the models.
 
+use std::collections::BTreeMap;
+
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serializer};
+use serde_json::Value;
+use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, PrimitiveDateTime};
@@ -98,6 +102,110 @@ where
     T: DeserializeOwned + Default,
 {
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// An informational field: absent, `null`, or a value of an unexpected shape decode as
+/// `T::default()` (the latter logged), so one odd field never fails a whole response.
+///
+/// The value is buffered as a `serde_json::Value`, which works inside `#[serde(flatten)]`
+/// structs too. Not for exact numbers (money): a `Value` holds them as `f64`.
+pub(crate) fn lenient<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let value = Value::deserialize(deserializer)?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    Ok(decode_or_log(value).unwrap_or_default())
+}
+
+/// An informational list: absent, `null` or not a list is empty; elements that do not decode
+/// are left out (and logged) rather than failing the response.
+pub(crate) fn lenient_vec<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Null => Vec::new(),
+        Value::Array(items) => items.into_iter().filter_map(decode_or_log).collect(),
+        other => {
+            tracing::warn!(found = json_kind(&other), "ignoring a field that is not a list");
+            Vec::new()
+        }
+    })
+}
+
+/// An informational map: absent, `null` or not an object is empty; entries that do not decode
+/// are left out (and logged) rather than failing the response.
+pub(crate) fn lenient_map<'de, D, T>(deserializer: D) -> Result<BTreeMap<String, T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Null => BTreeMap::new(),
+        Value::Object(entries) => entries
+            .into_iter()
+            .filter_map(|(key, value)| decode_or_log(value).map(|decoded| (key, decoded)))
+            .collect(),
+        other => {
+            tracing::warn!(found = json_kind(&other), "ignoring a field that is not an object");
+            BTreeMap::new()
+        }
+    })
+}
+
+/// Like [`lenient`], for types that hold exact JSON (attribute values, money): the value is
+/// buffered as raw JSON text rather than a `serde_json::Value`, so numbers keep their digits.
+/// Only for structs decoded straight from JSON text (not inside `#[serde(flatten)]`).
+pub(crate) fn lenient_raw<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned + Default,
+{
+    let Some(raw) = Option::<Box<RawValue>>::deserialize(deserializer)? else {
+        return Ok(T::default());
+    };
+    Ok(match serde_json::from_str(raw.get()) {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            tracing::warn!(
+                expected = std::any::type_name::<T>(),
+                %error,
+                "ignoring a value that does not have the expected shape"
+            );
+            T::default()
+        }
+    })
+}
+
+/// Decode `value` as `T`, logging (without the value, which may be customer data) on failure.
+fn decode_or_log<T: DeserializeOwned>(value: Value) -> Option<T> {
+    match T::deserialize(value) {
+        Ok(decoded) => Some(decoded),
+        Err(error) => {
+            tracing::warn!(
+                expected = std::any::type_name::<T>(),
+                %error,
+                "ignoring a value that does not have the expected shape"
+            );
+            None
+        }
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// A count that may arrive as a number or a numeric string.

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{api, client, fixture, fixture_json};
+use ironclad_client::records::IroncladType;
 use ironclad_client::{
     ContractDuration, ContractState, Filter, ListRecords, MonetaryAmount, NewRecord, ParentLink,
     PropertyValue, RecordPatch, RecordProperty, RecordSortField, SortDirection,
@@ -166,7 +167,47 @@ async fn metadata_decodes_property_and_type_definitions() {
     assert_eq!(metadata.properties["contractValue"].group.as_deref(), Some("Financials"));
     assert_eq!(metadata.properties["workflowLink"].property_type.as_str(), "workflow");
     assert_eq!(metadata.record_types["mSA"].display_name.as_deref(), Some("MSA"));
-    assert_eq!(metadata.repository_id.as_deref(), Some("68dc3ef957dfe647e41e47e0"));
+    assert_eq!(metadata.record_types["everyFieldType"].description, None);
+    assert_eq!(metadata.repository_id.as_deref(), Some("00000000-0000-0000-0000-000000000000"));
+    assert_eq!(metadata.properties.len(), 9, "no property is dropped");
+
+    // `ironcladType` is an object on real tenants: references, lists and picklists.
+    let entity = &metadata.properties["counterpartyEntity"];
+    assert!(
+        matches!(
+            &entity.ironclad_type,
+            Some(IroncladType::Reference { collection_key, .. })
+                if collection_key == "8c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+        ),
+        "{:?}",
+        entity.ironclad_type
+    );
+    let Some(IroncladType::List { element_type, .. }) =
+        &metadata.properties["affiliates"].ironclad_type
+    else {
+        panic!("affiliates is a list: {:?}", metadata.properties["affiliates"].ironclad_type);
+    };
+    assert!(matches!(
+        &**element_type,
+        IroncladType::Reference { collection_key, .. } if collection_key == "8c1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"
+    ));
+    let side = &metadata.properties["standard_contractSide"];
+    let Some(IroncladType::Enum(picklist)) = &side.ironclad_type else {
+        panic!("standard_contractSide is a picklist: {:?}", side.ironclad_type);
+    };
+    assert_eq!(picklist.name.as_deref(), Some("standard_contractSide"));
+    assert_eq!(picklist.options.len(), 4);
+    assert_eq!(picklist.visible_values().collect::<Vec<_>>(), ["Vendor", "Customer", "Partner"]);
+    assert_eq!(picklist.option_type.as_deref(), Some(&IroncladType::Named("string".into())));
+    assert_eq!(side.erased_type.as_deref(), Some("enum"));
+    assert_eq!(side.picklist_selection_type.as_deref(), Some("single-select"));
+    assert_eq!(side.full_type_name.as_deref(), Some("enum<standard_contractSide, string>"));
+    // The older string form still reads.
+    assert_eq!(
+        metadata.properties["workflowLink"].ironclad_type,
+        Some(IroncladType::Named("workflow".into()))
+    );
+    assert_eq!(metadata.properties["counterpartyName"].ironclad_type, None);
 }
 
 #[tokio::test]

@@ -38,6 +38,16 @@ async fn mount_then(
         .await;
 }
 
+/// `route` answers 200 with the workflow fixture, expected exactly `times` times.
+async fn mount_workflow(server: &MockServer, http_method: &str, route: &str, times: u64) {
+    Mock::given(method(http_method))
+        .and(path(api(route)))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn throttling_honours_retry_after_even_for_posts() {
     let server = MockServer::start().await;
@@ -45,16 +55,46 @@ async fn throttling_honours_retry_after_even_for_posts() {
         .insert_header("retry-after", "7")
         .set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}));
     mount_then(&server, "POST", "/workflows", throttled, 1).await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 1).await;
     let client = paused_builder(&server).build().unwrap();
     let started = Instant::now();
     client.workflows().launch(&launch()).await.unwrap();
     assert_eq!(started.elapsed().as_secs(), 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_without_retry_after_waits_on_the_scale_of_a_per_minute_bucket() {
+    let server = MockServer::start().await;
+    let throttled = ResponseTemplate::new(429)
+        .set_body_json(json!({"code": "TOO_MANY_REQUESTS", "message": "rate limit exceeded"}));
+    mount_then(&server, "GET", "/workflows/IC-7", throttled.clone(), 2).await;
+    mount_then(&server, "POST", "/workflows", throttled, 1).await;
+    mount_workflow(&server, "GET", "/workflows/IC-7", 1).await;
+    mount_workflow(&server, "POST", "/workflows", 1).await;
+    // The builder's own retry policy (no override), with an untimed transport for paused time.
+    let client = ironclad_client::Client::builder()
+        .base_url(server.uri())
+        .credentials(ironclad_client::Credentials::api_token(common::TOKEN))
+        .http_client(common::untimed_http())
+        .timeout(None)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.workflows().get("IC-7").await.unwrap();
+    // 15–18.75 s, then 22.5–37.5 s: the bucket has time to refill.
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(37_500) && waited <= Duration::from_millis(56_250),
+        "{waited:?}"
+    );
+    // A throttled launch did nothing, so it is retried too, after at least the floor.
+    let started = Instant::now();
+    client.workflows().launch(&launch()).await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(15) && waited <= Duration::from_millis(18_750),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -146,28 +186,32 @@ async fn a_retry_after_beyond_the_cap_is_surfaced_instead_of_slept() {
 
 #[tokio::test]
 async fn decode_errors_name_the_json_path() {
+    // Informational fields of odd shapes are tolerated (tests/tolerant_decoding.rs); an
+    // identity that cannot be read is not: a launched workflow without a usable id.
     let server = MockServer::start().await;
     let mut workflow: serde_json::Value = serde_json::from_str(&fixture("workflow.json")).unwrap();
-    workflow["roles"][1]["assignees"] = json!("not a list");
+    workflow["id"] = json!(["6a6b328004308879e7d439b6"]);
+    let job = json!({"status": "success", "workflow": workflow});
     Mock::given(method("GET"))
-        .and(path(api("/workflows/IC-7")))
+        .and(path(api("/workflows/async/02ZZsOt_eB9EfIE4luV5f")))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("x-ironclad-requestid", "r-1")
-                .set_body_json(workflow),
+                .set_body_json(job),
         )
         .mount(&server)
         .await;
-    let error = client(&server).workflows().get("IC-7").await.unwrap_err();
+    let error =
+        client(&server).workflows().async_launch_status("02ZZsOt_eB9EfIE4luV5f").await.unwrap_err();
     match &error {
         Error::Decode(decode) => {
-            assert_eq!(decode.what, "workflow");
-            assert_eq!(decode.path, "roles[1].assignees");
+            assert_eq!(decode.what, "async launch job");
+            assert_eq!(decode.path, "workflow.id");
             assert_eq!(decode.request_id.as_deref(), Some("r-1"));
         }
         other => panic!("expected a decode error, got {other:?}"),
     }
-    assert!(error.to_string().contains("roles[1].assignees"), "{error}");
+    assert!(error.to_string().contains("workflow.id"), "{error}");
 }
 
 #[tokio::test]
@@ -217,18 +261,8 @@ async fn transport_errors_keep_the_path_but_not_the_query() {
 #[tokio::test(start_paused = true)]
 async fn the_rate_limiter_spaces_workflow_writes_to_the_bucket_limit() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(5)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(api("/workflows/IC-7")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(3)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 5).await;
+    mount_workflow(&server, "GET", "/workflows/IC-7", 3).await;
     let limits = RateLimits::default().per_minute(RateLimitBucket::WorkflowsWrite, 2);
     let client = paused_builder(&server).rate_limits(limits).build().unwrap();
     let started = Instant::now();
@@ -250,12 +284,7 @@ async fn the_rate_limiter_spaces_workflow_writes_to_the_bucket_limit() {
 #[tokio::test(start_paused = true)]
 async fn the_default_limits_allow_forty_launches_a_minute() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(api("/workflows")))
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("workflow.json")))
-        .expect(41)
-        .mount(&server)
-        .await;
+    mount_workflow(&server, "POST", "/workflows", 41).await;
     let client = paused_builder(&server).rate_limits(RateLimits::default()).build().unwrap();
     let started = Instant::now();
     for _ in 0..40 {

@@ -48,6 +48,38 @@ async fn create_accepts_200_as_observed_and_201_as_specified() {
 }
 
 #[tokio::test]
+async fn only_enabled_or_disabled_is_ever_written() {
+    // `disabledBySystem` is read-only: the builders can express only the two writable values.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/webhooks")))
+        .and(body_json(json!({
+            "events": ["workflow_completed"],
+            "targetURL": "https://hooks.example.com/paused",
+            "status": "disabled"
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("webhook.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    for (enabled, status) in [(true, "enabled"), (false, "disabled")] {
+        Mock::given(method("PATCH"))
+            .and(path(api("/webhooks/6a6b40b128f91b0daeafb068")))
+            .and(body_json(json!({"status": status})))
+            .respond_with(ResponseTemplate::new(200).set_body_string(fixture("webhook.json")))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let update = WebhookUpdate::new().enabled(enabled);
+        client(&server).webhooks().update("6a6b40b128f91b0daeafb068", &update).await.unwrap();
+    }
+    let paused =
+        NewWebhook::new("https://hooks.example.com/paused", [WebhookEvent::WorkflowCompleted])
+            .enabled(false);
+    client(&server).webhooks().create(&paused).await.unwrap();
+}
+
+#[tokio::test]
 async fn duplicate_target_is_an_invalid_param_error() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -113,7 +145,7 @@ async fn list_get_update_and_delete() {
     let update = WebhookUpdate::new()
         .events([WebhookEvent::All])
         .target_url("https://example.com/new")
-        .status(WebhookStatus::Enabled);
+        .enabled(true);
     let updated = client.webhooks().update("6a6b40b128f91b0daeafb068", &update).await.unwrap();
     assert_eq!(updated.status, Some(WebhookStatus::DisabledBySystem));
     assert_eq!(updated.consecutive_failure_count, Some(104));

@@ -53,7 +53,7 @@ async fn set_approval_sends_status_and_user_and_accepts_a_boolean_body() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+    let approve = ApprovalDecision::approve().user_email("legal@example.com");
     client.workflows().set_approval(WORKFLOW, ROLE, &approve).await.unwrap();
     client.workflows().set_approval(WORKFLOW, ROLE, &ApprovalDecision::reset()).await.unwrap();
 }
@@ -282,4 +282,62 @@ async fn a_paged_list_with_an_empty_workflow_id_fails_once_without_sending() {
     let error = comments.next().await.unwrap().unwrap_err();
     assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error}");
     assert!(comments.next().await.is_none(), "the stream ends after the error");
+}
+
+#[tokio::test]
+async fn the_signed_copy_of_a_completed_workflow_is_one_document_and_downloads() {
+    let server = MockServer::start().await;
+    let workflow_id = "6a6b328004308879e7d439b6";
+    // `signed` and `partiallySigned` have schema type `document` (one object), while `draft`
+    // is an `array` of `document`.
+    let mut workflow = fixture_json("workflow.json");
+    workflow["step"] = json!("Complete");
+    workflow["status"] = json!("completed");
+    workflow["schema"]["signed"] =
+        json!({"type": "document", "displayName": "Signed PDF", "readOnly": true});
+    workflow["schema"]["partiallySigned"] = json!({"type": "document", "displayName": "Partially Signed Signature Packet", "readOnly": true});
+    workflow["attributes"]["signed"] = json!({
+        "version": "Vq7Rk2mZp9Xc4Lw1Ha0Nt",
+        "versionNumber": 1,
+        "filename": "MSA - Northwind Traders (signed).pdf",
+        "key": "Sg4xPq-81LmWcT0bJuZrE",
+        "download": format!("/public/api/v1/workflows/{workflow_id}/document/Sg4xPq-81LmWcT0bJuZrE/download"),
+        "lastModified": {"timestamp": "2026-08-02T09:14:05.318Z", "author": {"type": "system", "displayName": "Ironclad"}}
+    });
+    workflow["attributes"]["partiallySigned"] = json!({"filename": "MSA - Northwind Traders (partially signed).pdf", "key": "Ps0aB-77QxYtM2dKc9LuV"});
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{workflow_id}"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(workflow))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!(
+            "/workflows/{workflow_id}/document/Sg4xPq-81LmWcT0bJuZrE/download"
+        ))))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("content-disposition", "attachment")
+                .set_body_bytes(b"%PDF-1.7 signed".to_vec()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let workflow = client.workflows().get(workflow_id).await.unwrap();
+    let signed = workflow.attributes.documents("signed").unwrap();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].key.as_deref(), Some("Sg4xPq-81LmWcT0bJuZrE"));
+    assert_eq!(signed[0].version_number, Some(1));
+    let partial = workflow.attributes.documents("partiallySigned").unwrap();
+    assert_eq!(
+        partial[0].filename.as_deref(),
+        Some("MSA - Northwind Traders (partially signed).pdf")
+    );
+    // The list form still reads.
+    assert_eq!(workflow.attributes.documents("draft").unwrap().len(), 1);
+
+    let download = client.workflows().download_document(&workflow.id, &signed[0]).await.unwrap();
+    assert_eq!(download.file_name(), Some("MSA - Northwind Traders (signed).pdf"));
+    assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 signed");
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use common::{TOKEN, api, client, fixture, fixture_json, paused_builder};
 use ironclad_client::{
     Address, AsyncPolling, AttributeUpdates, ContractDuration, Error, ErrorCode, Filter,
-    LaunchAttributes, LaunchWorkflow, ListWorkflows, MonetaryAmount, StageState, UserRef,
-    WorkflowStatus, WorkflowStep,
+    LaunchAttributes, LaunchWorkflow, LifecycleComment, ListWorkflows, MonetaryAmount, StageState,
+    UserRef, WorkflowStatus, WorkflowStep,
 };
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -212,6 +212,7 @@ async fn launch_sends_the_documented_body_and_decodes_the_real_response() {
     let draft = attributes.documents("draft").unwrap();
     assert_eq!(draft[0].key.as_deref(), Some("F7IYVm-59VHKoqCLLuiFd"));
     assert_eq!(draft[0].version_number, Some(2));
+    assert_eq!(attributes.documents("totalContractValue"), None, "money is not a document");
     // The schema decodes, including nested table columns and element types.
     assert_eq!(
         workflow.schema["totalContractValue"].field_type,
@@ -440,12 +441,15 @@ async fn update_attributes_is_replayed_only_without_a_comment() {
 }
 
 #[tokio::test]
-async fn cancel_pause_and_resume_send_the_comment_body() {
+async fn cancel_pause_and_resume_always_send_the_required_comment() {
     let server = MockServer::start().await;
     let cases = [
         ("cancel", json!({"comment": {"message": "Opportunity lost"}})),
-        ("pause", json!({"comment": {"message": "Waiting for budget"}})),
-        ("resume", json!({})),
+        (
+            "pause",
+            json!({"comment": {"message": "Waiting for <@cfo@example.com>", "addUsersToWorkflow": true}}),
+        ),
+        ("resume", json!({"comment": {"message": "Budget approved", "addUsersToWorkflow": false}})),
     ];
     for (action, body) in &cases {
         Mock::given(method("POST"))
@@ -458,14 +462,33 @@ async fn cancel_pause_and_resume_send_the_comment_body() {
     }
     let client = client(&server);
     client.workflows().cancel("w1", "Opportunity lost").await.unwrap();
-    client.workflows().pause("w1", Some("Waiting for budget")).await.unwrap();
-    client.workflows().resume("w1", None).await.unwrap();
-    assert!(matches!(client.workflows().cancel("w1", " ").await, Err(Error::InvalidRequest(_))));
+    let mention =
+        LifecycleComment::new("Waiting for <@cfo@example.com>").add_users_to_workflow(true);
+    client.workflows().pause("w1", mention).await.unwrap();
+    let resumed =
+        LifecycleComment::new(String::from("Budget approved")).add_users_to_workflow(false);
+    client.workflows().resume("w1", resumed).await.unwrap();
+    // An empty comment is refused before anything is sent (the mocks' counts prove it).
+    for blank in [" ", ""] {
+        assert!(matches!(
+            client.workflows().cancel("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            client.workflows().pause("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            client.workflows().resume("w1", blank).await,
+            Err(Error::InvalidRequest(_))
+        ));
+    }
 }
 
 #[tokio::test]
-async fn workflow_schemas_ask_for_the_launch_form() {
+async fn workflow_schemas_always_ask_for_the_launch_form() {
     let server = MockServer::start().await;
+    // Ironclad requires `form=launch`: a request without it must not be answered here.
     Mock::given(method("GET"))
         .and(path(api("/workflow-schemas")))
         .and(query_param("form", "launch"))
@@ -473,16 +496,29 @@ async fn workflow_schemas_ask_for_the_launch_form() {
         .expect(1)
         .mount(&server)
         .await;
-    let schema = serde_json::to_value(&fixture_json("workflow_schemas.json")["list"][0]).unwrap();
+    // One template's launch form, shaped like Ironclad's: role-scoped signer ids, no
+    // `propertyKey` on launch fields, options and nested table schemas.
+    let template = json!({
+        "id": "5f7a9c1e2b3d4a5f6e7d8c9b",
+        "name": "Master Services Agreement",
+        "schema": {
+            "counterpartyName": {"type": "string", "displayName": "Counterparty Name", "required": "always", "options": {"freeTextAllowed": true}},
+            "role3a9d0c7be41f4c2a8d5e6f708192a3b4": {"type": "email", "displayName": "Counterparty Signer Email", "required": "always"},
+            "role7e6d5c4b3a2910f8e7d6c5b4a3928170": {"type": "string", "displayName": "Counterparty Signer Name", "required": "always", "options": {"freeTextAllowed": true}},
+            "totalContractValue": {"type": "monetaryAmount", "displayName": "Total Contract Value", "required": "never", "propertyKey": "totalContractValue_5f7a9c1e-2b3d-4a5f-6e7d-8c9b0a1b2c3d_monetary_amount"},
+            "term": {"type": "duration", "displayName": "Term", "required": "never", "default": {"days": 0, "months": 0}}
+        },
+        "permissions": ["launch", "view"]
+    });
     Mock::given(method("GET"))
-        .and(path(api("/workflow-schemas/68dc41e5a7987b1e623e4711")))
-        .and(query_param_is_missing("form"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(schema))
+        .and(path(api("/workflow-schemas/5f7a9c1e2b3d4a5f6e7d8c9b")))
+        .and(query_param("form", "launch"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(template))
         .expect(1)
         .mount(&server)
         .await;
     let client = client(&server);
-    let templates = client.workflow_schemas().list(true).await.unwrap();
+    let templates = client.workflow_schemas().list().await.unwrap();
     assert_eq!(templates.len(), 1);
     assert_eq!(templates[0].name.as_deref(), Some("Every Field Type"));
     assert_eq!(templates[0].permissions, ["launch", "view"]);
@@ -490,8 +526,24 @@ async fn workflow_schemas_ask_for_the_launch_form() {
         templates[0].schema["counterpartySignerTitle"].required,
         Some(ironclad_client::FieldRequirement::Conditional)
     );
-    let one = client.workflow_schemas().get("68dc41e5a7987b1e623e4711", false).await.unwrap();
-    assert_eq!(one.id, "68dc41e5a7987b1e623e4711");
+
+    let one = client.workflow_schemas().get("5f7a9c1e2b3d4a5f6e7d8c9b").await.unwrap();
+    assert_eq!(one.id, "5f7a9c1e2b3d4a5f6e7d8c9b");
+    let (email_id, email) = one.field_by_display_name(" Counterparty Signer Email ").unwrap();
+    assert_eq!(email_id, "role3a9d0c7be41f4c2a8d5e6f708192a3b4");
+    assert_eq!(email.field_type, ironclad_client::FieldType::Email);
+    assert_eq!(email.required, Some(ironclad_client::FieldRequirement::Always));
+    assert_eq!(email.property_key, None);
+    let (name_id, _) = one.field_by_display_name("counterparty signer name").unwrap();
+    assert_eq!(name_id, "role7e6d5c4b3a2910f8e7d6c5b4a3928170");
+    let (value_id, value) = one
+        .field_by_property_key(
+            "totalContractValue_5f7a9c1e-2b3d-4a5f-6e7d-8c9b0a1b2c3d_monetary_amount",
+        )
+        .unwrap();
+    assert_eq!(value_id, "totalContractValue");
+    assert_eq!(value.display_name.as_deref(), Some("Total Contract Value"));
+    assert!(one.field_by_display_name("Counterparty Signer Title").is_none());
 }
 
 #[tokio::test]

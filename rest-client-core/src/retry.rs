@@ -10,7 +10,9 @@ use std::time::Duration;
 /// How a client retries transient failures.
 ///
 /// The defaults suit both Dataverse and Ironclad: five attempts in all, exponential backoff from
-/// 500 ms capped at 30 s with jitter, and `Retry-After` honoured up to five minutes.
+/// 500 ms capped at 30 s with jitter, and `Retry-After` honoured up to five minutes. A service
+/// whose rate limits are per-minute buckets and which may answer 429 without `Retry-After` adds
+/// a [throttle backoff](Self::throttle_backoff), so its retries wait on the scale of the bucket.
 ///
 /// ```
 /// use std::time::Duration;
@@ -30,6 +32,14 @@ pub struct RetryPolicy {
     max_retry_after: Duration,
     max_elapsed: Option<Duration>,
     retry_internal_server_error: bool,
+    throttle_backoff: Option<ThrottleBackoff>,
+}
+
+/// The backoff for a 429 without `Retry-After` (see [`RetryPolicy::throttle_backoff`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ThrottleBackoff {
+    floor: Duration,
+    cap: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -41,6 +51,7 @@ impl Default for RetryPolicy {
             max_retry_after: Duration::from_secs(300),
             max_elapsed: None,
             retry_internal_server_error: false,
+            throttle_backoff: None,
         }
     }
 }
@@ -84,10 +95,39 @@ impl RetryPolicy {
     }
 
     /// Whether `500 Internal Server Error` counts as transient (Ironclad: yes; Dataverse: no,
-    /// because Dataverse reports plug-in and validation failures as 500).
+    /// because a Dataverse 500 may follow partial work; its plug-in and validation failures are 400).
     pub fn retry_internal_server_error(mut self, retry: bool) -> Self {
         self.retry_internal_server_error = retry;
         self
+    }
+
+    /// How long to wait after a `429` that carries no `Retry-After`, for services that limit
+    /// per minute: the first wait is at least `floor`, each further one doubles, and none is
+    /// longer than `cap` (jitter stays within those bounds). Without it (the default) such a 429
+    /// uses the ordinary backoff, which spends every retry within seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rest_client_core::{Outcome, Replay, RetryDecision, RetryPolicy, decide};
+    ///
+    /// let policy = RetryPolicy::default()
+    ///     .throttle_backoff(Duration::from_secs(15), Duration::from_secs(60));
+    /// let throttled = Outcome::Status { status: 429, retry_after: None };
+    /// let RetryDecision::RetryAfter(wait) =
+    ///     decide(&policy, 1, Duration::ZERO, Replay::Unsafe, throttled, 0.3)
+    /// else {
+    ///     unreachable!()
+    /// };
+    /// assert!(wait >= Duration::from_secs(15) && wait <= Duration::from_secs(60));
+    /// ```
+    pub fn throttle_backoff(mut self, floor: Duration, cap: Duration) -> Self {
+        self.throttle_backoff = Some(ThrottleBackoff { floor, cap: cap.max(floor) });
+        self
+    }
+
+    /// The configured throttle backoff as `(floor, cap)`, if any.
+    pub fn throttle_backoff_value(&self) -> Option<(Duration, Duration)> {
+        self.throttle_backoff.map(|t| (t.floor, t.cap))
     }
 
     /// The configured total attempts.
@@ -154,7 +194,9 @@ pub enum RetryDecision {
 ///
 /// - `429 Too Many Requests` is always retried, whatever the method: both services reject a
 ///   throttled request before doing any work. The wait is the server's `Retry-After` when given
-///   (a wait longer than `max_retry_after` stops instead), else the jittered backoff.
+///   (a wait longer than `max_retry_after` stops instead), else the throttle backoff when the
+///   policy has one (`floor * 2^(attempt-1)`, capped, times `0.75 + jitter / 2`, kept within
+///   `[floor, cap]`), else the jittered backoff.
 /// - `408`, `502`, `503`, `504` (and `500` when enabled) are retried only when `replay` is
 ///   [`Replay::Safe`], because the server may have acted before failing.
 /// - A failed connection is always retried (nothing was sent); a timeout or reset after sending is
@@ -178,11 +220,14 @@ pub fn decide(
         policy.backoff(attempt).mul_f64(factor)
     };
     let delay = match outcome {
-        Outcome::Status { status: 429, retry_after } => match retry_after {
-            Some(wait) if wait > policy.max_retry_after => return RetryDecision::Stop,
-            Some(wait) => wait,
-            None => jittered(),
-        },
+        Outcome::Status { status: 429, retry_after } => {
+            match (retry_after, policy.throttle_backoff) {
+                (Some(wait), _) if wait > policy.max_retry_after => return RetryDecision::Stop,
+                (Some(wait), _) => wait,
+                (None, Some(throttle)) => throttle.delay(attempt, jitter),
+                (None, None) => jittered(),
+            }
+        }
         Outcome::Status { status, retry_after } => {
             let transient = matches!(status, 408 | 502 | 503 | 504)
                 || (status == 500 && policy.retry_internal_server_error);
@@ -207,6 +252,16 @@ pub fn decide(
     RetryDecision::RetryAfter(delay)
 }
 
+impl ThrottleBackoff {
+    /// The wait before retry number `retry` (1-based).
+    fn delay(self, retry: u32, jitter: f64) -> Duration {
+        let exponent = retry.saturating_sub(1).min(31);
+        let base = self.floor.checked_mul(1u32 << exponent).unwrap_or(self.cap).min(self.cap);
+        // ±25 % around the base, so clients throttled together spread out even at the cap.
+        base.mul_f64(0.75 + jitter.clamp(0.0, 1.0) / 2.0).clamp(self.floor, self.cap)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,14 +279,28 @@ mod tests {
         Outcome::Status { status: code, retry_after: Some(wait) }
     }
 
+    /// (policy, attempt, elapsed, replay, outcome, jitter, expected)
+    type Case<'a> = (&'a RetryPolicy, u32, Duration, Replay, Outcome, f64, RetryDecision);
+
+    fn assert_table(cases: Vec<Case<'_>>) {
+        for (i, (policy, attempt, elapsed, replay, outcome, jitter, expected)) in
+            cases.into_iter().enumerate()
+        {
+            assert_eq!(
+                decide(policy, attempt, elapsed, replay, outcome, jitter),
+                expected,
+                "case {i}: attempt {attempt}, {replay:?}, {outcome:?}, jitter {jitter}"
+            );
+        }
+    }
+
     #[test]
     fn decision_table() {
         use Replay::{Safe, Unsafe};
         use RetryDecision::{RetryAfter, Stop};
         let p = RetryPolicy::default();
         let ise = RetryPolicy::default().retry_internal_server_error(true);
-        // (policy, attempt, elapsed, replay, outcome, jitter, expected)
-        let cases: Vec<(&RetryPolicy, u32, Duration, Replay, Outcome, f64, RetryDecision)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             // 429 honours Retry-After exactly, for any method.
             (&p, 1, secs(0), Unsafe, status_after(429, secs(7)), 0.0, RetryAfter(secs(7))),
             (&p, 1, secs(0), Safe, status_after(429, secs(0)), 0.9, RetryAfter(secs(0))),
@@ -267,15 +336,7 @@ mod tests {
             (&p, 5, secs(0), Safe, status(503), 1.0, Stop),
             (&p, 5, secs(0), Safe, status_after(429, secs(1)), 1.0, Stop),
         ];
-        for (i, (policy, attempt, elapsed, replay, outcome, jitter, expected)) in
-            cases.into_iter().enumerate()
-        {
-            assert_eq!(
-                decide(policy, attempt, elapsed, replay, outcome, jitter),
-                expected,
-                "case {i}: attempt {attempt}, {replay:?}, {outcome:?}, jitter {jitter}"
-            );
-        }
+        assert_table(cases);
     }
 
     #[test]
@@ -301,6 +362,43 @@ mod tests {
             decide(&p, 1, secs(7), Replay::Safe, status_after(429, secs(2)), 0.0),
             RetryDecision::RetryAfter(secs(2))
         );
+    }
+
+    #[test]
+    fn throttle_backoff_table() {
+        use Replay::{Safe, Unsafe};
+        use RetryDecision::{RetryAfter, Stop};
+        let t = RetryPolicy::default().throttle_backoff(secs(15), secs(60));
+        let budget = t.clone().max_elapsed(Some(secs(100)));
+        let cases: Vec<Case<'_>> = vec![
+            // First wait: 15 s * (0.75 + j/2), never below the 15 s floor.
+            (&t, 1, secs(0), Unsafe, status(429), 0.0, RetryAfter(secs(15))),
+            (&t, 1, secs(0), Unsafe, status(429), 0.5, RetryAfter(secs(15))),
+            (&t, 1, secs(0), Safe, status(429), 1.0, RetryAfter(ms(18_750))),
+            // Doubling: 30 s base, ±25 %.
+            (&t, 2, secs(0), Unsafe, status(429), 0.0, RetryAfter(ms(22_500))),
+            (&t, 2, secs(0), Unsafe, status(429), 1.0, RetryAfter(ms(37_500))),
+            // At the cap: 60 s base, jitter only downwards, never above 60 s.
+            (&t, 3, secs(0), Unsafe, status(429), 0.0, RetryAfter(secs(45))),
+            (&t, 3, secs(0), Unsafe, status(429), 1.0, RetryAfter(secs(60))),
+            (&t, 4, secs(0), Unsafe, status(429), 0.5, RetryAfter(secs(60))),
+            // Retry-After still wins, shorter or longer than the throttle backoff.
+            (&t, 1, secs(0), Unsafe, status_after(429, secs(2)), 1.0, RetryAfter(secs(2))),
+            (&t, 1, secs(0), Unsafe, status_after(429, secs(90)), 1.0, RetryAfter(secs(90))),
+            (&t, 1, secs(0), Unsafe, status_after(429, secs(3600)), 1.0, Stop),
+            // Only 429s: gateway errors keep the ordinary backoff.
+            (&t, 1, secs(0), Safe, status(503), 1.0, RetryAfter(ms(500))),
+            // The attempt cap and the elapsed budget still apply.
+            (&t, 5, secs(0), Unsafe, status(429), 0.0, Stop),
+            (&budget, 2, secs(80), Unsafe, status(429), 0.0, Stop),
+            (&budget, 2, secs(70), Unsafe, status(429), 0.0, RetryAfter(ms(22_500))),
+        ];
+        assert_table(cases);
+        assert_eq!(t.throttle_backoff_value(), Some((secs(15), secs(60))));
+        assert_eq!(RetryPolicy::default().throttle_backoff_value(), None);
+        // A cap below the floor is raised to the floor.
+        let inverted = RetryPolicy::default().throttle_backoff(secs(20), secs(5));
+        assert_eq!(decide(&inverted, 3, secs(0), Unsafe, status(429), 1.0), RetryAfter(secs(20)));
     }
 
     #[test]

@@ -11,13 +11,15 @@ use tokio::time::Instant;
 /// The longest lifetime [`AccessToken::new`] records.
 const MAX_LIFETIME: Duration = Duration::from_secs(100 * 365 * 24 * 60 * 60);
 
-/// An access token and the instant it stops being valid.
+/// An access token, the instant it stops being valid, and the instant it was obtained (so a cache
+/// knows how long the token lives in all).
 ///
 /// `Debug` never shows the token.
 #[derive(Clone)]
 pub struct AccessToken {
     secret: SecretString,
     expires_at: Instant,
+    obtained_at: Instant,
 }
 
 impl AccessToken {
@@ -27,12 +29,12 @@ impl AccessToken {
         // `expires_in` comes from the network: an absurd value must not overflow the clock.
         let now = Instant::now();
         let expires_at = now.checked_add(expires_in.min(MAX_LIFETIME)).unwrap_or(now);
-        Self { secret, expires_at }
+        Self { secret, expires_at, obtained_at: now }
     }
 
-    /// A token that expires at `expires_at`.
+    /// A token that expires at `expires_at` (its lifetime counts from now).
     pub fn expiring_at(secret: SecretString, expires_at: Instant) -> Self {
-        Self { secret, expires_at }
+        Self { secret, expires_at, obtained_at: Instant::now() }
     }
 
     /// The token itself.
@@ -58,7 +60,10 @@ impl fmt::Debug for AccessToken {
 /// Caches one access token.
 ///
 /// - A token is reused until it is within `refresh_ahead` of expiring; then the next caller
-///   refreshes it.
+///   refreshes it. A token whose whole lifetime is shorter than twice `refresh_ahead` (an
+///   identity library handing out its own cached token near its end, a short-lived grant) is
+///   reused for the first half of its life instead, so it is not fetched again on every request
+///   ([`TokenCache::refresh_due`]).
 /// - Exactly one refresh runs at a time: concurrent callers wait for it and share its result.
 /// - If a refresh fails while the old token has not yet expired, the old token keeps being used.
 /// - [`TokenCache::invalidate`] drops a token the server rejected (401), so the next call fetches
@@ -106,6 +111,27 @@ impl TokenCache {
             refresh_gate: tokio::sync::Mutex::new(()),
             refresh_ahead,
         }
+    }
+
+    /// When `token` stops being reused and the next caller refreshes it: `refresh_ahead` before it
+    /// expires, or halfway through its lifetime when that is shorter than twice `refresh_ahead`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rest_client_core::{AccessToken, TokenCache};
+    /// use secrecy::SecretString;
+    ///
+    /// let cache = TokenCache::new(Duration::from_secs(300));
+    /// let hour = AccessToken::new(SecretString::from("a"), Duration::from_secs(3600));
+    /// assert_eq!(hour.expires_at() - cache.refresh_due(&hour), Duration::from_secs(300));
+    /// // A token with four minutes to live is reused for two, not refetched on every request.
+    /// let short = AccessToken::new(SecretString::from("b"), Duration::from_secs(240));
+    /// assert_eq!(short.expires_at() - cache.refresh_due(&short), Duration::from_secs(120));
+    /// ```
+    pub fn refresh_due(&self, token: &AccessToken) -> Instant {
+        let lifetime = token.expires_at.saturating_duration_since(token.obtained_at);
+        let margin = self.refresh_ahead.min(lifetime / 2);
+        token.expires_at.checked_sub(margin).unwrap_or(token.obtained_at)
     }
 
     /// A valid token: the cached one, or a new one from `fetch`.
@@ -157,10 +183,7 @@ impl TokenCache {
 
     fn fresh(&self, now: Instant) -> Option<SecretString> {
         let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-        current
-            .as_ref()
-            .filter(|t| t.expires_at.saturating_duration_since(now) > self.refresh_ahead)
-            .map(|t| t.secret.clone())
+        current.as_ref().filter(|t| now < self.refresh_due(t)).map(|t| t.secret.clone())
     }
 }
 
@@ -218,6 +241,36 @@ mod tests {
         tokio::time::advance(Duration::from_secs(3601)).await;
         let failed = cache.get(|| async { Err::<AccessToken, _>("idp down") }).await;
         assert_eq!(failed.unwrap_err(), "idp down");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_shorter_lived_than_the_margin_is_reused_for_half_its_life() {
+        // A 4-minute token under a 5-minute margin: the old rule ("fresh while more than the
+        // margin is left") fetched on every call.
+        let cache = TokenCache::new(Duration::from_secs(300));
+        let calls = AtomicU32::new(0);
+        let fetch = || async {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(token(&format!("t{n}"), 240))
+        };
+        for _ in 0..100 {
+            let secret = cache.get(fetch).await.unwrap();
+            assert_eq!(secret.expose_secret(), "t0");
+        }
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        // Still reused just before half its life …
+        tokio::time::advance(Duration::from_secs(119)).await;
+        assert_eq!(cache.get(fetch).await.unwrap().expose_secret(), "t0");
+        // … and refreshed after it.
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(cache.get(fetch).await.unwrap().expose_secret(), "t1");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        // A long-lived token keeps the full margin.
+        let hour = token("h", 3600);
+        assert_eq!(hour.expires_at() - cache.refresh_due(&hour), Duration::from_secs(300));
+        // A token that is already expired is never fresh.
+        let dead = token("d", 0);
+        assert_eq!(cache.refresh_due(&dead), dead.expires_at());
     }
 
     #[tokio::test(start_paused = true)]

@@ -109,13 +109,28 @@ impl Receiver {
     }
 }
 
+/// Flow 1's options for tests over the seeded rows: the first run reads every MSA agreement
+/// (`--since all`) instead of starting from now.
+pub fn launch_options() -> flows::LaunchOptions {
+    flows::LaunchOptions {
+        initial_watermark: flows::launch::InitialWatermark::All,
+        ..flows::LaunchOptions::default()
+    }
+}
+
+/// Flow 1 over `state` against the sandbox, launching as its creator, with [`launch_options`].
+pub fn launch_flow(
+    sandbox: &Sandbox,
+    state: flows::state::LaunchState,
+) -> flows::LaunchMsaWorkflows {
+    flows::LaunchMsaWorkflows::new(context(sandbox), state)
+        .creator_email(Some(sandbox.creator_email().to_owned()))
+        .options(launch_options())
+}
+
 /// Launch the workflows of every MSA agreement (flow 1), returning `(agreement, workflow id)`.
 pub async fn launch_all(sandbox: &Sandbox) -> Vec<(uuid::Uuid, String)> {
-    let flow = flows::LaunchMsaWorkflows::new(
-        context(sandbox),
-        flows::state::LaunchState::in_memory().expect("state"),
-    )
-    .creator_email(Some(sandbox.creator_email().to_owned()));
+    let flow = launch_flow(sandbox, flows::state::LaunchState::in_memory().expect("state"));
     let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");
     report.processed.into_iter().map(|a| (a.agreement_id, a.workflow_id)).collect()

@@ -4,15 +4,16 @@
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+use dataverse_ironclad_sandbox::ironclad::{MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID};
 use dataverse_ironclad_sandbox::{Json, NewAgreement, SandboxConfig, Service};
-use flow_tests::{context, sandbox};
+use flow_tests::sandbox;
+use flows::launch::InitialWatermark;
 use flows::state::LaunchState;
 use flows::{LaunchHow, LaunchMsaWorkflows, LaunchOptions};
 use time::OffsetDateTime;
 
 fn flow(sandbox: &dataverse_ironclad_sandbox::Sandbox, state: LaunchState) -> LaunchMsaWorkflows {
-    LaunchMsaWorkflows::new(context(sandbox), state)
-        .creator_email(Some(sandbox.creator_email().to_owned()))
+    flow_tests::launch_flow(sandbox, state)
 }
 
 fn text<'a>(json: &'a Json, key: &str) -> Option<&'a str> {
@@ -38,8 +39,10 @@ async fn each_msa_gets_one_workflow_with_the_spec_mapping_and_it_is_written_back
     let attributes = workflow.get("attributes").unwrap();
     assert_eq!(text(attributes, "dynamicsMsaNumber"), contoso.number.as_deref());
     assert_eq!(text(attributes, "agreementDate"), Some("2026-12-01T00:00:00Z"));
-    assert_eq!(text(attributes, "counterpartySignerName"), Some("Jordan Lee"));
-    assert_eq!(text(attributes, "counterpartySignerEmail"), Some("jordan.lee@contoso.example"));
+    // The signer fields go to the template's role-scoped ids, found in its launch form.
+    assert_eq!(text(attributes, MSA_SIGNER_NAME_ID), Some("Jordan Lee"));
+    assert_eq!(text(attributes, MSA_SIGNER_EMAIL_ID), Some("jordan.lee@contoso.example"));
+    assert_eq!(attributes.get("counterpartySignerName"), None);
     assert_eq!(text(attributes, "counterpartyName"), Some("Contoso Ltd"));
     let value = attributes.get("totalContractValue").unwrap();
     assert_eq!(text(value, "currency"), Some("USD"));
@@ -69,6 +72,49 @@ async fn each_msa_gets_one_workflow_with_the_spec_mapping_and_it_is_written_back
     }
     assert_eq!(state.pending_launches().await.unwrap(), 0, "written back: the log is cleared");
     assert!(state.watermark().await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn the_counterparty_address_carries_every_street_line_that_is_not_empty() {
+    let sandbox = sandbox(SandboxConfig::default()).await;
+    let dataverse = sandbox.dataverse();
+    let account = dataverse
+        .insert(
+            "accounts",
+            &Json::parse(
+                r#"{"name":"Alpine Ski House","address1_line1":"Bahnhofstrasse 12",
+                "address1_line2":"","address1_line3":"c/o Legal Department",
+                "address1_city":"Zurich","address1_postalcode":"8001","address1_country":"Switzerland"}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    let opportunity = dataverse
+        .insert(
+            "opportunities",
+            &Json::parse(&format!(
+                r#"{{"name":"Alpine rollout","parentaccountid@odata.bind":"/accounts({account})"}}"#
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+    let agreement = dataverse
+        .create_agreement(NewAgreement {
+            name: Some("Alpine MSA".into()),
+            opportunity: Some(opportunity),
+            ..NewAgreement::msa()
+        })
+        .unwrap();
+    let report =
+        flow(&sandbox, LaunchState::in_memory().unwrap()).run_once(&CancellationToken::new()).await;
+    assert!(report.is_success(), "{report:?}");
+    let workflow = &sandbox.ironclad().workflows_where("dynamicsMsaId", &agreement.to_string())[0];
+    let address = workflow.get("attributes").unwrap().get("counterpartyAddress").unwrap();
+    assert_eq!(
+        address.to_value(),
+        serde_json::json!({"lines": ["Bahnhofstrasse 12", "c/o Legal Department"],
+            "locality": "Zurich", "postcode": "8001", "country": "Switzerland"})
+    );
 }
 
 #[tokio::test]
@@ -106,11 +152,55 @@ async fn a_run_with_nothing_new_reads_one_page_and_launches_nothing() {
     assert_eq!(text(value, "currency"), Some("EUR"));
 }
 
+/// Wait for the next whole second: Dataverse stamps `modifiedon` in whole seconds, so rows
+/// seeded before it are older than a first run started after it.
+async fn next_second() {
+    let into = Duration::from_nanos(u64::from(OffsetDateTime::now_utc().nanosecond()));
+    tokio::time::sleep(Duration::from_secs(1) - into + Duration::from_millis(20)).await;
+}
+
 #[tokio::test]
-async fn since_now_leaves_the_backlog_alone() {
+async fn by_default_the_first_run_starts_now_counts_the_backlog_and_stores_its_start() {
     let sandbox = sandbox(SandboxConfig::default()).await;
+    next_second().await;
+    let state = LaunchState::in_memory().unwrap();
+    let flow = LaunchMsaWorkflows::new(flow_tests::context(&sandbox), state.clone())
+        .creator_email(Some(sandbox.creator_email().to_owned()));
+    let before = OffsetDateTime::now_utc();
+    let report = flow.run_once(&CancellationToken::new()).await;
+    assert!(report.is_success(), "{report:?}");
+    assert!(report.processed.is_empty());
+    assert!(sandbox.ironclad().workflows().is_empty(), "the seeded MSAs are left alone");
+    let left = report.left_alone.expect("the backlog is counted");
+    assert_eq!((left.count, left.more), (2, false));
+    assert_eq!(left.before.nanosecond(), 0, "whole seconds, as Dataverse stamps modifiedon");
+    assert!(left.before <= before && before - left.before < time::Duration::seconds(1));
+    // Stored although the run found nothing.
+    assert_eq!(state.watermark().await.unwrap(), Some(left.before));
+    assert_eq!(state.floor().await.unwrap(), Some(left.before));
+
+    // Later runs never reach back into the backlog, overlap included, and pick up what is new.
+    let new = sandbox
+        .dataverse()
+        .create_agreement(NewAgreement {
+            name: Some("Fabrikam MSA".into()),
+            opportunity: Some(sandbox.seeded().opportunities[1]),
+            ..NewAgreement::msa()
+        })
+        .unwrap();
+    let report = flow.run_once(&CancellationToken::new()).await;
+    assert_eq!(report.left_alone, None, "only the first run counts");
+    assert_eq!(report.processed.len(), 1, "{report:?}");
+    assert_eq!(report.processed[0].agreement_id, new);
+    assert_eq!(sandbox.ironclad().workflows().len(), 1);
+}
+
+#[tokio::test]
+async fn since_a_time_starts_the_first_run_there() {
+    let sandbox = sandbox(SandboxConfig::default()).await;
+    let later = OffsetDateTime::now_utc() + time::Duration::seconds(5);
     let options = LaunchOptions {
-        initial_watermark: Some(OffsetDateTime::now_utc() + time::Duration::seconds(5)),
+        initial_watermark: InitialWatermark::At(later),
         watermark_overlap: Duration::ZERO,
         ..LaunchOptions::default()
     };
@@ -122,11 +212,23 @@ async fn since_now_leaves_the_backlog_alone() {
     assert!(report.is_success());
     assert!(report.processed.is_empty());
     assert!(sandbox.ironclad().workflows().is_empty());
-    assert_eq!(
-        state.watermark().await.unwrap(),
-        options.initial_watermark,
-        "kept for the next run"
-    );
+    assert_eq!(report.left_alone.map(|l| l.count), Some(2));
+    assert_eq!(state.watermark().await.unwrap(), Some(later), "kept for the next run");
+}
+
+#[tokio::test]
+async fn since_all_that_finds_nothing_still_starts_the_next_run_from_its_start() {
+    let config = SandboxConfig {
+        seed: dataverse_ironclad_sandbox::SeedData::ReferenceOnly,
+        ..SandboxConfig::default()
+    };
+    let sandbox = sandbox(config).await;
+    let state = LaunchState::in_memory().unwrap();
+    let report = flow(&sandbox, state.clone()).run_once(&CancellationToken::new()).await;
+    assert!(report.is_success());
+    assert_eq!(report.left_alone, None);
+    assert!(state.watermark().await.unwrap().is_some(), "not a first run again");
+    assert_eq!(state.floor().await.unwrap(), None, "--since all sets no floor");
 }
 
 #[tokio::test]
@@ -138,7 +240,7 @@ async fn requests_per_agreement_stay_within_two_point_oh_five() {
     let sandbox = sandbox(config).await;
     sandbox.bulk_create_agreements(230).unwrap();
     let report = flow(&sandbox, LaunchState::in_memory().unwrap())
-        .options(LaunchOptions { concurrency: 8, ..LaunchOptions::default() })
+        .options(LaunchOptions { concurrency: 8, ..flow_tests::launch_options() })
         .run_once(&CancellationToken::new())
         .await;
     assert!(report.is_success(), "{report:?}");
@@ -146,8 +248,8 @@ async fn requests_per_agreement_stay_within_two_point_oh_five() {
     let requests =
         sandbox.requests(Service::Dataverse).len() + sandbox.requests(Service::Ironclad).len();
     let per_agreement = requests as f64 / 230.0;
-    // 230 launches + 230 write-backs + 3 pages + 5 lookups (50 ids each).
-    assert_eq!(requests, 468, "{:?}", sandbox.request_counts(Service::Ironclad));
+    // 230 launches + 230 write-backs + 3 pages + 5 lookups (50 ids each) + 1 launch form.
+    assert_eq!(requests, 469, "{:?}", sandbox.request_counts(Service::Ironclad));
     assert!(per_agreement <= 2.05, "{per_agreement}");
     assert_eq!(sandbox.ironclad().workflows().len(), 230);
 }

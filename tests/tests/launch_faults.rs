@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use dataverse_ironclad_sandbox::{Fault, Sandbox, SandboxConfig, SeedData, Service};
-use flow_tests::{context, sandbox};
+use flow_tests::sandbox;
 use flows::state::LaunchState;
 use flows::{LaunchHow, LaunchMsaWorkflows, LaunchOptions, RunReport};
 use http::Method;
@@ -15,8 +15,7 @@ use uuid::Uuid;
 const LAUNCH: &str = "POST /public/api/v1/workflows";
 
 fn flow(sandbox: &Sandbox, state: LaunchState) -> LaunchMsaWorkflows {
-    LaunchMsaWorkflows::new(context(sandbox), state)
-        .creator_email(Some(sandbox.creator_email().to_owned()))
+    flow_tests::launch_flow(sandbox, state)
 }
 
 async fn bulk(count: usize) -> (Sandbox, Vec<Uuid>) {
@@ -72,7 +71,7 @@ async fn throttling_server_errors_and_dropped_connections_still_give_one_workflo
         page_size: 25,
         lookup_batch: 10,
         concurrency: 6,
-        ..LaunchOptions::default()
+        ..flow_tests::launch_options()
     });
     let reports = run_until_success(&flow, 25).await;
     let injected = sandbox
@@ -193,7 +192,7 @@ async fn a_shutdown_mid_run_finishes_what_is_in_flight_and_the_next_run_does_the
     sandbox.faults(Service::Ironclad).set_latency(Duration::from_millis(20));
     let state = LaunchState::in_memory().unwrap();
     let flow = flow(&sandbox, state.clone())
-        .options(LaunchOptions { concurrency: 2, ..LaunchOptions::default() });
+        .options(LaunchOptions { concurrency: 2, ..flow_tests::launch_options() });
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     let running = {

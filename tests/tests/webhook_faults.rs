@@ -80,26 +80,20 @@ async fn a_redelivered_event_id_is_answered_200_and_not_queued_again() {
 }
 
 #[tokio::test]
-async fn events_of_other_templates_or_attributes_are_ignored_without_touching_dataverse() {
+async fn events_of_other_templates_are_ignored_without_touching_dataverse() {
     let sandbox = sandbox(SandboxConfig::default()).await;
     let launched = launch_all(&sandbox).await;
     let flows = WebhookFlows::new(context(&sandbox), EventQueue::in_memory().unwrap());
     sandbox.clear_requests(Service::Dataverse);
     sandbox.clear_requests(Service::Ironclad);
-    let cases = [
-        (
-            json!({"event": "workflow_completed", "workflowID": launched[0].1, "templateID": "5f0000000000000000000000"}),
-            "ignored: template 5f0000000000000000000000 is not the MSA template",
-        ),
-        (
-            json!({"event": "workflow_attribute_updated", "workflowID": launched[0].1, "templateID": sandbox.msa_template_id(), "attributes": ["counterpartyName"]}),
-            "ignored: totalContractValue did not change",
-        ),
-    ];
-    for (payload, expected) in cases {
+    for event in ["workflow_completed", "workflow_attribute_updated"] {
+        let payload = json!({"event": event, "workflowID": launched[0].1, "templateID": "5f0000000000000000000000"});
         let delivery = serde_json::from_slice(&delivery_body(payload)).unwrap();
         let outcome = flows.handle(&delivery, "webhookEventX", 0).await.unwrap();
-        assert_eq!(outcome.to_string(), expected);
+        assert_eq!(
+            outcome.to_string(),
+            "ignored: template 5f0000000000000000000000 is not the MSA template"
+        );
     }
     assert!(sandbox.requests(Service::Dataverse).is_empty());
     assert!(sandbox.requests(Service::Ironclad).is_empty());

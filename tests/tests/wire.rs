@@ -3,8 +3,9 @@
 
 use base64::Engine as _;
 use flows::config::AgreementTable;
+use flows::launch::InitialWatermark;
 use flows::state::{EventQueue, LaunchState};
-use flows::{FlowContext, LaunchHow, LaunchMsaWorkflows, WebhookFlows};
+use flows::{FlowContext, LaunchHow, LaunchMsaWorkflows, LaunchOptions, WebhookFlows};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use wiremock::matchers::{body_string, header, method, path, path_regex, query_param};
@@ -17,6 +18,38 @@ const CONTOSO: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 const NORTHWIND: &str = "9e2f7a10-5b3c-4d2e-8f1a-6b7c8d9e0f1a";
 const WORKFLOW: &str = "6a6b4091ef38863a01482499";
 const CREATOR: &str = "integration@contoso.example";
+/// The template's role-scoped signer fields.
+const SIGNER_NAME: &str = "role05214514a05a417b9f952e014db84927";
+const SIGNER_EMAIL: &str = "role8b6358fbf5c841b99fa1a0d4e23c642a";
+
+/// `GET /workflow-schemas/{TEMPLATE}?form=launch`, answered as a real tenant does: role-scoped
+/// signer ids, labels with a remark, `required`, and no `propertyKey`.
+async fn mount_launch_form(ironclad: &MockServer) {
+    let field = |kind: &str, label: &str, required: &str| json!({"type": kind, "displayName": label, "required": required});
+    Mock::given(method("GET"))
+        .and(path(format!("{IC}/workflow-schemas/{TEMPLATE}")))
+        .and(query_param("form", "launch"))
+        .and(header("authorization", "Bearer ic-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": TEMPLATE,
+            "name": "Master Services Agreement",
+            "schema": {
+                "counterpartyName": field("string", "Counterparty Name (Always Required)", "always"),
+                SIGNER_EMAIL: field("email", "Counterparty Signer Email (Always Required)", "always"),
+                SIGNER_NAME: field("string", "Counterparty Signer Name (Always Required)", "always"),
+                "agreementDate": field("date", "Agreement Date", "never"),
+                "counterpartyAddress": field("address", "Counterparty Address", "never"),
+                "dynamicsMsaId": field("string", "Dynamics MSA ID", "never"),
+                "dynamicsMsaNumber": field("string", "Dynamics MSA Number", "never"),
+                "totalContractValue": field("monetaryAmount", "Total Contract Value", "never"),
+                "paperSource": field("string", "Paper Source", "never")
+            },
+            "permissions": ["launch", "view"]
+        })))
+        .expect(1)
+        .mount(ironclad)
+        .await;
+}
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR")))
@@ -61,7 +94,7 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
         .and(query_param("$orderby", "modifiedon asc,cre6f_agreementid asc"))
         .and(query_param(
             "$expand",
-            "cre6f_Opportunity($select=name,totalamount,_parentaccountid_value;$expand=parentaccountid($select=name,address1_line1,address1_city,address1_stateorprovince,address1_postalcode,address1_country)),transactioncurrencyid($select=isocurrencycode)",
+            "cre6f_Opportunity($select=name,totalamount,_parentaccountid_value;$expand=parentaccountid($select=name,address1_line1,address1_line2,address1_line3,address1_city,address1_stateorprovince,address1_postalcode,address1_country)),transactioncurrencyid($select=isocurrencycode)",
         ))
         .and(header("authorization", "Bearer dv-token"))
         .and(|request: &Request| {
@@ -77,7 +110,7 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
         .and(query_param("$select", "name,totalamount,_parentaccountid_value"))
         .and(query_param(
             "$expand",
-            "parentaccountid($select=name,address1_line1,address1_city,address1_stateorprovince,address1_postalcode,address1_country)",
+            "parentaccountid($select=name,address1_line1,address1_line2,address1_line3,address1_city,address1_stateorprovince,address1_postalcode,address1_country)",
         ))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "@odata.etag": "W/\"1\"", "name": "Northwind logistics platform", "totalamount": 480000.0,
@@ -120,9 +153,9 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
     let expected_launch: Value = serde_json::from_str(&format!(
         r#"{{"template":"{TEMPLATE}","creator":{{"type":"email","email":"{CREATOR}"}},"attributes":{{
             "dynamicsMsaId":"{CONTOSO}","dynamicsMsaNumber":"AGR-01000","agreementDate":"2026-12-01T00:00:00Z",
-            "counterpartySignerName":"Jordan Lee","counterpartySignerEmail":"jordan.lee@contoso.example",
+            "{SIGNER_NAME}":"Jordan Lee","{SIGNER_EMAIL}":"jordan.lee@contoso.example",
             "totalContractValue":{{"currency":"USD","amount":12345678901234.5678}},
-            "counterpartyName":"Contoso Ltd","counterpartyAddress":{{"lines":["1 Microsoft Way"],
+            "counterpartyName":"Contoso Ltd","counterpartyAddress":{{"lines":["1 Microsoft Way","Building 92"],
             "locality":"Redmond","region":"WA","postcode":"98052","country":"USA"}}}}}}"#
     ))
     .unwrap();
@@ -165,8 +198,11 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
             .await;
     }
 
+    mount_launch_form(&ironclad).await;
+
     let flow = LaunchMsaWorkflows::new(context, LaunchState::in_memory().unwrap())
-        .creator_email(Some(CREATOR.to_owned()));
+        .creator_email(Some(CREATOR.to_owned()))
+        .options(LaunchOptions { initial_watermark: InitialWatermark::All, ..Default::default() });
     let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");
     let mut how: Vec<_> =
@@ -378,7 +414,8 @@ async fn flow_4_streams_the_signed_copy_into_a_document_note_then_sets_the_statu
             let id = body["annotationid"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok());
             id.is_some_and(|id| id.get_version_num() == 5)
                 && body["isdocument"] == true
-                && body["mimetype"] == "application/pdf"
+                // The attachment's content type, as Ironclad gives it.
+                && body["mimetype"] == "application/x-pdf"
                 && body["filename"] == "Contoso MSA 2026 - signed.pdf"
                 && body["subject"] == "Signed contract: Master Services Agreement with Contoso Ltd"
                 && body["notetext"].as_str().is_some_and(|text| text.contains(&link))
@@ -417,4 +454,136 @@ async fn flow_4_streams_the_signed_copy_into_a_document_note_then_sets_the_statu
         "{outcome}"
     );
     assert!(outcome.to_string().ends_with("; status Complete"), "{outcome}");
+}
+
+#[tokio::test]
+async fn flow_4_finds_a_record_missing_from_record_ids_by_source_then_by_the_property_key() {
+    let (dataverse, ironclad, context) = servers().await;
+    mount_workflow(
+        &ironclad,
+        &[
+            (r#""step": "Review""#, r#""step": "Complete""#),
+            (r#""status": "active""#, r#""status": "completed""#),
+        ],
+    )
+    .await;
+    // Records updated since an hour before the workflow was, newest first: none from it.
+    Mock::given(method("GET"))
+        .and(path(format!("{IC}/records")))
+        .and(query_param("lastUpdated", "2026-05-01T09:01:00.118Z"))
+        .and(query_param("sortField", "lastUpdated"))
+        .and(query_param("sortDirection", "DESC"))
+        .and(query_param("pageSize", "100"))
+        .and(|request: &Request| !request.url.query().unwrap_or_default().contains("filter"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 100, "count": 1, "list": [{"id": "77c1e0d2-0000-4000-8000-000000000001",
+                "ironcladId": "IC-9", "type": "nda", "name": "Another contract", "properties": {},
+                "attachments": {}, "links": [], "childIds": [],
+                "source": {"type": "workflow", "workflowId": "6a6b40b128f91b0daeafb068"}}]
+        })))
+        .expect(1)
+        .mount(&ironclad)
+        .await;
+    // Then the record property Dynamics MSA ID feeds, never `[dynamicsMsaId]`.
+    let formula =
+        format!("Equals([dynamicsMsaId_4b1e9c2a-7d3f-4e8a-9b6c-0f2d1e3c5a7b_string], '{CONTOSO}')");
+    Mock::given(method("GET"))
+        .and(path(format!("{IC}/records")))
+        .and(query_param("filter", formula))
+        .and(query_param("pageSize", "10"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(
+                r#"{{"page":0,"pageSize":10,"count":1,"list":[{}]}}"#,
+                fixture("record_signed.json")
+            ),
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&ironclad)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!(
+            "{IC}/records/1f4d5a1e-7b3c-4f9a-9a63-0b7e9c2d4e51/attachments/signedCopy"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"%PDF-1.7\n%%EOF\n".to_vec()))
+        .expect(1)
+        .mount(&ironclad)
+        .await;
+    let entity =
+        format!("{}{API}/annotations(0e5c2a7b-1d3f-5a9b-8c7d-6e5f4a3b2c1d)", dataverse.uri());
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/annotations")))
+        .respond_with(ResponseTemplate::new(204).insert_header("OData-EntityId", entity.as_str()))
+        .expect(1)
+        .mount(&dataverse)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(format!("{API}/cre6f_agreements({CONTOSO})")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&dataverse)
+        .await;
+    let flows = WebhookFlows::new(context, EventQueue::in_memory().unwrap());
+    let event = delivery(
+        json!({"event": "workflow_completed", "templateID": TEMPLATE, "workflowID": WORKFLOW}),
+    );
+    let outcome = flows.handle(&event, "webhookEvent9b", 0).await.unwrap();
+    assert!(outcome.to_string().contains("attached as note"), "{outcome}");
+}
+
+#[tokio::test]
+async fn flow_1_first_run_counts_the_backlog_then_reads_from_its_start() {
+    let (dataverse, ironclad, context) = servers().await;
+    mount_launch_form(&ironclad).await;
+    let filter_of = |request: &Request| {
+        request.url.query_pairs().find(|(k, _)| k == "$filter").map(|(_, v)| v.into_owned())
+    };
+    const UNLINKED: &str = "cre6f_agreementtype eq 1 and cre6f_ironcladworkflowurl eq null";
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/cre6f_agreements")))
+        .and(query_param("$select", "cre6f_agreementid"))
+        .and(query_param("$count", "true"))
+        .and(header("prefer", "odata.maxpagesize=1"))
+        .and(move |request: &Request| {
+            filter_of(request).is_some_and(|f| f.starts_with(&format!("{UNLINKED} and modifiedon lt ")))
+        })
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@odata.count": 7,
+            "value": [{"@odata.etag": "W/\"1\"", "cre6f_agreementid": CONTOSO}],
+            "@odata.nextLink": "https://contoso.crm.dynamics.com/api/data/v9.2/cre6f_agreements?$skiptoken=x"
+        })))
+        .expect(1)
+        .mount(&dataverse)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/cre6f_agreements")))
+        .and(move |request: &Request| {
+            filter_of(request)
+                .is_some_and(|f| f.starts_with(&format!("{UNLINKED} and modifiedon ge ")))
+        })
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": []})))
+        .expect(1)
+        .mount(&dataverse)
+        .await;
+    let state = LaunchState::in_memory().unwrap();
+    let flow = LaunchMsaWorkflows::new(context, state.clone());
+    let report = flow.run_once(&CancellationToken::new()).await;
+    assert!(report.is_success(), "{report:?}");
+    let left = report.left_alone.unwrap();
+    assert_eq!((left.count, left.more), (7, false));
+    let requests = dataverse.received_requests().await.unwrap();
+    let filters: Vec<String> = requests
+        .iter()
+        .filter_map(|r| {
+            r.url.query_pairs().find(|(k, _)| k == "$filter").map(|(_, v)| v.into_owned())
+        })
+        .collect();
+    let start = time::OffsetDateTime::parse(
+        filters[1].rsplit(' ').next().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(start, left.before);
+    assert!(filters[0].ends_with(&filters[1].rsplit(' ').next().unwrap().to_owned()));
+    assert_eq!(state.watermark().await.unwrap(), Some(start));
 }

@@ -99,21 +99,20 @@ impl ClientSecretCredential {
             ("client_secret", self.client_secret.expose_secret()),
             ("scope", request.scope),
         ];
-        let response = request
-            .http
-            .post(url)
-            .header(http::header::ACCEPT, "application/json")
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| {
-                let transient = e.is_connect() || e.is_timeout();
-                AuthError::with_source(
-                    "could not reach the Microsoft Entra token endpoint",
-                    e.without_url(),
-                )
-                .transient(transient)
-            })?;
+        let mut post =
+            request.http.post(url).header(http::header::ACCEPT, "application/json").form(&form);
+        if let Some(limit) = request.timeout {
+            // The client's reqwest has no overall timeout of its own (only connect and read).
+            post = post.timeout(limit);
+        }
+        let response = post.send().await.map_err(|e| {
+            let transient = e.is_connect() || e.is_timeout();
+            AuthError::with_source(
+                "could not reach the Microsoft Entra token endpoint",
+                e.without_url(),
+            )
+            .transient(transient)
+        })?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| {
             AuthError::with_source("could not read the token response", e.without_url())
@@ -230,6 +229,37 @@ mod tests {
     fn debug_redacts_the_secret() {
         let credential = ClientSecretCredential::new("t", "app", "very-secret-value");
         assert!(!format!("{credential:?}").contains("very-secret-value"));
+    }
+
+    #[tokio::test]
+    async fn the_token_post_gives_up_after_the_request_timeout() {
+        use wiremock::matchers::method;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(
+                        serde_json::json!({ "access_token": "late", "expires_in": 3600 }),
+                    )
+                    .set_delay(Duration::from_secs(5)),
+            )
+            .mount(&server)
+            .await;
+        let credential = ClientSecretCredential::new("t", "app", "s")
+            .authority_host(Url::parse(&server.uri()).expect("url"));
+        let http = reqwest::Client::new();
+        let request = TokenRequest {
+            scope: "https://contoso.crm.dynamics.com/.default",
+            http: &http,
+            timeout: Some(Duration::from_millis(100)),
+        };
+        let started = std::time::Instant::now();
+        let error = credential.fetch(request).await.expect_err("timed out");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert_eq!(error.to_string(), "could not reach the Microsoft Entra token endpoint");
+        assert!(error.is_transient());
     }
 
     #[test]

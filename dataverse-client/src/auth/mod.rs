@@ -2,9 +2,10 @@
 //!
 //! A [`TokenProvider`] fetches a token for a scope. The client puts a
 //! [`TokenCache`](rest_client_core::TokenCache) in front of it: a token is reused until five
-//! minutes before it expires, exactly one refresh runs at a time however many requests are in
-//! flight, and a token Dataverse rejects with `401` is dropped and the request retried once with a
-//! fresh one.
+//! minutes before it expires (or for the first half of its life, when it lives less than ten
+//! minutes), exactly one refresh runs at a time however many requests are in flight, a refresh
+//! that takes longer than the token timeout fails instead of holding every request behind it, and
+//! a token Dataverse rejects with `401` is dropped and the request retried once with a fresh one.
 
 mod client_secret;
 mod static_token;
@@ -46,11 +47,19 @@ pub struct TokenRequest<'a> {
     /// The client's HTTP client (its pool, timeouts and TLS settings), for providers that call
     /// an identity endpoint.
     pub http: &'a reqwest::Client,
+    /// How long the whole token request may take
+    /// ([`ClientBuilder::token_timeout`](crate::ClientBuilder::token_timeout)); the client
+    /// abandons the provider's future after it, and a provider that sends its own HTTP request
+    /// can give that request the same limit.
+    pub timeout: Option<Duration>,
 }
 
 impl fmt::Debug for TokenRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenRequest").field("scope", &self.scope).finish_non_exhaustive()
+        f.debug_struct("TokenRequest")
+            .field("scope", &self.scope)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
     }
 }
 
@@ -106,6 +115,8 @@ pub(crate) struct TokenSource {
     provider: Arc<dyn TokenProvider>,
     cache: TokenCache,
     scope: String,
+    /// The limit on one token request (provider call), if any.
+    timeout: Option<Duration>,
     /// The current token's `Authorization` value, built once per token, and until when it can
     /// be used without asking the cache: the per-request path is then a read lock and a clock
     /// read, with no copy of a 1–2 KB token and no header validation.
@@ -119,8 +130,18 @@ struct Current {
 }
 
 impl TokenSource {
-    pub(crate) fn new(provider: Arc<dyn TokenProvider>, scope: String) -> Self {
-        Self { provider, cache: TokenCache::new(REFRESH_AHEAD), scope, current: RwLock::new(None) }
+    pub(crate) fn new(
+        provider: Arc<dyn TokenProvider>,
+        scope: String,
+        timeout: Option<Duration>,
+    ) -> Self {
+        Self {
+            provider,
+            cache: TokenCache::new(REFRESH_AHEAD),
+            scope,
+            timeout,
+            current: RwLock::new(None),
+        }
     }
 
     /// The (sensitive) `Authorization` value of the current token, while it is fresh: the path
@@ -143,16 +164,16 @@ impl TokenSource {
         }
         // Outside the fresh window: the cache refreshes (one caller at a time) or falls back to a
         // still-valid token when the refresh fails.
-        let request = TokenRequest { scope: &self.scope, http };
+        let request = TokenRequest { scope: &self.scope, http, timeout: self.timeout };
         let token = self
             .cache
             .get(|| async move {
-                let token = self.provider.token(request).await?;
+                let token = self.fetch(request).await?;
                 // Record the new token while the refresh gate is held, so callers that waited for
                 // this refresh find it already in place.
                 let header = bearer_header(token.secret())
                     .map_err(|e| AuthError::with_source("unusable token", e))?;
-                let fresh_until = token.expires_at().checked_sub(REFRESH_AHEAD);
+                let fresh_until = Some(self.cache.refresh_due(&token));
                 *self.current.write().unwrap_or_else(|e| e.into_inner()) =
                     Some(Current { token: token.secret().clone(), header, fresh_until });
                 Ok(token)
@@ -166,6 +187,21 @@ impl TokenSource {
                     .map_err(|e| AuthError::with_source("unusable token", e))?;
                 *current = Some(Current { token, header: header.clone(), fresh_until: None });
                 Ok(header)
+            }
+        }
+    }
+
+    /// One provider call, bounded by the token timeout: every request waits behind a refresh,
+    /// so a stalled identity endpoint must fail rather than hang them all.
+    async fn fetch(&self, request: TokenRequest<'_>) -> Result<AccessToken, AuthError> {
+        let Some(limit) = self.timeout else {
+            return self.provider.token(request).await;
+        };
+        match tokio::time::timeout(limit, self.provider.token(request)).await {
+            Ok(result) => result,
+            Err(_) => {
+                Err(AuthError::new(format!("the token request did not complete within {limit:?}"))
+                    .transient(true))
             }
         }
     }

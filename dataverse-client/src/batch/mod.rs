@@ -5,7 +5,9 @@
 //! earlier in the set through their `Content-ID` (`$1`). Dataverse accepts at most 1000 requests
 //! per batch; [`Client::execute_batch`] splits larger batches at change-set boundaries and sends
 //! the pieces in order. Without [`ExecuteBatch::continue_on_error`], Dataverse stops at the first
-//! failure, and so do the following pieces.
+//! failure, and so do the following pieces. A piece that gets no usable answer after earlier
+//! pieces were committed ends the batch with [`Error::BatchInterrupted`], which still carries
+//! every outcome known.
 
 mod decode;
 mod encode;
@@ -21,7 +23,7 @@ use http::{HeaderValue, Method};
 use rest_client_core::Replay;
 
 pub use request::{BatchRequest, ContentId};
-pub use response::{BatchOutcome, BatchResponse, BatchResults};
+pub use response::{BatchOutcome, BatchResponse, BatchResults, InterruptedBatch};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -187,6 +189,12 @@ impl<'c> ExecuteBatch<'c> {
     }
 
     /// Options for the `$batch` request itself (impersonation, bypass headers, timeout, …).
+    ///
+    /// Their headers go on the outer `$batch` request only, and Dataverse applies them to the
+    /// operations inside it (impersonation set on a change set or part is ignored, as reported in
+    /// [MicrosoftDocs/dynamics-365-customer-engagement#531](https://github.com/MicrosoftDocs/dynamics-365-customer-engagement/issues/531)).
+    /// A timeout set here replaces the client's
+    /// [`batch_timeout`](crate::ClientBuilder::batch_timeout).
     pub fn options(mut self, options: RequestOptions) -> Self {
         self.options = options;
         self
@@ -195,9 +203,11 @@ impl<'c> ExecuteBatch<'c> {
     /// Send the batch (in pieces of at most [`MAX_BATCH_REQUESTS`]).
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] before sending anything when a request is invalid; an
-    /// [`Error`] when a whole batch request fails (transport, throttling after retries, a
-    /// non-multipart error response) or its body cannot be read.
+    /// [`Error::InvalidRequest`] (or [`Error::UnsupportedKeyValue`]) before sending anything when
+    /// a request is invalid; an [`Error`] when the (first) `$batch` request fails as a whole
+    /// (transport, throttling after retries, a non-multipart error response) or its body cannot
+    /// be read; [`Error::BatchInterrupted`], with the outcomes of the pieces already committed,
+    /// when a later piece fails that way.
     pub async fn send(self) -> Result<BatchResults> {
         let chunks = self.batch.chunks(MAX_BATCH_REQUESTS)?;
         // Encode everything first, so an invalid request fails before anything is sent.
@@ -207,17 +217,45 @@ impl<'c> ExecuteBatch<'c> {
         }
         let mut outcomes = Vec::with_capacity(self.batch.len());
         let mut stopped = false;
+        let mut interrupted = None;
         for (chunk, (boundary, body)) in chunks.into_iter().zip(encoded) {
+            let count = chunk.iter().map(Item::request_count).sum();
             if stopped {
-                outcomes.extend(chunk.iter().flat_map(|item| not_executed(item.request_count())));
+                outcomes.extend(not_executed(count));
                 continue;
             }
-            let parts = self.send_chunk(chunk, boundary, body).await?;
-            let chunk_outcomes = match_outcomes(chunk, parts)?;
-            stopped = !self.continue_on_error && chunk_outcomes.iter().any(|o| !o.is_success());
-            outcomes.extend(chunk_outcomes);
+            let answered = match self.send_chunk(chunk, boundary, body).await {
+                Ok(parts) => match_outcomes(chunk, parts),
+                Err(error) => Err(error),
+            };
+            match answered {
+                Ok(chunk_outcomes) => {
+                    stopped =
+                        !self.continue_on_error && chunk_outcomes.iter().any(|o| !o.is_success());
+                    outcomes.extend(chunk_outcomes);
+                }
+                // Nothing of the batch was committed yet: the error alone says it all.
+                Err(error) if outcomes.is_empty() => return Err(error),
+                Err(error) => {
+                    // Earlier pieces were committed: keep their outcomes.
+                    let outcome = if certainly_not_processed(&error) {
+                        BatchOutcome::NotExecuted
+                    } else {
+                        BatchOutcome::Unknown
+                    };
+                    outcomes.extend(std::iter::repeat_n(outcome, count));
+                    interrupted = Some(error);
+                    stopped = true;
+                }
+            }
         }
-        Ok(BatchResults { outcomes })
+        let results = BatchResults { outcomes };
+        match interrupted {
+            None => Ok(results),
+            Some(error) => {
+                Err(Error::BatchInterrupted(Box::new(InterruptedBatch { results, error })))
+            }
+        }
     }
 
     async fn send_chunk(
@@ -233,6 +271,7 @@ impl<'c> ExecuteBatch<'c> {
         let only_reads = chunk.iter().all(|item| matches!(item, Item::Single(r) if r.is_get()));
         let mut call = Call::new(Method::POST, url, "$batch")
             .replay(if only_reads { Replay::Safe } else { Replay::Unsafe })
+            .long_running()
             .options(self.options.clone());
         if self.continue_on_error {
             call = call.prefer(&["odata.continue-on-error".to_owned()]);
@@ -271,7 +310,19 @@ impl<'c> IntoFuture for ExecuteBatch<'c> {
 }
 
 fn not_executed(n: usize) -> impl Iterator<Item = BatchOutcome> {
-    std::iter::repeat_with(|| BatchOutcome::NotExecuted).take(n)
+    std::iter::repeat_n(BatchOutcome::NotExecuted, n)
+}
+
+/// Whether a failed `$batch` request certainly did nothing: it was never sent (no token, no
+/// connection) or Dataverse refused it as a whole before running it (`4xx`, throttling).
+fn certainly_not_processed(error: &Error) -> bool {
+    match error {
+        Error::Auth(_) | Error::InsecureTransport(_) => true,
+        Error::Transport(e) => e.is_connect(),
+        _ => error
+            .status()
+            .is_some_and(|s| s.is_client_error() && s != http::StatusCode::REQUEST_TIMEOUT),
+    }
 }
 
 fn outcome_of(response: BatchResponse) -> BatchOutcome {
@@ -288,6 +339,43 @@ fn content_id_matches(response: &BatchResponse, id: ContentId) -> bool {
         .as_deref()
         .map(|c| c.trim_matches(|ch| ch == '<' || ch == '>'))
         .is_some_and(|c| c.parse::<u32>().ok() == Some(id.value()))
+}
+
+/// The outcomes of a change set's requests from its `changesetresponse` parts.
+///
+/// A change set is atomic: when one of its requests fails, Dataverse rolls back those that ran
+/// and answers with the failed request's response alone
+/// ([Change sets](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api#change-sets)).
+/// So every other request of a failed set is [`BatchOutcome::RolledBack`], even one whose own
+/// `2xx` response came back. Responses are matched by the echoed `Content-ID`; ones without it
+/// are taken in order only when there is one per request.
+fn change_set_outcomes(
+    requests: &[(ContentId, request::BatchRequest)],
+    responses: Vec<BatchResponse>,
+) -> Vec<BatchOutcome> {
+    let one_each = responses.len() == requests.len();
+    let failure = responses.iter().find(|r| !r.is_success()).map(|r| Arc::new(r.api_error()));
+    let (mut labelled, unlabelled): (Vec<_>, Vec<_>) =
+        responses.into_iter().partition(|r| r.content_id.is_some());
+    let mut unlabelled = unlabelled.into_iter().filter(|_| one_each);
+    requests
+        .iter()
+        .map(|(id, _)| {
+            let found = labelled
+                .iter()
+                .position(|r| content_id_matches(r, *id))
+                .map(|i| labelled.swap_remove(i))
+                .or_else(|| unlabelled.next());
+            match (found, &failure) {
+                (Some(response), _) if !response.is_success() => {
+                    BatchOutcome::Failed(Box::new(response.api_error()))
+                }
+                (_, Some(error)) => BatchOutcome::RolledBack(Arc::clone(error)),
+                (Some(response), None) => BatchOutcome::Succeeded(response),
+                (None, None) => BatchOutcome::NotExecuted,
+            }
+        })
+        .collect()
 }
 
 /// Pair the response parts with the requests of one piece, in order.
@@ -309,18 +397,7 @@ fn match_outcomes(items: &[Item], parts: Vec<Part>) -> Result<Vec<BatchOutcome>>
             Item::ChangeSet(requests) => match parts.next() {
                 None => outcomes.extend(not_executed(requests.len())),
                 Some(Part::ChangeSet(responses)) => {
-                    // Match by the echoed Content-ID; responses without one are taken in order.
-                    let (mut labelled, unlabelled): (Vec<_>, Vec<_>) =
-                        responses.into_iter().partition(|r| r.content_id.is_some());
-                    let mut unlabelled = unlabelled.into_iter();
-                    for (id, _) in requests {
-                        let found = labelled
-                            .iter()
-                            .position(|r| content_id_matches(r, *id))
-                            .map(|i| labelled.swap_remove(i))
-                            .or_else(|| unlabelled.next());
-                        outcomes.push(found.map_or(BatchOutcome::NotExecuted, outcome_of));
-                    }
+                    outcomes.extend(change_set_outcomes(requests, responses));
                 }
                 Some(Part::Http(response)) if !response.is_success() => {
                     // The change set failed as a whole: one error for all of its requests.

@@ -70,7 +70,35 @@ pub struct BatchRequest {
     pub(crate) body: Option<Bytes>,
     /// An entity body (`application/json; type=entry`) rather than other JSON.
     pub(crate) entity_body: bool,
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<Problem>,
+}
+
+/// Why a request cannot be sent, kept until the batch is executed (an [`Error`] is not `Clone`).
+#[derive(Clone, Debug)]
+pub(crate) enum Problem {
+    Invalid(String),
+    UnsupportedKeyValue { column: String, character: char },
+}
+
+impl Problem {
+    fn from_error(error: Error) -> Self {
+        match error {
+            Error::InvalidRequest(message) => Problem::Invalid(message),
+            Error::UnsupportedKeyValue { column, character } => {
+                Problem::UnsupportedKeyValue { column, character }
+            }
+            other => Problem::Invalid(other.to_string()),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        match self {
+            Problem::Invalid(message) => Error::InvalidRequest(message.clone()),
+            Problem::UnsupportedKeyValue { column, character } => {
+                Error::UnsupportedKeyValue { column: column.clone(), character: *character }
+            }
+        }
+    }
 }
 
 impl fmt::Debug for BatchRequest {
@@ -107,10 +135,7 @@ impl BatchRequest {
     /// Keep the first problem; it is reported when the batch is executed.
     fn fail(&mut self, error: Error) {
         if self.error.is_none() {
-            self.error = Some(match error {
-                Error::InvalidRequest(message) => message,
-                other => other.to_string(),
-            });
+            self.error = Some(Problem::from_error(error));
         }
     }
 
@@ -213,8 +238,8 @@ impl BatchRequest {
     /// The request line's target: `/api/data/v9.2/<path>?<query>` or `$<id>[/suffix]`, and the
     /// extra `Prefer` value of a query.
     pub(crate) fn resolve(&self, client: &Client) -> Result<(String, Option<String>)> {
-        if let Some(error) = &self.error {
-            return Err(Error::InvalidRequest(error.clone()));
+        if let Some(problem) = &self.error {
+            return Err(problem.to_error());
         }
         match &self.target {
             Target::Segments(segments, query) => {

@@ -72,6 +72,10 @@ pub enum BatchOutcome {
     RolledBack(Arc<ApiError>),
     /// The batch stopped at an earlier failure (no `continue_on_error`) before this request.
     NotExecuted,
+    /// The request was sent in a `$batch` that got no usable answer (a timeout or a dropped
+    /// connection after sending, or a gateway error): it may or may not have been applied. Only
+    /// in the results of an [`InterruptedBatch`].
+    Unknown,
 }
 
 impl BatchOutcome {
@@ -101,7 +105,62 @@ impl BatchOutcome {
             BatchOutcome::NotExecuted => Err(Error::UnexpectedResponse(
                 "the request was not executed: the batch stopped at an earlier failure".to_owned(),
             )),
+            BatchOutcome::Unknown => Err(Error::UnexpectedResponse(
+                "the $batch carrying the request got no answer: it may or may not have been applied"
+                    .to_owned(),
+            )),
         }
+    }
+}
+
+/// A batch split into several `$batch` requests that stopped part-way: see
+/// [`Error::BatchInterrupted`].
+///
+/// ```
+/// use dataverse_client::{BatchOutcome, Error};
+///
+/// fn requests_to_send_again(error: &Error) -> Vec<usize> {
+///     match error {
+///         Error::BatchInterrupted(interrupted) => interrupted
+///             .results
+///             .outcomes()
+///             .iter()
+///             .enumerate()
+///             .filter(|(_, outcome)| matches!(outcome, BatchOutcome::NotExecuted))
+///             .map(|(index, _)| index)
+///             .collect(),
+///         _ => Vec::new(),
+///     }
+/// }
+/// # let _ = requests_to_send_again;
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct InterruptedBatch {
+    /// One outcome per request of the whole batch, in order: the real outcomes of the pieces
+    /// Dataverse answered, [`BatchOutcome::Unknown`] for the piece that got no usable answer (or
+    /// [`BatchOutcome::NotExecuted`] when it was certainly not processed: a failed connection, a
+    /// refused token, a `4xx` for the whole request), and [`BatchOutcome::NotExecuted`] for the
+    /// pieces after it.
+    pub results: BatchResults,
+    /// Why the piece failed.
+    pub error: Error,
+}
+
+impl std::fmt::Display for InterruptedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let answered = self
+            .results
+            .outcomes
+            .iter()
+            .filter(|o| !matches!(o, BatchOutcome::Unknown | BatchOutcome::NotExecuted))
+            .count();
+        write!(
+            f,
+            "the batch stopped after Dataverse answered {answered} of its {} requests: {}",
+            self.results.len(),
+            self.error
+        )
     }
 }
 

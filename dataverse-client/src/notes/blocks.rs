@@ -131,8 +131,10 @@ pub(crate) async fn upload(
     }
 
     let body = json!({ "Target": target, "BlockList": block_ids, "FileContinuationToken": token });
-    // Committing creates the note: replayed only when Dataverse did not process it.
-    let call = action(client, "CommitAnnotationBlocksUpload", &body, Replay::Unsafe, options)?;
+    // Committing creates the note: replayed only when Dataverse did not process it. It
+    // assembles the whole document first, so it gets the longer timeout of `$batch`.
+    let call = action(client, "CommitAnnotationBlocksUpload", &body, Replay::Unsafe, options)?
+        .long_running();
     let committed: Committed =
         client.send_json(call, "the CommitAnnotationBlocksUpload response".into()).await?;
     Ok(committed.annotation_id.unwrap_or(annotation_id))

@@ -3,13 +3,18 @@
 use std::fmt::Write as _;
 
 use super::literal::Literal;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::odata::validate_property_path;
 
 /// A `$filter` expression.
 ///
-/// Property names are checked when the query is sent (letters, digits, `_`, `/` between
+/// Property names are anything that reads as a string: `&str`, `String`, or the column names
+/// generated from `$metadata` by `dataverse-codegen` (so a misspelt column fails to compile).
+/// They are checked when the query is sent (letters, digits, `_`, `/` between
 /// navigation steps); values are [`Literal`]s, so text from users is always quoted and escaped.
+/// [`Filter::contains`], [`Filter::starts_with`] and [`Filter::ends_with`] also escape the
+/// wildcards Dataverse reads in them (`%`, `_`, `[`), so they match the text literally; their
+/// `_pattern` forms keep wildcards for callers who mean them.
 /// Use [`Filter::raw`] for what the builder does not cover (lambda operators, `Microsoft.Dynamics.CRM.*`
 /// functions), building values inside it with [`literal`](crate::literal).
 ///
@@ -30,8 +35,20 @@ pub struct Filter(Expr);
 
 #[derive(Clone, Debug, PartialEq)]
 enum Expr {
-    Compare { property: String, op: &'static str, value: Literal },
-    Function { name: &'static str, property: String, value: Literal },
+    Compare {
+        property: String,
+        op: &'static str,
+        value: Literal,
+    },
+    Function {
+        name: &'static str,
+        property: String,
+        value: Literal,
+    },
+    /// `any_of` with no values: refused when rendered.
+    NoValues {
+        property: String,
+    },
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
@@ -44,63 +61,106 @@ impl Filter {
     }
 
     /// `property eq value`.
-    pub fn eq(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "eq", value)
+    pub fn eq(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "eq", value)
     }
     /// `property ne value`.
-    pub fn ne(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ne", value)
+    pub fn ne(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ne", value)
     }
     /// `property gt value`.
-    pub fn gt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "gt", value)
+    pub fn gt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "gt", value)
     }
     /// `property ge value`.
-    pub fn ge(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "ge", value)
+    pub fn ge(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "ge", value)
     }
     /// `property lt value`.
-    pub fn lt(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "lt", value)
+    pub fn lt(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "lt", value)
     }
     /// `property le value`.
-    pub fn le(property: &str, value: impl Into<Literal>) -> Self {
-        Self::compare(property, "le", value)
+    pub fn le(property: impl AsRef<str>, value: impl Into<Literal>) -> Self {
+        Self::compare(property.as_ref(), "le", value)
     }
     /// `property eq null`.
-    pub fn is_null(property: &str) -> Self {
-        Self::compare(property, "eq", Literal::Null)
+    pub fn is_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "eq", Literal::Null)
     }
     /// `property ne null`.
-    pub fn is_not_null(property: &str) -> Self {
-        Self::compare(property, "ne", Literal::Null)
+    pub fn is_not_null(property: impl AsRef<str>) -> Self {
+        Self::compare(property.as_ref(), "ne", Literal::Null)
     }
-    /// `contains(property,'text')` (case-insensitive in Dataverse).
-    pub fn contains(property: &str, text: impl Into<String>) -> Self {
-        Self::function("contains", property, text)
+    /// `contains(property,'text')`: rows whose `property` contains `text` (case-insensitive in
+    /// Dataverse). Dataverse reads `%`, `_` and `[…]` in the text as wildcards; they are escaped
+    /// (`[%]`, `[_]`, `[[]`), so `"50%_off"` matches only that text. Use
+    /// [`contains_pattern`](Self::contains_pattern) to keep wildcards.
+    ///
+    /// See [Use wildcard characters](https://learn.microsoft.com/power-apps/developer/data-platform/wildcard-characters).
+    ///
+    /// ```
+    /// use dataverse_client::Filter;
+    ///
+    /// assert_eq!(Filter::contains("name", "50%_off").to_odata().unwrap(), "contains(name,'50[%][_]off')");
+    /// ```
+    pub fn contains(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("contains", property.as_ref(), escape_wildcards(&text.into()))
     }
-    /// `startswith(property,'text')`.
-    pub fn starts_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("startswith", property, text)
+    /// `startswith(property,'text')`, with wildcards escaped as in [`contains`](Self::contains).
+    pub fn starts_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("startswith", property.as_ref(), escape_wildcards(&text.into()))
     }
-    /// `endswith(property,'text')`.
-    pub fn ends_with(property: &str, text: impl Into<String>) -> Self {
-        Self::function("endswith", property, text)
+    /// `endswith(property,'text')`, with wildcards escaped as in [`contains`](Self::contains).
+    pub fn ends_with(property: impl AsRef<str>, text: impl Into<String>) -> Self {
+        Self::function("endswith", property.as_ref(), escape_wildcards(&text.into()))
     }
 
-    fn function(name: &'static str, property: &str, text: impl Into<String>) -> Self {
-        Filter(Expr::Function {
-            name,
-            property: property.to_owned(),
-            value: Literal::String(text.into()),
-        })
+    /// `contains(property,'pattern')` with the pattern's wildcards kept: `%` any text, `_` any
+    /// one character, `[a-c]` / `[^a-c]` one character in / not in a set. Write a literal
+    /// wildcard in brackets (`[%]`). Only quotes are escaped, so never put user input in a
+    /// pattern unescaped.
+    ///
+    /// ```
+    /// use dataverse_client::Filter;
+    ///
+    /// assert_eq!(
+    ///     Filter::contains_pattern("name", "Contoso%Ltd").to_odata().unwrap(),
+    ///     "contains(name,'Contoso%Ltd')"
+    /// );
+    /// ```
+    pub fn contains_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("contains", property.as_ref(), pattern.into())
+    }
+    /// `startswith(property,'pattern')` with wildcards kept, as
+    /// [`contains_pattern`](Self::contains_pattern). Dataverse does not support a leading `%`
+    /// here ("trailing wildcards" in Microsoft's terms).
+    pub fn starts_with_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("startswith", property.as_ref(), pattern.into())
+    }
+    /// `endswith(property,'pattern')` with wildcards kept, as
+    /// [`contains_pattern`](Self::contains_pattern). Dataverse does not support a trailing `%`
+    /// here.
+    pub fn ends_with_pattern(property: impl AsRef<str>, pattern: impl Into<String>) -> Self {
+        Self::function("endswith", property.as_ref(), pattern.into())
     }
 
-    /// `property eq v1 or property eq v2 …`; an empty list matches nothing (`false`).
-    pub fn any_of<V: Into<Literal>>(property: &str, values: impl IntoIterator<Item = V>) -> Self {
+    fn function(name: &'static str, property: &str, text: String) -> Self {
+        Filter(Expr::Function { name, property: property.to_owned(), value: Literal::String(text) })
+    }
+
+    /// `property eq v1 or property eq v2 …`.
+    ///
+    /// An empty list is refused when the query is sent ([`Error::InvalidRequest`](crate::Error::InvalidRequest)):
+    /// Dataverse documents no filter that matches nothing, so skip the query instead.
+    pub fn any_of<V: Into<Literal>>(
+        property: impl AsRef<str>,
+        values: impl IntoIterator<Item = V>,
+    ) -> Self {
+        let property = property.as_ref();
         let parts: Vec<Expr> = values.into_iter().map(|v| Self::eq(property, v).0).collect();
         if parts.is_empty() {
-            Filter(Expr::Raw("false".to_owned()))
+            Filter(Expr::NoValues { property: property.to_owned() })
         } else {
             Filter(Expr::Or(parts))
         }
@@ -173,6 +233,12 @@ fn write_expr(out: &mut String, expr: &Expr, nested: bool) -> Result<()> {
             validate_property_path(property)?;
             let _ = write!(out, "{name}({property},{value})");
         }
+        Expr::NoValues { property } => {
+            return Err(Error::InvalidRequest(format!(
+                "Filter::any_of({property:?}, …) has no values: a filter that matches nothing \
+                 cannot be expressed; skip the query instead"
+            )));
+        }
         Expr::And(parts) | Expr::Or(parts) => {
             let joiner = if matches!(expr, Expr::And(_)) { " and " } else { " or " };
             if nested {
@@ -207,6 +273,21 @@ fn write_expr(out: &mut String, expr: &Expr, nested: bool) -> Result<()> {
     Ok(())
 }
 
+/// `text` with Dataverse's LIKE wildcards made literal by bracketing them (`[` first, so the
+/// brackets added for the others are not escaped again).
+fn escape_wildcards(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' => out.push_str("[[]"),
+            '%' => out.push_str("[%]"),
+            '_' => out.push_str("[_]"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +312,6 @@ mod tests {
                 "primarycontactid/fullname eq 'Jim O''Neil'",
             ),
             (Filter::any_of("statuscode", [1, 2]), "statuscode eq 1 or statuscode eq 2"),
-            (Filter::any_of("statuscode", Vec::<i32>::new()), "false"),
             (Filter::is_not_null("telephone1"), "telephone1 ne null"),
             (
                 Filter::lt("cre6f_enddate", time::macros::datetime!(9999-12-31 23:00 -02:00)),
@@ -255,6 +335,31 @@ mod tests {
         );
         let not_group = Filter::eq("a", 1).and(Filter::eq("b", 2)).not();
         assert_eq!(not_group.to_odata().unwrap(), "not (a eq 1 and b eq 2)");
+    }
+
+    #[test]
+    fn like_functions_escape_wildcards_unless_asked_for_a_pattern() {
+        let cases = vec![
+            (Filter::contains("name", "50%_off"), "contains(name,'50[%][_]off')"),
+            (Filter::starts_with("name", "[draft] O'Neil"), "startswith(name,'[[]draft] O''Neil')"),
+            (Filter::ends_with("code", "a_b"), "endswith(code,'a[_]b')"),
+            (Filter::contains("name", "[%_]"), "contains(name,'[[][%][_]]')"),
+            (Filter::contains_pattern("name", "50%off"), "contains(name,'50%off')"),
+            (Filter::starts_with_pattern("name", "[A-C]_x"), "startswith(name,'[A-C]_x')"),
+            (Filter::ends_with_pattern("name", "O'Neil_"), "endswith(name,'O''Neil_')"),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(filter.to_odata().unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn any_of_nothing_is_an_error_not_a_constant() {
+        let error = Filter::eq("statecode", 0)
+            .and(Filter::any_of("statuscode", Vec::<i32>::new()))
+            .to_odata()
+            .expect_err("empty");
+        assert!(matches!(&error, Error::InvalidRequest(m) if m.contains("statuscode")), "{error}");
     }
 
     #[test]

@@ -26,6 +26,13 @@ pub const MAX_PAGE_SIZE: u32 = 5000;
 /// dates in the user's time zone).
 pub const FORMATTED_VALUE: &str = "OData.Community.Display.V1.FormattedValue";
 
+/// The annotations that say whether `$count` hit Dataverse's 5000-row cap
+/// ([Count rows](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/count-rows)).
+const COUNT_ANNOTATIONS: [&str; 2] = [
+    "Microsoft.Dynamics.CRM.totalrecordcount",
+    "Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded",
+];
+
 /// A query on an entity set: which rows, which columns, in which order, in pages of which size.
 ///
 /// ```
@@ -144,9 +151,15 @@ impl Query {
         self
     }
 
-    /// Ask for the total count (`$count=true`, at most 5000; see [`Page::count`](crate::Page)).
+    /// Ask for the total count (`$count=true`, at most 5000; see [`Page::count`](crate::Page)),
+    /// with the annotations that tell whether the cap was hit
+    /// ([`Page::count_limit_exceeded`](crate::Page::count_limit_exceeded)): `Prefer:
+    /// odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"`.
     pub fn count(mut self) -> Self {
         self.count = true;
+        for annotation in COUNT_ANNOTATIONS {
+            self.annotations.add(annotation);
+        }
         self
     }
 
@@ -313,6 +326,23 @@ mod tests {
     }
 
     #[test]
+    fn count_asks_for_the_limit_annotations() {
+        let query = Query::new("accounts").formatted_values().count();
+        assert_eq!(query.to_query_string().unwrap(), "$count=true");
+        assert_eq!(
+            query.preferences().unwrap(),
+            vec![
+                "odata.include-annotations=\"OData.Community.Display.V1.FormattedValue,\
+                 Microsoft.Dynamics.CRM.totalrecordcount,\
+                 Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded\""
+                    .to_owned()
+            ]
+        );
+        let all = Query::new("accounts").count().include_annotations("*");
+        assert_eq!(all.preferences().unwrap(), vec!["odata.include-annotations=\"*\"".to_owned()]);
+    }
+
+    #[test]
     fn top_and_page_size_exclude_each_other() {
         let query = Query::new("accounts").max_page_size(10).top(3);
         assert_eq!(query.to_query_string().unwrap(), "$top=3");
@@ -335,13 +365,19 @@ mod tests {
         );
         let by_key = Query::related(
             "accounts",
-            RecordKey::alternate([("accountnumber", "A/1")]),
+            RecordKey::alternate([("accountnumber", "A 1")]),
             "Account_Tasks",
         );
         assert_eq!(
             by_key.url(&client).expect("url").path(),
-            "/api/data/v9.2/accounts(accountnumber='A%2F1')/Account_Tasks"
+            "/api/data/v9.2/accounts(accountnumber='A%201')/Account_Tasks"
         );
+        let unsupported =
+            Query::related("accounts", RecordKey::alternate([("accountnumber", "A/1")]), "x");
+        assert!(matches!(
+            unsupported.url(&client),
+            Err(Error::UnsupportedKeyValue { character: '/', .. })
+        ));
         assert!(Query::related("accounts", Uuid::nil(), "Account_Tasks/x").url(&client).is_err());
         assert!(Query::related("accounts)", Uuid::nil(), "Account_Tasks").url(&client).is_err());
     }

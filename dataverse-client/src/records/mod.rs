@@ -4,6 +4,7 @@
 //! structs and dynamic [`Record`]s (a JSON map) work alike. Operations are builders: add options,
 //! then `.await` them (or call `.send()`).
 
+mod conditional;
 mod ext;
 mod key;
 mod relationships;
@@ -14,6 +15,7 @@ use std::marker::PhantomData;
 use http::Method;
 use serde::Serialize;
 
+pub use conditional::{Conditional, RetrieveIfModified};
 pub use ext::{Lookup, Record, RecordExt};
 pub use key::{RecordKey, bind_path};
 pub use relationships::RefRequest;
@@ -286,7 +288,7 @@ impl Client {
         key.segment(entity_set)
     }
 
-    fn row_url(
+    pub(super) fn row_url(
         &self,
         entity_set: &str,
         key: &RecordKey,

@@ -10,6 +10,7 @@ use rest_client_core::Replay;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use super::conditional::RetrieveIfModified;
 use super::{RecordKey, Shape};
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -175,18 +176,47 @@ impl<'c, T: DeserializeOwned> Retrieve<'c, T> {
     shape_methods!();
     options_method!();
 
+    /// Retrieve the row only if it changed since the version whose `@odata.etag` you hold
+    /// (`If-None-Match: W/"…"`): an unchanged row is answered `304 Not Modified`, without a body,
+    /// as [`Conditional::NotModified`](crate::Conditional::NotModified).
+    ///
+    /// Dataverse never answers `304` when the request has `$expand` or asks for annotations
+    /// (formatted values included), nor for a table without optimistic concurrency: the row
+    /// then always comes back as [`Conditional::Modified`](crate::Conditional::Modified). See
+    /// [Conditional retrievals](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api#conditional-retrievals).
+    ///
+    /// ```no_run
+    /// # async fn run(client: dataverse_client::Client, id: uuid::Uuid) -> Result<(), dataverse_client::Error> {
+    /// use dataverse_client::{Conditional, Record};
+    ///
+    /// let cached_etag = "W/\"468026\"";
+    /// match client.retrieve::<Record>("accounts", id).select(["name"]).if_none_match(cached_etag).await? {
+    ///     Conditional::Modified(account) => println!("changed: {:?}", account["name"]),
+    ///     Conditional::NotModified => println!("unchanged"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn if_none_match(self, etag: impl Into<String>) -> RetrieveIfModified<'c, T> {
+        RetrieveIfModified { retrieve: self, etag: etag.into() }
+    }
+
     /// Send the request.
     ///
     /// # Errors
     /// An [`Error`] from Dataverse (`404` when the row does not exist: [`Error::is_not_found`]),
     /// the transport, or [`Error::Decode`].
-    pub async fn send(self) -> Result<T> {
+    pub async fn send(mut self) -> Result<T> {
+        let call = self.call()?;
+        self.client.send_json(call, What::of("a row of", &self.entity_set)).await
+    }
+
+    /// The GET request (taking the options, so they are not copied).
+    pub(super) fn call(&mut self) -> Result<Call> {
         let url = self.client.row_url(&self.entity_set, &self.key, Some(&self.shape))?;
         let preferences: Vec<String> = self.shape.annotations.preference().into_iter().collect();
-        let call = Call::new(Method::GET, url, &self.entity_set)
+        Ok(Call::new(Method::GET, url, &self.entity_set)
             .prefer(&preferences)
-            .options(self.options);
-        self.client.send_json(call, What::of("a row of", &self.entity_set)).await
+            .options(std::mem::take(&mut self.options)))
     }
 }
 into_future!(Retrieve<T>);

@@ -23,6 +23,26 @@ pub fn builder(server: &MockServer) -> dataverse_client::ClientBuilder {
         .timeout(None)
 }
 
+/// A client whose ordinary attempts time out after 100 ms but whose `$batch` and block-upload
+/// commit may take 3 s (real time: for responses delayed in between).
+pub fn short_attempts_long_batches(server: &MockServer) -> Client {
+    builder(server)
+        .retry_policy(RetryPolicy::never())
+        .timeout(Some(std::time::Duration::from_millis(100)))
+        .batch_timeout(Some(std::time::Duration::from_secs(3)))
+        .build()
+        .expect("client")
+}
+
+/// Fail the test if any request reaches `server`.
+pub async fn expect_no_requests(server: &MockServer) {
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(500))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
 /// A `reqwest::Client` without timeouts or the pool's idle-expiry timer.
 pub fn timerless_http() -> reqwest::Client {
     reqwest::Client::builder().pool_idle_timeout(None).build().expect("http client")

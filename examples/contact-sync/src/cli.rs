@@ -59,7 +59,8 @@ pub struct Args {
     )]
     pub listen: SocketAddr,
 
-    /// Require `Authorization: Bearer <TOKEN>` on the sync-log and contact endpoints.
+    /// Require `Authorization: Bearer <TOKEN>` on the sync-log and contact endpoints (needed
+    /// unless --listen is a loopback address: they return personal data).
     #[arg(
         long,
         env = "CONTACT_SYNC_READ_TOKEN",
@@ -84,6 +85,11 @@ pub struct Args {
 /// # }
 /// ```
 pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> u8 {
+    let read_token = args.read_token.filter(|token| !token.expose_secret().is_empty());
+    if let Err(reason) = check_read_access(args.listen, read_token.is_some()) {
+        let _ = writeln!(stderr, "contact-sync: {reason}");
+        return EXIT_BAD_CONFIG;
+    }
     let config = match SyncConfig::load(&args.config) {
         Ok(config) => config,
         Err(error) => {
@@ -108,7 +114,7 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
     let address = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     let connections = config.connections().len();
     let mut app = ContactSync::new(config, store);
-    if let Some(token) = args.read_token.filter(|token| !token.expose_secret().is_empty()) {
+    if let Some(token) = read_token {
         app = app.with_read_token(token);
     }
     tracing::info!(%address, connections, db = %args.db.display(), "contact-sync started");
@@ -127,6 +133,19 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
     }
 }
 
+/// The sync log and the contact endpoints return names, emails and phone numbers: served
+/// beyond this machine, they need `--read-token`. `Err` is the one-line reason to refuse.
+fn check_read_access(listen: SocketAddr, has_read_token: bool) -> Result<(), String> {
+    if has_read_token || listen.ip().is_loopback() {
+        return Ok(());
+    }
+    Err(format!(
+        "--listen {listen} is reachable from other machines, and the sync-log and contact \
+         endpoints return personal data: set --read-token (CONTACT_SYNC_READ_TOKEN), or listen \
+         on a loopback address such as 127.0.0.1"
+    ))
+}
+
 fn one_line(text: &str) -> String {
     text.replace(['\n', '\r'], " ")
 }
@@ -134,6 +153,18 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_beyond_loopback_need_a_token() {
+        for loopback in ["127.0.0.1:8080", "[::1]:8080", "127.0.0.2:0"] {
+            assert_eq!(check_read_access(loopback.parse().unwrap(), false), Ok(()));
+        }
+        for open in ["0.0.0.0:8080", "[::]:8080", "10.0.0.4:8080"] {
+            let reason = check_read_access(open.parse().unwrap(), false).unwrap_err();
+            assert!(reason.contains("--read-token") && !reason.contains('\n'), "{reason}");
+            assert_eq!(check_read_access(open.parse().unwrap(), true), Ok(()));
+        }
+    }
 
     #[test]
     fn the_read_token_never_prints() {

@@ -272,12 +272,12 @@ async fn receive(
             return reject(&app, connection.id().as_str(), true, reply).await;
         }
     };
-    let key =
-        DedupeKey::of(connection.id(), &delivery, &parts.headers, &bytes, change.contact_id());
+    let key = DedupeKey::of(connection.id(), &delivery, &parts.headers, change.contact_id());
     let store = app.store().clone();
     let applied_connection = connection.clone();
     let applied_change = change.clone();
-    let applied = blocking(move || store.apply(&applied_connection, &applied_change, &key)).await;
+    let applied =
+        blocking(move || store.apply(&applied_connection, &applied_change, key.as_ref())).await;
     match applied {
         Ok(applied) => accepted(&connection, &change, &applied),
         Err(error) => store_unavailable(&error),

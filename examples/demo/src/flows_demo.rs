@@ -15,9 +15,13 @@ use dataverse_ironclad_sandbox::{
     Json, NewAgreement, Note, Sandbox, SandboxConfig, SandboxError, Service,
 };
 use flows::config::AgreementTable;
+use flows::launch::InitialWatermark;
 use flows::state::{EventQueue, LaunchState, StateError};
 use flows::webhooks::{EVENTS, register_subscription};
-use flows::{FlowContext, FlowError, LaunchHow, LaunchMsaWorkflows, WebhookFlows, WorkerOptions};
+use flows::{
+    FlowContext, FlowError, LaunchHow, LaunchMsaWorkflows, LaunchOptions, WebhookFlows,
+    WorkerOptions,
+};
 
 /// How long the demo waits for an asynchronous effect (a delivery processed).
 const WAIT: Duration = Duration::from_secs(15);
@@ -137,10 +141,18 @@ async fn walk_through(sandbox: &Sandbox, out: &mut impl Write) -> Result<(), Dem
     // Flow 1, as `launch-msa-workflows --once` runs it.
     writeln!(
         out,
-        "2. launch-msa-workflows --once  (flow 1: new MSA agreements -> Ironclad workflows)"
+        "2. launch-msa-workflows --once --since all  (flow 1: new MSA agreements -> Ironclad workflows)"
+    )?;
+    writeln!(
+        out,
+        "   (--since all includes the older MSAs: without it a first run starts from now and leaves them alone)"
     )?;
     let launch = LaunchMsaWorkflows::new(context.clone(), LaunchState::in_memory()?)
-        .creator_email(Some(sandbox.creator_email().to_owned()));
+        .creator_email(Some(sandbox.creator_email().to_owned()))
+        .options(LaunchOptions {
+            initial_watermark: InitialWatermark::All,
+            ..LaunchOptions::default()
+        });
     let report = launch.run_once(&CancellationToken::new()).await;
     if !report.is_success() {
         return Err(DemoError::Unexpected(format!("flow 1 did not finish: {report:?}")));

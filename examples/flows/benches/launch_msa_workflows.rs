@@ -13,7 +13,8 @@
 //! The ideal, for N agreements, latency L, concurrency C, and K launches per window W:
 //!
 //! ```text
-//! ideal = 2L                                  the first page and the first lookup, before any launch
+//! ideal = 3L                                  the template's launch form (read once), the first
+//!                                             page and the first lookup, before any launch
 //!       + max(ceil(N / C) × 2L,               each agreement: a launch then a write-back, C at a time
 //!             floor((N − 1) / K) × W + 2L)    the last launch's window, then its launch and write-back
 //! ```
@@ -27,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, SeedData, Service};
 use flows::config::AgreementTable;
+use flows::launch::InitialWatermark;
 use flows::state::LaunchState;
 use flows::{FlowContext, LaunchMsaWorkflows, LaunchOptions};
 use ironclad_client::{RateLimitBucket, RateLimits};
@@ -108,7 +110,7 @@ fn ideal(n: usize, scenario: &Scenario) -> Duration {
     let rate_bound = scenario
         .limit
         .map_or(Duration::ZERO, |(k, window)| window * ((n - 1) / k as usize) as u32 + two_l);
-    two_l + latency_bound.max(rate_bound)
+    LATENCY * 3 + latency_bound.max(rate_bound)
 }
 
 async fn run(scenario: &Scenario, count: usize) -> Figures {
@@ -142,7 +144,12 @@ async fn run(scenario: &Scenario, count: usize) -> Figures {
     let state = LaunchState::open(&dir.path().join("launch.redb")).expect("state");
     let flow = LaunchMsaWorkflows::new(context, state)
         .creator_email(Some(sandbox.creator_email().to_owned()))
-        .options(LaunchOptions { concurrency: scenario.concurrency, ..LaunchOptions::default() });
+        .options(LaunchOptions {
+            concurrency: scenario.concurrency,
+            // The agreements exist before the first run: read them all.
+            initial_watermark: InitialWatermark::All,
+            ..LaunchOptions::default()
+        });
 
     let started = Instant::now();
     let report = flow.run_once(&CancellationToken::new()).await;

@@ -28,9 +28,11 @@ const OPPORTUNITY_ACCOUNT_NAVIGATION: &str = "parentaccountid";
 /// What the flow reads of the opportunity (spec: "Total Amount, Account and Currency").
 const OPPORTUNITY_COLUMNS: [&str; 3] = ["name", "totalamount", OPPORTUNITY_ACCOUNT_LOOKUP];
 /// What the flow reads of the account: the counterparty's name and address.
-const ACCOUNT_COLUMNS: [&str; 6] = [
+const ACCOUNT_COLUMNS: [&str; 8] = [
     "name",
     "address1_line1",
+    "address1_line2",
+    "address1_line3",
     "address1_city",
     "address1_stateorprovince",
     "address1_postalcode",
@@ -121,6 +123,10 @@ pub struct Counterparty {
     pub name: Option<String>,
     /// `address1_line1`.
     pub line1: Option<String>,
+    /// `address1_line2`.
+    pub line2: Option<String>,
+    /// `address1_line3`.
+    pub line3: Option<String>,
     /// `address1_city`.
     pub city: Option<String>,
     /// `address1_stateorprovince`.
@@ -136,6 +142,8 @@ impl Counterparty {
         Ok(Self {
             name: row.text("name")?,
             line1: row.text("address1_line1")?,
+            line2: row.text("address1_line2")?,
+            line3: row.text("address1_line3")?,
             city: row.text("address1_city")?,
             region: row.text("address1_stateorprovince")?,
             postcode: row.text("address1_postalcode")?,
@@ -213,6 +221,24 @@ pub(crate) fn msa_query(
         .expand(Expand::new(&table.currency_navigation).select(CURRENCY_COLUMNS))
         .max_page_size(page_size)
 }
+
+/// The count of unlinked MSA agreements modified before `before` (the backlog a first run
+/// leaves alone): `$count=true` with pages of one row. The count covers every matching row
+/// whatever the page size, up to 5000
+/// ([Count rows using OData](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/count-rows)).
+pub(crate) fn backlog_count_query(table: &AgreementTable, before: OffsetDateTime) -> Query {
+    let filter = Filter::eq(&table.agreement_type, table.msa_type_value)
+        .and(Filter::is_null(&table.workflow_url))
+        .and(Filter::lt("modifiedon", before));
+    Query::new(&table.entity_set)
+        .select([table.id.as_str()])
+        .filter(filter)
+        .count()
+        .max_page_size(1)
+}
+
+/// Dataverse's largest `@odata.count`.
+pub(crate) const COUNT_LIMIT: u64 = 5000;
 
 fn opportunity_expand(navigation: &str) -> Expand {
     Expand::new(navigation)
@@ -363,10 +389,31 @@ mod tests {
             get("$expand"),
             Some(
                 "cre6f_Opportunity($select=name,totalamount,_parentaccountid_value;\
-                 $expand=parentaccountid($select=name,address1_line1,address1_city,\
-                 address1_stateorprovince,address1_postalcode,address1_country)),\
+                 $expand=parentaccountid($select=name,address1_line1,address1_line2,\
+                 address1_line3,address1_city,address1_stateorprovince,address1_postalcode,\
+                 address1_country)),\
                  transactioncurrencyid($select=isocurrencycode)"
             )
+        );
+    }
+
+    #[test]
+    fn the_backlog_is_counted_over_one_row() {
+        let before = time::macros::datetime!(2026-05-01 10:00:00 UTC);
+        let text =
+            backlog_count_query(&AgreementTable::default(), before).to_query_string().unwrap();
+        let decoded: Vec<(String, String)> =
+            url::form_urlencoded::parse(text.as_bytes()).into_owned().collect();
+        assert_eq!(
+            decoded,
+            [
+                ("$select".to_owned(), "cre6f_agreementid".to_owned()),
+                (
+                    "$filter".to_owned(),
+                    "cre6f_agreementtype eq 1 and cre6f_ironcladworkflowurl eq null and modifiedon lt 2026-05-01T10:00:00Z".to_owned()
+                ),
+                ("$count".to_owned(), "true".to_owned()),
+            ]
         );
     }
 

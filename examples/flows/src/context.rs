@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use crate::attributes::{AttributeOverrides, MsaField};
 use crate::config::AgreementTable;
 
 /// The two clients, the Agreement table's names and the MSA template: what every flow needs.
@@ -31,6 +32,7 @@ pub struct FlowContext {
     pub(crate) ironclad: ironclad_client::Client,
     pub(crate) table: Arc<AgreementTable>,
     pub(crate) template_id: Arc<str>,
+    pub(crate) attributes: Arc<AttributeOverrides>,
 }
 
 impl std::fmt::Debug for FlowContext {
@@ -57,7 +59,26 @@ impl FlowContext {
             ironclad,
             table: Arc::new(table),
             template_id: Arc::from(template_id.into()),
+            attributes: Arc::default(),
         }
+    }
+
+    /// Use these attribute ids instead of the ones found in the template (the `[attributes]`
+    /// section of the config file).
+    #[must_use]
+    pub fn with_attribute_overrides(mut self, overrides: AttributeOverrides) -> Self {
+        self.attributes = Arc::new(overrides);
+        self
+    }
+
+    /// The attribute ids set by configuration.
+    pub fn attribute_overrides(&self) -> &AttributeOverrides {
+        &self.attributes
+    }
+
+    /// The id of a custom attribute of the MSA template (`dynamicsMsaId` unless configured).
+    pub(crate) fn custom_attribute(&self, field: MsaField) -> &str {
+        self.attributes.custom_id(field)
     }
 
     /// The Dataverse client.

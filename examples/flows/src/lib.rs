@@ -4,12 +4,14 @@
 //! | flow | entry point |
 //! |---|---|
 //! | 1. a new MSA Agreement → an Ironclad workflow, written back | [`LaunchMsaWorkflows`] |
-//! | 2. `workflow_attribute_updated` (`totalContractValue`) → the Agreement Value | [`WebhookFlows`] |
+//! | 2. `workflow_attribute_updated` → the Agreement Value (`totalContractValue`) | [`WebhookFlows`] |
 //! | 3. `workflow_approval_status_changed` → a note on the Agreement | [`WebhookFlows`] |
 //! | 4. `workflow_completed` → the signed PDF as a note, and the Agreement's status | [`WebhookFlows`] |
 //!
 //! All of them run against real tenants (configured by [`crate::config`]) or against the
 //! `dataverse-ironclad-sandbox` emulators, and keep their durable state in [`crate::state`].
+//! The Ironclad attribute ids come from the MSA template ([`crate::attributes`]): real
+//! templates give standard fields, such as the counterparty signer's, template-specific ids.
 
 #![deny(missing_docs)]
 

@@ -168,6 +168,123 @@ async fn launch_once_launches_each_msa_once_and_writes_it_back() {
     assert_eq!(sandbox.ironclad().workflows().len(), 3);
 }
 
+/// Wait for the next whole second: Dataverse stamps `modifiedon` in whole seconds, so rows
+/// seeded before it are older than a first run started after it.
+async fn next_second() {
+    let now = time::OffsetDateTime::now_utc();
+    let into = Duration::from_nanos(u64::from(now.nanosecond()));
+    tokio::time::sleep(Duration::from_secs(1) - into + Duration::from_millis(20)).await;
+}
+
+#[tokio::test]
+async fn the_first_run_starts_from_now_and_later_runs_pick_up_what_is_new() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    next_second().await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("launch.redb");
+    let run = |sandbox: &Sandbox| {
+        let mut launch = command(LAUNCH);
+        sandbox_env(&mut launch, sandbox);
+        launch.arg("--once").arg("--state").arg(&state);
+        launch
+    };
+    let first = output(run(&sandbox)).await;
+    let stdout = text(&first.stdout);
+    assert!(first.status.success(), "{stdout}{}", text(&first.stderr));
+    assert!(
+        stdout.starts_with("first run: left 2 unlinked MSA agreements modified before 20"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("--since <RFC 3339> or --since all"), "{stdout}");
+    assert!(stdout.ends_with("0 launched, 0 found, 0 resumed, 0 failed\n"), "{stdout}");
+    assert!(sandbox.ironclad().workflows().is_empty(), "the backlog is left alone");
+
+    // Created after the first run, which found nothing: the stored start still covers it.
+    let late = sandbox
+        .dataverse()
+        .create_agreement(dataverse_ironclad_sandbox::NewAgreement {
+            name: Some("New MSA".into()),
+            opportunity: Some(sandbox.seeded().opportunities[0]),
+            ..dataverse_ironclad_sandbox::NewAgreement::msa()
+        })
+        .unwrap();
+    let second = output(run(&sandbox)).await;
+    let stdout = text(&second.stdout);
+    assert!(second.status.success(), "{stdout}");
+    assert!(!stdout.contains("first run"), "{stdout}");
+    assert!(stdout.ends_with("1 launched, 0 found, 0 resumed, 0 failed\n"), "{stdout}");
+    assert!(sandbox.dataverse().agreement(late).unwrap().workflow_url.is_some());
+    for old in &sandbox.seeded().agreements[..2] {
+        assert_eq!(sandbox.dataverse().agreement(*old).unwrap().workflow_url, None);
+    }
+}
+
+#[tokio::test]
+async fn a_template_without_a_needed_field_stops_the_launch_with_exit_2() {
+    use dataverse_ironclad_sandbox::ironclad::{
+        FieldKind, FieldSeed, MSA_SIGNER_EMAIL_ID, TemplateSeed,
+    };
+
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let mut seed = TemplateSeed::msa("64f0c1d2e3a4b5c6d7e8f901");
+    seed.fields.retain(|f| f.id != MSA_SIGNER_EMAIL_ID);
+    seed.fields.push(FieldSeed::new("contactEmail", FieldKind::Email, "Primary Contact Email"));
+    for role in &mut seed.roles {
+        role.email_field = None;
+    }
+    sandbox.ironclad().publish_template(seed).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let launch = |template: &str, config: Option<&std::path::Path>| {
+        let mut launch = command(LAUNCH);
+        sandbox_env(&mut launch, &sandbox);
+        launch.env("IRONCLAD_MSA_TEMPLATE_ID", template).args(["--once", "--since", "all"]);
+        launch.arg("--state").arg(dir.path().join(format!("{template}.redb")));
+        if let Some(config) = config {
+            launch.arg("--config").arg(config);
+        }
+        launch
+    };
+    let run = output(launch("64f0c1d2e3a4b5c6d7e8f901", None)).await;
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stdout));
+    let stderr = text(&run.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "launch-msa-workflows: the MSA template 64f0c1d2e3a4b5c6d7e8f901 has no Counterparty Signer Email attribute"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("its email fields are contactEmail (\"Primary Contact Email\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("set attributes.signer_email in the config file"), "{stderr}");
+    assert!(sandbox.ironclad().workflows().is_empty(), "nothing launched");
+
+    // Mapping the field by hand in the config file lets it run.
+    let config = dir.path().join("flows.toml");
+    std::fs::write(&config, "[attributes]\nsigner_email = \"contactEmail\"\n").unwrap();
+    let run = output(launch("64f0c1d2e3a4b5c6d7e8f901", Some(&config))).await;
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let workflows = sandbox.ironclad().workflows();
+    assert_eq!(workflows.len(), 2);
+    let emails: Vec<_> = workflows
+        .iter()
+        .filter_map(|w| w.get("attributes")?.get("contactEmail")?.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(emails.len(), 2, "the signer's email went to the mapped field");
+
+    let run = output(launch("000000000000000000000000", None)).await;
+    assert_eq!(run.status.code(), Some(2));
+    assert!(
+        text(&run.stderr).starts_with(
+            "launch-msa-workflows: IRONCLAD_MSA_TEMPLATE_ID is invalid: Ironclad has no workflow template 000000000000000000000000"
+        ),
+        "{}",
+        text(&run.stderr)
+    );
+}
+
 #[tokio::test]
 async fn launch_with_entra_and_ironclad_oauth_credentials() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
@@ -184,7 +301,7 @@ async fn launch_with_entra_and_ironclad_oauth_credentials() {
         .env("IRONCLAD_CLIENT_SECRET", sandbox.ironclad_client_secret().expose_secret())
         .env("IRONCLAD_AS_USER_EMAIL", sandbox.creator_email())
         .env("IRONCLAD_MSA_TEMPLATE_ID", sandbox.msa_template_id())
-        .arg("--once")
+        .args(["--once", "--since", "all"])
         .arg("--state")
         .arg(dir.path().join("state.redb"));
     let run = output(launch).await;
@@ -246,7 +363,7 @@ async fn launch_all(sandbox: &Sandbox) -> Vec<(uuid::Uuid, String)> {
     let dir = tempfile::tempdir().unwrap();
     let mut launch = command(LAUNCH);
     sandbox_env(&mut launch, sandbox);
-    launch.arg("--once").arg("--state").arg(dir.path().join("s.redb"));
+    launch.args(["--once", "--since", "all"]).arg("--state").arg(dir.path().join("s.redb"));
     assert!(output(launch).await.status.success());
     sandbox.seeded().agreements[..2]
         .iter()
@@ -316,7 +433,7 @@ async fn launch_polls_until_sigterm_then_exits_0() {
     let mut launch = command(LAUNCH);
     sandbox_env(&mut launch, &sandbox);
     launch
-        .args(["--interval", "100ms"])
+        .args(["--interval", "100ms", "--since", "all"])
         .arg("--state")
         .arg(dir.path().join("poll.redb"))
         .stdout(Stdio::null())

@@ -26,9 +26,11 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn launch_body(sandbox: &Sandbox, n: u64) -> String {
     format!(
-        r#"{{"template":"{}","creator":{{"type":"email","email":"{}"}},"attributes":{{"dynamicsMsaId":"bench-{n}","dynamicsMsaNumber":"AGR-{n:05}","agreementDate":"2026-12-01T00:00:00Z","counterpartySignerName":"Jordan Lee","counterpartySignerEmail":"jordan.lee@contoso.example","totalContractValue":{{"currency":"USD","amount":250000.00}},"counterpartyName":"Contoso Ltd","counterpartyAddress":{{"lines":["1 Microsoft Way"],"locality":"Redmond","region":"WA","postcode":"98052","country":"USA"}}}}}}"#,
+        r#"{{"template":"{}","creator":{{"type":"email","email":"{}"}},"attributes":{{"dynamicsMsaId":"bench-{n}","dynamicsMsaNumber":"AGR-{n:05}","agreementDate":"2026-12-01T00:00:00Z","{signer_name}":"Jordan Lee","{signer_email}":"jordan.lee@contoso.example","totalContractValue":{{"currency":"USD","amount":250000.00}},"counterpartyName":"Contoso Ltd","counterpartyAddress":{{"lines":["1 Microsoft Way"],"locality":"Redmond","region":"WA","postcode":"98052","country":"USA"}}}}}}"#,
         sandbox.msa_template_id(),
-        sandbox.creator_email()
+        sandbox.creator_email(),
+        signer_name = dataverse_ironclad_sandbox::ironclad::MSA_SIGNER_NAME_ID,
+        signer_email = dataverse_ironclad_sandbox::ironclad::MSA_SIGNER_EMAIL_ID,
     )
 }
 

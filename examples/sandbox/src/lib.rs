@@ -31,8 +31,8 @@ pub use config::SandboxConfig;
 pub use dataverse::{Agreement, DataverseControl, NewAgreement, Note};
 pub use faults::{Fault, FaultSettings, Faults, Service};
 pub use ironclad::{
-    DeliveryAttempt, DeliveryPolicy, DeliveryRecord, DeliveryStatus, IroncladControl,
-    IroncladRateLimits, ReleaseOrder,
+    ChangedAttributes, Completion, DeliveryAttempt, DeliveryPolicy, DeliveryRecord, DeliveryStatus,
+    IroncladControl, IroncladRateLimits, ReleaseOrder, TemplateSeed,
 };
 pub use json::{Json, JsonError, JsonObject};
 pub use observe::RequestRecord;

@@ -188,8 +188,12 @@ async fn ironclad_actions_over_the_control_surface() {
     let (_running, env) = start(&["--ironclad-token", "ic-token"]);
     let ironclad = &env["IRONCLAD_BASE_URL"];
     let client = client();
-    let templates =
-        get_json(&client, format!("{ironclad}public/api/v1/workflow-schemas"), "ic-token").await;
+    let templates = get_json(
+        &client,
+        format!("{ironclad}public/api/v1/workflow-schemas?form=launch"),
+        "ic-token",
+    )
+    .await;
     let template = templates["list"][0]["id"].as_str().unwrap().to_owned();
     let launched: serde_json::Value = client
         .post(format!("{ironclad}public/api/v1/workflows"))

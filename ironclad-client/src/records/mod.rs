@@ -1,5 +1,6 @@
 //! Records (`/records`): list, get, create, update, replace, delete, metadata and attachments.
 
+mod ironclad_type;
 mod metadata;
 mod model;
 mod query;
@@ -11,6 +12,7 @@ use bytes::Bytes;
 use http::Method;
 use reqwest::multipart::{Form, Part};
 
+pub use ironclad_type::{EnumOption, EnumType, IroncladType};
 pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
 pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordLink};
 pub use query::{ListRecords, RecordSortField, SortDirection};
@@ -222,12 +224,19 @@ impl<'a> Records<'a> {
         self.download(&record.id, key, file_name).await
     }
 
-    /// Stream attachment `key` of a record by id; the file name comes from
+    /// Stream attachment `key` of a record by its id; the file name comes from
     /// `Content-Disposition` when sent.
+    ///
+    /// Unlike most record endpoints, this one takes the record's UUID only, not its readable
+    /// `IC-31` id: resolve a readable id with [`Records::get`] first (or use
+    /// [`Records::download_attachment`] with the record).
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let download = client.records().download_attachment_by_key("IC-31", "signedCopy").await?;
+    /// let download = client
+    ///     .records()
+    ///     .download_attachment_by_key("1f4d5a1e-7b3c-4f9a-9a63-0b7e9c2d4e51", "signedCopy")
+    ///     .await?;
     /// # let _ = download; Ok(()) }
     /// ```
     ///

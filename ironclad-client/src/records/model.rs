@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_map, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{PropertyValue, RecordProperty};
 
@@ -17,37 +17,37 @@ pub struct Record {
     /// The record id (a UUID).
     pub id: String,
     /// The readable id (`IC-31`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub ironclad_id: Option<String>,
     /// The record type key (`mSA`, `everyFieldType`, …).
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "lenient")]
     pub record_type: Option<String>,
     /// The record name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
     /// When it last changed.
     #[serde(default, with = "timestamp_opt")]
     pub last_updated: Option<OffsetDateTime>,
     /// Property key → typed value.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_raw")]
     pub properties: BTreeMap<String, RecordProperty>,
     /// Attachment key (`signedCopy`, …) → file metadata.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_map")]
     pub attachments: BTreeMap<String, RecordAttachment>,
     /// Linked records.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub links: Vec<RecordLink>,
     /// The parent record id (amendments, obligations).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub parent_id: Option<String>,
     /// How the parent is linked (`amendment`, `obligation`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub parent_link_type: Option<String>,
     /// Child record ids.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub child_ids: Vec<String>,
     /// The contract status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub contract_status: Option<ContractStatus>,
     /// Where the record came from (a workflow, an import…), as sent.
     #[serde(default)]
@@ -72,13 +72,13 @@ impl Record {
 #[non_exhaustive]
 pub struct RecordAttachment {
     /// The file name, e.g. `MSA - Acme (signed).pdf`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub filename: Option<String>,
     /// The content type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub content_type: Option<String>,
     /// Where Ironclad serves it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub href: Option<String>,
 }
 
@@ -116,9 +116,9 @@ string_enum! {
 #[non_exhaustive]
 pub struct ContractStatus {
     /// Active, inactive or indeterminate.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<ContractState>,
     /// A finer status (`expired`, `terminated`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub enhanced_status: Option<String>,
 }

@@ -34,8 +34,8 @@ impl ParentLink {
 /// A record to create (`POST /records`) or the full replacement of one (`PUT /records/{id}`).
 ///
 /// `links` and `children` use the `{"recordId": …}` element shape of a record's `links`, and
-/// `parent` is `{"recordId", "parentLinkType"}` (as seen on amendments); these shapes are
-/// beliefs beyond the verified `type`/`name`/`properties`.
+/// `parent` is `{"recordId", "parentLinkType"}`, as in Ironclad's
+/// [guide](https://developer.ironcladapp.com/docs/create-a-record-1).
 ///
 /// ```
 /// use ironclad_client::{NewRecord, RecordProperty};
@@ -114,9 +114,10 @@ impl NewRecord {
 
 /// A partial update (`PATCH /records/{id}`).
 ///
-/// The field names are Ironclad's; the element shapes of the link lists
-/// (`[{"recordId": …}]`, like a record's `links`) and `removeParent: true` are beliefs: the
-/// research names the fields but not their element shapes.
+/// The field names and shapes are those of Ironclad's
+/// [reference](https://developer.ironcladapp.com/reference/patch-record): link lists hold
+/// `{"recordId": …}` (like a record's `links`), a parent is `{recordId, parentLinkType}`, and
+/// `removeParent` is a boolean.
 ///
 /// ```
 /// use ironclad_client::{MonetaryAmount, RecordPatch, RecordProperty};

@@ -196,9 +196,35 @@ impl AttributeValue {
         self.parse().ok()
     }
 
-    /// A list of workflow documents (document attributes such as `draft` or `signed`).
+    /// The documents of a document attribute: a list (`draft`, `sentSignaturePacket`, file
+    /// attachments; schema type `array` of `document`), or one document (`signed`,
+    /// `partiallySigned`; schema type `document`) as a one-element list.
+    ///
+    /// ```
+    /// use ironclad_client::AttributeValue;
+    ///
+    /// let signed: AttributeValue = serde_json::from_str(
+    ///     r#"{"filename":"MSA (signed).pdf","key":"Qm3v8TzLr0","versionNumber":1}"#,
+    /// )?;
+    /// assert_eq!(signed.as_documents().unwrap()[0].key.as_deref(), Some("Qm3v8TzLr0"));
+    /// let money: AttributeValue = serde_json::from_str(r#"{"currency":"USD","amount":5}"#)?;
+    /// assert_eq!(money.as_documents(), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn as_documents(&self) -> Option<Vec<WorkflowDocument>> {
-        self.parse().ok()
+        if let Ok(documents) = self.parse::<Vec<WorkflowDocument>>() {
+            return Some(documents);
+        }
+        self.as_document().map(|document| vec![document])
+    }
+
+    /// One workflow document: an object naming one by `key`, `download` or `filename`.
+    pub fn as_document(&self) -> Option<WorkflowDocument> {
+        // Every member of a document is optional, so any object would decode: require one
+        // that identifies a document.
+        self.parse::<WorkflowDocument>().ok().filter(|document| {
+            document.key.is_some() || document.download.is_some() || document.filename.is_some()
+        })
     }
 }
 

@@ -123,7 +123,8 @@ impl Attributes {
         self.get(id).and_then(AttributeValue::as_strings)
     }
 
-    /// A document attribute (`draft`, `signed`, …).
+    /// The documents of a document attribute, whether Ironclad sends a list (`draft`) or a
+    /// single document (`signed`, `partiallySigned`); see [`AttributeValue::as_documents`].
     pub fn documents(&self, id: &str) -> Option<Vec<WorkflowDocument>> {
         self.get(id).and_then(AttributeValue::as_documents)
     }

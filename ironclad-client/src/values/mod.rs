@@ -1,6 +1,6 @@
 //! Typed attribute and property values.
 //!
-//! Workflows and records encode the same concepts differently (research §3):
+//! Workflows and records encode the same concepts differently:
 //!
 //! | concept | workflow attribute | record property |
 //! |---|---|---|

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::WebhookEvent;
-use crate::serde_util::timestamp_opt;
+use crate::serde_util::{lenient, timestamp_opt};
 use crate::workflows::ApprovalStatus;
 
 /// A webhook delivery: `{companyID, payload: {event, …}, timestamp, webhookID}`.
@@ -41,7 +41,7 @@ use crate::workflows::ApprovalStatus;
 #[non_exhaustive]
 pub struct WebhookDelivery {
     /// The company (tenant) id.
-    #[serde(rename = "companyID", alias = "companyId", default)]
+    #[serde(rename = "companyID", alias = "companyId", default, deserialize_with = "lenient")]
     pub company_id: Option<String>,
     /// What happened.
     pub payload: WebhookPayload,
@@ -49,7 +49,7 @@ pub struct WebhookDelivery {
     #[serde(default, with = "timestamp_opt")]
     pub timestamp: Option<OffsetDateTime>,
     /// The subscription that sent it.
-    #[serde(rename = "webhookID", alias = "webhookId", default)]
+    #[serde(rename = "webhookID", alias = "webhookId", default, deserialize_with = "lenient")]
     pub webhook_id: Option<String>,
 }
 
@@ -73,7 +73,8 @@ pub struct WebhookPayload {
         rename = "workflowID",
         alias = "workflowId",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
     )]
     pub workflow_id: Option<String>,
     /// The workflow's template (absent on some events, e.g. approval changes).
@@ -81,20 +82,27 @@ pub struct WebhookPayload {
         rename = "templateID",
         alias = "templateId",
         default,
-        skip_serializing_if = "Option::is_none"
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
     )]
     pub template_id: Option<String>,
     /// The user who caused the event.
-    #[serde(rename = "userID", alias = "userId", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "userID",
+        alias = "userId",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "lenient"
+    )]
     pub user_id: Option<String>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-/// Where `workflow_attribute_updated` may list the changed attributes. The key is not in the
-/// research (belief): the user's guide says only that the payload "includes an array of
-/// attribute names", so every plausible key is tried.
+/// Where `workflow_attribute_updated` may list the changed attributes. No public source names
+/// the key (Ironclad's guide says only that the payload "includes an array of attribute
+/// names"), so every plausible key is tried.
 const CHANGED_ATTRIBUTE_KEYS: &[&str] = &[
     "attributes",
     "attributeIds",

@@ -1,6 +1,7 @@
 //! `JSON.stringify` as Node.js would write a parsed body, for signature verification.
 //!
-//! Ironclad signs `JSON.stringify(body)` (research §4.3). When the raw bytes and serde_json's
+//! Ironclad signs `JSON.stringify(body)`
+//! (<https://developer.ironcladapp.com/reference/webhook-verification>). When the raw bytes and serde_json's
 //! compact form both fail to verify, this form is the last candidate. It differs from serde_json
 //! where JavaScript does: integer-like object keys come first in ascending order, numbers are
 //! written as JavaScript doubles (`1` not `1.0`, `1e+21`, `1e-7`), and control characters

@@ -6,6 +6,8 @@ mod axum;
 mod delivery;
 mod event;
 mod js_json;
+mod key;
+mod pem;
 mod signing;
 mod subscriptions;
 mod verifier;
@@ -16,10 +18,11 @@ mod verify;
 pub use self::axum::{VerifiedWebhook, WebhookRejection};
 pub use delivery::{WebhookDelivery, WebhookPayload};
 pub use event::WebhookEvent;
+pub use key::VerificationKey;
 pub use signing::{SignedHeaders, TestSigner};
 pub use subscriptions::{NewWebhook, Webhook, WebhookStatus, WebhookUpdate, Webhooks};
 pub use verifier::WebhookVerifier;
 pub use verify::{
-    EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerificationKey, VerifyError,
-    signature_headers, verify_delivery, verify_signature,
+    EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerifyError, signature_headers,
+    verify_delivery, verify_signature,
 };

@@ -1,25 +1,27 @@
 //! Signing deliveries like Ironclad does, for tests and local emulators.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
+use aws_lc_rs::digest;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, HeaderName, HeaderValue};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::{Pkcs1v15Sign, RsaPrivateKey, RsaPublicKey};
-use sha2::{Digest, Sha256};
 
-use super::verify::{
-    EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerificationKey, VerifyError,
-    normalize_pem,
-};
+use super::key::VerificationKey;
+use super::pem;
+use super::verify::{EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerifyError};
 
 /// Signs webhook bodies with a private key, producing the headers Ironclad would send. Use it
 /// in your receiver's tests, or in an emulator of Ironclad.
 ///
-/// Bring a key generated once (`openssl genrsa 2048`) rather than generating one per test:
-/// RSA key generation is slow in debug builds. `Debug` never prints the key.
+/// Bring a key (`openssl genrsa 2048`), generate one with [`TestSigner::generate`], or share one
+/// generated key per process with [`TestSigner::per_process`] (RSA key generation takes a
+/// noticeable fraction of a second). Signing uses aws-lc-rs, the crypto provider rustls brings.
+/// Cheap to clone; `Debug` never prints the key.
 ///
 /// ```
 /// use ironclad_client::webhooks::{TestSigner, verify_delivery};
@@ -32,8 +34,15 @@ use super::verify::{
 /// assert_eq!(delivery.payload.workflow_id.as_deref(), Some("w"));
 /// # Ok::<(), ironclad_client::webhooks::VerifyError>(())
 /// ```
+#[derive(Clone)]
 pub struct TestSigner {
-    key: RsaPrivateKey,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    key: RsaKeyPair,
+    verification_key: VerificationKey,
+    public_key_pem: String,
 }
 
 /// The two signature headers of a delivery.
@@ -66,27 +75,84 @@ impl SignedHeaders {
 
 impl TestSigner {
     /// A signer from a PEM private key (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1
-    /// `BEGIN RSA PRIVATE KEY`).
+    /// `BEGIN RSA PRIVATE KEY`) of 2048 to 8192 bits.
     ///
     /// # Errors
-    /// [`VerifyError::InvalidKey`] when it is not an RSA private key.
+    /// [`VerifyError::InvalidKey`] when it is not such an RSA private key.
     pub fn from_pem(pem: &str) -> Result<Self, VerifyError> {
-        let pem = normalize_pem(pem);
-        RsaPrivateKey::from_pkcs8_pem(&pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&pem))
-            .map(|key| TestSigner { key })
-            .map_err(|e| VerifyError::InvalidKey(format!("not an RSA private key in PEM: {e}")))
+        let invalid =
+            |e: String| VerifyError::InvalidKey(format!("not an RSA private key in PEM: {e}"));
+        let (label, der) =
+            pem::decode(pem, &["PRIVATE KEY", "RSA PRIVATE KEY"]).map_err(invalid)?;
+        let key = match label {
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
+            _ => RsaKeyPair::from_der(&der),
+        }
+        .map_err(|e| invalid(e.to_string()))?;
+        Self::from_key_pair(key)
+    }
+
+    /// A signer with a freshly generated RSA-2048 key.
+    ///
+    /// ```
+    /// use ironclad_client::webhooks::{TestSigner, verify_signature};
+    ///
+    /// let signer = TestSigner::generate()?;
+    /// let headers = signer.sign("webhookEvent0123", b"{}");
+    /// verify_signature(&signer.verification_key(), &headers.event_id, &headers.verification, b"{}")?;
+    /// # Ok::<(), ironclad_client::webhooks::VerifyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`VerifyError::InvalidKey`] if the key cannot be generated (the platform's randomness
+    /// failed).
+    pub fn generate() -> Result<Self, VerifyError> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048)
+            .map_err(|e| VerifyError::InvalidKey(format!("could not generate an RSA key: {e}")))?;
+        Self::from_key_pair(key)
+    }
+
+    /// One generated signer shared by the whole process (generated on first use), for test
+    /// suites that need a key but not a particular one.
+    ///
+    /// ```
+    /// use ironclad_client::webhooks::TestSigner;
+    ///
+    /// let a = TestSigner::per_process()?;
+    /// let b = TestSigner::per_process()?;
+    /// assert_eq!(a.public_key_pem(), b.public_key_pem());
+    /// # Ok::<(), ironclad_client::webhooks::VerifyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TestSigner::generate`], on every call if the first generation failed.
+    pub fn per_process() -> Result<Self, VerifyError> {
+        static SHARED: OnceLock<Result<TestSigner, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| TestSigner::generate().map_err(|e| e.to_string()))
+            .clone()
+            .map_err(VerifyError::InvalidKey)
+    }
+
+    fn from_key_pair(key: RsaKeyPair) -> Result<Self, VerifyError> {
+        let public = key.public_key();
+        let verification_key = VerificationKey::from_der(public.as_ref())?;
+        let spki = public.as_der().map_err(|e| {
+            VerifyError::InvalidKey(format!("could not encode the public key: {e}"))
+        })?;
+        let public_key_pem = pem::encode("PUBLIC KEY", spki.as_ref());
+        Ok(TestSigner { inner: Arc::new(Inner { key, verification_key, public_key_pem }) })
     }
 
     /// The matching verification key.
     pub fn verification_key(&self) -> VerificationKey {
-        VerificationKey::from_rsa(RsaPublicKey::from(&self.key))
+        self.inner.verification_key.clone()
     }
 
     /// The public key as PEM (SubjectPublicKeyInfo), what `GET /webhooks/verification-key`
     /// serves.
     pub fn public_key_pem(&self) -> String {
-        RsaPublicKey::from(&self.key).to_public_key_pem(LineEnding::LF).unwrap_or_default()
+        self.inner.public_key_pem.clone()
     }
 
     /// Sign `body` for `event_id` with a random nonce.
@@ -97,14 +163,18 @@ impl TestSigner {
 
     /// Sign `body` for `event_id` with a given nonce (deterministic output).
     pub fn sign_with_nonce(&self, event_id: &str, body: &[u8], nonce: &str) -> SignedHeaders {
-        let digest = Sha256::new()
-            .chain_update(event_id.as_bytes())
-            .chain_update(body)
-            .chain_update(nonce.as_bytes())
-            .finalize();
-        // Signing a 32-byte digest with a valid RSA key cannot fail; an empty signature would
+        let mut context = digest::Context::new(&digest::SHA256);
+        context.update(event_id.as_bytes());
+        context.update(body);
+        context.update(nonce.as_bytes());
+        let digest = context.finish();
+        let key = &self.inner.key;
+        let mut signature = vec![0; key.public_modulus_len()];
+        // Signing a SHA-256 digest with a valid key does not fail; an empty signature would
         // simply not verify.
-        let signature = self.key.sign(Pkcs1v15Sign::new::<Sha256>(), &digest).unwrap_or_default();
+        if key.sign_digest(&RSA_PKCS1_SHA256, &digest, &mut signature).is_err() {
+            signature.clear();
+        }
         let header = VerificationHeader {
             nonce: nonce.to_owned(),
             sign_algorithm: Some("sha256".into()),

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::{VerificationKey, VerifyError, WebhookEvent};
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::{Page, Paginated};
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
@@ -25,7 +25,7 @@ string_enum! {
         /// Turned off by a user.
         Disabled = "disabled",
         /// Turned off by Ironclad after ≥100 consecutive failures over ≥7 days; re-enable with
-        /// [`WebhookUpdate::status`].
+        /// [`WebhookUpdate::enabled`]. Read-only: it cannot be sent.
         DisabledBySystem = "disabledBySystem",
     }
 }
@@ -38,28 +38,28 @@ pub struct Webhook {
     /// The subscription id.
     pub id: String,
     /// The events it delivers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub events: Vec<WebhookEvent>,
     /// Where it delivers (HTTPS).
-    #[serde(rename = "targetURL", alias = "targetUrl", default)]
+    #[serde(rename = "targetURL", alias = "targetUrl", default, deserialize_with = "lenient")]
     pub target_url: Option<String>,
     /// The company.
-    #[serde(alias = "companyID", default)]
+    #[serde(alias = "companyID", default, deserialize_with = "lenient")]
     pub company_id: Option<String>,
     /// Tags Ironclad sets (`oauth`, `authorizationCode`).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub tags: Vec<String>,
     /// Whether it delivers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<WebhookStatus>,
     /// When the status last changed.
     #[serde(default, with = "timestamp_opt")]
     pub status_last_updated_at: Option<OffsetDateTime>,
     /// Who last changed the status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status_last_updated_by: Option<String>,
     /// Failed deliveries in a row (a 2xx resets it).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub consecutive_failure_count: Option<u64>,
     /// The first failure of the current run, as sent.
     #[serde(default)]
@@ -109,9 +109,24 @@ pub struct NewWebhook {
     #[serde(rename = "targetURL")]
     target_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<WebhookStatus>,
+    status: Option<WritableStatus>,
     #[serde(skip_serializing_if = "DeliveryHeaders::is_empty")]
     headers: DeliveryHeaders,
+}
+
+/// The statuses a subscription may be created or updated with: `disabledBySystem` is set by
+/// Ironclad only (<https://developer.ironcladapp.com/reference/webhooks>).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum WritableStatus {
+    Enabled,
+    Disabled,
+}
+
+impl WritableStatus {
+    fn from_enabled(enabled: bool) -> Self {
+        if enabled { WritableStatus::Enabled } else { WritableStatus::Disabled }
+    }
 }
 
 impl DeliveryHeaders {
@@ -134,9 +149,21 @@ impl NewWebhook {
         }
     }
 
-    /// Create it enabled or disabled.
-    pub fn status(mut self, status: WebhookStatus) -> Self {
-        self.status = Some(status);
+    /// Create it enabled (`status: "enabled"`, Ironclad's default) or disabled.
+    ///
+    /// ```
+    /// use ironclad_client::{NewWebhook, WebhookEvent};
+    ///
+    /// let paused = NewWebhook::new("https://hooks.example.com/ironclad", [WebhookEvent::WorkflowCompleted])
+    ///     .enabled(false);
+    /// assert_eq!(
+    ///     serde_json::to_string(&paused)?,
+    ///     r#"{"events":["workflow_completed"],"targetURL":"https://hooks.example.com/ironclad","status":"disabled"}"#
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.status = Some(WritableStatus::from_enabled(enabled));
         self
     }
 
@@ -151,9 +178,9 @@ impl NewWebhook {
 /// Changes to a subscription (`PATCH /webhooks/{id}`).
 ///
 /// ```
-/// use ironclad_client::{WebhookStatus, WebhookUpdate};
+/// use ironclad_client::WebhookUpdate;
 ///
-/// let update = WebhookUpdate::new().status(WebhookStatus::Enabled);
+/// let update = WebhookUpdate::new().enabled(true);
 /// assert_eq!(serde_json::to_string(&update)?, r#"{"status":"enabled"}"#);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
@@ -165,7 +192,7 @@ pub struct WebhookUpdate {
     #[serde(rename = "targetURL", skip_serializing_if = "Option::is_none")]
     target_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<WebhookStatus>,
+    status: Option<WritableStatus>,
 }
 
 impl WebhookUpdate {
@@ -186,9 +213,10 @@ impl WebhookUpdate {
         self
     }
 
-    /// Enable or disable (also re-enables a `disabledBySystem` subscription).
-    pub fn status(mut self, status: WebhookStatus) -> Self {
-        self.status = Some(status);
+    /// Enable or disable; enabling also re-enables a subscription Ironclad turned off
+    /// ([`WebhookStatus::DisabledBySystem`]).
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.status = Some(WritableStatus::from_enabled(enabled));
         self
     }
 }
@@ -261,9 +289,9 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{WebhookStatus, WebhookUpdate};
+    /// use ironclad_client::WebhookUpdate;
     ///
-    /// client.webhooks().update("6a6b40b128f91b0daeafb068", &WebhookUpdate::new().status(WebhookStatus::Enabled)).await?;
+    /// client.webhooks().update("6a6b40b128f91b0daeafb068", &WebhookUpdate::new().enabled(true)).await?;
     /// # Ok(()) }
     /// ```
     ///

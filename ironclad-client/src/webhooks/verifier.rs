@@ -8,9 +8,10 @@ use http::HeaderMap;
 use tokio::time::Instant;
 
 use super::WebhookDelivery;
+use super::key::VerificationKey;
 use super::verify::{
-    VerificationHeader, VerificationKey, VerifyError, check_event_id, parse_delivery,
-    signature_headers, verify_parsed,
+    VerificationHeader, VerifyError, check_event_id, parse_delivery, signature_headers,
+    verify_parsed,
 };
 use crate::Client;
 

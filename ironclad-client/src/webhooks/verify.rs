@@ -2,25 +2,20 @@
 //!
 //! Ironclad signs `X-Ironclad-Webhook-Event-Id` ‖ `JSON.stringify(body)` ‖ `nonce` with its
 //! webhook key and sends `{"nonce", "signAlgorithm", "signature", "encoding"}` as JSON in
-//! `X-Ironclad-Webhook-Verification` (research §4.3). The signature is checked over the raw
+//! `X-Ironclad-Webhook-Verification`
+//! (<https://developer.ironcladapp.com/reference/webhook-verification>). The signature is checked over the raw
 //! body first; if that fails, over serde_json's compact re-serialization (key order kept), and
 //! then over a `JSON.stringify`-faithful form, since the signer's serialization is not
 //! guaranteed to equal the bytes on the wire (belief: for compact bodies they are equal).
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use http::{HeaderMap, StatusCode};
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::WebhookDelivery;
 use super::js_json;
+use super::key::{HashAlgorithm, VerificationKey};
 use crate::Error;
 use crate::serde_util::decode_error_path;
 
@@ -147,7 +142,7 @@ impl VerificationHeader {
         Ok(header)
     }
 
-    fn hash(&self) -> Result<HashAlgorithm, VerifyError> {
+    pub(crate) fn hash(&self) -> Result<HashAlgorithm, VerifyError> {
         let Some(name) = self.sign_algorithm.as_deref() else {
             return Ok(HashAlgorithm::Sha256);
         };
@@ -168,7 +163,7 @@ impl VerificationHeader {
 
     /// The decoded signature; with base64 (or no) encoding, a signature that is also valid hex
     /// yields both readings, and the one of the key's length is used.
-    fn signature_candidates(&self) -> Result<Vec<Vec<u8>>, VerifyError> {
+    pub(crate) fn signature_candidates(&self) -> Result<Vec<Vec<u8>>, VerifyError> {
         let text: String = self.signature.chars().filter(|c| !c.is_whitespace()).collect();
         let encoding = self.encoding.as_deref().map(|e| e.trim().to_ascii_lowercase());
         let bad =
@@ -207,83 +202,6 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
         .collect()
-}
-
-#[derive(Clone, Copy, Debug)]
-enum HashAlgorithm {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlgorithm {
-    fn verify(self, key: &RsaPublicKey, parts: [&[u8]; 3], signature: &[u8]) -> bool {
-        fn run<D: Digest + rsa::pkcs8::AssociatedOid>(
-            key: &RsaPublicKey,
-            parts: [&[u8]; 3],
-            signature: &[u8],
-        ) -> bool {
-            let mut digest = D::new();
-            for part in parts {
-                digest.update(part);
-            }
-            key.verify(Pkcs1v15Sign::new::<D>(), &digest.finalize(), signature).is_ok()
-        }
-        match self {
-            HashAlgorithm::Sha256 => run::<Sha256>(key, parts, signature),
-            HashAlgorithm::Sha384 => run::<Sha384>(key, parts, signature),
-            HashAlgorithm::Sha512 => run::<Sha512>(key, parts, signature),
-        }
-    }
-}
-
-/// Ironclad's webhook public key (RSA, 2048-bit), from `GET /webhooks/verification-key`.
-///
-/// ```
-/// use ironclad_client::webhooks::VerificationKey;
-///
-/// assert!(VerificationKey::from_pem("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----").is_err());
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct VerificationKey {
-    key: RsaPublicKey,
-}
-
-impl VerificationKey {
-    /// Parse a PEM public key: SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`, what Ironclad serves)
-    /// or PKCS#1 (`BEGIN RSA PUBLIC KEY`). Escaped newlines (`\n` written out, as happens when a
-    /// PEM is kept in an environment variable) and CRLF line ends are accepted.
-    ///
-    /// # Errors
-    /// [`VerifyError::InvalidKey`] when it is not an RSA public key.
-    pub fn from_pem(pem: &str) -> Result<Self, VerifyError> {
-        let pem = normalize_pem(pem);
-        RsaPublicKey::from_public_key_pem(&pem)
-            .or_else(|_| RsaPublicKey::from_pkcs1_pem(&pem))
-            .map(|key| VerificationKey { key })
-            .map_err(|e| VerifyError::InvalidKey(format!("not an RSA public key in PEM: {e}")))
-    }
-
-    /// The modulus size in bits (2048 for Ironclad's key).
-    pub fn bits(&self) -> usize {
-        self.key.size() * 8
-    }
-
-    pub(crate) fn from_rsa(key: RsaPublicKey) -> Self {
-        VerificationKey { key }
-    }
-}
-
-/// A PEM as it may arrive from configuration: surrounding blanks trimmed, escaped newlines (`\n`
-/// written out, as in an environment variable) and CRLF line ends turned into LF.
-pub(crate) fn normalize_pem(pem: &str) -> String {
-    pem.trim().replace("\\n", "\n").replace("\r\n", "\n")
-}
-
-impl fmt::Debug for VerificationKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerificationKey").field("bits", &self.bits()).finish()
-    }
 }
 
 /// Check a delivery's signature.
@@ -367,14 +285,14 @@ pub(crate) fn verify_parsed(
 ) -> Result<(), VerifyError> {
     let hash = header.hash()?;
     let candidates = header.signature_candidates()?;
-    let key_size = key.key.size();
+    let key_size = key.signature_len();
     let signature = match candidates.iter().find(|c| c.len() == key_size) {
         Some(signature) => signature,
         // No reading has the key's length: it cannot verify.
         None => return Err(VerifyError::BadSignature),
     };
     let check = |candidate: &[u8]| {
-        hash.verify(&key.key, [event_id.as_bytes(), candidate, header.nonce.as_bytes()], signature)
+        key.verifies(hash, [event_id.as_bytes(), candidate, header.nonce.as_bytes()], signature)
     };
     if check(body) {
         return Ok(());

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::{Role, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::Paginated;
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::{Error, UserRef};
 
@@ -32,16 +32,16 @@ string_enum! {
 #[non_exhaustive]
 pub struct WorkflowApprovals {
     /// The workflow id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub workflow_id: Option<String>,
     /// The workflow title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// Approval groups, in order.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub approval_groups: Vec<ApprovalGroup>,
     /// The approver roles and their assignees.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub roles: Vec<Role>,
 }
 
@@ -63,13 +63,13 @@ impl WorkflowApprovals {
 #[non_exhaustive]
 pub struct ApprovalGroup {
     /// The reviewers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub reviewers: Vec<Reviewer>,
     /// The group's status (`active`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
     /// Its position in the sequence.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub order: Option<u32>,
 }
 
@@ -79,16 +79,16 @@ pub struct ApprovalGroup {
 #[non_exhaustive]
 pub struct Reviewer {
     /// The role id (`approver137e…`), used to approve.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role: Option<String>,
     /// The role's display name (`Legal`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// `role`, or another reviewer type.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub reviewer_type: Option<String>,
     /// The reviewer's status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<ApprovalStatus>,
 }
 
@@ -104,37 +104,37 @@ pub struct ApprovalRequest {
     #[serde(default, with = "timestamp_opt")]
     pub end_time: Option<OffsetDateTime>,
     /// Its status (`Approved`, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<ApprovalStatus>,
     /// Who acted.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub actor_id: Option<String>,
     /// `User`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub actor_type: Option<String>,
     /// The role id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role: Option<String>,
     /// The role name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
     /// Duration in milliseconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub duration: Option<f64>,
     /// Duration in seconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub duration_seconds: Option<f64>,
     /// `Workflow`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub approval_type: Option<String>,
 }
 
 /// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
 ///
 /// ```
-/// use ironclad_client::{ApprovalDecision, UserRef};
+/// use ironclad_client::ApprovalDecision;
 ///
-/// let approve = ApprovalDecision::approve().user(UserRef::email("legal@example.com"));
+/// let approve = ApprovalDecision::approve().user_email("legal@example.com");
 /// assert_eq!(
 ///     serde_json::to_string(&approve)?,
 ///     r#"{"status":"approved","user":{"type":"email","email":"legal@example.com"}}"#
@@ -161,9 +161,11 @@ impl ApprovalDecision {
         Self { status: ApprovalStatus::Pending, user: None }
     }
 
-    /// Who approves. Required with a legacy API token; ignored with OAuth tokens.
-    pub fn user(mut self, user: UserRef) -> Self {
-        self.user = Some(user);
+    /// The approving user, by email: Ironclad identifies the approver by email only (unlike a
+    /// launch's creator, there is no id form). Required with a legacy API token; ignored with
+    /// OAuth tokens, which approve as the token's (or the acting) user.
+    pub fn user_email(mut self, email: impl Into<String>) -> Self {
+        self.user = Some(UserRef::email(email));
         self
     }
 }

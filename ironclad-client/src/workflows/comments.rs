@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use super::{DEFAULT_PAGE_SIZE, WorkflowUser, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::pagination::{Page, Paginated};
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, timestamp_opt};
 use crate::{Error, UserRef};
 
 /// A comment in a workflow's activity feed.
@@ -17,22 +17,22 @@ pub struct Comment {
     /// The comment id.
     pub id: String,
     /// Who wrote it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub author: Option<WorkflowUser>,
     /// When.
     #[serde(default, with = "timestamp_opt")]
     pub timestamp: Option<OffsetDateTime>,
     /// The text (mentions look like `<@john.doe@example.com>`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub comment_message: Option<String>,
     /// Users mentioned.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient")]
     pub mentioned_user_details: Vec<serde_json::Value>,
     /// Users added to the workflow by the mention.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient")]
     pub added_participants: Vec<serde_json::Value>,
     /// Reactions.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient")]
     pub reactions: Vec<serde_json::Value>,
 }
 
@@ -99,10 +99,10 @@ impl NewComment {
 #[non_exhaustive]
 pub struct Participant {
     /// The user id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub user_id: Option<String>,
     /// The email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
 }
 

@@ -7,7 +7,7 @@ use super::Workflows;
 use crate::Error;
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 
 /// A document of a workflow (a version of `draft`, a signed copy, an attachment).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,23 +15,23 @@ use crate::serde_util::{null_as_default, timestamp_opt};
 #[non_exhaustive]
 pub struct WorkflowDocument {
     /// The document key, used to download it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub key: Option<String>,
     /// The file name, e.g. `MSA - Acme.docx`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub filename: Option<String>,
     /// The version id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub version: Option<String>,
     /// The version number.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub version_number: Option<u32>,
     /// The download path (without host):
     /// `/public/api/v1/workflows/<id>/document/<key>/download`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub download: Option<String>,
     /// The last change.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub last_modified: Option<DocumentModification>,
 }
 
@@ -44,7 +44,7 @@ pub struct DocumentModification {
     #[serde(default, with = "timestamp_opt")]
     pub timestamp: Option<OffsetDateTime>,
     /// By whom.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub author: Option<DocumentAuthor>,
 }
 
@@ -54,19 +54,19 @@ pub struct DocumentModification {
 #[non_exhaustive]
 pub struct DocumentAuthor {
     /// The author type.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "lenient")]
     pub author_type: Option<String>,
     /// The display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// The email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
     /// The user id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub user_id: Option<String>,
     /// The company.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub company_name: Option<String>,
 }
 
@@ -76,10 +76,10 @@ pub struct DocumentAuthor {
 #[non_exhaustive]
 pub struct WorkflowDocuments {
     /// Documents in the signature packet.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub signature_packet_documents: Vec<WorkflowDocument>,
     /// Documents left out of the signature packet.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub excluded_from_signature_packet_documents: Vec<WorkflowDocument>,
 }
 

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use super::{Workflow, Workflows};
 use crate::error::ErrorCode;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::serde_util::lenient;
 use crate::string_enum::string_enum;
 use crate::values::Attributes;
 use crate::{Error, UserRef};
@@ -87,7 +88,7 @@ pub struct AsyncLaunch {
     /// The job id.
     pub async_job_id: String,
     /// The job's status URL.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub async_job_status_url: Option<String>,
 }
 
@@ -114,10 +115,10 @@ pub struct AsyncLaunchJob {
     #[serde(default)]
     pub workflow: Option<Workflow>,
     /// Links to the launched workflow, on success.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub workflow_urls: Option<WorkflowUrls>,
     /// The failure, when `failed`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub error: Option<AsyncLaunchFailure>,
 }
 
@@ -127,10 +128,10 @@ pub struct AsyncLaunchJob {
 #[non_exhaustive]
 pub struct WorkflowUrls {
     /// The workflow in the web app.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub browser_url: Option<String>,
     /// The workflow in the API.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub api_url: Option<String>,
 }
 
@@ -140,16 +141,16 @@ pub struct WorkflowUrls {
 #[non_exhaustive]
 pub struct AsyncLaunchFailure {
     /// The error code.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub code: Option<ErrorCode>,
     /// The message.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub message: Option<String>,
     /// The offending parameter or attribute.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub param: Option<String>,
     /// A page with details.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub redirect_url: Option<String>,
 }
 

@@ -6,15 +6,60 @@ use super::Workflows;
 use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
 
-#[derive(Serialize)]
-struct TransitionBody<'a> {
+/// The comment Ironclad requires when a workflow is cancelled, paused or resumed
+/// (`{"comment": {"message": …, "addUsersToWorkflow"?: …}}`); see the
+/// [pause reference](https://developer.ironcladapp.com/reference/pause-workflow).
+///
+/// A `&str` or `String` converts into one, so `cancel(id, "Opportunity lost")` works.
+///
+/// ```
+/// use ironclad_client::LifecycleComment;
+///
+/// let comment = LifecycleComment::new("Waiting for budget; see <@cfo@example.com>")
+///     .add_users_to_workflow(true);
+/// assert_eq!(
+///     serde_json::to_string(&comment)?,
+///     r#"{"message":"Waiting for budget; see <@cfo@example.com>","addUsersToWorkflow":true}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[must_use]
+pub struct LifecycleComment {
+    message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    comment: Option<TransitionComment<'a>>,
+    add_users_to_workflow: Option<bool>,
+}
+
+impl LifecycleComment {
+    /// A comment with this text; mention users as `<@email>`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), add_users_to_workflow: None }
+    }
+
+    /// Whether users mentioned in the comment are added to the workflow.
+    pub fn add_users_to_workflow(mut self, add: bool) -> Self {
+        self.add_users_to_workflow = Some(add);
+        self
+    }
+}
+
+impl From<&str> for LifecycleComment {
+    fn from(message: &str) -> Self {
+        LifecycleComment::new(message)
+    }
+}
+
+impl From<String> for LifecycleComment {
+    fn from(message: String) -> Self {
+        LifecycleComment::new(message)
+    }
 }
 
 #[derive(Serialize)]
-struct TransitionComment<'a> {
-    message: &'a str,
+struct TransitionBody<'a> {
+    comment: &'a LifecycleComment,
 }
 
 impl Workflows<'_> {
@@ -27,54 +72,73 @@ impl Workflows<'_> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidRequest`] for an empty comment; the request's error.
-    pub async fn cancel(&self, workflow_id: &str, comment: &str) -> Result<(), Error> {
-        if comment.trim().is_empty() {
-            return Err(Error::InvalidRequest("cancelling a workflow requires a comment".into()));
-        }
-        self.transition(workflow_id, "cancel", Some(comment)).await
+    /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
+    pub async fn cancel(
+        &self,
+        workflow_id: &str,
+        comment: impl Into<LifecycleComment>,
+    ) -> Result<(), Error> {
+        self.transition(workflow_id, "cancel", comment.into()).await
     }
 
-    /// Pause a workflow.
+    /// Pause a workflow, with the comment Ironclad requires.
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// client.workflows().pause("6a6b328004308879e7d439b6", Some("Waiting for budget")).await?;
+    /// use ironclad_client::LifecycleComment;
+    ///
+    /// client.workflows().pause("6a6b328004308879e7d439b6", "Waiting for budget").await?;
+    /// client
+    ///     .workflows()
+    ///     .pause("6a6b328004308879e7d439b6", LifecycleComment::new("Over to <@cfo@example.com>").add_users_to_workflow(true))
+    ///     .await?;
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// The request's error.
-    pub async fn pause(&self, workflow_id: &str, comment: Option<&str>) -> Result<(), Error> {
-        self.transition(workflow_id, "pause", comment).await
+    /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
+    pub async fn pause(
+        &self,
+        workflow_id: &str,
+        comment: impl Into<LifecycleComment>,
+    ) -> Result<(), Error> {
+        self.transition(workflow_id, "pause", comment.into()).await
     }
 
-    /// Resume a paused workflow.
+    /// Resume a paused workflow, with the comment Ironclad requires.
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// client.workflows().resume("6a6b328004308879e7d439b6", None).await?;
+    /// client.workflows().resume("6a6b328004308879e7d439b6", "Budget approved").await?;
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// The request's error.
-    pub async fn resume(&self, workflow_id: &str, comment: Option<&str>) -> Result<(), Error> {
-        self.transition(workflow_id, "resume", comment).await
+    /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
+    pub async fn resume(
+        &self,
+        workflow_id: &str,
+        comment: impl Into<LifecycleComment>,
+    ) -> Result<(), Error> {
+        self.transition(workflow_id, "resume", comment.into()).await
     }
 
     async fn transition(
         &self,
         workflow_id: &str,
         action: &'static str,
-        comment: Option<&str>,
+        comment: LifecycleComment,
     ) -> Result<(), Error> {
-        let body = TransitionBody { comment: comment.map(|message| TransitionComment { message }) };
+        if comment.message.trim().is_empty() {
+            return Err(Error::InvalidRequest(format!(
+                "Ironclad requires a comment to {action} a workflow"
+            )));
+        }
         let request = ApiRequest::new(
             http::Method::POST,
             segments!["workflows", id_segment("workflow id", workflow_id)?, action],
         )
-        .json(&body)?;
+        .json(&TransitionBody { comment: &comment })?;
         self.client.execute_unit(request).await
     }
 }

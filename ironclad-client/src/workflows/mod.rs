@@ -20,6 +20,7 @@ pub use launch::{
     AsyncJobStatus, AsyncLaunch, AsyncLaunchFailure, AsyncLaunchJob, AsyncPolling, LaunchWorkflow,
     WorkflowUrls,
 };
+pub use lifecycle::LifecycleComment;
 pub(crate) use model::lenient_schema;
 pub use model::{
     FieldOptions, FieldRequirement, FieldType, Role, RoleAssignee, SchemaField, StageProgress,

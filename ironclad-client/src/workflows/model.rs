@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 use crate::Environment;
-use crate::serde_util::{null_as_default, timestamp_opt};
+use crate::serde_util::{lenient, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{AttributeValue, Attributes};
 
@@ -66,22 +66,22 @@ pub struct Workflow {
     /// The workflow id (`6a6b328004308879e7d439b6`).
     pub id: String,
     /// The readable id (`IC-123`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub ironclad_id: Option<String>,
     /// The title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// The template id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub template: Option<String>,
     /// The current stage.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub step: Option<WorkflowStep>,
     /// The status.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<WorkflowStatus>,
     /// Attribute id → value.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_raw")]
     pub attributes: Attributes,
     /// The form schema: attribute id → field definition (a field whose definition does not
     /// decode is left out, with a `tracing` warning, rather than failing the workflow).
@@ -92,13 +92,13 @@ pub struct Workflow {
     )]
     pub schema: BTreeMap<String, SchemaField>,
     /// Deprecated by Ironclad; use [`Workflow::status`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub is_cancelled: Option<bool>,
     /// Deprecated by Ironclad; use [`Workflow::status`].
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub is_complete: Option<bool>,
     /// Who launched it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub creator: Option<WorkflowUser>,
     /// When it was launched.
     #[serde(default, with = "timestamp_opt")]
@@ -107,19 +107,19 @@ pub struct Workflow {
     #[serde(default, with = "timestamp_opt")]
     pub last_updated: Option<OffsetDateTime>,
     /// Roles and their assignees.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub roles: Vec<Role>,
     /// Approval progress.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub approvals: Option<StageProgress>,
     /// Signature progress.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub signatures: Option<StageProgress>,
     /// Whether the workflow can be reverted to Review.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub is_revertible_to_review: Option<bool>,
     /// Ids of the records the workflow created (once archived).
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub record_ids: Vec<String>,
 }
 
@@ -143,6 +143,22 @@ impl Workflow {
         environment.workflow_browser_url(&self.id)
     }
 
+    /// The schema field whose record `propertyKey` is `property_key`, with its attribute id:
+    /// how a record property (`counterpartySigner`, or `<attr>_<template>_<type>` for custom
+    /// fields) maps back to the workflow's attribute id (`role0521…`, `<attr>`).
+    ///
+    /// ```
+    /// # use ironclad_client::Workflow;
+    /// let workflow: Workflow = serde_json::from_str(r#"{"id":"w1","schema":{
+    ///     "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e": {"type":"string","displayName":"Counterparty Signer Name","propertyKey":"counterpartySigner"}
+    /// }}"#).unwrap();
+    /// let (id, _) = workflow.field_by_property_key("counterpartySigner").unwrap();
+    /// assert_eq!(id, "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e");
+    /// ```
+    pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
+        crate::schemas::field_by_property_key(&self.schema, property_key)
+    }
+
     /// Whether the workflow is still in flight (status `active`, or no status but not marked
     /// complete or cancelled).
     pub fn is_active(&self) -> bool {
@@ -159,22 +175,22 @@ impl Workflow {
 #[non_exhaustive]
 pub struct WorkflowUser {
     /// The user id.
-    #[serde(default, alias = "userId")]
+    #[serde(default, alias = "userId", deserialize_with = "lenient")]
     pub id: Option<String>,
     /// Email address.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
     /// Display name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// User name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub username: Option<String>,
     /// Job title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// Department.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub department: Option<String>,
 }
 
@@ -186,10 +202,10 @@ pub struct Role {
     /// The role id.
     pub id: String,
     /// The name shown in Ironclad (`Legal`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// The assignees.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub assignees: Vec<RoleAssignee>,
 }
 
@@ -199,13 +215,13 @@ pub struct Role {
 #[non_exhaustive]
 pub struct RoleAssignee {
     /// Their name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub user_name: Option<String>,
     /// Their user id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub user_id: Option<String>,
     /// Their email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
 }
 
@@ -216,7 +232,7 @@ pub struct StageProgress {
     /// The state.
     pub state: StageState,
     /// The API URL with the details.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub url: Option<String>,
 }
 
@@ -279,19 +295,19 @@ pub struct SchemaField {
     #[serde(rename = "type")]
     pub field_type: FieldType,
     /// The label.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub display_name: Option<String>,
     /// Whether it is required at launch (launch schemas).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub required: Option<FieldRequirement>,
     /// Whether it is read-only (cannot be set by attribute updates).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub read_only: Option<bool>,
     /// Whether it is visible.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub visible: Option<bool>,
     /// The record property it maps to.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub property_key: Option<String>,
     /// The element type of an `array`, as sent (an object, or tolerantly a type name); see
     /// [`SchemaField::element_type`].
@@ -305,7 +321,7 @@ pub struct SchemaField {
     )]
     pub schema: BTreeMap<String, SchemaField>,
     /// Allowed values of a select field.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub options: Option<FieldOptions>,
     /// The default value, exactly as sent.
     #[serde(default)]
@@ -343,8 +359,7 @@ impl SchemaField {
 pub(crate) fn lenient_schema<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<BTreeMap<String, SchemaField>, D::Error> {
-    let raw =
-        Option::<BTreeMap<String, AttributeValue>>::deserialize(deserializer)?.unwrap_or_default();
+    let raw: BTreeMap<String, AttributeValue> = lenient_raw(deserializer)?;
     Ok(raw
         .into_iter()
         .filter_map(|(id, json)| match json.parse::<SchemaField>() {
@@ -357,15 +372,38 @@ pub(crate) fn lenient_schema<'de, D: Deserializer<'de>>(
         .collect())
 }
 
-/// The options of a select field.
+/// The options of a select field: `{"values": […], "freeTextAllowed": false}`. A bare list of
+/// values is read as `values`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", from = "FieldOptionsWire")]
 #[non_exhaustive]
 pub struct FieldOptions {
     /// The allowed values.
-    #[serde(default, deserialize_with = "null_as_default")]
     pub values: Vec<serde_json::Value>,
     /// Whether other values may be typed in.
-    #[serde(default)]
     pub free_text_allowed: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FieldOptionsWire {
+    Values(Vec<serde_json::Value>),
+    #[serde(rename_all = "camelCase")]
+    Object {
+        #[serde(default, deserialize_with = "lenient")]
+        values: Vec<serde_json::Value>,
+        #[serde(default, deserialize_with = "lenient")]
+        free_text_allowed: Option<bool>,
+    },
+}
+
+impl From<FieldOptionsWire> for FieldOptions {
+    fn from(wire: FieldOptionsWire) -> Self {
+        match wire {
+            FieldOptionsWire::Values(values) => FieldOptions { values, free_text_allowed: None },
+            FieldOptionsWire::Object { values, free_text_allowed } => {
+                FieldOptions { values, free_text_allowed }
+            }
+        }
+    }
 }

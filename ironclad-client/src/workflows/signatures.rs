@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::Workflows;
 use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::serde_util::null_as_default;
+use crate::serde_util::{lenient, lenient_vec};
 
 /// `GET /workflows/{id}/signatures`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -13,16 +13,16 @@ use crate::serde_util::null_as_default;
 #[non_exhaustive]
 pub struct WorkflowSignatures {
     /// The workflow id.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub workflow_id: Option<String>,
     /// The workflow title.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// The signers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub signers: Vec<Signer>,
     /// `sequential` or `parallel`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub routing: Option<String>,
 }
 
@@ -32,19 +32,19 @@ pub struct WorkflowSignatures {
 #[non_exhaustive]
 pub struct Signer {
     /// The signer role (`Counterparty Signer`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
     /// The signer's name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
     /// The signer's email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
     /// `{"status":"pending"}`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub signature_status: Option<SignatureStatus>,
     /// The signing order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub routing_order: Option<u32>,
 }
 
@@ -60,7 +60,7 @@ impl Signer {
 #[non_exhaustive]
 pub struct SignatureStatus {
     /// `pending`, `signed`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
 }
 
@@ -70,19 +70,19 @@ pub struct SignatureStatus {
 #[non_exhaustive]
 pub struct SignStatus {
     /// The signers.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "lenient_vec")]
     pub signers: Vec<SignStatusSigner>,
     /// `sequential` or `parallel`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub routing: Option<String>,
     /// `not_sent`, `sent`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
     /// Whether a signed copy must be uploaded.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub require_signed_document_upload: Option<bool>,
     /// The signature provider (`Ironclad Signature`, DocuSign, …).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub provider: Option<String>,
 }
 
@@ -92,28 +92,28 @@ pub struct SignStatus {
 #[non_exhaustive]
 pub struct SignStatusSigner {
     /// The name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
     /// The email.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub email: Option<String>,
     /// The signer role.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
     /// The signing order.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub routing_order: Option<u32>,
     /// `pending`, `sent`, …
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
     /// Whether signed on paper.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub is_wet_signed: Option<bool>,
     /// `external` or `internal`.
-    #[serde(default, rename = "type")]
+    #[serde(default, rename = "type", deserialize_with = "lenient")]
     pub signer_type: Option<String>,
     /// The user id of an internal signer.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub user_id: Option<String>,
 }
 

@@ -67,19 +67,25 @@ impl Effect {
 }
 
 impl Store {
-    /// Apply `change` for `connection` and log it, in one transaction.
+    /// Apply `change` for `connection` and log it, in one transaction. `key` identifies the
+    /// delivery when something does: a delivery with a known key is a resend and changes
+    /// nothing; without a key the change is always applied.
     pub(crate) fn apply(
         &self,
         connection: &Connection,
         change: &ContactChange,
-        key: &DedupeKey,
+        key: Option<&DedupeKey>,
     ) -> Result<Applied, StoreError> {
         let now = OffsetDateTime::now_utc();
         let txn = self.db.begin_write()?;
         let applied = {
             let mut tables = Tables::open(&txn, self.retention)?;
             let log_id = tables.next_seq()?;
-            let effect = match tables.marker(key)? {
+            let first = match key {
+                Some(key) => tables.marker(key)?,
+                None => None,
+            };
+            let effect = match first {
                 Some(first) => Effect {
                     outcome: SyncOutcome::Duplicate,
                     user_id: first.user_id,
@@ -92,7 +98,7 @@ impl Store {
                 },
                 None => tables.apply_change(connection, change, now)?,
             };
-            if effect.remember {
+            if let (Some(key), true) = (key, effect.remember) {
                 tables.remember(key, log_id, &effect)?;
             }
             let entry = SyncLogEntry {
@@ -107,7 +113,7 @@ impl Store {
                 contact_id: Some(change.contact_id()),
                 user_id: effect.user_id,
                 payload_shape: Some(shape_name(change.shape()).to_owned()),
-                dedupe_key: Some(key.label()),
+                dedupe_key: key.map(DedupeKey::label),
                 original_outcome: effect.original_outcome,
             };
             tables.log(connection.id().as_str(), &entry)?;

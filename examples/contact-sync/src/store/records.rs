@@ -149,7 +149,8 @@ pub struct SyncLogEntry {
     /// `power-automate` or `remote-execution-context`, when the body was read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payload_shape: Option<String>,
-    /// The redelivery key (`source:hex`), for accepted deliveries.
+    /// The redelivery key (`source:hex`), for accepted deliveries that carry a delivery
+    /// identity (a request, operation or flow-run id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedupe_key: Option<String>,
     /// For a duplicate: the outcome of the first delivery.

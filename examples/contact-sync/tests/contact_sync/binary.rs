@@ -77,6 +77,40 @@ fn a_bad_config_is_one_line_naming_the_problem_and_exit_2() {
     assert_eq!(usage.status.code(), Some(2));
 }
 
+#[test]
+fn listening_beyond_loopback_without_a_read_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("contact-sync.toml");
+    std::fs::write(&config, "[[connections]]\nid = \"c1\"\n").unwrap();
+    let db = dir.path().join("db.redb");
+    let mut child = Command::new(BIN)
+        .env_remove("CONTACT_SYNC_READ_TOKEN")
+        .args(["--config", config.to_str().unwrap(), "--db", db.to_str().unwrap()])
+        .args(["--listen", "0.0.0.0:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("contact-sync started on 0.0.0.0 without a read token instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(stderr.starts_with("contact-sync: --listen 0.0.0.0:0 is reachable"), "{stderr:?}");
+    assert!(stderr.contains("--read-token"), "{stderr:?}");
+    assert!(!db.exists(), "refused before opening the database");
+}
+
 /// Start the binary on a free port; returns the child and its base URL.
 fn start(dir: &std::path::Path) -> (Child, String) {
     let config = dir.join("contact-sync.toml");

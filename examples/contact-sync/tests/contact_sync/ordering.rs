@@ -51,10 +51,40 @@ async fn flow_retries_are_recognised_by_run_id_and_by_body() {
     let other_run = [(FLOW_RUN_ID, "08585000000000000000000000000CU02")];
     assert_eq!(receiver.post_with(path, body.clone(), &other_run).await.outcome(), "updated");
 
-    // Without any id header, an identical body is the same change.
-    let plain = flow("Update", ADA, json!({ "firstname": "Ada L." }));
-    assert_eq!(receiver.post("c1", plain.clone()).await.outcome(), "updated");
-    assert_eq!(receiver.post("c1", plain).await.outcome(), "duplicate");
+    receiver.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_delivery_id_a_change_back_to_an_earlier_value_is_applied() {
+    let receiver = Receiver::start(AUTO_CREATE).await;
+    // No RequestId/OperationId, no x-request-id, no run id: nothing identifies a delivery.
+    let a = flow("Update", ADA, json!({ "firstname": "Ada", "telephone1": "555-0100" }));
+    let b = flow("Update", ADA, json!({ "firstname": "Ada", "telephone1": "555-0199" }));
+    assert_eq!(receiver.post("c1", a.clone()).await.outcome(), "created");
+    assert_eq!(receiver.post("c1", b).await.outcome(), "updated");
+    // A -> B -> A: the same body as the first delivery is a new change, not a resend.
+    let back = receiver.post("c1", a.clone()).await;
+    assert_eq!(back.outcome(), "updated");
+    assert_eq!(receiver.user(ADA).await["phone"], "555-0100");
+    // Sending an identical body again is harmless: the values are set, not added.
+    assert_eq!(receiver.post("c1", a).await.status, 200);
+    assert_eq!(receiver.user(ADA).await["phone"], "555-0100");
+    let log = receiver.log("c1", 10).await;
+    assert!(log.iter().all(|entry| entry.get("dedupe_key").is_none()), "{log:?}");
+    receiver.stop().await;
+}
+
+#[tokio::test]
+async fn a_correlation_id_alone_never_makes_a_change_a_duplicate() {
+    let receiver = Receiver::start(AUTO_CREATE).await;
+    let path = "/api/crm/webhook/dynamics/c1";
+    let chain = [("x-ms-correlation-request-id", "9d4c7524-a578-4783-b608-73f7b0b68fd2")];
+    let a = flow("Update", ADA, json!({ "firstname": "Ada" }));
+    let b = flow("Update", ADA, json!({ "firstname": "Augusta" }));
+    assert_eq!(receiver.post_with(path, a.clone(), &chain).await.outcome(), "created");
+    assert_eq!(receiver.post_with(path, b, &chain).await.outcome(), "updated");
+    assert_eq!(receiver.post_with(path, a, &chain).await.outcome(), "updated");
+    assert_eq!(receiver.user(ADA).await["first_name"], "Ada");
     receiver.stop().await;
 }
 

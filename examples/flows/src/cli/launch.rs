@@ -6,31 +6,42 @@ use std::time::Duration;
 
 use clap::Parser;
 use ironclad_client::{RateLimitBucket, RateLimits};
-use time::OffsetDateTime;
 
-use super::{EXIT_FAILURE, config_error, failure, parse_since};
+use super::{EXIT_CONFIG, EXIT_FAILURE, config_error, failure, parse_since};
+use crate::attributes::ResolveError;
+use crate::config::one_line;
 use crate::config::{
     DataverseArgs, DataverseSettings, FlowsConfig, IroncladArgs, IroncladSettings, TemplateArgs,
     parse_interval,
 };
+use crate::launch::InitialWatermark;
 use crate::state::LaunchState;
 use crate::{FlowContext, LaunchHow, LaunchMsaWorkflows, LaunchOptions, RunReport};
 
 const PROGRAM: &str = "launch-msa-workflows";
 
-/// The OAuth scopes flow 1 needs.
-pub const SCOPES: [&str; 2] =
-    ["public.workflows.readWorkflows", "public.workflows.createWorkflows"];
+/// The OAuth scopes flow 1 needs (`readSchemas`: the template's launch form, read at start).
+pub const SCOPES: [&str; 3] = [
+    "public.workflows.readSchemas",
+    "public.workflows.readWorkflows",
+    "public.workflows.createWorkflows",
+];
 
 /// Launch an Ironclad workflow for each new MSA Agreement in Dataverse and write the workflow's
 /// URL, step and title back to the Agreement (spec 004, "Launching an Ironclad Workflow").
 ///
+/// At start it reads the MSA template's launch form and finds the attributes it fills (role
+/// fields such as the counterparty signer's have template-specific ids); a field the template
+/// lacks stops it before anything is launched (set its id in the config file's `[attributes]`).
+///
 /// Each run reads the MSA agreements without a workflow URL modified since the watermark, with
 /// their opportunity, account and currency; finds workflows already launched for them (one
-/// Ironclad list call per 50 agreements); launches the others; and writes each back. The state
-/// file keeps the watermark and the launches not yet written back, so an agreement is never
-/// launched twice, even after a crash. SIGINT/SIGTERM: no new agreement is started, those in
-/// flight finish, the watermark is saved.
+/// Ironclad list call per 50 agreements); launches the others; and writes each back. The first
+/// run (no watermark in the state file) starts from the time it starts: older agreements are
+/// left alone and counted in the log (--since includes them). The state file keeps the
+/// watermark and the launches not yet written back, so an agreement is never launched twice,
+/// even after a crash. SIGINT/SIGTERM: no new agreement is started, those in flight finish,
+/// the watermark is saved.
 ///
 /// Every setting below can be a flag or its environment variable. Dataverse needs
 /// DATAVERSE_URL and DATAVERSE_TOKEN, or AZURE_TENANT_ID, AZURE_CLIENT_ID and
@@ -40,7 +51,8 @@ pub const SCOPES: [&str; 2] =
 /// IRONCLAD_AS_USER_ID). Logs go to stderr (RUST_LOG, default info).
 ///
 /// Exit codes: 0 success (with --once: every agreement processed), 1 an agreement could not be
-/// processed or the state file cannot be opened, 2 a missing or malformed setting.
+/// processed, the state file cannot be opened or Ironclad cannot be reached at start, 2 a
+/// missing or malformed setting, or a template without a field the flow fills.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "launch-msa-workflows", version, verbatim_doc_comment)]
 pub struct LaunchArgs {
@@ -65,15 +77,15 @@ pub struct LaunchArgs {
     #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
-    /// The first watermark when the state has none: an RFC 3339 date-time, or `now` [default: no lower bound]
-    #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_SINCE", value_name = "WHEN", value_parser = parse_since)]
-    pub since: Option<OffsetDateTime>,
+    /// Where the first run starts when the state has no watermark: `now`, `all` (every unlinked MSA agreement) or an RFC 3339 date-time
+    #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_SINCE", value_name = "WHEN", default_value = "now", value_parser = parse_since)]
+    pub since: InitialWatermark,
 
     /// Ironclad workflow writes per minute, kept on this side (Ironclad's documented limit is 40; demo tenants are lower)
     #[arg(long, env = "IRONCLAD_WORKFLOW_WRITES_PER_MINUTE", value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..))]
     pub ironclad_writes_per_minute: u32,
 
-    /// The config file (TOML) naming the Agreement table and its columns [default: spec 004's names]
+    /// The config file (TOML): the Agreement table's names, and Ironclad attribute ids [default: spec 004's names, ids from the template]
     #[arg(long, env = "IRONCLAD_FLOWS_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -123,7 +135,8 @@ pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWork
         .build()
         .map_err(|e| config_error(PROGRAM, &ironclad.client_error(&e), stderr))?;
     let state = LaunchState::open(&args.state).map_err(|e| failure(PROGRAM, &e, stderr))?;
-    let context = FlowContext::new(dataverse_client, ironclad_client, config.agreement, template);
+    let context = FlowContext::new(dataverse_client, ironclad_client, config.agreement, template)
+        .with_attribute_overrides(config.attributes);
     let options = LaunchOptions {
         concurrency: usize::from(args.concurrency),
         initial_watermark: args.since,
@@ -149,6 +162,9 @@ pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Wr
         Ok(flow) => flow,
         Err(code) => return code,
     };
+    if let Err(code) = resolve_attributes(&flow, stderr).await {
+        return code;
+    }
     let shutdown = program_support::shutdown::on_signals();
     if args.once {
         let report = flow.run_once(&shutdown).await;
@@ -160,6 +176,31 @@ pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Wr
         let runs = flow.poll(args.interval, shutdown).await;
         tracing::info!(runs, "stopped");
         0
+    }
+}
+
+/// Find the template's attribute ids before anything is read: a field the template lacks, or a
+/// template that does not exist, is a setting to fix (exit 2); Ironclad out of reach is exit 1.
+async fn resolve_attributes(flow: &LaunchMsaWorkflows, stderr: &mut impl Write) -> Result<(), u8> {
+    match flow.resolve_attributes().await {
+        Ok(ids) => {
+            tracing::info!(attributes = ?ids, "attribute ids resolved from the MSA template");
+            Ok(())
+        }
+        Err(ResolveError::Ironclad(error)) if error.is_not_found() => {
+            let _ = writeln!(
+                stderr,
+                "{PROGRAM}: IRONCLAD_MSA_TEMPLATE_ID is invalid: Ironclad has no workflow template {}: {}",
+                flow.context().template_id(),
+                one_line(&error.to_string())
+            );
+            Err(EXIT_CONFIG)
+        }
+        Err(error @ ResolveError::Unresolved(_)) => {
+            let _ = writeln!(stderr, "{PROGRAM}: {}", one_line(&error.to_string()));
+            Err(EXIT_CONFIG)
+        }
+        Err(error) => Err(failure(PROGRAM, &error, stderr)),
     }
 }
 
@@ -195,6 +236,17 @@ pub fn print_report(report: &RunReport, out: &mut impl Write) {
     }
     if let Some(reason) = &report.incomplete {
         let _ = writeln!(out, "incomplete: {reason}");
+    }
+    if let Some(left) = &report.left_alone {
+        let at =
+            left.before.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let more = if left.more { " or more" } else { "" };
+        let _ = writeln!(
+            out,
+            "first run: left {}{more} unlinked MSA agreements modified before {at} alone \
+             (start with an empty state file and --since <RFC 3339> or --since all to launch them)",
+            left.count
+        );
     }
     let _ = writeln!(
         out,

@@ -1,8 +1,9 @@
 //! The command lines of `launch-msa-workflows` and `ironclad-webhooks`: flags and environment,
 //! startup, exit codes. The binaries in `src/bin/` only call [`launch::run`] / [`webhooks::run`].
 //!
-//! Exit codes: `0` success (or a clean shutdown), `2` a missing or malformed setting (one line
-//! on stderr naming it), `1` a runtime failure (the state file is locked, the address is taken,
+//! Exit codes: `0` success (or a clean shutdown), `2` a missing or malformed setting, or an MSA
+//! template that lacks a field the flows need (one line on stderr naming it), `1` a runtime
+//! failure (the state file is locked, the address is taken,
 //! Ironclad refused the subscription, an agreement could not be processed by `--once`).
 
 pub mod launch;
@@ -11,10 +12,9 @@ pub mod webhooks;
 use std::io::Write;
 
 use clap::Parser;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::config::{ConfigError, one_line};
+use crate::launch::InitialWatermark;
 
 /// Exit code for a missing or malformed setting.
 pub const EXIT_CONFIG: u8 = 2;
@@ -60,24 +60,22 @@ where
     }
 }
 
-/// `--since`: an RFC 3339 date-time, or `now` (the time the program starts).
+/// `--since`: `now` (the time the first run starts), `all`, or an RFC 3339 date-time.
 ///
 /// ```
 /// use flows::cli::parse_since;
+/// use flows::launch::InitialWatermark;
 ///
-/// assert!(parse_since("now").is_ok());
-/// assert_eq!(parse_since("2026-05-01T10:00:00Z").unwrap().unix_timestamp(), 1_777_629_600);
+/// assert_eq!(parse_since("now"), Ok(InitialWatermark::Now));
+/// assert_eq!(parse_since("all"), Ok(InitialWatermark::All));
+/// assert!(matches!(parse_since("2026-05-01T10:00:00Z"), Ok(InitialWatermark::At(_))));
 /// assert!(parse_since("yesterday").is_err());
 /// ```
 ///
 /// # Errors
 /// A one-line reason.
-pub fn parse_since(text: &str) -> Result<OffsetDateTime, String> {
-    if text.trim().eq_ignore_ascii_case("now") {
-        return Ok(OffsetDateTime::now_utc());
-    }
-    OffsetDateTime::parse(text.trim(), &Rfc3339)
-        .map_err(|e| format!("{text:?} is neither `now` nor an RFC 3339 date-time: {e}"))
+pub fn parse_since(text: &str) -> Result<InitialWatermark, String> {
+    text.parse()
 }
 
 /// Print a setting error as one line and give the exit code.

@@ -30,7 +30,7 @@ pub const SCOPES: [&str; 6] = [
 ];
 
 /// Receive Ironclad webhook deliveries and apply them to Dynamics (spec 004):
-///   workflow_attribute_updated (totalContractValue) -> the Agreement Value
+///   workflow_attribute_updated                     -> the Agreement Value (totalContractValue)
 ///   workflow_approval_status_changed               -> a note on the Agreement
 ///   workflow_completed                             -> the signed PDF as a note, and the status
 /// Only workflows of the MSA template are acted on.
@@ -74,7 +74,7 @@ pub struct WebhooksArgs {
     #[arg(long, env = "IRONCLAD_WEBHOOKS_REGISTER_URL", value_name = "URL")]
     pub register_url: Option<String>,
 
-    /// The config file (TOML) naming the Agreement table and its columns [default: spec 004's names]
+    /// The config file (TOML): the Agreement table's names, and Ironclad attribute ids [default: spec 004's names and ids]
     #[arg(long, env = "IRONCLAD_FLOWS_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
@@ -155,7 +155,8 @@ pub async fn run(args: WebhooksArgs, stdout: &mut impl Write, stderr: &mut impl 
         }
     };
     let address = listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string());
-    let context = FlowContext::new(dataverse, ironclad, config.agreement, template);
+    let context = FlowContext::new(dataverse, ironclad, config.agreement, template)
+        .with_attribute_overrides(config.attributes);
     let flows = WebhookFlows::new(context, queue);
     if let Err(error) = flows.verifier().prefetch_key().await {
         // Not fatal: deliveries are answered 503 (and retried by Ironclad) until it is fetched.

@@ -2,7 +2,8 @@
 //! endpoints and secrets from the environment (or flags).
 //!
 //! The config file is optional and every key in it is optional; the defaults are the names of
-//! spec 004 (see [`AgreementTable`]):
+//! spec 004 (see [`AgreementTable`]) and the attribute ids found in the MSA template (see
+//! [`AttributeOverrides`]):
 //!
 //! ```toml
 //! [agreement]
@@ -10,6 +11,9 @@
 //! entity_set = "cre6f_agreements"
 //! msa_type_value = 1
 //! opportunity_navigation = "cre6f_Opportunity"
+//!
+//! [attributes]
+//! signer_name = "role05214514a05a417b9f952e014db84927"
 //! ```
 //!
 //! Endpoints and secrets come from these variables (each also a flag, see the binaries'
@@ -40,6 +44,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::attributes::AttributeOverrides;
 pub use agreement::AgreementTable;
 pub use duration::parse_interval;
 pub use env::{
@@ -105,7 +110,9 @@ pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The config file of the flows (`--config PATH`): today the `[agreement]` section.
+/// The config file of the flows (`--config PATH`): the `[agreement]` section (the Dataverse
+/// table) and the `[attributes]` section (Ironclad attribute ids that replace the ones found in
+/// the MSA template).
 ///
 /// ```
 /// use flows::config::FlowsConfig;
@@ -121,6 +128,8 @@ pub(crate) fn one_line(text: &str) -> String {
 pub struct FlowsConfig {
     /// The Agreement table and its columns.
     pub agreement: AgreementTable,
+    /// Ironclad attribute ids set by hand.
+    pub attributes: AttributeOverrides,
 }
 
 impl FlowsConfig {
@@ -162,6 +171,7 @@ impl FlowsConfig {
             reason: one_line(e.message()),
         })?;
         config.agreement.validate()?;
+        config.attributes.validate()?;
         Ok(config)
     }
 }
@@ -190,6 +200,23 @@ mod tests {
         assert!(
             error.to_string().starts_with("cannot read the config file /nonexistent/flows.toml")
         );
+    }
+
+    #[test]
+    fn attribute_ids_can_be_set() {
+        let config = FlowsConfig::from_toml_str(
+            "[attributes]\nsigner_email = \"role8b6358fbf5c841b99fa1a0d4e23c642a\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.attributes.signer_email.as_deref(),
+            Some("role8b6358fbf5c841b99fa1a0d4e23c642a")
+        );
+        let error = FlowsConfig::from_toml_str("[attributes]\nsigner_emial = \"x\"\n").unwrap_err();
+        assert!(error.to_string().contains("signer_emial"), "{error}");
+        let error =
+            FlowsConfig::from_toml_str("[attributes]\nsigner_email = \"a b\"\n").unwrap_err();
+        assert!(error.to_string().starts_with("attributes.signer_email is invalid"), "{error}");
     }
 
     #[test]

@@ -1,10 +1,18 @@
 //! Flow 1 (spec 004, "Launching an Ironclad Workflow"): launch one MSA workflow per new MSA
 //! agreement in Dataverse, then write the workflow's URL, step and title back to the agreement.
 //!
+//! The first run (no watermark stored) starts at [`LaunchOptions::initial_watermark`]: by
+//! default the time it starts, so agreements already in Dataverse are left alone (their count
+//! is logged and reported in [`RunReport::left_alone`]); that start is stored at once, so
+//! agreements created after it are picked up by later runs even when the first run finds
+//! nothing. Before anything is read, the template's attribute ids are resolved once (see
+//! [`crate::attributes`]).
+//!
 //! One run:
 //!
 //! 1. reads the MSA agreements that have no workflow URL yet and were modified at or after the
-//!    watermark (less [`LaunchOptions::watermark_overlap`]), page by page, with the opportunity,
+//!    watermark (less [`LaunchOptions::watermark_overlap`], never before the first run's
+//!    start), page by page, with the opportunity,
 //!    its account and the currency expanded (fetched by id when a server leaves an expansion
 //!    out);
 //! 2. per page, looks up the launch log in the state, and for the other agreements asks Ironclad
@@ -24,7 +32,9 @@
 mod lookup;
 pub mod mapping;
 mod progress;
+mod watermark;
 
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -38,8 +48,10 @@ use uuid::Uuid;
 
 use super::agreement::{MsaAgreement, RelatedCache, Row, msa_query, workflow_status};
 use super::{FlowContext, FlowError};
+use crate::attributes::{MsaAttributes, ResolveError};
 use crate::state::{LaunchRecord, LaunchState};
 use progress::Progress;
+pub use watermark::{InitialWatermark, LeftAlone};
 
 /// How a run of flow 1 behaves.
 ///
@@ -60,9 +72,9 @@ pub struct LaunchOptions {
     /// Agreements per Ironclad lookup of existing workflows (default 50: a filter of 50 ids is
     /// about 4 KB once URL-encoded, within every common URL limit).
     pub lookup_batch: usize,
-    /// The watermark of the first run, when the state has none (`--since`); `None` reads every
-    /// MSA agreement without a workflow URL.
-    pub initial_watermark: Option<OffsetDateTime>,
+    /// Where the first run starts, when the state has no watermark (`--since`): by default
+    /// the time it starts.
+    pub initial_watermark: InitialWatermark,
     /// How far before the watermark a run reads again (default 2 minutes), for rows whose
     /// transaction committed after rows with a later `modifiedon` were read. Rows already
     /// written back are not read again (their URL is set), so this costs nothing.
@@ -75,7 +87,7 @@ impl Default for LaunchOptions {
             concurrency: 4,
             page_size: 100,
             lookup_batch: 50,
-            initial_watermark: None,
+            initial_watermark: InitialWatermark::Now,
             watermark_overlap: Duration::from_secs(120),
         }
     }
@@ -138,6 +150,10 @@ pub struct RunReport {
     pub stopped: bool,
     /// The watermark after the run.
     pub watermark: Option<OffsetDateTime>,
+    /// On a first run that started from a time (not `--since all`): the unlinked MSA
+    /// agreements modified before it, which it left alone. `None` when they could not be
+    /// counted (a warning is logged).
+    pub left_alone: Option<LeftAlone>,
 }
 
 impl RunReport {
@@ -172,6 +188,8 @@ pub struct LaunchMsaWorkflows {
     state: LaunchState,
     creator: Option<String>,
     options: LaunchOptions,
+    /// The template's attribute ids, resolved once.
+    attributes: Arc<tokio::sync::OnceCell<MsaAttributes>>,
 }
 
 /// One agreement to process, in query order.
@@ -212,7 +230,51 @@ fn failure(agreement: Option<Uuid>, error: &FlowError) -> AgreementFailed {
 impl LaunchMsaWorkflows {
     /// The flow over `context`, with its state.
     pub fn new(context: FlowContext, state: LaunchState) -> Self {
-        Self { context, state, creator: None, options: LaunchOptions::default() }
+        Self {
+            context,
+            state,
+            creator: None,
+            options: LaunchOptions::default(),
+            attributes: Arc::default(),
+        }
+    }
+
+    /// Launch with these attribute ids instead of resolving them from the template.
+    #[must_use]
+    pub fn attributes(mut self, attributes: MsaAttributes) -> Self {
+        self.attributes = Arc::new(tokio::sync::OnceCell::new_with(Some(attributes)));
+        self
+    }
+
+    /// The template's attribute ids: read from its launch form on the first call (see
+    /// [`MsaAttributes::fetch`]), with the context's
+    /// [overrides](FlowContext::with_attribute_overrides). A run calls this first; call it at
+    /// startup to stop before anything is read when the template lacks a field.
+    ///
+    /// # Errors
+    /// [`ResolveError`]: the form cannot be read, or a field is missing (nothing is cached, so
+    /// the next call tries again).
+    ///
+    /// ```no_run
+    /// # async fn demo(flow: flows::LaunchMsaWorkflows) {
+    /// use flows::attributes::MsaField;
+    ///
+    /// match flow.resolve_attributes().await {
+    ///     Ok(ids) => println!("signer name: {}", ids.id(MsaField::SignerName)),
+    ///     Err(error) => eprintln!("{error}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn resolve_attributes(&self) -> Result<&MsaAttributes, ResolveError> {
+        self.attributes
+            .get_or_try_init(|| {
+                MsaAttributes::fetch(
+                    &self.context.ironclad,
+                    self.context.template_id(),
+                    self.context.attribute_overrides(),
+                )
+            })
+            .await
     }
 
     /// The Ironclad user launching the workflows (`creator`): needed with a legacy API token,
@@ -233,6 +295,11 @@ impl LaunchMsaWorkflows {
     /// The state.
     pub fn state(&self) -> &LaunchState {
         &self.state
+    }
+
+    /// The context.
+    pub fn context(&self) -> &FlowContext {
+        &self.context
     }
 
     /// Poll every `interval`, one run at a time, until `shutdown` fires; a run in progress then
@@ -279,19 +346,30 @@ impl LaunchMsaWorkflows {
     /// ```
     pub async fn run_once(&self, shutdown: &CancellationToken) -> RunReport {
         let mut report = RunReport::default();
-        let previous = match self.state.watermark().await {
-            Ok(stored) => stored.or(self.options.initial_watermark),
+        let ids = match self.resolve_attributes().await {
+            Ok(ids) => ids.clone(),
+            Err(error) => {
+                report.incomplete = Some(error.to_string());
+                return report;
+            }
+        };
+        let started = OffsetDateTime::now_utc();
+        let bounds = watermark::bounds(&self.context, &self.state, &self.options, started).await;
+        let (previous, since) = match bounds {
+            Ok(bounds) => {
+                report.left_alone = bounds.left_alone;
+                (bounds.previous, bounds.since)
+            }
             Err(error) => {
                 report.incomplete = Some(error.to_string());
                 return report;
             }
         };
         report.watermark = previous;
-        let since = previous.map(|at| at - self.options.watermark_overlap);
         let capacity = (self.options.page_size as usize).max(self.options.concurrency).max(1);
         let (tx, rx) = mpsc::channel(capacity);
         let producer = tokio::spawn(
-            produce(self.context.clone(), self.state.clone(), self.options.clone(), since, tx)
+            produce(self.context.clone(), self.state.clone(), self.options.clone(), ids, since, tx)
                 .in_current_span(),
         );
 
@@ -324,6 +402,11 @@ impl LaunchMsaWorkflows {
         let _ = producer.await;
 
         report.watermark = progress.watermark(previous);
+        if report.watermark.is_none() && report.is_success() && !report.stopped {
+            // A first run over everything (`--since all`) that found nothing: later runs start
+            // from its start, so nothing created since is missed.
+            report.watermark = InitialWatermark::Now.at(started);
+        }
         if let Err(error) = self.state.finish_run(report.watermark, written_back).await {
             report.incomplete.get_or_insert(error.to_string());
         }
@@ -368,7 +451,8 @@ impl LaunchMsaWorkflows {
     }
 
     async fn launch(&self, agreement: &MsaAgreement) -> Result<AgreementLaunched, FlowError> {
-        let attributes = mapping::launch_attributes(agreement)?;
+        let ids = self.resolve_attributes().await.map_err(|e| FlowError::Data(e.to_string()))?;
+        let attributes = mapping::launch_attributes(agreement, ids)?;
         let mut launch = LaunchWorkflow::new(self.context.template_id(), attributes);
         if let Some(email) = &self.creator {
             launch = launch.creator(UserRef::email(email));
@@ -437,6 +521,7 @@ async fn produce(
     context: FlowContext,
     state: LaunchState,
     options: LaunchOptions,
+    ids: MsaAttributes,
     since: Option<OffsetDateTime>,
     jobs: mpsc::Sender<Job>,
 ) {
@@ -475,7 +560,7 @@ async fn produce(
             page_jobs.push(Job { seq, agreement, modified_on, work });
             seq += 1;
         }
-        decide_page(&context, &state, &options, &mut page_jobs).await;
+        decide_page(&context, &state, &options, &ids, &mut page_jobs).await;
         for job in page_jobs {
             if jobs.send(job).await.is_err() {
                 return; // the run stopped
@@ -490,6 +575,7 @@ async fn decide_page(
     context: &FlowContext,
     state: &LaunchState,
     options: &LaunchOptions,
+    ids: &MsaAttributes,
     jobs: &mut [Job],
 ) {
     let to_launch: Vec<Uuid> = jobs
@@ -508,7 +594,7 @@ async fn decide_page(
     let mut existing = if unknown.is_empty() {
         Default::default()
     } else {
-        match lookup::existing_workflows(context, &unknown, options.lookup_batch).await {
+        match lookup::existing_workflows(context, ids, &unknown, options.lookup_batch).await {
             Ok(found) => found,
             Err(error) => {
                 tracing::warn!(%error, "cannot look up existing workflows; launching nothing from this page");

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use redb::{ReadableDatabase, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -13,12 +15,15 @@ use uuid::Uuid;
 
 use super::{StateDb, StateError, decode, encode};
 
-/// `watermark` → RFC 3339 text.
+/// `watermark` and `floor` → RFC 3339 text.
 const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("launch_meta");
 /// Agreement id → [`LaunchRecord`] JSON, until the write-back is confirmed.
 const LAUNCHES: TableDefinition<'static, u128, &[u8]> = TableDefinition::new("launches");
 
 const WATERMARK: &str = "watermark";
+/// The lower bound of every read: the start of the first run (`--since`), so the overlap read
+/// again never reaches back into the backlog the first run left alone.
+const FLOOR: &str = "floor";
 
 /// A workflow launched (or found) for an agreement whose write-back is not yet confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,16 +133,66 @@ impl LaunchState {
     /// # Errors
     /// When the state cannot be read.
     pub async fn watermark(&self) -> Result<Option<OffsetDateTime>, StateError> {
+        self.meta_time(WATERMARK).await
+    }
+
+    /// The floor: agreements modified before it are never read (the backlog the first run
+    /// left alone). `None` when the first run read everything (`--since all`).
+    ///
+    /// # Errors
+    /// When the state cannot be read.
+    pub async fn floor(&self) -> Result<Option<OffsetDateTime>, StateError> {
+        self.meta_time(FLOOR).await
+    }
+
+    async fn meta_time(&self, key: &'static str) -> Result<Option<OffsetDateTime>, StateError> {
         self.db
-            .blocking(|db| {
+            .blocking(move |db| {
                 let txn = db.begin_read()?;
                 let meta = txn.open_table(META)?;
-                let Some(value) = meta.get(WATERMARK)? else { return Ok(None) };
+                let Some(value) = meta.get(key)? else { return Ok(None) };
                 let text = String::from_utf8_lossy(value.value()).into_owned();
                 OffsetDateTime::parse(&text, &Rfc3339).map(Some).map_err(|e| StateError::Corrupt {
                     table: "launch_meta",
                     message: e.to_string(),
                 })
+            })
+            .await
+    }
+
+    /// Start from `at`: store it as the watermark and the floor, unless a watermark is already
+    /// stored. Committed before the first run reads anything, so a first run that finds
+    /// nothing, or crashes, still starts the next one from `at`. Returns whether it was stored.
+    ///
+    /// # Errors
+    /// When the commit fails.
+    ///
+    /// ```
+    /// # async fn demo() -> Result<(), flows::state::StateError> {
+    /// let state = flows::state::LaunchState::in_memory()?;
+    /// let start = time::macros::datetime!(2026-05-01 10:00:00 UTC);
+    /// assert!(state.start_at(start).await?);
+    /// assert!(!state.start_at(time::OffsetDateTime::now_utc()).await?, "already started");
+    /// assert_eq!(state.floor().await?, Some(start));
+    /// # Ok(()) }
+    /// ```
+    pub async fn start_at(&self, at: OffsetDateTime) -> Result<bool, StateError> {
+        let text = rfc3339(at)?;
+        self.db
+            .blocking(move |db| {
+                let txn = db.begin_write()?;
+                let stored = {
+                    let mut meta = txn.open_table(META)?;
+                    if meta.get(WATERMARK)?.is_some() {
+                        false
+                    } else {
+                        meta.insert(WATERMARK, text.as_bytes())?;
+                        meta.insert(FLOOR, text.as_bytes())?;
+                        true
+                    }
+                };
+                txn.commit()?;
+                Ok(stored)
             })
             .await
     }
@@ -229,11 +284,7 @@ impl LaunchState {
                 let txn = db.begin_write()?;
                 {
                     if let Some(watermark) = watermark {
-                        let text = watermark.format(&Rfc3339).map_err(|e| StateError::Corrupt {
-                            table: "launch_meta",
-                            message: e.to_string(),
-                        })?;
-                        txn.open_table(META)?.insert(WATERMARK, text.as_bytes())?;
+                        txn.open_table(META)?.insert(WATERMARK, rfc3339(watermark)?.as_bytes())?;
                     }
                     let mut table = txn.open_table(LAUNCHES)?;
                     for id in written_back {
@@ -245,6 +296,11 @@ impl LaunchState {
             })
             .await
     }
+}
+
+fn rfc3339(at: OffsetDateTime) -> Result<String, StateError> {
+    at.format(&Rfc3339)
+        .map_err(|e| StateError::Corrupt { table: "launch_meta", message: e.to_string() })
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //!
 //! | event | effect |
 //! |---|---|
-//! | `workflow_attribute_updated` naming `totalContractValue` (or naming nothing) | the Agreement Value mirrors the workflow's current value, exactly |
+//! | `workflow_attribute_updated` (whatever it lists as changed) | the Agreement Value mirrors the workflow's current `totalContractValue`, exactly |
 //! | `workflow_approval_status_changed` | a note regarding the Agreement: approval name, status, user, link |
-//! | `workflow_completed` | the record's signed copy streamed into a PDF note, then the Agreement's Ironclad status |
+//! | `workflow_completed` | the record's signed copy (or, if it never shows, the workflow's `signed` document) streamed into a note, then the Agreement's Ironclad status |
 //!
 //! Only MSA-template workflows are acted on (the delivery's `templateID` when present, else the
-//! fetched workflow's template), and the Agreement is the workflow's `dynamicsMsaId`.
+//! fetched workflow's template), and the Agreement is the workflow's `dynamicsMsaId` (or the
+//! id [configured](crate::attributes::AttributeOverrides) for it).
 //!
 //! The receiver ([`WebhookFlows::router`]) verifies every delivery with Ironclad's key (401
 //! and nothing stored when it fails), stores it in the durable [`EventQueue`] keyed by

@@ -11,10 +11,11 @@ pub(crate) fn approval_note(event_id: &str) -> Uuid {
     Uuid::new_v5(&NAMESPACE, format!("approval:{event_id}").as_bytes())
 }
 
-/// The signed-copy note of a completed workflow: one per workflow and record, whatever the
-/// event that reports the completion.
-pub(crate) fn signed_copy_note(workflow_id: &str, record_id: &str) -> Uuid {
-    Uuid::new_v5(&NAMESPACE, format!("signed-copy:{workflow_id}:{record_id}").as_bytes())
+/// The signed-copy note of a completed workflow: one per workflow, whatever the event that
+/// reports the completion and wherever the document was found (its record, or the workflow's
+/// `signed` document).
+pub(crate) fn signed_copy_note(workflow_id: &str) -> Uuid {
+    Uuid::new_v5(&NAMESPACE, format!("signed-copy:{workflow_id}").as_bytes())
 }
 
 #[cfg(test)]
@@ -25,7 +26,7 @@ mod tests {
     fn ids_are_stable_and_distinct() {
         assert_eq!(approval_note("webhookEvent1"), approval_note("webhookEvent1"));
         assert_ne!(approval_note("webhookEvent1"), approval_note("webhookEvent2"));
-        assert_ne!(signed_copy_note("w", "r"), signed_copy_note("w", "r2"));
+        assert_ne!(signed_copy_note("w"), signed_copy_note("w2"));
         assert_eq!(approval_note("webhookEvent1").get_version_num(), 5);
     }
 }

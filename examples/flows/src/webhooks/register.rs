@@ -71,7 +71,7 @@ pub async fn register_subscription(
     if missing.is_empty() && enabled {
         return Ok(Registration::Reused(webhook));
     }
-    let mut update = WebhookUpdate::new().status(WebhookStatus::Enabled);
+    let mut update = WebhookUpdate::new().enabled(true);
     if !missing.is_empty() {
         update = update.events(webhook.events.iter().cloned().chain(missing));
     }

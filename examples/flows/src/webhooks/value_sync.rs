@@ -1,4 +1,10 @@
-//! Flow 2: `workflow_attribute_updated` with `totalContractValue` → the Agreement Value.
+//! Flow 2: `workflow_attribute_updated` → the Agreement Value.
+//!
+//! Every such event of the MSA template re-reads the workflow: which member of the delivery
+//! lists the changed attributes, and whether it names them by attribute id, display name or
+//! record property key, is not documented, so a list that does not name `totalContractValue`
+//! is no reason to skip (a wrong guess would lose the change silently). Reading the workflow
+//! costs one `GET`; an Agreement that already holds the value is not written.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +17,8 @@ use uuid::Uuid;
 use super::EventOutcome;
 use super::workflow::msa_workflow;
 use crate::agreement::{CURRENCIES, RelatedCache, Row, currency_code};
-use crate::{FlowContext, FlowError, attributes};
+use crate::attributes::MsaField;
+use crate::{FlowContext, FlowError};
 
 /// Re-read the workflow and make the Agreement Value equal its current `totalContractValue`
 /// (exact decimal; the currency too when it differs). Reading the current value, not the one
@@ -20,14 +27,12 @@ pub(crate) async fn sync_value(
     context: &FlowContext,
     delivery: &WebhookDelivery,
 ) -> Result<EventOutcome, FlowError> {
-    if delivery.payload.attribute_changed(attributes::TOTAL_CONTRACT_VALUE) == Some(false) {
-        return Ok(EventOutcome::Ignored("totalContractValue did not change".to_owned()));
-    }
     let (workflow, agreement) = match msa_workflow(context, delivery).await? {
         Ok(found) => found,
         Err(ignored) => return Ok(ignored),
     };
-    let wanted = workflow.attributes.monetary_amount(attributes::TOTAL_CONTRACT_VALUE);
+    let wanted =
+        workflow.attributes.monetary_amount(context.custom_attribute(MsaField::TotalContractValue));
     let table = &context.table;
     let current: Row = context
         .dataverse

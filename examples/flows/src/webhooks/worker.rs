@@ -195,7 +195,8 @@ impl WebhookFlows {
                 approval_note::note_approval(context, delivery, event_id).await
             }
             WebhookEvent::WorkflowCompleted => {
-                completion::attach_signed_copy(context, delivery, attempt).await
+                let last_attempt = attempt + 1 >= self.options.max_attempts;
+                completion::attach_signed_copy(context, delivery, attempt, last_attempt).await
             }
             other => Ok(EventOutcome::Ignored(format!("{other} is not handled"))),
         }

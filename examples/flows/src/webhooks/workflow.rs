@@ -4,7 +4,8 @@ use ironclad_client::{WebhookDelivery, Workflow};
 use uuid::Uuid;
 
 use super::EventOutcome;
-use crate::{FlowContext, FlowError, attributes};
+use crate::attributes::MsaField;
+use crate::{FlowContext, FlowError};
 
 /// Whether the delivery says it is about another template (a delivery without `templateID`,
 /// like `workflow_approval_status_changed`, is checked on the workflow instead). Checked before
@@ -54,17 +55,14 @@ pub(crate) async fn msa_workflow(
             ))));
         }
     }
-    let Some(text) = workflow.attributes.string(attributes::DYNAMICS_MSA_ID) else {
-        return Ok(Err(EventOutcome::Ignored(format!(
-            "workflow {workflow_id} has no {}",
-            attributes::DYNAMICS_MSA_ID
-        ))));
+    let msa_id = context.custom_attribute(MsaField::DynamicsMsaId);
+    let Some(text) = workflow.attributes.string(msa_id) else {
+        return Ok(Err(EventOutcome::Ignored(format!("workflow {workflow_id} has no {msa_id}"))));
     };
     match Uuid::parse_str(text.trim()) {
         Ok(agreement) => Ok(Ok((workflow, agreement))),
         Err(_) => Ok(Err(EventOutcome::Ignored(format!(
-            "workflow {workflow_id} has a {} that is not an Agreement id: {text:?}",
-            attributes::DYNAMICS_MSA_ID
+            "workflow {workflow_id} has a {msa_id} that is not an Agreement id: {text:?}"
         )))),
     }
 }

@@ -15,7 +15,7 @@
 use rest_client_core::json_decimal::parse_decimal_text;
 
 use super::errors::IcError;
-use super::templates::{AttrDef, AttrKind};
+use super::templates::{AttrDef, FieldKind};
 use crate::json::Json;
 use crate::timestamps;
 
@@ -23,30 +23,40 @@ const MAX_STRING: usize = 32_000;
 
 /// Check `value` against attribute `def`.
 pub(crate) fn validate(def: &AttrDef, value: &Json) -> Result<(), IcError> {
-    let id = def.id;
+    let id = def.id.as_str();
     let wrong = |expected: &str| {
         IcError::invalid(format!("invalid value for attribute {id}: expected {expected}"), id)
     };
     match def.kind {
-        AttrKind::String => match value {
+        FieldKind::String => match value {
             Json::String(s) if s.chars().count() <= MAX_STRING => Ok(()),
             Json::String(_) => {
                 Err(IcError::invalid(format!("attribute {id} exceeds {MAX_STRING} characters"), id))
             }
             _ => Err(wrong("a string")),
         },
-        AttrKind::Email => match value.as_str() {
+        FieldKind::Email => match value.as_str() {
             Some(s) if is_email(s) => Ok(()),
             _ => Err(wrong("an email address")),
         },
-        AttrKind::Date => match value.as_str() {
+        FieldKind::Date => match value.as_str() {
             Some(s) if timestamps::parse_rfc3339(s).is_some() => Ok(()),
             _ => Err(wrong("an ISO 8601 date-time with an offset, such as 2024-01-31T00:00:00Z")),
         },
-        AttrKind::MonetaryAmount => monetary_amount(value)
+        FieldKind::Number => match value.as_number_text() {
+            Some(text) if parse_decimal_text(text).is_some() => Ok(()),
+            _ => Err(wrong("a number")),
+        },
+        FieldKind::Boolean => match value {
+            Json::Bool(_) => Ok(()),
+            _ => Err(wrong("true or false")),
+        },
+        FieldKind::MonetaryAmount => monetary_amount(value)
             .ok_or_else(|| wrong("{\"currency\": \"USD\", \"amount\": <number>}")),
-        AttrKind::Address => address(id, value),
-        AttrKind::Documents => Err(IcError::invalid(format!("attribute {id} is read-only"), id)),
+        FieldKind::Address => address(id, value),
+        FieldKind::Document | FieldKind::Documents => {
+            Err(IcError::invalid(format!("attribute {id} is read-only"), id))
+        }
     }
 }
 
@@ -124,6 +134,10 @@ mod tests {
 
     fn check(attr: &str, json: &str) -> Result<(), IcError> {
         let template = Template::msa("t");
+        let attr = match attr {
+            "counterpartySignerEmail" => crate::ironclad::templates::MSA_SIGNER_EMAIL_ID,
+            other => other,
+        };
         validate(template.attribute(attr).unwrap(), &Json::parse(json).unwrap())
     }
 

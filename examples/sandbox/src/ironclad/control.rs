@@ -10,17 +10,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::approvals::set_approval;
+use super::completion::{self, Completion};
 use super::delivery::{DeliveryPolicy, DeliveryRecord, ReleaseOrder};
 use super::errors::IcError;
-use super::model::{Document, Record};
+use super::events::ChangedAttributes;
 use super::rate_limit::{IroncladRateLimits, RateLimiter};
-use super::templates::AttrKind;
+use super::templates::{Template, TemplateSeed};
 use super::workflows::{apply_updates, workflow_json};
-use super::{IroncladState, events, webhooks};
+use super::{IroncladState, webhooks};
 use crate::SandboxError;
-use crate::ids;
 use crate::json::{Json, JsonObject};
-use crate::timestamps;
 
 impl From<IcError> for SandboxError {
     fn from(error: IcError) -> Self {
@@ -190,18 +189,16 @@ impl IroncladControl {
         Ok(())
     }
 
-    /// Sign and archive the workflow: status `completed`, step `Complete`, a repository record
-    /// with a signed-copy PDF of the configured size, then `workflow_completed`. Returns the
-    /// record id.
+    /// Sign and archive the workflow: its `signed` document, status `completed`, step
+    /// `Complete`, a repository record with a signed-copy PDF of the configured size, then
+    /// `workflow_completed`. Returns the record id.
     ///
     /// # Errors
     /// [`SandboxError::Rejected`] `INVALID_STATE` when approvals are pending or the workflow is
     /// not active.
     pub fn complete_workflow(&self, workflow_id: &str) -> Result<String, SandboxError> {
-        self.complete_workflow_with_signed_copy_size(
-            workflow_id,
-            self.state.settings.signed_copy_size,
-        )
+        self.complete_workflow_with(workflow_id, Completion::default())?
+            .ok_or_else(|| IcError::invalid_state("no record was filed").into())
     }
 
     /// [`IroncladControl::complete_workflow`] with a signed copy of `bytes` bytes (for
@@ -214,62 +211,81 @@ impl IroncladControl {
         workflow_id: &str,
         bytes: u64,
     ) -> Result<String, SandboxError> {
-        let (workflow, record_id) = {
-            let mut data = self.state.data();
-            let index = data
-                .workflow_index(workflow_id)
-                .ok_or_else(|| IcError::not_found("workflow does not exist", "workflowId"))?;
-            let template = data
-                .template(&data.workflows[index].template_id)
-                .cloned()
-                .ok_or_else(|| IcError::invalid_state("template is gone"))?;
-            let workflow = &mut data.workflows[index];
-            if workflow.status != "active" {
-                return Err(
-                    IcError::invalid_state("only an active workflow can be completed").into()
-                );
-            }
-            if workflow.approvals.iter().any(|a| !a.approved) {
-                return Err(IcError::invalid_state("the workflow has pending approvals").into());
-            }
-            let now = timestamps::now();
-            let signed = Document {
-                key: format!("signed{}", ids::nano_id()),
-                version: ids::nano_id(),
-                filename: super::documents::pdf_file_name(&workflow.title),
-                size: bytes,
-                text: format!("Signed copy: {}", workflow.title),
-                modified: now,
-            };
-            let values = template
-                .attributes
-                .iter()
-                .filter(|a| !a.read_only && a.kind != AttrKind::Documents)
-                .filter_map(|a| {
-                    workflow.attributes.get(a.id).map(|v| (a.id.to_owned(), a.kind, v.clone()))
-                })
-                .collect();
-            let record = Record {
-                id: uuid::Uuid::new_v4().to_string(),
-                readable: workflow.readable,
-                record_type: template.record_type.clone(),
-                name: workflow.title.clone(),
-                last_updated: now,
-                values,
-                signed_copy: signed.clone(),
-            };
-            workflow.status = "completed".to_owned();
-            workflow.step = "Complete".to_owned();
-            workflow.last_updated = now;
-            workflow.documents.push(signed);
-            workflow.record_ids.push(record.id.clone());
-            let snapshot = workflow.clone();
-            let record_id = record.id.clone();
-            data.records.push(record);
-            (snapshot, record_id)
-        };
-        events::emit(&self.state, events::completed(&workflow));
-        Ok(record_id)
+        self.complete_workflow_with(workflow_id, Completion::default().signed_copy_size(bytes))?
+            .ok_or_else(|| IcError::invalid_state("no record was filed").into())
+    }
+
+    /// Complete the workflow, filing its record as `completion` says (later, unlisted in
+    /// `recordIds`, without `source`, without its signed copy yet). Returns the record id when
+    /// one was filed.
+    ///
+    /// ```no_run
+    /// # fn demo(ironclad: &dataverse_ironclad_sandbox::IroncladControl, workflow: &str) -> Result<(), dataverse_ironclad_sandbox::SandboxError> {
+    /// use dataverse_ironclad_sandbox::ironclad::Completion;
+    ///
+    /// let record = ironclad.complete_workflow_with(workflow, Completion::default().signed_copy_later())?;
+    /// // … the receiver finds the record without a signed copy and tries again later …
+    /// ironclad.attach_signed_copy(&record.unwrap())?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`IroncladControl::complete_workflow`].
+    pub fn complete_workflow_with(
+        &self,
+        workflow_id: &str,
+        completion: Completion,
+    ) -> Result<Option<String>, SandboxError> {
+        Ok(completion::complete(&self.state, workflow_id, completion)?)
+    }
+
+    /// File the record of a workflow completed with [`Completion::record_later`]. Returns its
+    /// id.
+    ///
+    /// # Errors
+    /// [`SandboxError::Rejected`]: unknown workflow, not completed, or already filed.
+    pub fn file_record(
+        &self,
+        workflow_id: &str,
+        completion: Completion,
+    ) -> Result<String, SandboxError> {
+        Ok(completion::file_record(&self.state, workflow_id, completion)?)
+    }
+
+    /// Attach the signed copy to a record filed without one.
+    ///
+    /// # Errors
+    /// [`SandboxError::Rejected`]: unknown record.
+    pub fn attach_signed_copy(&self, record_id: &str) -> Result<(), SandboxError> {
+        Ok(completion::attach_signed_copy(&self.state, record_id)?)
+    }
+
+    /// Publish a workflow template (or replace the one with its id); see [`TemplateSeed`].
+    ///
+    /// ```no_run
+    /// # fn demo(ironclad: &dataverse_ironclad_sandbox::IroncladControl) -> Result<(), Box<dyn std::error::Error>> {
+    /// use dataverse_ironclad_sandbox::ironclad::TemplateSeed;
+    ///
+    /// let seed: TemplateSeed = serde_json::from_str(&std::fs::read_to_string("nda-template.json")?)?;
+    /// ironclad.publish_template(seed)?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`SandboxError::Rejected`] `INVALID_PARAM` when the seed is not a template (an empty or
+    /// repeated id, a role naming an unknown field).
+    pub fn publish_template(&self, seed: TemplateSeed) -> Result<(), SandboxError> {
+        let template =
+            Template::from_seed(seed).map_err(|reason| IcError::invalid(reason, "template"))?;
+        let mut data = self.state.data();
+        data.templates.retain(|t| t.id != template.id);
+        data.templates.push(template);
+        Ok(())
+    }
+
+    /// How `workflow_attribute_updated` deliveries list the changed attributes from now on.
+    pub fn set_changed_attributes(&self, listing: ChangedAttributes) {
+        self.state.data().changed_attributes = listing;
     }
 
     /// Every record, as `GET /records/{id}?addressAsObject=true` shows it.

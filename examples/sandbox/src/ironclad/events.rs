@@ -6,8 +6,11 @@
 //! `workflow_launched` / `workflow_updated` / `workflow_completed` carry `event`, `templateID`,
 //! `workflowID`; `workflow_approval_status_changed` carries `approvalID`, `approvalName`,
 //! `event`, `status`, `userEmail`, `userID`, `workflowID` and no `templateID` (captured).
-//! `workflow_attribute_updated` is not captured: the spec says its payload lists the changed
-//! attribute names, sent here as `"attributes": ["totalContractValue"]` — a belief (🟡).
+//! `workflow_attribute_updated` is not captured, and which member lists the changed attributes,
+//! and whether by id, label or property key, is undocumented: by default the payload has
+//! no list at all ([`ChangedAttributes::Omitted`]), so a receiver that relies on one misses the
+//! change here as it might on a real tenant; [`ChangedAttributes::Ids`] and
+//! [`ChangedAttributes::DisplayNames`] send `"attributes": [...]` instead.
 
 use std::sync::Arc;
 
@@ -75,13 +78,41 @@ pub(crate) fn completed(workflow: &Workflow) -> JsonObject {
     simple("workflow_completed", workflow)
 }
 
+/// How a `workflow_attribute_updated` delivery lists the changed attributes (see
+/// [`IroncladControl::set_changed_attributes`](super::IroncladControl::set_changed_attributes)).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChangedAttributes {
+    /// No list (the default): nothing in the delivery says what changed.
+    #[default]
+    Omitted,
+    /// `"attributes": ["totalContractValue"]`: the attribute ids.
+    Ids,
+    /// `"attributes": ["Total Contract Value"]`: the fields' labels.
+    DisplayNames,
+}
+
+/// `changed`: `(attribute id, display name)` of each changed attribute.
 pub(crate) fn attribute_updated(
     workflow: &Workflow,
-    attributes: &[String],
+    changed: &[(String, String)],
+    listing: ChangedAttributes,
     user: &User,
 ) -> JsonObject {
-    JsonObject::new()
-        .with("attributes", Json::Array(attributes.iter().map(|a| Json::str(a.as_str())).collect()))
+    let names: Option<Vec<Json>> = match listing {
+        ChangedAttributes::Omitted => None,
+        ChangedAttributes::Ids => {
+            Some(changed.iter().map(|(id, _)| Json::str(id.as_str())).collect())
+        }
+        ChangedAttributes::DisplayNames => {
+            Some(changed.iter().map(|(_, name)| Json::str(name.as_str())).collect())
+        }
+    };
+    let mut payload = JsonObject::new();
+    if let Some(names) = names {
+        payload.insert("attributes", Json::Array(names));
+    }
+    payload
         .with("event", "workflow_attribute_updated")
         .with("templateID", workflow.template_id.as_str())
         .with("userID", user.id.as_str())

@@ -6,8 +6,9 @@
 //! Attributes must be in the template's schema (or be a role id, assigning that role by email),
 //! typed as the schema says (see `attributes`), and the required ones present: a missing one is
 //! `{"code":"MISSING_PARAM","message":"missing required attribute","param":"<id>"}` (verified
-//! shape). Unknown attributes are refused (🟡: the sandbox's choice, so a typo in an attribute
-//! id fails loudly). The new workflow is in the Review step, status `active`, with one pending
+//! shape). Unknown attributes are refused with `INVALID_PARAM` naming them (🟡: whether Ironclad
+//! refuses or ignores them is not documented; refusing makes a wrong attribute id, such as a
+//! spec name where the template has a role-scoped id, fail loudly instead of losing the value). The new workflow is in the Review step, status `active`, with one pending
 //! approval per approver role and a generated draft document; `workflow_launched` is emitted.
 
 use std::collections::HashMap;
@@ -82,9 +83,9 @@ pub(crate) fn launch(
             }
         }
         if let Some(missing) =
-            template.attributes.iter().find(|a| a.required && !values.contains_key(a.id))
+            template.attributes.iter().find(|a| a.required && !values.contains_key(&a.id))
         {
-            return Err(IcError::missing("missing required attribute", missing.id));
+            return Err(IcError::missing("missing required attribute", &missing.id));
         }
 
         let now = timestamps::now();

@@ -15,10 +15,19 @@
 //! - Optional per-bucket rate limits (§1.4).
 //!
 //! Every response carries an `x-ironclad-requestid` header (§1.1).
+//!
+//! Templates are data ([`TemplateSeed`], publish more with
+//! [`IroncladControl::publish_template`]); the default MSA template is shaped like a real
+//! tenant's: role-scoped counterparty signer ids, custom fields filed into
+//! `<attributeId>_<templateUuid>_<type>` record properties, a launch form without
+//! `propertyKey`. [`Completion`] and [`ChangedAttributes`] reproduce what real tenants leave
+//! undocumented: a record filed late or without its signed copy, and a
+//! `workflow_attribute_updated` that does not say what changed.
 
 mod approvals;
 mod attributes;
 mod auth;
+mod completion;
 mod control;
 mod delivery;
 mod documents;
@@ -45,14 +54,19 @@ use http::HeaderValue;
 use url::Url;
 
 pub(crate) use auth::IroncladAuth;
+pub use completion::Completion;
 pub use control::IroncladControl;
 pub(crate) use delivery::DeliveryHub;
 pub use delivery::{DeliveryAttempt, DeliveryPolicy, DeliveryRecord, DeliveryStatus, ReleaseOrder};
 pub(crate) use errors::fault_response;
+pub use events::ChangedAttributes;
 pub(crate) use model::{IroncladData, User};
 pub use rate_limit::IroncladRateLimits;
 pub(crate) use rate_limit::RateLimiter;
 pub(crate) use templates::{FINANCE_APPROVER_EMAIL, LEGAL_APPROVER_EMAIL, Template};
+pub use templates::{
+    FieldKind, FieldSeed, MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID, RoleKind, RoleSeed, TemplateSeed,
+};
 
 use crate::signing::WebhookSigner;
 

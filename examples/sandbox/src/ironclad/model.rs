@@ -1,16 +1,19 @@
 //! The Ironclad emulator's data and how each object renders on the wire.
 //!
 //! Shapes follow ironclad.md: a workflow has the keys of the real launch/get response in the
-//! same order (§2.3), records have `properties` typed as `{type, value}` with the record type
-//! names (`monetary_amount`, §3) and an `attachments.signedCopy` entry (§2.11), webhooks render
-//! as the real `WebhookModel` (§2.12), documents as `WorkflowDocument` with a relative
-//! `download` path (§2.4).
+//! same order (§2.3), with `signed` as one document once signed; records have
+//! `properties` keyed by the fields' property keys (`counterpartySigner`,
+//! `dynamicsMsaId_<templateUuid>_string`, never the attribute id) and typed as `{type, value}`
+//! with the record type names (`monetary_amount`, §3), a `source` naming the workflow that
+//! filed them (`{type: "workflow", workflowId}`), and an `attachments.signedCopy` entry once
+//! the signed copy is attached (§2.11); webhooks render as the real `WebhookModel` (§2.12), documents as `WorkflowDocument`
+//! with a relative `download` path (§2.4).
 
 use std::collections::HashMap;
 
 use time::OffsetDateTime;
 
-use super::templates::{AttrKind, RoleKind, Template};
+use super::templates::{FieldKind, RoleKind, Template};
 use crate::json::{Json, JsonObject};
 use crate::timestamps::ironclad_timestamp;
 
@@ -145,23 +148,28 @@ impl Workflow {
         let drafts: Vec<Json> = self
             .documents
             .iter()
-            .filter(|d| d.key.starts_with("draft"))
+            .filter(|d| d.key.starts_with(DRAFT_KEY))
             .map(|d| d.json(&self.id))
             .collect();
         attributes.insert("draft", Json::Array(drafts));
+        // `signed` has schema type `document`: one document, not a list.
+        if let Some(signed) = self.documents.iter().find(|d| d.key.starts_with(SIGNED_KEY)) {
+            attributes.insert("signed", signed.json(&self.id));
+        }
 
         let roles: Vec<Json> = template
             .roles
             .iter()
             .map(|role| {
+                let field = |id: &Option<String>| {
+                    id.as_deref()
+                        .and_then(|id| self.attributes.get(id))
+                        .and_then(Json::as_str)
+                        .map(str::to_owned)
+                };
                 let email = match role.kind {
                     RoleKind::Owner => Some(self.creator.email.clone()),
-                    RoleKind::Signer => self
-                        .attributes
-                        .get("counterpartySignerEmail")
-                        .and_then(Json::as_str)
-                        .map(str::to_owned),
-                    RoleKind::Approver => role.assignee_email.clone(),
+                    _ => field(&role.email_field).or_else(|| role.assignee_email.clone()),
                 };
                 let email = self.role_assignees.get(&role.id).cloned().or(email);
                 let assignees: Vec<Json> = match email {
@@ -171,10 +179,7 @@ impl Workflow {
                             JsonObject::new()
                                 .with(
                                     "userName",
-                                    self.attributes
-                                        .get("counterpartySignerName")
-                                        .and_then(Json::as_str)
-                                        .unwrap_or(&email),
+                                    field(&role.name_field).unwrap_or_else(|| email.clone()),
                                 )
                                 .with("email", email.as_str()),
                         )],
@@ -196,7 +201,7 @@ impl Workflow {
             .with("title", self.title.as_str())
             .with("template", self.template_id.as_str())
             .with("step", self.step.as_str())
-            .with("schema", Json::Object(template.schema_json()))
+            .with("schema", Json::Object(template.workflow_schema_json()))
             .with("attributes", Json::Object(attributes))
             .with("isCancelled", self.status == "cancelled")
             .with("isComplete", self.is_complete())
@@ -233,6 +238,11 @@ impl Workflow {
     }
 }
 
+/// Key prefix of a workflow's draft documents.
+pub(crate) const DRAFT_KEY: &str = "draft";
+/// Key prefix of a workflow's signed document.
+pub(crate) const SIGNED_KEY: &str = "signed";
+
 /// A repository record created when a workflow completes.
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
@@ -241,9 +251,12 @@ pub(crate) struct Record {
     pub(crate) record_type: String,
     pub(crate) name: String,
     pub(crate) last_updated: OffsetDateTime,
-    /// Workflow attributes with their schema kinds, turned into properties on render.
-    pub(crate) values: Vec<(String, AttrKind, Json)>,
-    pub(crate) signed_copy: Document,
+    /// Property key → the workflow attribute's value and kind, turned into properties on render.
+    pub(crate) values: Vec<(String, FieldKind, Json)>,
+    /// The workflow that filed it (`source`), unless filed without one.
+    pub(crate) source_workflow: Option<String>,
+    /// The `signedCopy` attachment, once attached.
+    pub(crate) signed_copy: Option<Document>,
 }
 
 impl Record {
@@ -251,45 +264,46 @@ impl Record {
     pub(crate) fn json(&self, api_root: &str, address_as_object: bool) -> Json {
         let mut properties = JsonObject::new();
         for (key, kind, value) in &self.values {
-            let (kind_name, value) = match kind {
-                AttrKind::String => ("string", value.clone()),
-                AttrKind::Email => ("email", value.clone()),
-                AttrKind::Date => ("date", value.clone()),
-                AttrKind::MonetaryAmount => ("monetary_amount", value.clone()),
-                AttrKind::Address if address_as_object => ("address", value.clone()),
-                AttrKind::Address => ("address", Json::String(address_text(value))),
-                AttrKind::Documents => continue,
+            let Some(kind_name) = kind.record_type() else { continue };
+            let value = match kind {
+                FieldKind::Address if !address_as_object => Json::String(address_text(value)),
+                _ => value.clone(),
             };
             properties.insert(
                 key.clone(),
                 Json::Object(JsonObject::new().with("type", kind_name).with("value", value)),
             );
         }
-        let signed_copy = JsonObject::new()
-            .with("filename", self.signed_copy.filename.as_str())
-            .with("contentType", "application/pdf")
-            .with("href", format!("{api_root}/records/{}/attachments/signedCopy", self.id));
-        Json::Object(
-            JsonObject::new()
-                .with("id", self.id.as_str())
-                .with("ironcladId", format!("IC-{}", self.readable))
-                .with("type", self.record_type.as_str())
-                .with("name", self.name.as_str())
-                .with("lastUpdated", ironclad_timestamp(self.last_updated))
-                .with("properties", Json::Object(properties))
-                .with(
-                    "attachments",
-                    Json::Object(JsonObject::new().with("signedCopy", Json::Object(signed_copy))),
-                )
-                .with("links", Json::Array(Vec::new()))
-                .with("childIds", Json::Array(Vec::new()))
-                .with(
-                    "contractStatus",
-                    Json::Object(
-                        JsonObject::new().with("status", "active").with("enhancedStatus", "active"),
-                    ),
+        let mut attachments = JsonObject::new();
+        if let Some(signed_copy) = &self.signed_copy {
+            let entry = JsonObject::new()
+                .with("filename", signed_copy.filename.as_str())
+                .with("contentType", "application/pdf")
+                .with("href", format!("{api_root}/records/{}/attachments/signedCopy", self.id));
+            attachments.insert("signedCopy", Json::Object(entry));
+        }
+        let mut out = JsonObject::new()
+            .with("id", self.id.as_str())
+            .with("ironcladId", format!("IC-{}", self.readable))
+            .with("type", self.record_type.as_str())
+            .with("name", self.name.as_str())
+            .with("lastUpdated", ironclad_timestamp(self.last_updated))
+            .with("properties", Json::Object(properties))
+            .with("attachments", Json::Object(attachments))
+            .with("links", Json::Array(Vec::new()))
+            .with("childIds", Json::Array(Vec::new()))
+            .with(
+                "contractStatus",
+                Json::Object(
+                    JsonObject::new().with("status", "active").with("enhancedStatus", "active"),
                 ),
-        )
+            );
+        if let Some(workflow) = &self.source_workflow {
+            let source =
+                JsonObject::new().with("type", "workflow").with("workflowId", workflow.as_str());
+            out.insert("source", Json::Object(source));
+        }
+        Json::Object(out)
     }
 
     /// A property's value by key (for filters and sorting).
@@ -404,6 +418,8 @@ pub(crate) struct IroncladData {
     pub(crate) records: Vec<Record>,
     pub(crate) subscriptions: Vec<Subscription>,
     pub(crate) jobs: HashMap<String, AsyncJob>,
+    /// How `workflow_attribute_updated` lists the changed attributes.
+    pub(crate) changed_attributes: super::events::ChangedAttributes,
 }
 
 impl IroncladData {

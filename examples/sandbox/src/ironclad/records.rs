@@ -4,8 +4,10 @@
 //! property values), `lastUpdated`, `sortField` (`agreementDate` default | `name` |
 //! `lastUpdated`), `sortDirection` (`ASC` | `DESC`, default DESC) and `addressAsObject`
 //! (addresses are strings unless true). `GET /records/{id}` takes the id or `IC-n`.
+//! Properties are keyed by the template fields' property keys, so a `filter` on a workflow
+//! attribute id (`[dynamicsMsaId]`) matches nothing, as on a real tenant.
 //! `GET /records/{id}/attachments/{key}` streams the file (a generated PDF; 🟡 the research
-//! believes it returns the bytes) with `content-type: application/pdf`, a bare
+//! believes it returns the bytes), or answers 404 while the record has no such attachment with `content-type: application/pdf`, a bare
 //! `content-disposition: attachment` and its `content-length`, streamed, never buffered.
 
 use std::cmp::Ordering;
@@ -100,10 +102,10 @@ pub(crate) async fn attachment(
     let document = {
         let data = state.data();
         let record = data.record(&id).ok_or_else(not_found)?;
-        if key != "signedCopy" {
-            return Err(IcError::not_found("attachment does not exist", "key"));
+        match (key.as_str(), &record.signed_copy) {
+            ("signedCopy", Some(document)) => document.clone(),
+            _ => return Err(IcError::not_found("attachment does not exist", "key")),
         }
-        record.signed_copy.clone()
     };
     let pdf = GeneratedPdf::new(&document.text, document.size);
     let length = pdf.len().to_string();

@@ -14,12 +14,18 @@
 //!   comment?}` in the Review step only; required attributes cannot be removed, read-only ones
 //!   cannot be set; → 200 with the workflow, and `workflow_attribute_updated` +
 //!   `workflow_updated` are emitted.
+//! - `GET /workflow-schemas?form=launch` lists every template's launch form; `form` is required
+//!   ("the launch form is the only form supported",
+//!   [reference](https://developer.ironcladapp.com/reference/list-all-workflow-schemas)), a missing one is `400
+//!   MISSING_PARAM` with `param: "form"`. `GET /workflow-schemas/{id}` defaults `form` to
+//!   `launch`. A launch form shows each field a launch may set as `{type, displayName,
+//!   required}`, with no `propertyKey` (as recorded from a real tenant).
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use bytes::Bytes;
 use http::{StatusCode, Uri};
 
@@ -217,8 +223,9 @@ pub(crate) fn apply_updates(
     updates: &[Json],
     user: &super::User,
 ) -> Result<Vec<String>, IcError> {
-    let (workflow, changed) = {
+    let (workflow, changed, listing) = {
         let mut data = state.data();
+        let listing = data.changed_attributes;
         let index = data.workflow_index(workflow_id).ok_or_else(not_found)?;
         let template =
             data.template(&data.workflows[index].template_id).cloned().ok_or_else(not_found)?;
@@ -268,43 +275,62 @@ pub(crate) fn apply_updates(
                     ));
                 }
             }
-            if !changed.iter().any(|c: &String| c == path) {
-                changed.push(path.to_owned());
+            if !changed.iter().any(|(id, _): &(String, String)| id == path) {
+                changed.push((path.to_owned(), def.display_name.clone()));
             }
         }
         workflow.attributes = staged;
         workflow.last_updated = timestamps::now();
-        (workflow.clone(), changed)
+        (workflow.clone(), changed, listing)
     };
-    events::emit(state, events::attribute_updated(&workflow, &changed, user));
+    events::emit(state, events::attribute_updated(&workflow, &changed, listing, user));
     events::emit(state, events::updated(&workflow));
-    Ok(changed)
+    Ok(changed.into_iter().map(|(id, _)| id).collect())
 }
 
-fn schema_item(template: &super::Template, with_permissions: bool) -> Json {
-    let mut item = JsonObject::new()
-        .with("id", template.id.as_str())
-        .with("name", template.name.as_str())
-        .with("schema", Json::Object(template.schema_json()));
-    if with_permissions {
-        item.insert("permissions", Json::Array(vec![Json::str("launch"), Json::str("view")]));
+/// A template's launch form: `{id, name, schema, permissions}`.
+fn schema_item(template: &super::Template) -> Json {
+    Json::Object(
+        JsonObject::new()
+            .with("id", template.id.as_str())
+            .with("name", template.name.as_str())
+            .with("schema", Json::Object(template.launch_form_json()))
+            .with("permissions", Json::Array(vec![Json::str("launch"), Json::str("view")])),
+    )
+}
+
+/// `form`: required on the list, defaulted on one template; `launch` is the only form served.
+fn check_form(uri: &Uri, required: bool) -> Result<(), IcError> {
+    match query(uri).get("form").map(String::as_str) {
+        Some("launch") => Ok(()),
+        None if !required => Ok(()),
+        None => Err(IcError::missing("missing required parameter", "form")),
+        Some(_) => Err(IcError::invalid("form must be launch", "form")),
     }
-    Json::Object(item)
 }
 
-pub(crate) async fn schemas(State(state): State<Arc<IroncladState>>) -> Response {
+/// `GET /workflow-schemas?form=launch` → `{list: [{id, name, schema, permissions}]}`.
+pub(crate) async fn schemas(
+    State(state): State<Arc<IroncladState>>,
+    uri: Uri,
+) -> Result<Response, IcError> {
+    check_form(&uri, true)?;
     let data = state.data();
-    let list: Vec<Json> = data.templates.iter().map(|t| schema_item(t, true)).collect();
-    json_response(StatusCode::OK, &Json::Object(JsonObject::new().with("list", Json::Array(list))))
+    let list: Vec<Json> = data.templates.iter().map(schema_item).collect();
+    let body = Json::Object(JsonObject::new().with("list", Json::Array(list)));
+    Ok(json_response(StatusCode::OK, &body))
 }
 
+/// `GET /workflow-schemas/{id}[?form=launch]` → `{id, name, schema, permissions}`.
 pub(crate) async fn schema(
     State(state): State<Arc<IroncladState>>,
     Path(id): Path<String>,
-) -> Response {
+    uri: Uri,
+) -> Result<Response, IcError> {
+    check_form(&uri, false)?;
     let data = state.data();
-    match data.template(&id) {
-        Some(template) => json_response(StatusCode::OK, &schema_item(template, false)),
-        None => IcError::not_found("workflow schema does not exist", "id").into_response(),
-    }
+    let template = data
+        .template(&id)
+        .ok_or_else(|| IcError::not_found("workflow schema does not exist", "id"))?;
+    Ok(json_response(StatusCode::OK, &schema_item(template)))
 }

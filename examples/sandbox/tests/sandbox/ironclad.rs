@@ -1,18 +1,20 @@
 //! The Ironclad emulator's wire formats (<https://developer.ironcladapp.com/reference>).
 
-use dataverse_ironclad_sandbox::{IroncladRateLimits, Json, Sandbox};
+use dataverse_ironclad_sandbox::ironclad::{MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID};
+use dataverse_ironclad_sandbox::{ChangedAttributes, IroncladRateLimits, Json, Sandbox};
 use reqwest::Method;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use secrecy::ExposeSecret;
 
 use super::{client, ic, json, keys, start, text};
 
-/// A launch body with the MSA template's attribute mapping.
+/// A launch body with the MSA template's attribute mapping, under its ids (the signer fields
+/// are role-scoped).
 pub fn launch_body(sandbox: &Sandbox, msa_id: &str, amount: &str) -> String {
     format!(
         r#"{{"template":"{template}","creator":{{"type":"email","email":"{creator}"}},"attributes":{{
             "dynamicsMsaId":"{msa_id}","dynamicsMsaNumber":"AGR-01000","agreementDate":"2026-12-01T00:00:00Z",
-            "counterpartySignerName":"Jordan Lee","counterpartySignerEmail":"jordan.lee@contoso.example",
+            "{MSA_SIGNER_NAME_ID}":"Jordan Lee","{MSA_SIGNER_EMAIL_ID}":"jordan.lee@contoso.example",
             "totalContractValue":{{"currency":"USD","amount":{amount}}},"counterpartyName":"Contoso Ltd",
             "counterpartyAddress":{{"lines":["1 Microsoft Way"],"locality":"Redmond","region":"WA","postcode":"98052","country":"USA"}}}}}}"#,
         template = sandbox.msa_template_id(),
@@ -157,7 +159,8 @@ async fn launch_validates_like_ironclad() {
         (r#""amount":1}"#, r#""amount":"1"}"#, "totalContractValue"),
         (r#""currency":"USD""#, r#""currency":"$""#, "totalContractValue"),
         ("2026-12-01T00:00:00Z", "2026-12-01", "agreementDate"),
-        ("jordan.lee@contoso.example", "Jordan Lee", "counterpartySignerEmail"),
+        ("jordan.lee@contoso.example", "Jordan Lee", MSA_SIGNER_EMAIL_ID),
+        (MSA_SIGNER_NAME_ID, "counterpartySignerName", "counterpartySignerName"),
         (r#""postcode":"98052","#, "", "counterpartyAddress"),
         (r#""dynamicsMsaId""#, r#""dynamicsMSAId""#, "dynamicsMSAId"),
         (r#""template""#, r#""workflowTemplate""#, "workflowTemplate"),
@@ -283,7 +286,19 @@ async fn attribute_updates_only_in_review_and_exactly() {
     );
     let events = sandbox.ironclad().emitted_events();
     let changed = events.iter().find(|e| text(e, "event") == "workflow_attribute_updated").unwrap();
-    assert_eq!(changed.get("attributes").unwrap().to_string(), r#"["totalContractValue"]"#);
+    assert_eq!(changed.get("attributes"), None, "by default nothing says what changed");
+    let amount =
+        r#"{"action":"set","path":"totalContractValue","value":{"currency":"USD","amount":1}}"#;
+    for (listing, expected) in [
+        (ChangedAttributes::Ids, r#"["totalContractValue"]"#),
+        (ChangedAttributes::DisplayNames, r#"["Total Contract Value"]"#),
+    ] {
+        sandbox.ironclad().set_changed_attributes(listing);
+        assert_eq!(patch(&format!(r#"{{"updates":[{amount}]}}"#)).await.unwrap().status(), 200);
+        let events = sandbox.ironclad().emitted_events();
+        let last = events.iter().rfind(|e| text(e, "event") == "workflow_attribute_updated");
+        assert_eq!(last.unwrap().get("attributes").unwrap().to_string(), expected);
+    }
 
     for (body, param) in [
         (r#"{"updates":[{"path":"readableId","value":"IC-9"}]}"#, "path"),
@@ -392,10 +407,34 @@ async fn completion_files_a_record_whose_signed_copy_streams() {
             .await;
     assert_eq!(text(&record, "ironcladId"), "IC-1");
     let properties = record.get("properties").unwrap();
+    // Custom fields file into `<attributeId>_<templateUuid>_<type>`, never the attribute id.
+    let schema = workflow.get("schema").unwrap();
+    let money_key = text(schema.get("totalContractValue").unwrap(), "propertyKey");
+    assert!(money_key.starts_with("totalContractValue_") && money_key.ends_with("_monetaryAmount"));
+    assert_eq!(properties.get("totalContractValue"), None);
     assert_eq!(
-        properties.get("totalContractValue").unwrap().to_string(),
+        properties.get(money_key).unwrap().to_string(),
         r#"{"type":"monetary_amount","value":{"currency":"USD","amount":250000.00}}"#
     );
+    assert_eq!(text(properties.get("counterpartySigner").unwrap(), "value"), "Jordan Lee");
+    assert_eq!(
+        record.get("source").unwrap().to_string(),
+        format!(r#"{{"type":"workflow","workflowId":"{id}"}}"#)
+    );
+    // `signed` has schema type `document`: one document, not a list.
+    let signed_document = workflow.get("attributes").unwrap().get("signed").unwrap();
+    assert!(text(signed_document, "key").starts_with("signed"), "{signed_document}");
+    let filter = url_encode("Equals([dynamicsMsaId], 'msa-1')");
+    let by_attribute_id =
+        json(ic(&sandbox, Method::GET, &format!("records?filter={filter}")).send().await.unwrap())
+            .await;
+    assert_eq!(by_attribute_id.get("count").unwrap().to_string(), "0");
+    let msa_key = text(schema.get("dynamicsMsaId").unwrap(), "propertyKey");
+    let filter = url_encode(&format!("Equals([{msa_key}], 'msa-1')"));
+    let by_property_key =
+        json(ic(&sandbox, Method::GET, &format!("records?filter={filter}")).send().await.unwrap())
+            .await;
+    assert_eq!(by_property_key.get("count").unwrap().to_string(), "1");
     assert_eq!(text(properties.get("counterpartyAddress").unwrap(), "type"), "address");
     assert!(
         properties.get("counterpartyAddress").unwrap().get("value").unwrap().as_str().is_some(),

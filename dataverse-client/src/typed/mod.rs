@@ -1,0 +1,33 @@
+//! Support for typed tables: what code generated from `$metadata` (by `dataverse-codegen`)
+//! or written by hand needs beyond serde.
+//!
+//! - [`ColumnValues`]: the body of a create, update or upsert holding only the columns that
+//!   were set, with lookups bound through their navigation properties and money written
+//!   exactly.
+//! - [`date`] and [`date_time`]: serde helpers for `Edm.Date` and `Edm.DateTimeOffset` columns.
+//!
+//! Column names generated as enums implement `AsRef<str>` and convert into `String`, so
+//! [`Query::select`](crate::Query::select), [`Filter`](crate::Filter),
+//! [`Expand::select`](crate::Expand::select) and [`Query::order_by`](crate::Query::order_by)
+//! take them as they take strings.
+
+pub mod date;
+mod values;
+
+pub use values::{ColumnValue, ColumnValues};
+
+/// Serde helpers for `Edm.DateTimeOffset` columns as [`time::OffsetDateTime`]
+/// (`2024-05-01T12:00:00Z`, RFC 3339); use `date_time::option` for `Option` fields.
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Row {
+///     #[serde(default, with = "dataverse_client::typed::date_time::option")]
+///     modifiedon: Option<time::OffsetDateTime>,
+/// }
+/// let row: Row = serde_json::from_str(r#"{"modifiedon":"2024-05-01T12:00:00Z"}"#).unwrap();
+/// assert_eq!(row.modifiedon, Some(time::macros::datetime!(2024-05-01 12:00 UTC)));
+/// ```
+pub use time::serde::rfc3339 as date_time;
