@@ -40,6 +40,7 @@ mod filter;
 mod handlers;
 mod keys;
 mod like;
+mod metadata;
 mod notes;
 mod odata_query;
 mod paging;
@@ -63,6 +64,7 @@ use url::Url;
 pub(crate) use auth::DataverseAuth;
 pub use control::{Agreement, DataverseControl, NewAgreement, Note};
 pub(crate) use errors::fault_response;
+pub use metadata::MetadataError;
 pub use schema::{
     Access, AlternateKeyDef, CollectionKind, CollectionNavigationDef, ColumnDef, ColumnKind,
     DataverseSchema, EntitySetDef, NavigationDef,

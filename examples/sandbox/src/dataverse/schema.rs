@@ -392,15 +392,6 @@ impl DataverseSchema {
         Self { sets, csdl: None }
     }
 
-    /// The tables of a `$metadata` (OData v4 CSDL) document, which is then served as is.
-    ///
-    /// # Errors
-    /// A message naming what the document lacks.
-    pub fn from_csdl(text: &str) -> Result<Self, String> {
-        let _ = text;
-        Err("reading $metadata documents is not available in this build yet".to_owned())
-    }
-
     /// The `$metadata` document of these tables: the one they were read from, else one written
     /// from them in the shape Dataverse serves.
     ///
