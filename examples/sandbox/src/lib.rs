@@ -158,15 +158,6 @@ impl Sandbox {
         let dataverse_control = DataverseControl::new(dataverse.clone());
         let seeded = seed::seed_dataverse(&dataverse_control, config.seed)?;
         if let Some(seed_file) = &config.seed_file {
-            if !seed_file.ironclad_templates().is_empty() {
-                // Refused rather than ignored: a test that seeds a template must not run
-                // against the built-in one without knowing it.
-                return Err(SandboxError::Rejected {
-                    status: 400,
-                    code: "UNSUPPORTED".to_owned(),
-                    message: "ironclad.templates in a seed file needs the template model of a later version of the sandbox".to_owned(),
-                });
-            }
             for (entity_set, row) in seed_file.dataverse_rows() {
                 dataverse_control.insert(entity_set, row).map_err(|error| match error {
                     SandboxError::Rejected { status, code, message } => SandboxError::Rejected {
@@ -207,6 +198,16 @@ impl Sandbox {
         let (dataverse_log, ironclad_log) = (RequestLog::default(), RequestLog::default());
         let gate_limiter = rate_limiter.clone();
         let ironclad_control = IroncladControl::new(ironclad.clone(), rate_limiter.clone());
+        for template in config.seed_file.iter().flat_map(SeedFile::ironclad_templates) {
+            ironclad_control.publish_template(template.clone()).map_err(|error| match error {
+                SandboxError::Rejected { status, code, message } => SandboxError::Rejected {
+                    status,
+                    code,
+                    message: format!("seed template '{}': {message}", template.id),
+                },
+                other => other,
+            })?;
+        }
         let control =
             |service: Service, token: &SecretString, faults: &Faults, log: &RequestLog| {
                 control_http::router(control_http::ControlState {

@@ -12,7 +12,12 @@
 //!     ]
 //!   },
 //!   "ironclad": {
-//!     "templates": []
+//!     "templates": [
+//!       {"id": "64f0c1d2e3a4b5c6d7e8f901", "name": "Mutual NDA", "recordType": "nda",
+//!        "fields": [{"id": "counterpartyName", "type": "string", "displayName": "Counterparty Name",
+//!                    "propertyKey": "counterpartyName", "required": true}],
+//!        "roles": []}
+//!     ]
 //!   }
 //! }
 //! ```
@@ -20,10 +25,13 @@
 //! Each Dataverse row is a Web API create body: it goes through the same validation as a
 //! `POST` (unknown columns, wrong types and bad `@odata.bind` references are refused), may carry
 //! its primary key to fix its id, and may bind rows created earlier in the file. Tables are seeded
-//! in file order, rows in array order.
+//! in file order, rows in array order. Each Ironclad template is a [`TemplateSeed`]: it is
+//! published as a template workflows can be launched from, next to the built-in MSA template (or
+//! in its place, with the same id).
 
 use std::path::Path;
 
+use crate::ironclad::TemplateSeed;
 use crate::json::{Json, JsonObject};
 
 /// A parsed seed file.
@@ -37,7 +45,7 @@ use crate::json::{Json, JsonObject};
 #[non_exhaustive]
 pub struct SeedFile {
     dataverse: Vec<(String, Json)>,
-    ironclad_templates: Vec<Json>,
+    ironclad_templates: Vec<TemplateSeed>,
 }
 
 /// Why a seed file was refused.
@@ -109,7 +117,11 @@ impl SeedFile {
                 let templates = templates
                     .as_array()
                     .ok_or_else(|| invalid("'ironclad.templates' must be an array".into()))?;
-                seed.ironclad_templates = templates.to_vec();
+                for (index, template) in templates.iter().enumerate() {
+                    let template = serde_json::from_slice::<TemplateSeed>(&template.to_bytes())
+                        .map_err(|e| invalid(format!("'ironclad.templates[{index}]': {e}")))?;
+                    seed.ironclad_templates.push(template);
+                }
             }
         }
         Ok(seed)
@@ -131,8 +143,8 @@ impl SeedFile {
         &self.dataverse
     }
 
-    /// The `ironclad.templates` entries, as written.
-    pub fn ironclad_templates(&self) -> &[Json] {
+    /// The `ironclad.templates` entries.
+    pub fn ironclad_templates(&self) -> &[TemplateSeed] {
         &self.ironclad_templates
     }
 
@@ -150,13 +162,14 @@ mod tests {
     #[test]
     fn rows_keep_file_order_and_exact_numbers() {
         let seed = SeedFile::parse(
-            r#"{"dataverse":{"accounts":[{"name":"A","revenue":1234567.8912}],"contacts":[{"lastname":"B"}]},"ironclad":{"templates":[{"id":"t"}]}}"#,
+            r#"{"dataverse":{"accounts":[{"name":"A","revenue":1234567.8912}],"contacts":[{"lastname":"B"}]},
+                "ironclad":{"templates":[{"id":"64f0c1d2e3a4b5c6d7e8f901","name":"NDA","recordType":"nda","fields":[],"roles":[]}]}}"#,
         )
         .unwrap();
         let rows = seed.dataverse_rows();
         assert_eq!((rows[0].0.as_str(), rows[1].0.as_str()), ("accounts", "contacts"));
         assert_eq!(rows[0].1.get("revenue").unwrap().to_string(), "1234567.8912");
-        assert_eq!(seed.ironclad_templates().len(), 1);
+        assert_eq!(seed.ironclad_templates()[0].name, "NDA");
     }
 
     #[test]
@@ -167,6 +180,10 @@ mod tests {
             (r#"{"dataverse":{"accounts":{}}}"#, "'dataverse.accounts' must be an array"),
             (r#"{"dataverse":{"accounts":[1]}}"#, "'dataverse.accounts[0]' must be an object"),
             (r#"{"ironclad":{"workflows":[]}}"#, "unknown member 'ironclad.workflows'"),
+            (
+                r#"{"ironclad":{"templates":[{"id":"x"}]}}"#,
+                "'ironclad.templates[0]': missing field",
+            ),
             ("{", "invalid JSON"),
         ] {
             let error = SeedFile::parse(text).unwrap_err().to_string();

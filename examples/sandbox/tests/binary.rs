@@ -250,3 +250,43 @@ fn sigterm_stops_it_gracefully() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[tokio::test]
+async fn a_seeded_ironclad_template_launches_workflows() {
+    let seed = tempfile_dir().join("template-seed.json");
+    std::fs::write(
+        &seed,
+        r#"{"ironclad":{"templates":[{"id":"64f0c1d2e3a4b5c6d7e8f901","name":"Mutual NDA","recordType":"nda",
+            "fields":[{"id":"counterpartyName","type":"string","displayName":"Counterparty Name",
+                       "propertyKey":"counterpartyName","required":true}]}]}}"#,
+    )
+    .unwrap();
+    let seed_path = seed.display().to_string();
+    let (_running, env) = start(&["--ironclad-token", "ic-token", "--seed", &seed_path]);
+    let ironclad = &env["IRONCLAD_BASE_URL"];
+    let client = client();
+    let schema = get_json(
+        &client,
+        format!("{ironclad}public/api/v1/workflow-schemas/64f0c1d2e3a4b5c6d7e8f901?form=launch"),
+        "ic-token",
+    )
+    .await;
+    assert_eq!(schema["name"], "Mutual NDA", "{schema}");
+    let launched = client
+        .post(format!("{ironclad}public/api/v1/workflows"))
+        .bearer_auth("ic-token")
+        .header("Content-Type", "application/json")
+        .body(
+            r#"{"template":"64f0c1d2e3a4b5c6d7e8f901","creator":{"type":"email","email":"integration@sandbox.example"},"attributes":{}}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(launched.status(), 400, "counterpartyName is required by the seeded template");
+
+    let bad = tempfile_dir().join("bad-template-seed.json");
+    std::fs::write(&bad, r#"{"ironclad":{"templates":[{"id":"x","name":"No fields"}]}}"#).unwrap();
+    let output = sandbox(&["--seed", &bad.display().to_string()]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("'ironclad.templates[0]'"));
+}

@@ -105,25 +105,32 @@ fn config(options: &Options) -> Result<SandboxConfig, String> {
     Ok(config)
 }
 
-/// Wait for SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// SIGINT and SIGTERM, listened for before the four lines are printed, so a supervisor that
+/// stops the process as soon as it has read them still gets a graceful stop.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Shutdown {
+    fn listen() -> Self {
+        Self {
+            #[cfg(unix)]
+            terminate: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .ok(),
         }
     }
-    #[cfg(not(unix))]
-    {
+
+    async fn wait(self) {
+        let interrupt = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        if let Some(mut terminate) = self.terminate {
+            tokio::select! {
+                _ = interrupt => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
         let _ = interrupt.await;
     }
 }
@@ -159,6 +166,7 @@ fn main() -> ExitCode {
             Ok(sandbox) => sandbox,
             Err(e) => return fail(&e.to_string()),
         };
+        let shutdown = Shutdown::listen();
         let mut stdout = std::io::stdout().lock();
         let printed = writeln!(
             stdout,
@@ -175,7 +183,7 @@ fn main() -> ExitCode {
             sandbox.shutdown().await;
             return ExitCode::FAILURE;
         }
-        shutdown_signal().await;
+        shutdown.wait().await;
         sandbox.shutdown().await;
         ExitCode::SUCCESS
     })
