@@ -307,7 +307,7 @@ impl MsaAttributes {
         template_id: &str,
         overrides: &AttributeOverrides,
     ) -> Result<Self, ResolveError> {
-        let template = ironclad.workflow_schemas().get(template_id, true).await?;
+        let template = ironclad.workflow_schemas().get(template_id).await?;
         Ok(Self::resolve(&template, overrides)?)
     }
 }
