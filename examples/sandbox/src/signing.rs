@@ -1,4 +1,5 @@
-//! Signing webhook deliveries the way Ironclad does (research ironclad.md §4.3).
+//! Signing webhook deliveries the way Ironclad does
+//! (<https://developer.ironcladapp.com/reference/webhook-verification>).
 //!
 //! The signed data is the concatenation of the `X-Ironclad-Webhook-Event-Id` value, the JSON
 //! body exactly as sent, and the nonce; the algorithm is RSA PKCS#1 v1.5 with SHA-256 over a
@@ -99,13 +100,13 @@ impl WebhookSigner {
     /// The `X-Ironclad-Webhook-Verification` header value for one attempt.
     pub(crate) fn verification_header(&self, event_id: &str, body: &[u8], nonce: &str) -> String {
         let signature = self.sign(event_id, body, nonce);
-        serde_json::json!({
-            "nonce": nonce,
-            "signAlgorithm": "sha256",
-            "signature": signature,
-            "encoding": "base64",
-        })
-        .to_string()
+        // Ordered members whatever serde_json features the build unifies.
+        let header = crate::json::JsonObject::new()
+            .with("nonce", nonce)
+            .with("signAlgorithm", "sha256")
+            .with("signature", signature)
+            .with("encoding", "base64");
+        crate::json::Json::Object(header).to_string()
     }
 }
 

@@ -1,5 +1,5 @@
 //! Webhook deliveries: envelope, headers, an independent signature check, retries, 410,
-//! duplicates and out-of-order releases (research ironclad.md §4.2–4.4).
+//! duplicates and out-of-order releases (<https://developer.ironcladapp.com/reference/webhooks>).
 
 use base64::Engine as _;
 use dataverse_ironclad_sandbox::{

@@ -1,4 +1,4 @@
-//! The Ironclad emulator's wire formats (research ironclad.md §1–3).
+//! The Ironclad emulator's wire formats (<https://developer.ironcladapp.com/reference>).
 
 use dataverse_ironclad_sandbox::ironclad::{MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID};
 use dataverse_ironclad_sandbox::{ChangedAttributes, IroncladRateLimits, Json, Sandbox};
@@ -8,8 +8,8 @@ use secrecy::ExposeSecret;
 
 use super::{client, ic, json, keys, start, text};
 
-/// A launch body with the spec's attribute mapping, under the MSA template's ids (the signer
-/// fields are role-scoped).
+/// A launch body with the MSA template's attribute mapping, under its ids (the signer fields
+/// are role-scoped).
 pub fn launch_body(sandbox: &Sandbox, msa_id: &str, amount: &str) -> String {
     format!(
         r#"{{"template":"{template}","creator":{{"type":"email","email":"{creator}"}},"attributes":{{
@@ -544,7 +544,7 @@ async fn webhook_subscriptions_crud_and_the_verification_key() {
             .send()
     };
     let response = create(r#"{"events":["workflow_completed","workflow_approval_status_changed"],"targetURL":"https://receiver.example/hook"}"#).await.unwrap();
-    assert_eq!(response.status(), 200, "200, not the SPEC's 201");
+    assert_eq!(response.status(), 200, "200, not the 201 the published OpenAPI document states");
     let hook = json(response).await;
     assert_eq!(
         keys(&hook),
