@@ -140,11 +140,10 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         document: &WorkflowDocument,
     ) -> Result<Download, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         let key = document.key.as_deref().ok_or_else(|| {
             Error::InvalidRequest("the document has no key to download it by".into())
         })?;
-        self.download(workflow_id, key, document.filename.clone()).await
+        self.download(&workflow_id.into(), key, document.filename.clone()).await
     }
 
     /// Download a document by key (`GET /workflows/{id}/document/{key}/download`); the file
@@ -164,20 +163,18 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         key: &str,
     ) -> Result<Download, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        self.download(workflow_id, key, None).await
+        self.download(&workflow_id.into(), key, None).await
     }
 
     async fn download(
         &self,
-        workflow_id: impl Into<WorkflowId>,
+        workflow_id: &WorkflowId,
         key: &str,
         file_name: Option<String>,
     ) -> Result<Download, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         let request = ApiRequest::get(segments![
             "workflows",
-            id_segment("workflow id", &workflow_id)?,
+            id_segment("workflow id", workflow_id)?,
             "document",
             id_segment("document key", key)?,
             "download"

@@ -79,8 +79,7 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        self.transition(workflow_id, "cancel", comment.into()).await
+        self.transition(workflow_id.into(), "cancel", comment.into()).await
     }
 
     /// Pause a workflow, with the comment Ironclad requires.
@@ -104,8 +103,7 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        self.transition(workflow_id, "pause", comment.into()).await
+        self.transition(workflow_id.into(), "pause", comment.into()).await
     }
 
     /// Resume a paused workflow, with the comment Ironclad requires.
@@ -123,17 +121,15 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        self.transition(workflow_id, "resume", comment.into()).await
+        self.transition(workflow_id.into(), "resume", comment.into()).await
     }
 
     async fn transition(
         &self,
-        workflow_id: impl Into<WorkflowId>,
+        workflow_id: WorkflowId,
         action: &'static str,
         comment: LifecycleComment,
     ) -> Result<(), Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         if comment.message.trim().is_empty() {
             return Err(Error::InvalidRequest(format!(
                 "Ironclad requires a comment to {action} a workflow"

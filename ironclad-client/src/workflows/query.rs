@@ -26,7 +26,7 @@ use crate::ids::TemplateId;
 #[must_use]
 pub struct ListWorkflows {
     pub(crate) statuses: Vec<WorkflowStatus>,
-    pub(crate) template: Option<String>,
+    pub(crate) template: Option<TemplateId>,
     pub(crate) last_updated: Option<OffsetDateTime>,
     pub(crate) filter: Option<String>,
     pub(crate) page_size: Option<u32>,
@@ -65,7 +65,6 @@ impl ListWorkflows {
 
     /// Only workflows of this template.
     pub fn template(mut self, template_id: impl Into<TemplateId>) -> Self {
-        let template_id: TemplateId = template_id.into();
         self.template = Some(template_id.into());
         self
     }
