@@ -2,6 +2,9 @@
 //! its `main` uses, with the sandbox's URL and token as the settings.
 
 #![allow(dead_code)] // each example's `main` is not called here
+// Each example declares `mod support;` so it builds on its own; including several loads it
+// several times.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "../examples/batch_change_set.rs"]
 mod batch_change_set;
