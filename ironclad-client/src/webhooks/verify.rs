@@ -6,7 +6,7 @@
 //! (<https://developer.ironcladapp.com/reference/webhook-verification>). The signature is checked over the raw
 //! body first; if that fails, over serde_json's compact re-serialization (key order kept), and
 //! then over a `JSON.stringify`-faithful form, since the signer's serialization is not
-//! guaranteed to equal the bytes on the wire (belief: for compact bodies they are equal).
+//! documented to equal the bytes on the wire (for compact bodies they are expected to).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};

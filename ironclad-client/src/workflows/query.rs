@@ -121,7 +121,7 @@ pub(crate) fn format_utc_millis(instant: OffsetDateTime) -> String {
 ///
 /// Attribute ids go in brackets and values in quotes: `Equals([counterpartyName], 'Harley
 /// Quinn')`. A value containing `'` is quoted with `"` instead; the escaping of a value
-/// containing both is not documented, and a backslash is used (belief).
+/// containing both is not documented; a backslash is used (an assumption, not documented).
 ///
 /// ```
 /// use ironclad_client::workflows::Filter;
