@@ -393,3 +393,20 @@ impl fmt::Debug for ClientBuilder {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_defaults_match_the_workspace_vocabulary() {
+        let builder = ClientBuilder::default();
+        assert_eq!(builder.connect_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(builder.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(builder.read_timeout, None);
+        assert_eq!(builder.token_timeout, Some(Duration::from_secs(30)));
+        let client = builder.credential(Credentials::api_token("t")).build().expect("client");
+        assert_eq!(client.inner.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(client.inner.token_timeout, Some(Duration::from_secs(30)));
+    }
+}
