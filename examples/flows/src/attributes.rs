@@ -298,13 +298,13 @@ impl MsaAttributes {
     /// # async fn demo(ironclad: ironclad_client::Client) -> Result<(), flows::attributes::ResolveError> {
     /// use flows::attributes::{AttributeOverrides, MsaAttributes, MsaField};
     ///
-    /// let ids = MsaAttributes::fetch(&ironclad, "6063ac9e01a5542dafa3722b", &AttributeOverrides::default()).await?;
+    /// let ids = MsaAttributes::fetch(&ironclad, &"6063ac9e01a5542dafa3722b".into(), &AttributeOverrides::default()).await?;
     /// println!("the signer's email goes to {}", ids.id(MsaField::SignerEmail));
     /// # Ok(()) }
     /// ```
     pub async fn fetch(
         ironclad: &ironclad_client::Client,
-        template_id: &str,
+        template_id: &TemplateId,
         overrides: &AttributeOverrides,
     ) -> Result<Self, ResolveError> {
         let template = ironclad.workflow_schemas().get(template_id).await?;

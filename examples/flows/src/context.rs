@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ironclad_client::workflows::WorkflowId;
+use ironclad_client::workflows::{TemplateId, WorkflowId};
 use url::Url;
 
 use crate::attributes::{AttributeOverrides, MsaField};
@@ -32,7 +32,7 @@ pub struct FlowContext {
     pub(crate) dataverse: dataverse_client::Client,
     pub(crate) ironclad: ironclad_client::Client,
     pub(crate) table: Arc<AgreementTable>,
-    pub(crate) template_id: Arc<str>,
+    pub(crate) template_id: TemplateId,
     pub(crate) attributes: Arc<AttributeOverrides>,
 }
 
@@ -53,13 +53,13 @@ impl FlowContext {
         dataverse: dataverse_client::Client,
         ironclad: ironclad_client::Client,
         table: AgreementTable,
-        template_id: impl Into<String>,
+        template_id: impl Into<TemplateId>,
     ) -> Self {
         Self {
             dataverse,
             ironclad,
             table: Arc::new(table),
-            template_id: Arc::from(template_id.into()),
+            template_id: template_id.into(),
             attributes: Arc::default(),
         }
     }
@@ -98,7 +98,7 @@ impl FlowContext {
     }
 
     /// The MSA template id.
-    pub fn template_id(&self) -> &str {
+    pub fn template_id(&self) -> &TemplateId {
         &self.template_id
     }
 

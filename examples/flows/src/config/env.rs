@@ -4,7 +4,7 @@
 //! command line, so its `--help` lists every variable, and resolves them into settings here,
 //! where a missing or malformed value becomes a one-line [`ConfigError`] naming the variable.
 
-use ironclad_client::workflows::WorkflowId;
+use ironclad_client::workflows::{TemplateId, WorkflowId};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -473,7 +473,7 @@ impl TemplateArgs {
     /// assert_eq!(args.creator_email(false)?, None);
     /// # Ok::<(), flows::config::ConfigError>(())
     /// ```
-    pub fn template_id(&self) -> Result<String, ConfigError> {
+    pub fn template_id(&self) -> Result<TemplateId, ConfigError> {
         let id = present(self.ironclad_msa_template_id.as_ref()).ok_or(ConfigError::Missing {
             name: "IRONCLAD_MSA_TEMPLATE_ID",
             hint: "the id of the MSA workflow template",
@@ -484,7 +484,7 @@ impl TemplateArgs {
                 format!("{id:?} is not a template id (letters, digits, - and _)"),
             ));
         }
-        Ok(id.to_owned())
+        Ok(TemplateId::from(id))
     }
 
     /// The creator of launched workflows: required with a legacy token (Ironclad needs
