@@ -13,7 +13,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident in $module:literal, example $example:literal) => {
+    ($(#[$doc:meta])* $name:ident ($what:literal) in $module:literal, example $example:literal) => {
         $(#[$doc])*
         ///
         /// ```
@@ -37,6 +37,11 @@ macro_rules! id_type {
             /// The id as an owned `String`.
             pub fn into_string(self) -> String {
                 self.0
+            }
+
+            /// `id` as a URL path segment: never empty, never a dot segment.
+            pub(crate) fn segment(id: impl Into<Self>) -> Result<String, crate::Error> {
+                crate::http::id_segment($what, &id.into())
             }
         }
 
@@ -148,32 +153,32 @@ id_type! {
     /// let approvals = client.workflows().approvals(&workflow.id).await?;
     /// # let _ = approvals; Ok(()) }
     /// ```
-    WorkflowId in "workflows", example "IC-123"
+    WorkflowId ("workflow id") in "workflows", example "IC-123"
 }
 
 id_type! {
     /// A workflow template id (`68dc41e5a7987b1e623e4711`), as in a workflow's `template` and
     /// `GET /workflow-schemas/{id}`.
-    TemplateId in "workflows", example "68dc41e5a7987b1e623e4711"
+    TemplateId ("template id") in "workflows", example "68dc41e5a7987b1e623e4711"
 }
 
 id_type! {
     /// A workflow comment id.
-    CommentId in "workflows", example "6a6b3ea2f4c9b1a2d3e4f567"
+    CommentId ("comment id") in "workflows", example "6a6b3ea2f4c9b1a2d3e4f567"
 }
 
 id_type! {
     /// The id of an asynchronous launch job (`POST /workflows/async`).
-    AsyncJobId in "workflows", example "6a6b3e9b1c2d3e4f5a6b7c8d"
+    AsyncJobId ("job id") in "workflows", example "6a6b3e9b1c2d3e4f5a6b7c8d"
 }
 
 id_type! {
     /// A repository record id: the record's UUID or its readable id (`IC-31`); the API takes
     /// either.
-    RecordId in "records", example "IC-31"
+    RecordId ("record id") in "records", example "IC-31"
 }
 
 id_type! {
     /// A webhook subscription id.
-    WebhookId in "webhooks", example "67535d36de552a07db17c508"
+    WebhookId ("webhook id") in "webhooks", example "67535d36de552a07db17c508"
 }

@@ -100,8 +100,7 @@ impl<'a> Records<'a> {
     /// # Errors
     /// [`Error::Api`] 404 when there is no such record.
     pub async fn get(&self, record_id: impl Into<RecordId>) -> Result<Record, Error> {
-        let record_id: RecordId = record_id.into();
-        let request = ApiRequest::get(segments!["records", id_segment("record id", &record_id)?]);
+        let request = ApiRequest::get(segments!["records", RecordId::segment(record_id)?]);
         self.client.execute_json(request, "record").await
     }
 
@@ -142,12 +141,9 @@ impl<'a> Records<'a> {
         record_id: impl Into<RecordId>,
         record: &NewRecord,
     ) -> Result<Record, Error> {
-        let record_id: RecordId = record_id.into();
-        let request = ApiRequest::new(
-            Method::PUT,
-            segments!["records", id_segment("record id", &record_id)?],
-        )
-        .json(record)?;
+        let request =
+            ApiRequest::new(Method::PUT, segments!["records", RecordId::segment(record_id)?])
+                .json(record)?;
         self.client.execute_json(request, "record").await
     }
 
@@ -171,15 +167,12 @@ impl<'a> Records<'a> {
         record_id: impl Into<RecordId>,
         patch: &RecordPatch,
     ) -> Result<Record, Error> {
-        let record_id: RecordId = record_id.into();
         if patch.is_empty() {
             return Err(Error::InvalidRequest("the record patch holds no change".into()));
         }
-        let request = ApiRequest::new(
-            Method::PATCH,
-            segments!["records", id_segment("record id", &record_id)?],
-        )
-        .json(patch)?;
+        let request =
+            ApiRequest::new(Method::PATCH, segments!["records", RecordId::segment(record_id)?])
+                .json(patch)?;
         self.client.execute_json(request, "record").await
     }
 
@@ -194,11 +187,8 @@ impl<'a> Records<'a> {
     /// # Errors
     /// The request's error.
     pub async fn delete(&self, record_id: impl Into<RecordId>) -> Result<(), Error> {
-        let record_id: RecordId = record_id.into();
-        let request = ApiRequest::new(
-            Method::DELETE,
-            segments!["records", id_segment("record id", &record_id)?],
-        );
+        let request =
+            ApiRequest::new(Method::DELETE, segments!["records", RecordId::segment(record_id)?]);
         self.client.execute_unit(request).await
     }
 
@@ -302,7 +292,6 @@ impl<'a> Records<'a> {
         file_name: &str,
         content: impl Into<Bytes>,
     ) -> Result<(), Error> {
-        let record_id: RecordId = record_id.into();
         if file_name.trim().is_empty() {
             return Err(Error::InvalidRequest("the attachment needs a file name".into()));
         }
@@ -324,7 +313,7 @@ impl<'a> Records<'a> {
             Method::POST,
             segments![
                 "records",
-                id_segment("record id", &record_id)?,
+                RecordId::segment(record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],
@@ -348,12 +337,11 @@ impl<'a> Records<'a> {
         record_id: impl Into<RecordId>,
         key: &str,
     ) -> Result<(), Error> {
-        let record_id: RecordId = record_id.into();
         let request = ApiRequest::new(
             Method::DELETE,
             segments![
                 "records",
-                id_segment("record id", &record_id)?,
+                RecordId::segment(record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::{VerificationKey, VerifyError, WebhookEvent};
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::ids::WebhookId;
 use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
@@ -282,9 +282,7 @@ impl<'a> Webhooks<'a> {
     /// # Errors
     /// The request's error.
     pub async fn get(&self, webhook_id: impl Into<WebhookId>) -> Result<Webhook, Error> {
-        let webhook_id: WebhookId = webhook_id.into();
-        let request =
-            ApiRequest::get(segments!["webhooks", id_segment("webhook id", &webhook_id)?]);
+        let request = ApiRequest::get(segments!["webhooks", WebhookId::segment(webhook_id)?]);
         self.client.execute_json(request, "webhook").await
     }
 
@@ -305,13 +303,10 @@ impl<'a> Webhooks<'a> {
         webhook_id: impl Into<WebhookId>,
         update: &WebhookUpdate,
     ) -> Result<Webhook, Error> {
-        let webhook_id: WebhookId = webhook_id.into();
-        let request = ApiRequest::new(
-            Method::PATCH,
-            segments!["webhooks", id_segment("webhook id", &webhook_id)?],
-        )
-        .json(update)?
-        .replay(Replay::Safe);
+        let request =
+            ApiRequest::new(Method::PATCH, segments!["webhooks", WebhookId::segment(webhook_id)?])
+                .json(update)?
+                .replay(Replay::Safe);
         self.client.execute_json(request, "webhook").await
     }
 
@@ -326,11 +321,8 @@ impl<'a> Webhooks<'a> {
     /// # Errors
     /// The request's error.
     pub async fn delete(&self, webhook_id: impl Into<WebhookId>) -> Result<(), Error> {
-        let webhook_id: WebhookId = webhook_id.into();
-        let request = ApiRequest::new(
-            Method::DELETE,
-            segments!["webhooks", id_segment("webhook id", &webhook_id)?],
-        );
+        let request =
+            ApiRequest::new(Method::DELETE, segments!["webhooks", WebhookId::segment(webhook_id)?]);
         self.client.execute_unit(request).await
     }
 

@@ -189,8 +189,7 @@ impl Workflows<'_> {
         &self,
         workflow_id: impl Into<WorkflowId>,
     ) -> Result<WorkflowApprovals, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let id = id_segment("workflow id", &workflow_id)?;
+        let id = WorkflowId::segment(workflow_id)?;
         let request = ApiRequest::get(segments!["workflows", id, "approvals"]);
         self.client.execute_json(request, "workflow approvals").await
     }
@@ -231,12 +230,11 @@ impl Workflows<'_> {
         role_id: &str,
         decision: &ApprovalDecision,
     ) -> Result<(), Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         let request = ApiRequest::new(
             http::Method::PATCH,
             segments![
                 "workflows",
-                id_segment("workflow id", &workflow_id)?,
+                WorkflowId::segment(workflow_id)?,
                 "approvals",
                 id_segment("role id", role_id)?
             ],

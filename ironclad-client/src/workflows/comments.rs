@@ -137,13 +137,11 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         comment_id: impl Into<CommentId>,
     ) -> Result<Comment, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let comment_id: CommentId = comment_id.into();
         let request = ApiRequest::get(segments![
             "workflows",
-            id_segment("workflow id", &workflow_id)?,
+            WorkflowId::segment(workflow_id)?,
             "comments",
-            id_segment("comment id", &comment_id)?
+            CommentId::segment(comment_id)?
         ]);
         self.client.execute_json(request, "comment").await
     }
@@ -165,10 +163,9 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         comment: &NewComment,
     ) -> Result<Comment, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         let request = ApiRequest::new(
             http::Method::POST,
-            segments!["workflows", id_segment("workflow id", &workflow_id)?, "comments"],
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "comments"],
         )
         .json(comment)?;
         self.client.execute_json(request, "comment").await

@@ -109,8 +109,7 @@ impl Workflows<'_> {
         &self,
         workflow_id: impl Into<WorkflowId>,
     ) -> Result<WorkflowDocuments, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let id = id_segment("workflow id", &workflow_id)?;
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(
                 ApiRequest::get(segments!["workflows", id, "documents"]),

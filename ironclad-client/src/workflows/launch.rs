@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use super::{Workflow, Workflows};
 use crate::error::ErrorCode;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::ids::{AsyncJobId, TemplateId};
 use crate::serde_util::lenient;
 use crate::string_enum::string_enum;
@@ -272,9 +272,8 @@ impl Workflows<'_> {
         &self,
         job_id: impl Into<AsyncJobId>,
     ) -> Result<AsyncLaunchJob, Error> {
-        let job_id: AsyncJobId = job_id.into();
         let request =
-            ApiRequest::get(segments!["workflows", "async", id_segment("job id", &job_id)?]);
+            ApiRequest::get(segments!["workflows", "async", AsyncJobId::segment(job_id)?]);
         self.client.execute_json(request, "async launch job").await
     }
 

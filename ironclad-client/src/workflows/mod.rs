@@ -37,7 +37,7 @@ pub use schemas::{WorkflowSchema, WorkflowSchemas};
 
 pub use crate::ids::{AsyncJobId, CommentId, TemplateId, WorkflowId};
 
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::paging::{Page, Paginated, checked_page_size};
 use crate::{Client, Error};
 
@@ -146,9 +146,7 @@ impl<'a> Workflows<'a> {
     /// # Errors
     /// [`Error::Api`] 404 (`is_not_found()`) when there is no such workflow.
     pub async fn get(&self, workflow_id: impl Into<WorkflowId>) -> Result<Workflow, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let request =
-            ApiRequest::get(segments!["workflows", id_segment("workflow id", &workflow_id)?]);
+        let request = ApiRequest::get(segments!["workflows", WorkflowId::segment(workflow_id)?]);
         self.client.execute_json(request, "workflow").await
     }
 }

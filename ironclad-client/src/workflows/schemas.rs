@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::ids::TemplateId;
 use crate::paging::ListEnvelope;
 use crate::serde_util::{lenient, lenient_vec};
@@ -144,12 +144,9 @@ impl<'a> WorkflowSchemas<'a> {
     /// # Errors
     /// The request's error.
     pub async fn get(&self, template_id: impl Into<TemplateId>) -> Result<WorkflowSchema, Error> {
-        let template_id: TemplateId = template_id.into();
-        let request = ApiRequest::get(segments![
-            "workflow-schemas",
-            id_segment("template id", &template_id)?
-        ])
-        .query("form", LAUNCH_FORM);
+        let request =
+            ApiRequest::get(segments!["workflow-schemas", TemplateId::segment(template_id)?])
+                .query("form", LAUNCH_FORM);
         self.client.execute_json(request, "workflow schema").await
     }
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Workflows;
 use crate::Error;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::ids::WorkflowId;
 use crate::serde_util::{lenient, lenient_vec};
 
@@ -136,8 +136,7 @@ impl Workflows<'_> {
         &self,
         workflow_id: impl Into<WorkflowId>,
     ) -> Result<WorkflowSignatures, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let id = id_segment("workflow id", &workflow_id)?;
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(
                 ApiRequest::get(segments!["workflows", id, "signatures"]),
@@ -161,8 +160,7 @@ impl Workflows<'_> {
         &self,
         workflow_id: impl Into<WorkflowId>,
     ) -> Result<SignStatus, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
-        let id = id_segment("workflow id", &workflow_id)?;
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(ApiRequest::get(segments!["workflows", id, "sign-status"]), "sign status")
             .await

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Workflow, Workflows};
 use crate::Error;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
 use crate::ids::WorkflowId;
 use crate::values::AttributeValue;
 
@@ -103,14 +103,13 @@ impl Workflows<'_> {
         workflow_id: impl Into<WorkflowId>,
         updates: &AttributeUpdates,
     ) -> Result<Workflow, Error> {
-        let workflow_id: WorkflowId = workflow_id.into();
         if updates.is_empty() {
             return Err(Error::InvalidRequest("no attribute updates given".into()));
         }
         let replay = if updates.comment.is_some() { Replay::Unsafe } else { Replay::Safe };
         let request = ApiRequest::new(
             http::Method::PATCH,
-            segments!["workflows", id_segment("workflow id", &workflow_id)?, "attributes"],
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "attributes"],
         )
         .json(updates)?
         .replay(replay);
