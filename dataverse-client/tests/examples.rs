@@ -1,7 +1,8 @@
 //! Every example in `examples/` runs here against the sandbox, through the same `support::connect`
 //! its `main` uses, with the sandbox's URL and token as the settings.
 
-#![allow(dead_code)] // each example's `main` is not called here
+// Each example's `main` is not called here.
+#![allow(dead_code)]
 // Each example declares `mod support;` so it builds on its own; including several loads it
 // several times.
 #![allow(clippy::duplicate_mod)]
