@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use dataverse_client::{Document, NewNote, UploadMode};
+use dataverse_client::notes::{Document, NewNote, UploadMode};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

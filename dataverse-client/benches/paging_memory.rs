@@ -9,8 +9,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
-use dataverse_client::Query;
-use futures_util::TryStreamExt;
+use dataverse_client::query::Query;
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -179,7 +179,7 @@ fn main() {
     let client = support::client(address);
     // The same client without its per-attempt timeout, to show what that one timer costs.
     let untimed = dataverse_client::Client::builder(format!("http://{address}"))
-        .credential(dataverse_client::StaticToken::new("bench-token"))
+        .credential(dataverse_client::auth::StaticToken::new("bench-token"))
         .timeout(None)
         .build()
         .expect("client");

@@ -32,7 +32,7 @@ use crate::query::{Query, page_size_preference};
 /// Persist it as a string (it serializes as one).
 ///
 /// ```
-/// use dataverse_client::DeltaLink;
+/// use dataverse_client::changes::DeltaLink;
 ///
 /// let saved = "https://contoso.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$deltatoken=919042%2108%2f22%2f2017%2008%3a10%3a44";
 /// let link = DeltaLink::new(saved);
@@ -75,7 +75,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Change, Query, Record};
+    /// use dataverse_client::{changes::Change, query::Query, records::Record};
     /// use futures_util::TryStreamExt;
     ///
     /// let mut changes = client
@@ -107,7 +107,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client, saved: String) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{DeltaLink, Record};
+    /// use dataverse_client::{changes::DeltaLink, records::Record};
     /// use futures_util::TryStreamExt;
     ///
     /// let mut changes = client.changes_since::<Record>(&DeltaLink::new(saved)).changes();

@@ -30,7 +30,7 @@ const DEFAULT_USER_AGENT: &str = concat!("dataverse-client-rust/", env!("CARGO_P
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), dataverse_client::Error> {
-/// use dataverse_client::{Client, ClientSecretCredential, Query, Record};
+/// use dataverse_client::{Client, auth::ClientSecretCredential, query::Query, records::Record};
 /// use futures_util::TryStreamExt;
 ///
 /// let client = Client::builder("https://contoso.crm.dynamics.com")
@@ -75,8 +75,9 @@ impl Client {
         &self.inner.environment_url
     }
 
-    /// The Web API root, e.g. `https://contoso.crm.dynamics.com/api/data/v9.2/`.
-    pub fn api_root(&self) -> &Url {
+    /// The Web API base URL, e.g. `https://contoso.crm.dynamics.com/api/data/v9.2/`; paths of
+    /// entity sets and actions are relative to it.
+    pub fn api_base(&self) -> &Url {
         &self.inner.api_root
     }
 
@@ -122,15 +123,15 @@ impl fmt::Debug for Client {
 /// ```no_run
 /// # fn run() -> Result<(), dataverse_client::Error> {
 /// use std::time::Duration;
-/// use dataverse_client::{Client, RetryPolicy, StaticToken};
+/// use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy};
 ///
 /// let client = Client::builder("https://contoso.crm.dynamics.com")
 ///     .credential(StaticToken::new("eyJ0eXAi..."))
 ///     .api_version("v9.2")
-///     .connect_timeout(Some(Duration::from_secs(5)))
-///     .timeout(Some(Duration::from_secs(60)))
-///     .batch_timeout(Some(Duration::from_secs(600)))
-///     .token_timeout(Some(Duration::from_secs(20)))
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(60))
+///     .batch_timeout(Duration::from_secs(600))
+///     .token_timeout(Duration::from_secs(20))
 ///     .retry_policy(RetryPolicy::default().max_attempts(8))
 ///     .user_agent("contract-sync/1.0")
 ///     .max_upload_file_size(5_242_880)
@@ -210,8 +211,8 @@ impl ClientBuilder {
 
     /// How long connecting may take; `None` waits as long as the OS does. Ignored with
     /// [`http_client`](Self::http_client).
-    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.connect_timeout = timeout;
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
         self
     }
 
@@ -220,8 +221,8 @@ impl ClientBuilder {
     /// request with [`RequestOptions::timeout`]. Streamed note uploads, whose duration depends on
     /// the document's size, are limited only by a per-request timeout; a document download fails
     /// when no data arrives for this long.
-    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.attempt_timeout = timeout;
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.attempt_timeout = timeout.into();
         self
     }
 
@@ -231,24 +232,24 @@ impl ClientBuilder {
     /// waiting for is not sent again yet may still commit. The longer of this and
     /// [`timeout`](Self::timeout) applies (no limit if either is `None`); a per-request
     /// [`RequestOptions::timeout`] overrides both.
-    pub fn batch_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.long_attempt_timeout = timeout;
+    pub fn batch_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.long_attempt_timeout = timeout.into();
         self
     }
 
     /// How long obtaining an access token may take in all (default 30 s); `None` for no limit.
     /// Requests wait for a token refresh in progress, so a stalled identity endpoint would
     /// otherwise hold every request; the request then fails with [`Error::Auth`].
-    pub fn token_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.token_timeout = timeout;
+    pub fn token_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.token_timeout = timeout.into();
         self
     }
 
     /// reqwest's read timeout: how long any read from the connection may stall; `None` (the
     /// default) for none, since the per-attempt timeout already bounds every response. Ignored
     /// with [`http_client`](Self::http_client).
-    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.read_timeout = timeout;
+    pub fn read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.read_timeout = timeout.into();
         self
     }
 
@@ -378,7 +379,7 @@ fn parse_origin(text: &str, what: &str) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::StaticToken;
+    use crate::auth::StaticToken;
 
     #[test]
     fn builds_api_root_and_scope() {
@@ -386,7 +387,7 @@ mod tests {
             .credential(StaticToken::new("t"))
             .build()
             .expect("client");
-        assert_eq!(client.api_root().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
+        assert_eq!(client.api_base().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
         assert!(
             format!("{:?}", client.inner.auth)
                 .contains("https://contoso.crm.dynamics.com/.default")
@@ -398,7 +399,7 @@ mod tests {
             .credential(StaticToken::new("t"))
             .build()
             .expect("client");
-        assert_eq!(sandbox.api_root().as_str(), "http://127.0.0.1:8080/dv/api/data/v9.1/");
+        assert_eq!(sandbox.api_base().as_str(), "http://127.0.0.1:8080/dv/api/data/v9.1/");
         assert!(
             format!("{:?}", sandbox.inner.auth)
                 .contains("https://contoso.crm.dynamics.com/.default")
@@ -433,17 +434,27 @@ mod tests {
         send_sync(&client);
         let id = uuid::Uuid::nil();
         send(&std::future::IntoFuture::into_future(
-            client.retrieve::<crate::Record>("accounts", id),
+            client.retrieve::<crate::records::Record>("accounts", id),
         ));
         send(&std::future::IntoFuture::into_future(client.update(
             "accounts",
             id,
             &serde_json::json!({}),
         )));
-        send(&client.query::<crate::Record>(crate::Query::new("accounts")).records());
-        send(&client.track_changes::<crate::Record>(crate::Query::new("accounts")).changes());
-        send(&std::future::IntoFuture::into_future(client.create_note(crate::NewNote::new())));
-        send(&std::future::IntoFuture::into_future(client.execute_batch(crate::Batch::new())));
+        send(
+            &client.query::<crate::records::Record>(crate::query::Query::new("accounts")).records(),
+        );
+        send(
+            &client
+                .track_changes::<crate::records::Record>(crate::query::Query::new("accounts"))
+                .changes(),
+        );
+        send(&std::future::IntoFuture::into_future(
+            client.create_note(crate::notes::NewNote::new()),
+        ));
+        send(&std::future::IntoFuture::into_future(
+            client.execute_batch(crate::batch::Batch::new()),
+        ));
     }
 
     #[test]

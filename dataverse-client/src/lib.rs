@@ -3,43 +3,35 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod auth;
-mod batch;
-mod changes;
+// One namespacing rule for the workspace's clients: `Client`, `ClientBuilder`, `Error` and
+// `Result` at the root, everything else in exactly one area module (see CONTRIBUTING.md).
+
+pub mod auth;
+pub mod batch;
+pub mod changes;
 mod client;
-mod error;
-mod fetchxml;
+pub mod error;
+pub mod fetchxml;
 mod http;
-mod metadata_document;
-mod notes;
+pub mod metadata_document;
+pub mod notes;
 mod odata;
 mod options;
-mod paging;
-mod query;
-mod records;
+pub mod paging;
+pub mod query;
+pub mod records;
 pub mod typed;
-mod whoami;
+pub mod whoami;
 
-#[cfg(feature = "azure-identity")]
-#[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
-pub use auth::AzureIdentityCredential;
-pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest};
-pub use batch::{
-    Batch, BatchOutcome, BatchRequest, BatchResponse, BatchResults, ChangeSet, ContentId,
-    ExecuteBatch, InterruptedBatch, MAX_BATCH_REQUESTS,
-};
-pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
-pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
-pub use fetchxml::FetchXmlRequest;
-pub use metadata_document::MetadataDocument;
-pub use notes::{AUTO_BLOCK_THRESHOLD, CreateNote, Document, DocumentStream, NewNote, UploadMode};
-pub use options::{BypassLogic, RequestOptions};
-pub use paging::{Page, Pages, QueryRequest, Records};
-pub use query::{Expand, FORMATTED_VALUE, Filter, Literal, MAX_PAGE_SIZE, Query, literal};
-pub use records::{
-    Conditional, Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest,
-    Retrieve, RetrieveIfModified, Update, UpdateAndReturn, Upsert, bind_path,
-};
-pub use rest_client_core::{RetryPolicy, json_decimal};
-pub use whoami::WhoAmI;
+pub use error::definitions::{Error, Result};
+pub use rest_client_core::json_decimal;
+
+pub mod config {
+    //! How a [`Client`](crate::Client) sends requests: the [`RetryPolicy`], and
+    //! [`RequestOptions`] for every request (impersonation, bypassing business logic, duplicate
+    //! detection, headers, a timeout) or for one.
+
+    pub use crate::options::{BypassLogic, RequestOptions};
+    pub use rest_client_core::RetryPolicy;
+}

@@ -37,7 +37,7 @@ impl BypassLogic {
 ///
 /// ```
 /// use std::time::Duration;
-/// use dataverse_client::{BypassLogic, RequestOptions};
+/// use dataverse_client::config::{BypassLogic, RequestOptions};
 /// use uuid::Uuid;
 ///
 /// let options = RequestOptions::new()

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
-use futures_util::{TryStreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use http::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -28,7 +28,7 @@ use crate::query::Query;
 /// One page of results.
 ///
 /// It deserializes from the Web API's collection shape, so it also decodes a query response
-/// read another way (for example from a [`$batch`](crate::Batch) part).
+/// read another way (for example from a [`$batch`](crate::batch::Batch) part).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(bound(deserialize = "T: DeserializeOwned"))]
 #[non_exhaustive]
@@ -91,6 +91,34 @@ impl<T> fmt::Debug for Pages<T> {
 impl<T> fmt::Debug for Records<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Records { .. }")
+    }
+}
+
+impl<T> Pages<T> {
+    /// The next page, or `None` after the last one (no `futures` import needed).
+    ///
+    /// # Errors
+    /// The error of the page request that failed; the stream ends after it.
+    pub async fn try_next(&mut self) -> Result<Option<Page<T>>> {
+        self.inner.next().await.transpose()
+    }
+}
+
+impl<T> Records<T> {
+    /// The next row, or `None` after the last one (no `futures` import needed).
+    ///
+    /// # Errors
+    /// The error of the page request that failed; the stream ends after it.
+    pub async fn try_next(&mut self) -> Result<Option<T>> {
+        self.inner.next().await.transpose()
+    }
+
+    /// Every remaining row in one `Vec`. Prefer [`try_next`](Self::try_next) for large results.
+    ///
+    /// # Errors
+    /// The first error of any page.
+    pub async fn collect_all(self) -> Result<Vec<T>> {
+        self.inner.try_collect().await
     }
 }
 
@@ -206,7 +234,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Filter, Query};
+    /// use dataverse_client::query::{Filter, Query};
     /// use futures_util::TryStreamExt;
     /// use serde::Deserialize;
     ///

@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use dataverse_client::{
-    AccessToken, AuthError, Client, ClientSecretCredential, Error, Record, RetryPolicy,
-    StaticToken, TokenProvider, TokenRequest,
+    Client, Error,
+    auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, TokenRequest},
+    config::RetryPolicy,
+    error::AuthError,
+    records::Record,
 };
 use futures_util::future::BoxFuture;
 use secrecy::SecretString;
@@ -148,7 +151,7 @@ async fn a_second_401_is_returned() {
         .retrieve::<Record>("accounts", Uuid::nil())
         .await
         .expect_err("401");
-    assert!(error.is_auth());
+    assert!(error.is_unauthorized() && !error.is_forbidden());
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
 }
 
@@ -371,11 +374,12 @@ async fn the_client_secret_token_post_has_the_token_timeout() {
         .base_url(dataverse.uri())
         .credential(credential(&identity))
         .retry_policy(RetryPolicy::never())
-        .token_timeout(Some(Duration::from_millis(200)))
+        .token_timeout(Duration::from_millis(200))
         .build()
         .expect("client");
     let started = std::time::Instant::now();
     let error = client.retrieve::<Record>("accounts", Uuid::nil()).await.expect_err("timeout");
     assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
     assert!(matches!(&error, Error::Auth(auth) if auth.is_transient()), "{error:?}");
+    assert!(error.is_timeout() && error.is_retryable(), "{error:?}");
 }

@@ -9,7 +9,12 @@ use common::{API, builder, client, odata_headers};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dataverse_client::{
-    Batch, BatchOutcome, BatchRequest, Error, Page, Query, Record, RetryPolicy,
+    Error,
+    batch::{Batch, BatchOutcome, BatchRequest},
+    config::RetryPolicy,
+    paging::Page,
+    query::Query,
+    records::Record,
 };
 use serde_json::json;
 use uuid::Uuid;

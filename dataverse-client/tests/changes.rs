@@ -3,7 +3,11 @@
 mod common;
 
 use common::{API, client, fixture_for, odata_headers, raw_query};
-use dataverse_client::{Change, DeltaLink, Error, Filter, Query};
+use dataverse_client::{
+    Error,
+    changes::{Change, DeltaLink},
+    query::{Filter, Query},
+};
 use futures_util::TryStreamExt;
 use serde::Deserialize;
 use uuid::Uuid;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{API, client, fixture_for, odata_headers};
-use dataverse_client::{Error, Record};
+use dataverse_client::{Error, records::Record};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;

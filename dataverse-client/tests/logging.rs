@@ -8,7 +8,11 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use dataverse_client::{Client, ClientSecretCredential, Record, StaticToken};
+use dataverse_client::{
+    Client,
+    auth::{ClientSecretCredential, StaticToken},
+    records::Record,
+};
 use serde_json::json;
 use uuid::Uuid;
 use wiremock::matchers::{method, path};

@@ -10,7 +10,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use common::{API, builder, client, odata_headers};
-use dataverse_client::{Document, Error, NewNote, RetryPolicy, UploadMode};
+use dataverse_client::{
+    Error,
+    config::RetryPolicy,
+    notes::{Document, NewNote, UploadMode},
+};
 use futures_util::{TryStreamExt, stream};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -436,7 +440,7 @@ async fn a_download_that_stalls_fails_after_the_attempt_timeout() {
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = dataverse_client::Client::builder(format!("http://{address}"))
-        .credential(dataverse_client::StaticToken::new(common::TOKEN))
+        .credential(dataverse_client::auth::StaticToken::new(common::TOKEN))
         .timeout(Some(Duration::from_millis(300)))
         .build()
         .expect("client");

@@ -3,7 +3,12 @@
 mod common;
 
 use common::{API, client, fixture_for, odata_headers, raw_query};
-use dataverse_client::{Error, Expand, Filter, Page, Query, Record, literal};
+use dataverse_client::{
+    Error,
+    paging::Page,
+    query::{Expand, Filter, Query, literal},
+    records::Record,
+};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::json;

@@ -4,8 +4,11 @@ mod common;
 
 use common::{API, client, fixture, odata_headers};
 use dataverse_client::{
-    Batch, BatchRequest, BypassLogic, Conditional, Error, Expand, Record, RecordExt, RecordKey,
-    RequestOptions, bind_path,
+    Error,
+    batch::{Batch, BatchRequest},
+    config::{BypassLogic, RequestOptions},
+    query::Expand,
+    records::{Conditional, Record, RecordExt, RecordKey, bind_path},
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;

@@ -6,7 +6,11 @@ mod common;
 use std::time::Duration;
 
 use common::{API, builder};
-use dataverse_client::{Error, Record, RequestOptions, RetryPolicy};
+use dataverse_client::{
+    Error,
+    config::{RequestOptions, RetryPolicy},
+    records::Record,
+};
 use serde_json::json;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -189,7 +193,7 @@ async fn connection_failures_are_retried_even_for_creates() {
     let address = listener.local_addr().expect("addr");
     drop(listener);
     let client = dataverse_client::Client::builder(format!("http://{address}"))
-        .credential(dataverse_client::StaticToken::new(common::TOKEN))
+        .credential(dataverse_client::auth::StaticToken::new(common::TOKEN))
         .http_client(common::timerless_http())
         .timeout(None)
         .retry_policy(RetryPolicy::default().max_attempts(3))

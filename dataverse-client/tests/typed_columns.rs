@@ -1,7 +1,7 @@
 //! Column names that are not strings (such as enums generated from `$metadata`) work wherever
 //! a column name is taken, and string names keep working.
 
-use dataverse_client::{Expand, Filter, Query};
+use dataverse_client::query::{Expand, Filter, Query};
 
 #[derive(Clone, Copy)]
 enum Column {

@@ -9,7 +9,8 @@ use subtle::ConstantTimeEq;
 /// How a webhook registration authenticates, and the check of an incoming request.
 ///
 /// Dataverse does not sign webhook bodies. A registration carries one of three kinds of
-/// static credentials, and checking them is the receiver's job (research §4.1):
+/// static credentials, and checking them is the receiver's job
+/// ([Register a webhook](https://learn.microsoft.com/power-apps/developer/data-platform/register-web-hook)):
 ///
 /// | registration | Dataverse sends | constructor |
 /// |---|---|---|

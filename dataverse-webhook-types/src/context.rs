@@ -17,8 +17,9 @@ use crate::value::Value;
 /// [`from_slice`](Self::from_slice) reads both shapes that reach a receiver:
 ///
 /// * the full `Microsoft.Xrm.Sdk.RemoteExecutionContext` that a registered webhook step sends
-///   (research §4.4), with typed values (research §4.5);
-/// * the simplified body a Power Automate HTTP action sends (spec 000, step 4):
+///   ([RemoteExecutionContext](https://learn.microsoft.com/dotnet/api/microsoft.xrm.sdk.remoteexecutioncontext), as [Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks) describes), with typed
+///   values;
+/// * the simplified body a Power Automate flow's HTTP action sends:
 ///   `MessageName`, `PrimaryEntityName`, `PrimaryEntityId` and a `Target` that is a flat object
 ///   of columns. That `Target` becomes an [`Entity`] whose attributes are the object's keys,
 ///   with the table and id taken from the top level; see [`shape`](Self::shape).
@@ -120,7 +121,7 @@ pub struct RemoteExecutionContext {
 pub enum PayloadShape {
     /// A `RemoteExecutionContext` as a registered webhook step sends it.
     RemoteExecutionContext,
-    /// A Power Automate flow's simplified body with a flat `Target` object (spec 000).
+    /// A Power Automate flow's simplified body with a flat `Target` object.
     PowerAutomate,
 }
 

@@ -12,8 +12,8 @@ use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// Dataverse writes dates the way .NET's `DataContractJsonSerializer` does:
 /// `"\/Date(1506409448000-0700)\/"`. The number is milliseconds since the Unix epoch **in UTC**;
 /// the optional `±hhmm` suffix only says which offset the sender's clock was in, so it is kept
-/// beside the instant rather than added to it (research §4.6: adding it, as one C# library does,
-/// yields a wall-clock time, not the instant).
+/// beside the instant rather than added to it (adding it, as one C# library does, yields a
+/// wall-clock time, not the instant).
 ///
 /// Tolerance: some producers (debugging tools, Power Automate flows) send RFC 3339 strings
 /// instead, so [`parse`](Self::parse) also accepts `2024-07-24T10:28:25Z`,

@@ -17,7 +17,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// `x-ms-dynamics-msg-size-exceeded`.
 pub const MSG_SIZE_EXCEEDED: &str = "x-ms-dynamics-msg-size-exceeded";
 
-/// The headers Dataverse sends with a webhook (research §4.2).
+/// The headers Dataverse sends with a webhook ([Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks)).
 ///
 /// Every field is optional: a Power Automate flow sends none of them, and `x-request-id` only
 /// appears in newer deliveries. Values that are not visible ASCII are treated as absent.

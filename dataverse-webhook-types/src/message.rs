@@ -12,7 +12,9 @@ use std::str::FromStr;
 ///
 /// Everything else (`SetState`, `Assign`, `Associate`, `CreateMultiple`, custom API names, …)
 /// is [`Message::Other`] with the name exactly as sent. Those messages have their own
-/// parameter shapes (research §4.7), so folding them into `Update` here would hide that; a
+/// parameter shapes (`CreateMultiple` carries `Targets`, see
+/// [Write plug-ins for CreateMultiple and UpdateMultiple](https://learn.microsoft.com/power-apps/developer/data-platform/write-plugin-multiple-operation)), so folding them into
+/// `Update` here would hide that; a
 /// receiver that wants to treat `SetState` as an update of `statecode` can match on the raw
 /// name.
 ///

@@ -10,8 +10,9 @@ use crate::error::ParseError;
 use crate::headers::WebhookHeaders;
 use crate::message::Message;
 
-/// The default body limit: 1 MiB. Dataverse trims payloads above 256 KB itself (research
-/// §4.2) and a flow's body is a few KB, so anything near this is not a delivery.
+/// The default body limit: 1 MiB. Dataverse trims payloads above 256 KB itself
+/// ([Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks)) and a flow's body is a few KB, so anything near this is not a
+/// delivery.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What a receiver endpoint accepts: its authentication and body limit. One per connection
@@ -176,7 +177,8 @@ impl WebhookDelivery {
 
 /// Why a receiver refused a request, with the HTTP status and JSON body to answer with.
 ///
-/// Dataverse only reads the status code (research §4.3), and retries once only on 502/503/504,
+/// Dataverse only reads the status code, and retries once only on 502/503/504
+/// ([Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks)),
 /// so these 4xx answers are final; the JSON body is for people reading logs and flow run
 /// history.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -13,7 +13,8 @@ use crate::entity::{Entity, EntityCollection, EntityReference};
 ///
 /// Dataverse tags complex values with `"__type"` (`Entity:…`, `EntityReference:…`,
 /// `OptionSetValue:…`, `Money:…`, `EntityCollection:…`, `Guid:#System`, `DateTime:#System`, …)
-/// and writes primitives bare (research §4.5). The tag is matched on its name before the `:`,
+/// and writes primitives bare, as the sample payloads of [Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks) show. The
+/// tag is matched on its name before the `:`,
 /// after JSON unescaping, so `http:\/\/…` and `http://…` are the same.
 ///
 /// Numbers keep their exact digits: an integer that fits `i64` is [`Value::Integer`], any other

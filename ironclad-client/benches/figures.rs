@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use futures_util::stream;
 use ironclad_client::webhooks::{TestSigner, verify_delivery, verify_signature};
-use ironclad_client::{Client, Credentials, Workflow};
+use ironclad_client::{Client, auth::Credentials, workflows::Workflow};
 
 const DOCUMENT_BYTES: usize = 100 * 1024 * 1024;
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -137,12 +137,12 @@ async fn overhead_figure(address: SocketAddr) {
     };
     let ours_default = Client::builder()
         .base_url(&base)
-        .credentials(Credentials::api_token(TOKEN))
+        .credential(Credentials::api_token(TOKEN))
         .build()
         .unwrap();
     let ours_untimed = Client::builder()
         .base_url(&base)
-        .credentials(Credentials::api_token(TOKEN))
+        .credential(Credentials::api_token(TOKEN))
         .http_client(reqwest::Client::new())
         .timeout(None)
         .build()
@@ -297,7 +297,7 @@ fn main() {
         let address = start_server().await;
         let client = Client::builder()
             .base_url(format!("http://{address}"))
-            .credentials(Credentials::api_token(TOKEN))
+            .credential(Credentials::api_token(TOKEN))
             .build()
             .unwrap();
         download_figure(&client).await;

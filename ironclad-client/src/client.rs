@@ -10,14 +10,17 @@ use url::Url;
 use crate::auth::{ActingUser, AuthState, Credentials};
 use crate::rate_limit::{RateLimiter, RateLimits};
 use crate::records::Records;
-use crate::schemas::WorkflowSchemas;
 use crate::webhooks::Webhooks;
+use crate::workflows::WorkflowSchemas;
 use crate::workflows::Workflows;
-use crate::{Environment, Error};
+use crate::{Error, config::Environment};
 
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+// The timeouts and their defaults are the same in every client of this workspace (see the
+// vocabulary table in CONTRIBUTING.md).
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// A token request normally takes well under a second.
+const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// The shortest wait after a 429 without `Retry-After`: Ironclad limits per company and per
 /// minute (<https://developer.ironcladapp.com/reference/clm-api-rate-limits>), so retrying
 /// within seconds only spends the attempts while the bucket is still empty.
@@ -32,12 +35,12 @@ const THROTTLE_BACKOFF_CAP: Duration = Duration::from_secs(60);
 /// as another user.
 ///
 /// ```no_run
-/// use ironclad_client::{ActingUser, Client, ClientCredentials, Environment};
+/// use ironclad_client::{Client, auth::{ActingUser, ClientCredentials}, config::Environment};
 ///
 /// # async fn demo() -> Result<(), ironclad_client::Error> {
 /// let client = Client::builder()
 ///     .environment(Environment::Eu1)
-///     .credentials(ClientCredentials::new("client-id", "client-secret")
+///     .credential(ClientCredentials::new("client-id", "client-secret")
 ///         .scopes(["public.workflows.readWorkflows"]))
 ///     .acting_user(ActingUser::email("integration@example.com"))
 ///     .build()?;
@@ -58,6 +61,7 @@ pub(crate) struct ClientInner {
     pub(crate) auth: AuthState,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) token_timeout: Option<Duration>,
     pub(crate) rate_limiter: Option<RateLimiter>,
 }
 
@@ -70,7 +74,7 @@ impl Client {
     /// A client for `environment` with default settings.
     ///
     /// ```
-    /// use ironclad_client::{Client, Credentials, Environment};
+    /// use ironclad_client::{Client, auth::Credentials, config::Environment};
     ///
     /// let client = Client::new(Environment::Global, Credentials::api_token("token"))?;
     /// assert_eq!(client.api_base().as_str(), "https://ironcladapp.com/public/api/v1/");
@@ -81,9 +85,9 @@ impl Client {
     /// As [`ClientBuilder::build`].
     pub fn new(
         environment: Environment,
-        credentials: impl Into<Credentials>,
+        credential: impl Into<Credentials>,
     ) -> Result<Self, Error> {
-        Client::builder().environment(environment).credentials(credentials).build()
+        Client::builder().environment(environment).credential(credential).build()
     }
 
     /// The retry policy clients use unless told otherwise: [`RetryPolicy::default`] with `500`
@@ -114,7 +118,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ActingUser;
+    /// use ironclad_client::auth::ActingUser;
     ///
     /// let as_jane = client.acting_as(ActingUser::email("jane@example.com"));
     /// let approvals = as_jane.workflows().approvals("6a6b4091ef38863a01482499").await?;
@@ -169,6 +173,7 @@ impl fmt::Debug for Client {
             .field("acting_user", &self.acting_user)
             .field("retry", &self.inner.retry)
             .field("timeout", &self.inner.timeout)
+            .field("token_timeout", &self.inner.token_timeout)
             .field("rate_limiter", &self.inner.rate_limiter)
             .finish()
     }
@@ -176,19 +181,20 @@ impl fmt::Debug for Client {
 
 /// Configures a [`Client`].
 ///
-/// Defaults: [`Environment::Global`]; 10 s connect timeout, 60 s read timeout and 60 s per
-/// attempt for API calls (downloads get no overall deadline, only the read timeout); the retry
+/// Defaults: [`Environment::Global`]; 10 s connect timeout, 120 s per attempt (a download fails
+/// when no data arrives for that long instead), 30 s for obtaining a token, no separate read
+/// timeout; the retry
 /// policy of [`Client::default_retry_policy`] (`500` is transient, a 429 without `Retry-After`
 /// waits 15–60 s); no client-side rate limiting (turn it on with [`Self::rate_limits`] for bulk
 /// jobs, so requests stay under the buckets instead of meeting 429s).
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::{Client, Credentials, RateLimits};
+/// use ironclad_client::{Client, auth::Credentials, config::RateLimits};
 ///
 /// let client = Client::builder()
 ///     .base_url("http://127.0.0.1:8080") // a local emulator: plain http is allowed to loopback
-///     .credentials(Credentials::api_token("token"))
+///     .credential(Credentials::api_token("token"))
 ///     .timeout(Duration::from_secs(30))
 ///     .retry_policy(Client::default_retry_policy().max_attempts(3))
 ///     .rate_limits(RateLimits::default())
@@ -199,11 +205,12 @@ impl fmt::Debug for Client {
 #[must_use]
 pub struct ClientBuilder {
     environment: Result<Environment, Error>,
-    credentials: Option<Credentials>,
+    credential: Option<Credentials>,
     acting_user: Option<ActingUser>,
     timeout: Option<Duration>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
     retry: RetryPolicy,
     rate_limits: Option<RateLimits>,
     http_client: Option<reqwest::Client>,
@@ -214,11 +221,12 @@ impl Default for ClientBuilder {
     fn default() -> Self {
         Self {
             environment: Ok(Environment::Global),
-            credentials: None,
+            credential: None,
             acting_user: None,
             timeout: Some(DEFAULT_TIMEOUT),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            read_timeout: DEFAULT_READ_TIMEOUT,
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            read_timeout: None,
+            token_timeout: Some(DEFAULT_TOKEN_TIMEOUT),
             retry: Client::default_retry_policy(),
             rate_limits: None,
             http_client: None,
@@ -241,9 +249,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Authenticate with these credentials (required).
-    pub fn credentials(mut self, credentials: impl Into<Credentials>) -> Self {
-        self.credentials = Some(credentials.into());
+    /// Authenticate with this credential (required): an API token, OAuth client credentials or
+    /// an authorization-code grant.
+    pub fn credential(mut self, credential: impl Into<Credentials>) -> Self {
+        self.credential = Some(credential.into());
         self
     }
 
@@ -255,22 +264,34 @@ impl ClientBuilder {
     }
 
     /// The deadline of one attempt of an API call, from connecting until the body is read
-    /// (default 60 s; `None` for no deadline). Retries get a fresh deadline each. Downloads are
-    /// exempt, so a large document is never cut off; they rely on the read timeout.
+    /// (default 120 s; `None` for no deadline). Retries get a fresh deadline each. A download is
+    /// never cut off for its size: it fails only when no data arrives for this long.
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
         self
     }
 
-    /// How long to wait for a connection (default 10 s). Ignored with [`Self::http_client`].
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+    /// How long to wait for a connection (default 10 s; `None` waits as long as the OS does).
+    /// Ignored with [`Self::http_client`].
+    pub fn connect_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.connect_timeout = timeout.into();
         self
     }
 
-    /// How long a read may stall (default 60 s). Ignored with [`Self::http_client`].
-    pub fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
+    /// reqwest's read timeout: how long any read from the connection may stall (default `None`:
+    /// the per-attempt [`Self::timeout`] already bounds every call). Ignored with
+    /// [`Self::http_client`].
+    pub fn read_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.read_timeout = timeout.into();
+        self
+    }
+
+    /// How long obtaining an OAuth access token may take in all, retries included (default
+    /// 30 s; `None` for no limit). Requests wait for a token refresh in progress, so a stalled
+    /// token endpoint would otherwise hold every request; they then fail with
+    /// [`Error::Timeout`]. API tokens need no request.
+    pub fn token_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.token_timeout = timeout.into();
         self
     }
 
@@ -305,15 +326,15 @@ impl ClientBuilder {
     /// Build the client.
     ///
     /// # Errors
-    /// [`Error::Config`] when no credentials were given, the base URL is invalid, the acting
+    /// [`Error::Config`] when no credential was given, the base URL is invalid, the acting
     /// user cannot be a header value, or the HTTP client cannot be built;
     /// [`Error::InsecureTransport`] when a bearer token would go over plain `http://` to a
     /// non-loopback host; [`Error::InvalidToken`] when an API token cannot be a header value.
     pub fn build(self) -> Result<Client, Error> {
         let environment = self.environment?;
-        let credentials = self.credentials.ok_or_else(|| {
+        let credential = self.credential.ok_or_else(|| {
             Error::Config(
-                "no credentials: call ClientBuilder::credentials with an API token or OAuth client"
+                "no credential: call ClientBuilder::credential with an API token or OAuth client"
                     .into(),
             )
         })?;
@@ -322,19 +343,25 @@ impl ClientBuilder {
         if let Some(user) = &self.acting_user {
             user.header().map_err(|e| Error::Config(e.to_string()))?;
         }
-        let http =
-            match self.http_client {
-                Some(client) => client,
-                None => reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .read_timeout(self.read_timeout)
-                    .user_agent(self.user_agent.unwrap_or_else(|| {
+        let http = match self.http_client {
+            Some(client) => client,
+            None => {
+                let mut builder =
+                    reqwest::Client::builder().user_agent(self.user_agent.unwrap_or_else(|| {
                         format!("ironclad-client/{}", env!("CARGO_PKG_VERSION"))
-                    }))
+                    }));
+                if let Some(timeout) = self.connect_timeout {
+                    builder = builder.connect_timeout(timeout);
+                }
+                if let Some(timeout) = self.read_timeout {
+                    builder = builder.read_timeout(timeout);
+                }
+                builder
                     .build()
-                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?,
-            };
-        let auth = AuthState::new(credentials, &environment)?;
+                    .map_err(|e| Error::Config(format!("could not build the HTTP client: {e}")))?
+            }
+        };
+        let auth = AuthState::new(credential, &environment)?;
         Ok(Client {
             inner: Arc::new(ClientInner {
                 http,
@@ -343,6 +370,7 @@ impl ClientBuilder {
                 auth,
                 retry: self.retry,
                 timeout: self.timeout,
+                token_timeout: self.token_timeout,
                 rate_limiter: self.rate_limits.as_ref().map(RateLimiter::new),
             }),
             acting_user: self.acting_user,
@@ -354,11 +382,31 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("environment", &self.environment.as_ref().ok())
-            .field("credentials", &self.credentials)
+            .field("credential", &self.credential)
             .field("acting_user", &self.acting_user)
             .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("token_timeout", &self.token_timeout)
             .field("retry", &self.retry)
             .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_defaults_match_the_workspace_vocabulary() {
+        let builder = ClientBuilder::default();
+        assert_eq!(builder.connect_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(builder.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(builder.read_timeout, None);
+        assert_eq!(builder.token_timeout, Some(Duration::from_secs(30)));
+        let client = builder.credential(Credentials::api_token("t")).build().expect("client");
+        assert_eq!(client.inner.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(client.inner.token_timeout, Some(Duration::from_secs(30)));
     }
 }

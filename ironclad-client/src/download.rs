@@ -1,14 +1,17 @@
 //! Streamed document downloads.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use futures_util::StreamExt;
 use http::Method;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::time::{Instant, Sleep};
 
 use crate::Error;
 
@@ -33,12 +36,19 @@ pub struct Download {
     content_length: Option<u64>,
     path: String,
     response: reqwest::Response,
+    /// How long the body may stall before the download fails (the client's attempt timeout).
+    idle: Option<Duration>,
 }
 
 impl Download {
     /// Wrap a 2xx response; `known_file_name` (from document metadata) wins over the
-    /// `Content-Disposition` header, which Ironclad often sends without a file name.
-    pub(crate) fn new(response: reqwest::Response, known_file_name: Option<String>) -> Self {
+    /// `Content-Disposition` header, which Ironclad often sends without a file name. The body
+    /// fails with [`Error::Timeout`] when no data arrives for `idle`.
+    pub(crate) fn new(
+        response: reqwest::Response,
+        known_file_name: Option<String>,
+        idle: Option<Duration>,
+    ) -> Self {
         let headers = response.headers();
         let header_text = |name| headers.get(name).and_then(|v| v.to_str().ok());
         let file_name = known_file_name.filter(|name| !name.trim().is_empty()).or_else(|| {
@@ -51,6 +61,7 @@ impl Download {
             content_length: response.content_length(),
             path: response.url().path().to_owned(),
             response,
+            idle,
         }
     }
 
@@ -78,14 +89,20 @@ impl Download {
         self.content_length
     }
 
-    /// The body as a stream of chunks.
+    /// The body as a stream of chunks. It ends with [`Error::Timeout`] when no data arrives for
+    /// the client's [`timeout`](crate::ClientBuilder::timeout): a large document is never cut off
+    /// for its size, a stalled one is.
     pub fn into_stream(self) -> ByteStream {
         let path = self.path;
         let stream = self
             .response
             .bytes_stream()
             .map(move |chunk| chunk.map_err(|e| Error::transport_at(&Method::GET, &path, e)));
-        ByteStream { inner: Box::pin(stream) }
+        ByteStream {
+            inner: Box::pin(stream),
+            idle: self.idle.map(|limit| (limit, Box::pin(tokio::time::sleep(limit)))),
+            done: false,
+        }
     }
 
     /// Write the body to `writer`, returning the number of bytes written.
@@ -146,10 +163,15 @@ impl Download {
     /// Read the whole body into memory (for small documents).
     ///
     /// # Errors
-    /// [`Error::Transport`] when the download breaks off.
+    /// [`Error::Transport`] when the download breaks off, [`Error::Timeout`] when it stalls.
     pub async fn bytes(self) -> Result<Bytes, Error> {
-        let path = self.path;
-        self.response.bytes().await.map_err(|e| Error::transport_at(&Method::GET, &path, e))
+        let mut body =
+            BytesMut::with_capacity(self.content_length.unwrap_or(0).min(1 << 20) as usize);
+        let mut stream = self.into_stream();
+        while let Some(chunk) = stream.next().await {
+            body.extend_from_slice(&chunk?);
+        }
+        Ok(body.freeze())
     }
 }
 
@@ -157,6 +179,9 @@ impl Download {
 #[must_use = "a ByteStream does nothing until polled"]
 pub struct ByteStream {
     inner: Pin<Box<dyn Stream<Item = Result<Bytes, Error>> + Send>>,
+    /// How long the body may stall, and the timer that measures it (reset per chunk).
+    idle: Option<(Duration, Pin<Box<Sleep>>)>,
+    done: bool,
 }
 
 impl std::fmt::Debug for ByteStream {
@@ -169,7 +194,39 @@ impl Stream for ByteStream {
     type Item = Result<Bytes, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.inner.as_mut().poll_next(cx) {
+            Poll::Pending => {
+                if let Some((limit, timer)) = self.idle.as_mut()
+                    && timer.as_mut().poll(cx).is_ready()
+                {
+                    let limit = *limit;
+                    self.done = true;
+                    return Poll::Ready(Some(Err(Error::Timeout(limit))));
+                }
+                Poll::Pending
+            }
+            Poll::Ready(Some(Ok(chunk))) => {
+                // A deadline too far ahead to represent (`Duration::MAX`) keeps the first,
+                // equally unreachable, one.
+                if let Some((limit, timer)) = self.idle.as_mut()
+                    && let Some(deadline) = Instant::now().checked_add(*limit)
+                {
+                    timer.as_mut().reset(deadline);
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(error))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(error)))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                Poll::Ready(None)
+            }
+        }
     }
 }
 

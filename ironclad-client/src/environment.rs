@@ -6,6 +6,7 @@ use std::str::FromStr;
 use url::Url;
 
 use crate::Error;
+use crate::ids::WorkflowId;
 
 /// The path of the Public API under an Ironclad host.
 pub const API_PATH: &str = "/public/api/v1";
@@ -18,7 +19,7 @@ pub const API_PATH: &str = "/public/api/v1";
 /// base URL.
 ///
 /// ```
-/// use ironclad_client::Environment;
+/// use ironclad_client::config::Environment;
 ///
 /// assert_eq!(Environment::Eu1.api_base().as_str(), "https://eu1.ironcladapp.com/public/api/v1/");
 /// assert_eq!(Environment::Demo.token_url().as_str(), "https://demo.ironcladapp.com/oauth/token");
@@ -104,10 +105,11 @@ impl Environment {
     }
 
     /// The browser URL of a workflow, e.g. `https://ironcladapp.com/workflow/<id>`.
-    pub fn workflow_browser_url(&self, workflow_id: &str) -> Url {
+    pub fn workflow_browser_url(&self, workflow_id: impl Into<WorkflowId>) -> Url {
+        let workflow_id: WorkflowId = workflow_id.into();
         let mut url = self.root();
         if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().push("workflow").push(workflow_id);
+            segments.pop_if_empty().push("workflow").push(&workflow_id);
         }
         url
     }

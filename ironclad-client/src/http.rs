@@ -99,8 +99,8 @@ impl ApiRequest {
         self
     }
 
-    /// A byte download: no per-attempt deadline (a large file must not be cut off) and any
-    /// `Accept`.
+    /// A byte download: the per-attempt deadline covers only the response head (a large file
+    /// must not be cut off; a stalled body fails in `ByteStream`), and any `Accept`.
     pub(crate) fn download(mut self) -> Self {
         self.download = true;
         self.accept = "*/*";
@@ -184,12 +184,13 @@ impl Client {
             self.inner.rate_limiter.as_ref().map(|_| {
                 RateLimitBucket::for_request(&request.method, &request.segments.join("/"))
             });
+        // The span's name and fields are the same in every client of this workspace.
         let span = tracing::debug_span!(
             "ironclad.request",
             method = %request.method,
-            path = %url.path(),
-            attempts = tracing::field::Empty,
+            target = %request.segments.join("/"),
             status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
         );
         let inner = &self.inner;
         async move {
@@ -198,11 +199,15 @@ impl Client {
             let mut reauthenticated = false;
             loop {
                 attempt += 1;
+                tracing::Span::current().record("attempt", attempt);
                 if let (Some(limiter), Some(bucket)) = (&inner.rate_limiter, bucket) {
                     limiter.acquire(bucket).await;
                 }
                 let (authorization, token) =
-                    inner.auth.authorization(&inner.http, &inner.retry, inner.timeout).await?;
+                    inner
+                    .auth
+                    .authorization(&inner.http, &inner.retry, inner.timeout, inner.token_timeout)
+                    .await?;
                 let builder = request.build(
                     &inner.http,
                     &url,
@@ -210,14 +215,23 @@ impl Client {
                     acting_user.as_ref(),
                     inner.timeout,
                 )?;
-                let (outcome, error) = match builder.send().await {
-                    Ok(response) if response.status().is_success() => {
-                        let span = tracing::Span::current();
-                        span.record("attempts", attempt);
-                        span.record("status", response.status().as_u16());
+                // An API call's deadline is inside the request (it covers the body too). A
+                // download's covers only the wait for the response head: its body may take as
+                // long as its size needs, and `ByteStream` fails it when it stalls instead.
+                let sent = match (request.download, inner.timeout) {
+                    (true, Some(limit)) => {
+                        tokio::time::timeout(limit, builder.send()).await.map_err(|_| limit)
+                    }
+                    _ => Ok(builder.send().await),
+                };
+                let (outcome, error) = match sent {
+                    Err(limit) => (Outcome::SendFailed, Error::Timeout(limit)),
+                    Ok(Ok(response)) if response.status().is_success() => {
+                        tracing::Span::current().record("status", response.status().as_u16());
                         return Ok(response);
                     }
-                    Ok(response) => {
+                    Ok(Ok(response)) => {
+                        tracing::Span::current().record("status", response.status().as_u16());
                         let error =
                             read_api_error(request.method.clone(), url.path().to_owned(), response)
                                 .await;
@@ -237,18 +251,13 @@ impl Client {
                         }
                         (error.outcome(), Error::Api(Box::new(error)))
                     }
-                    Err(source) => {
+                    Ok(Err(source)) => {
                         (transport_outcome(&source), Error::transport(&request.method, source))
                     }
                 };
                 let retried =
                     back_off(&inner.retry, request.replay, attempt, started, outcome, error).await;
                 if let Err(error) = retried {
-                    let span = tracing::Span::current();
-                    span.record("attempts", attempt);
-                    if let Some(status) = error.status() {
-                        span.record("status", status.as_u16());
-                    }
                     tracing::debug!(%error, "request failed");
                     return Err(error);
                 }
@@ -343,7 +352,7 @@ pub(crate) async fn back_off(
     match decide(policy, attempt, started.elapsed(), replay, outcome, fastrand::f64()) {
         RetryDecision::Stop => Err(error),
         RetryDecision::RetryAfter(delay) => {
-            tracing::info!(attempt, ?delay, %error, "retrying Ironclad request");
+            tracing::warn!(attempt, ?delay, %error, "retrying Ironclad request");
             tokio::time::sleep(delay).await;
             Ok(())
         }

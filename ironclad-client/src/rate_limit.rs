@@ -18,7 +18,7 @@ use tokio::time::Instant;
 ///
 /// ```
 /// use http::Method;
-/// use ironclad_client::RateLimitBucket;
+/// use ironclad_client::config::RateLimitBucket;
 ///
 /// let bucket = RateLimitBucket::for_request(&Method::POST, "workflows");
 /// assert_eq!(bucket, RateLimitBucket::WorkflowsWrite);
@@ -125,7 +125,7 @@ const MAX_WINDOW: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// differ, so every bucket can be changed or lifted.
 ///
 /// ```
-/// use ironclad_client::{RateLimitBucket, RateLimits};
+/// use ironclad_client::config::{RateLimitBucket, RateLimits};
 ///
 /// // A demo tenant with a lower write limit; reads unlimited on this side.
 /// let limits = RateLimits::default()

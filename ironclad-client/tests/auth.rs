@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use common::{TOKEN, api, client, fixture, untimed_http};
 use ironclad_client::{
-    ActingUser, AuthorizationCode, Client, ClientAuthentication, ClientCredentials, Environment,
-    Error, TokenRequestFormat, exchange_authorization_code,
+    Client, Error,
+    auth::{
+        ActingUser, AuthorizationCode, ClientAuthentication, ClientCredentials, TokenRequestFormat,
+        exchange_authorization_code,
+    },
+    config::Environment,
 };
 use secrecy::ExposeSecret;
 use serde_json::json;
@@ -32,10 +36,11 @@ async fn mount_workflow(server: &MockServer, bearer: &str, expected_calls: u64) 
 fn oauth_client(server: &MockServer, credentials: ClientCredentials) -> Client {
     Client::builder()
         .base_url(server.uri())
-        .credentials(credentials)
+        .credential(credentials)
         .acting_user(ActingUser::email("integration@example.com"))
         .http_client(untimed_http())
         .timeout(None)
+        .token_timeout(None)
         .build()
         .unwrap()
 }
@@ -110,7 +115,7 @@ async fn client_credentials_without_an_acting_user_fail_before_any_request() {
         .await;
     let client = Client::builder()
         .base_url(server.uri())
-        .credentials(ClientCredentials::new("app-id", "app-secret"))
+        .credential(ClientCredentials::new("app-id", "app-secret"))
         .build()
         .unwrap();
     let error = client.workflows().get("IC-7").await.unwrap_err();
@@ -170,6 +175,36 @@ async fn tokens_are_regranted_shortly_before_they_expire() {
 }
 
 #[tokio::test]
+async fn a_token_endpoint_that_never_answers_fails_within_the_token_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(token_body("late", 3600))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    mount_workflow(&server, "late", 0).await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credential(ClientCredentials::new("app-id", "app-secret"))
+        .acting_user(ActingUser::email("integration@example.com"))
+        .token_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client.workflows().get("IC-7").await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout(limit) if limit == Duration::from_millis(200)),
+        "{error}"
+    );
+    assert!(error.is_timeout(), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
 async fn a_401_token_has_expired_regrants_once_and_replays() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -205,9 +240,9 @@ async fn a_401_token_has_expired_regrants_once_and_replays() {
         .mount(&server)
         .await;
     let client = oauth_client(&server, ClientCredentials::new("app-id", "app-secret"));
-    let launch = ironclad_client::LaunchWorkflow::new(
+    let launch = ironclad_client::workflows::LaunchWorkflow::new(
         "68dc41e5a7987b1e623e4711",
-        ironclad_client::LaunchAttributes::new().string("counterpartyName", "Acme"),
+        ironclad_client::values::LaunchAttributes::new().string("counterpartyName", "Acme"),
     );
     client.workflows().launch(&launch).await.unwrap();
 }
@@ -362,7 +397,7 @@ async fn authorization_code_tokens_refresh_and_report_the_rotated_refresh_token(
             recorder.lock().unwrap().push(refresh);
         });
     // No acting user: an authorization-code token acts as the user who consented.
-    let client = Client::builder().base_url(server.uri()).credentials(credentials).build().unwrap();
+    let client = Client::builder().base_url(server.uri()).credential(credentials).build().unwrap();
     client.workflows().get("IC-7").await.unwrap(); // access-1 → 401 → refresh-1 → access-2
     client.workflows().get("IC-7").await.unwrap(); // access-2 → 401 → refresh-2 → access-3
     assert_eq!(*seen.lock().unwrap(), [Some("refresh-2".to_owned()), None]);
@@ -407,7 +442,7 @@ async fn token_requests_are_refused_over_plain_http_to_other_hosts() {
     let server = MockServer::start().await;
     let client = Client::builder()
         .base_url(server.uri())
-        .credentials(credentials)
+        .credential(credentials)
         .acting_user(ActingUser::email("a@b.c"))
         .build()
         .unwrap();
@@ -470,7 +505,7 @@ async fn a_huge_token_error_body_is_read_only_up_to_the_error_limit() {
     });
     let client = Client::builder()
         .base_url(format!("http://{address}"))
-        .credentials(ClientCredentials::new("app-id", "app-secret"))
+        .credential(ClientCredentials::new("app-id", "app-secret"))
         .acting_user(ActingUser::email("integration@example.com"))
         .build()
         .unwrap();

@@ -8,7 +8,7 @@ use axum::body::{Body, to_bytes};
 use axum::http::{Request, StatusCode};
 use axum::routing::post;
 use common::fixture;
-use ironclad_client::WebhookVerifier;
+use ironclad_client::webhooks::WebhookVerifier;
 use ironclad_client::webhooks::{TestSigner, VERIFICATION_HEADER, VerifiedWebhook};
 use tower::ServiceExt;
 
@@ -22,7 +22,7 @@ fn app() -> Router {
             "{} {} {}",
             webhook.event_id,
             webhook.delivery.payload.event,
-            webhook.delivery.payload.workflow_id.unwrap_or_default()
+            webhook.delivery.payload.workflow_id.as_deref().unwrap_or_default()
         )
     }
     let verifier = WebhookVerifier::with_key(signer().verification_key());

@@ -4,24 +4,29 @@ mod common;
 
 use common::{TOKEN, api, fixture};
 use ironclad_client::{
-    ActingUser, AuthorizationCode, Client, ClientCredentials, Credentials, Environment, Error,
-    NewWebhook, WebhookEvent,
+    Client, Error,
+    auth::{ActingUser, AuthorizationCode, ClientCredentials, Credentials},
+    config::Environment,
+    webhooks::{NewWebhook, WebhookEvent},
 };
 use wiremock::matchers::{header, header_regex, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[test]
-fn build_requires_credentials_and_a_valid_base_url() {
+fn build_requires_a_credential_and_a_valid_base_url() {
     let error = Client::builder().build().unwrap_err();
-    assert!(matches!(error, Error::Config(ref m) if m.contains("credentials")), "{error}");
+    assert!(
+        matches!(error, Error::Config(ref m) if m.contains("ClientBuilder::credential")),
+        "{error}"
+    );
     let error = Client::builder()
         .base_url("not a url")
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .build()
         .unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error}");
     let error = Client::builder()
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .acting_user(ActingUser::email("bad\r\nheader"))
         .build()
         .unwrap_err();
@@ -32,14 +37,14 @@ fn build_requires_credentials_and_a_valid_base_url() {
 fn bearer_tokens_are_refused_over_http_except_to_loopback() {
     let error = Client::builder()
         .base_url("http://ironclad.internal.example.com")
-        .credentials(Credentials::api_token("t"))
+        .credential(Credentials::api_token("t"))
         .build()
         .unwrap_err();
     assert!(matches!(error, Error::InsecureTransport(_)), "{error}");
     for loopback in ["http://127.0.0.1:9000", "http://localhost:9000/public/api/v1"] {
         Client::builder()
             .base_url(loopback)
-            .credentials(Credentials::api_token("t"))
+            .credential(Credentials::api_token("t"))
             .build()
             .unwrap();
     }
@@ -69,13 +74,13 @@ fn debug_output_never_contains_secrets() {
         .client_secret("client-secret-value")
         .access_token("access-secret-value", std::time::Duration::from_secs(60))
         .into();
-    let client = Client::builder().credentials(api_token.clone()).build().unwrap();
+    let client = Client::builder().credential(api_token.clone()).build().unwrap();
     let oauth_client = Client::builder()
-        .credentials(client_credentials.clone())
+        .credential(client_credentials.clone())
         .acting_user(ActingUser::email("a@b.c"))
         .build()
         .unwrap();
-    let builder = Client::builder().credentials(auth_code.clone());
+    let builder = Client::builder().credential(auth_code.clone());
     let webhook = NewWebhook::new("https://example.com/hook", [WebhookEvent::WorkflowCompleted])
         .header("Authorization", "Bearer webhook-secret-value");
     let printed = format!(
@@ -107,7 +112,7 @@ async fn a_full_api_base_url_and_a_user_agent_are_honoured() {
     for base in [server.uri(), format!("{}/public/api/v1/", server.uri())] {
         let client = Client::builder()
             .base_url(base)
-            .credentials(Credentials::api_token(TOKEN))
+            .credential(Credentials::api_token(TOKEN))
             .build()
             .unwrap();
         client.workflows().get("IC-7").await.unwrap();
@@ -154,24 +159,26 @@ fn public_types_and_futures_are_thread_safe() {
     send_sync::<Client>();
     send_sync::<Error>();
     send_sync::<ironclad_client::webhooks::VerifyError>();
-    send_sync::<ironclad_client::WebhookVerifier>();
-    send_sync::<ironclad_client::Workflow>();
-    send_sync::<ironclad_client::WebhookDelivery>();
+    send_sync::<ironclad_client::webhooks::WebhookVerifier>();
+    send_sync::<ironclad_client::workflows::Workflow>();
+    send_sync::<ironclad_client::webhooks::WebhookDelivery>();
 
-    let client = Client::builder().credentials(Credentials::api_token("t")).build().unwrap();
-    let launch =
-        ironclad_client::LaunchWorkflow::new("t", ironclad_client::LaunchAttributes::new());
+    let client = Client::builder().credential(Credentials::api_token("t")).build().unwrap();
+    let launch = ironclad_client::workflows::LaunchWorkflow::new(
+        "t",
+        ironclad_client::values::LaunchAttributes::new(),
+    );
     send(&client.workflows().launch(&launch));
-    send(&client.workflows().list(ironclad_client::ListWorkflows::new()));
+    send(&client.workflows().list(ironclad_client::workflows::ListWorkflows::new()));
     send(&client.records().get("IC-1"));
-    let verifier = ironclad_client::WebhookVerifier::new(client.clone());
+    let verifier = ironclad_client::webhooks::WebhookVerifier::new(client.clone());
     send(&verifier.verify(&http::HeaderMap::new(), b""));
 }
 
 #[test]
 fn an_api_token_that_cannot_be_a_header_is_refused_at_build() {
     let error =
-        Client::builder().credentials(Credentials::api_token("bad\ntoken")).build().unwrap_err();
+        Client::builder().credential(Credentials::api_token("bad\ntoken")).build().unwrap_err();
     assert!(matches!(error, Error::InvalidToken(_)), "{error}");
     assert!(!error.to_string().contains("bad"), "the token never appears: {error}");
 }

@@ -5,8 +5,12 @@ mod common;
 use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
-    ContractDuration, ContractState, Filter, ListRecords, MonetaryAmount, NewRecord, ParentLink,
-    PropertyValue, RecordPatch, RecordProperty, RecordSortField, SortDirection,
+    records::{
+        ContractState, ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField,
+        SortDirection,
+    },
+    values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
+    workflows::Filter,
 };
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -42,7 +46,7 @@ async fn list_sends_every_documented_parameter_and_decodes_properties() {
         .address_as_object(false)
         .updated_since(datetime!(2026-07-01 00:00 UTC))
         .page_size(100);
-    let records = client(&server).records().list(query).try_collect_vec().await.unwrap();
+    let records = client(&server).records().list(query).collect_all().await.unwrap();
     assert_eq!(records.len(), 1);
     let record = &records[0];
     assert_eq!(record.ironclad_id.as_deref(), Some("IC-31"));
@@ -162,7 +166,7 @@ async fn metadata_decodes_property_and_type_definitions() {
     let metadata = client(&server).records().metadata().await.unwrap();
     assert_eq!(
         metadata.properties["contractValue"].property_type,
-        ironclad_client::FieldType::MonetaryAmount
+        ironclad_client::workflows::FieldType::MonetaryAmount
     );
     assert_eq!(metadata.properties["contractValue"].group.as_deref(), Some("Financials"));
     assert_eq!(metadata.properties["workflowLink"].property_type.as_str(), "workflow");

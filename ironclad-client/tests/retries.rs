@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use common::{api, client, fixture, paused_builder};
 use ironclad_client::{
-    Error, LaunchAttributes, LaunchWorkflow, ListWorkflows, RateLimitBucket, RateLimits,
-    RetryPolicy,
+    Error,
+    config::{RateLimitBucket, RateLimits, RetryPolicy},
+    values::LaunchAttributes,
+    workflows::{LaunchWorkflow, ListWorkflows},
 };
 use serde_json::json;
 use tokio::time::Instant;
@@ -74,7 +76,7 @@ async fn a_429_without_retry_after_waits_on_the_scale_of_a_per_minute_bucket() {
     // The builder's own retry policy (no override), with an untimed transport for paused time.
     let client = ironclad_client::Client::builder()
         .base_url(server.uri())
-        .credentials(ironclad_client::Credentials::api_token(common::TOKEN))
+        .credential(ironclad_client::auth::Credentials::api_token(common::TOKEN))
         .http_client(common::untimed_http())
         .timeout(None)
         .build()
@@ -244,14 +246,14 @@ async fn transport_errors_keep_the_path_but_not_the_query() {
     drop(listener);
     let client = ironclad_client::Client::builder()
         .base_url(format!("http://{address}"))
-        .credentials(ironclad_client::Credentials::api_token("t"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
         .retry_policy(
             RetryPolicy::default().max_attempts(2).initial_backoff(Duration::from_millis(1)),
         )
         .build()
         .unwrap();
     let query = ListWorkflows::new().filter("Equals([counterpartyName], 'Secret Customer')");
-    let error = client.workflows().list(query).try_collect_vec().await.unwrap_err();
+    let error = client.workflows().list(query).collect_all().await.unwrap_err();
     assert!(error.is_connect() && error.is_retryable(), "{error:?}");
     let text = format!("{error} {error:?}");
     assert!(text.contains("/public/api/v1/workflows"), "{text}");

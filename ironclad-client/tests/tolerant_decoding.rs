@@ -6,7 +6,11 @@ mod common;
 
 use common::{api, client, fixture_json};
 use ironclad_client::webhooks::{TestSigner, verify_delivery};
-use ironclad_client::{ApprovalStatus, MonetaryAmount, PropertyValue, StageState, WebhookEvent};
+use ironclad_client::{
+    values::{MonetaryAmount, PropertyValue},
+    webhooks::WebhookEvent,
+    workflows::{ApprovalStatus, StageState},
+};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -139,8 +143,7 @@ async fn approval_request_history_with_odd_fields_still_decodes() {
     body["list"][0]["duration"] = json!("270000");
     body["list"][0]["actorType"] = json!({"kind": "User"});
     let server = serving("/workflows/w1/approval-requests", &body).await;
-    let history =
-        client(&server).workflows().approval_requests("w1").try_collect_vec().await.unwrap();
+    let history = client(&server).workflows().approval_requests("w1").collect_all().await.unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].duration, history[0].actor_type.as_deref()), (None, None));
     assert_eq!(history[0].status, Some(ApprovalStatus::Approved));
@@ -154,7 +157,7 @@ async fn comments_and_participants_with_odd_fields_still_decode() {
     comment["commentMessage"] = json!(["Synced"]);
     let page = json!({"page": 0, "pageSize": 20, "count": 1, "list": [comment]});
     let server = serving("/workflows/w1/comments", &page).await;
-    let comments = client(&server).workflows().comments("w1").try_collect_vec().await.unwrap();
+    let comments = client(&server).workflows().comments("w1").collect_all().await.unwrap();
     assert_eq!(comments[0].id, "019fb2f0-85c3-71b3-af16-800849855019");
     assert_eq!((&comments[0].author, &comments[0].comment_message), (&None, &None));
     assert!(comments[0].reactions.is_empty());
@@ -162,8 +165,7 @@ async fn comments_and_participants_with_odd_fields_still_decode() {
     let mut participants = fixture_json("participants_page.json");
     participants["list"][0]["email"] = json!(false);
     let server = serving("/workflows/w1/participants", &participants).await;
-    let people =
-        client(&server).workflows().participants("w1", None).try_collect_vec().await.unwrap();
+    let people = client(&server).workflows().participants("w1", None).collect_all().await.unwrap();
     assert_eq!(people.len(), 2);
     assert_eq!(people[0].email, None);
     assert_eq!(people[1].email.as_deref(), Some("legal@example.com"));
@@ -314,7 +316,7 @@ fn stage_progress_without_a_known_state_keeps_the_other_stage() {
     let mut body = fixture_json("workflow.json");
     body["approvals"] = json!({"state": "in_progress"});
     body["signatures"] = json!([]);
-    let workflow: ironclad_client::Workflow = serde_json::from_value(body).unwrap();
+    let workflow: ironclad_client::workflows::Workflow = serde_json::from_value(body).unwrap();
     assert_eq!(workflow.approvals.map(|a| a.state), Some(StageState::InProgress));
     assert_eq!(workflow.signatures, None);
 }

@@ -3,7 +3,10 @@
 mod common;
 
 use common::fixture;
-use ironclad_client::{ApprovalStatus, WebhookDelivery, WebhookEvent};
+use ironclad_client::{
+    webhooks::{WebhookDelivery, WebhookEvent},
+    workflows::ApprovalStatus,
+};
 use time::macros::datetime;
 
 fn delivery(name: &str) -> WebhookDelivery {

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{api, client, fixture, fixture_json};
-use ironclad_client::{NewWebhook, WebhookEvent, WebhookStatus, WebhookUpdate};
+use ironclad_client::webhooks::{NewWebhook, WebhookEvent, WebhookStatus, WebhookUpdate};
 use serde_json::json;
 use time::macros::datetime;
 use wiremock::matchers::{body_json, header_regex, method, path, query_param};
@@ -97,7 +97,7 @@ async fn duplicate_target_is_an_invalid_param_error() {
         .create(&NewWebhook::new("https://example.com/a", [WebhookEvent::WorkflowCompleted]))
         .await
         .unwrap_err();
-    assert_eq!(error.code(), Some(&ironclad_client::ErrorCode::InvalidParam));
+    assert_eq!(error.code(), Some(&ironclad_client::error::ErrorCode::InvalidParam));
     assert!(error.to_string().contains("webhook already exists"));
 }
 
@@ -140,7 +140,7 @@ async fn list_get_update_and_delete() {
         .mount(&server)
         .await;
     let client = client(&server);
-    assert_eq!(client.webhooks().list().try_collect_vec().await.unwrap().len(), 1);
+    assert_eq!(client.webhooks().list().collect_all().await.unwrap().len(), 1);
     client.webhooks().get("6a6b40b128f91b0daeafb068").await.unwrap();
     let update = WebhookUpdate::new()
         .events([WebhookEvent::All])

@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use common::{api, client, fixture};
 use http::{HeaderMap, StatusCode};
-use ironclad_client::WebhookVerifier;
+use ironclad_client::webhooks::WebhookVerifier;
 use ironclad_client::webhooks::{
     EVENT_ID_HEADER, TestSigner, VERIFICATION_HEADER, VerificationKey, VerifyError,
     verify_delivery, verify_signature,

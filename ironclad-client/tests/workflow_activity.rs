@@ -2,9 +2,14 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{api, client, fixture, fixture_json};
 use futures_util::StreamExt;
-use ironclad_client::{ApprovalDecision, ApprovalStatus, NewComment, UserRef};
+use ironclad_client::{
+    auth::UserRef,
+    workflows::{ApprovalDecision, ApprovalStatus, NewComment},
+};
 use serde_json::json;
 use time::macros::datetime;
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -71,7 +76,7 @@ async fn approval_requests_are_paged() {
         .mount(&server)
         .await;
     let requests =
-        client(&server).workflows().approval_requests(WORKFLOW).try_collect_vec().await.unwrap();
+        client(&server).workflows().approval_requests(WORKFLOW).collect_all().await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_eq!(
         requests[0].status,
@@ -152,7 +157,7 @@ async fn participants_filter_by_email() {
     let people = client(&server)
         .workflows()
         .participants(WORKFLOW, Some("legal@example.com"))
-        .try_collect_vec()
+        .collect_all()
         .await
         .unwrap();
     assert_eq!(people.len(), 2);
@@ -257,7 +262,7 @@ async fn a_broken_download_leaves_no_file_behind() {
     });
     let client = ironclad_client::Client::builder()
         .base_url(format!("http://{address}"))
-        .credentials(ironclad_client::Credentials::api_token("t"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
         .build()
         .unwrap();
     let download = client.records().download_attachment_by_key("IC-1", "signedCopy").await.unwrap();
@@ -267,6 +272,69 @@ async fn a_broken_download_leaves_no_file_behind() {
     assert!(matches!(error, ironclad_client::Error::Transport { .. }), "{error}");
     assert!(!target.exists());
     assert!(!dir.path().join("copy.pdf.part").exists());
+}
+
+/// A server that sends a response head and `first` bytes of the promised body, then keeps the
+/// connection open without sending more (until the test ends).
+fn stalling_server(first: &'static [u8]) -> std::net::SocketAddr {
+    use std::io::Write as _;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut socket, _)) = listener.accept() {
+            let mut buffer = [0u8; 4096];
+            let _ = std::io::Read::read(&mut socket, &mut buffer);
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 1048576\r\n\r\n");
+            let _ = socket.write_all(first);
+            std::thread::sleep(Duration::from_secs(30));
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn a_stalled_download_fails_with_a_timeout_instead_of_hanging() {
+    let address = stalling_server(b"0123456789");
+    let client = ironclad_client::Client::builder()
+        .base_url(format!("http://{address}"))
+        .credential(ironclad_client::auth::Credentials::api_token("t"))
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let download = client.records().download_attachment_by_key("IC-1", "signedCopy").await.unwrap();
+    let mut stream = download.into_stream();
+    assert_eq!(&stream.next().await.unwrap().unwrap()[..], b"0123456789");
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, ironclad_client::Error::Timeout(limit) if limit == Duration::from_millis(300)),
+        "{error}"
+    );
+    assert!(error.is_timeout() && error.is_retryable(), "{error}");
+    assert!(stream.next().await.is_none(), "the stream ends after the timeout");
+}
+
+#[tokio::test]
+async fn a_download_whose_answer_never_comes_times_out_and_is_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/IC-1/attachments/signedCopy")))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = common::builder(&server)
+        .timeout(Duration::from_millis(200))
+        .retry_policy(
+            ironclad_client::config::RetryPolicy::default()
+                .max_attempts(2)
+                .initial_backoff(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let error =
+        client.records().download_attachment_by_key("IC-1", "signedCopy").await.unwrap_err();
+    assert!(matches!(error, ironclad_client::Error::Timeout(_)), "{error}");
+    assert!(error.is_timeout(), "{error}");
 }
 
 #[tokio::test]

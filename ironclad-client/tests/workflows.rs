@@ -6,9 +6,14 @@ use std::time::Duration;
 
 use common::{TOKEN, api, client, fixture, fixture_json, paused_builder};
 use ironclad_client::{
-    Address, AsyncPolling, AttributeUpdates, ContractDuration, Error, ErrorCode, Filter,
-    LaunchAttributes, LaunchWorkflow, LifecycleComment, ListWorkflows, MonetaryAmount, StageState,
-    UserRef, WorkflowStatus, WorkflowStep,
+    Error,
+    auth::UserRef,
+    error::ErrorCode,
+    values::{Address, ContractDuration, LaunchAttributes, MonetaryAmount},
+    workflows::{
+        AsyncPolling, AttributeUpdates, Filter, LaunchWorkflow, LifecycleComment, ListWorkflows,
+        StageState, WorkflowStatus, WorkflowStep,
+    },
 };
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -51,7 +56,7 @@ async fn list_streams_every_page_with_the_documented_query() {
         .filter(Filter::equals("dynamicsMsaId", "abc-123"))
         .updated_since(datetime!(2018-03-10 00:00 UTC))
         .page_size(2);
-    let workflows = client(&server).workflows().list(query).try_collect_vec().await.unwrap();
+    let workflows = client(&server).workflows().list(query).collect_all().await.unwrap();
     let ids: Vec<_> = workflows.iter().map(|w| w.id.as_str()).collect();
     assert_eq!(ids, ["w1", "w2", "w3"]);
 }
@@ -89,7 +94,7 @@ async fn list_rejects_an_out_of_range_page_size_before_sending() {
     let error = client(&server)
         .workflows()
         .list(ListWorkflows::new().page_size(500))
-        .try_collect_vec()
+        .collect_all()
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidRequest(ref m) if m.contains("pageSize")), "{error}");
@@ -216,10 +221,13 @@ async fn launch_sends_the_documented_body_and_decodes_the_real_response() {
     // The schema decodes, including nested table columns and element types.
     assert_eq!(
         workflow.schema["totalContractValue"].field_type,
-        ironclad_client::FieldType::MonetaryAmount
+        ironclad_client::workflows::FieldType::MonetaryAmount
     );
     let line_items = workflow.schema["lineItems"].element_type().unwrap();
-    assert_eq!(line_items.schema["price"].field_type, ironclad_client::FieldType::MonetaryAmount);
+    assert_eq!(
+        line_items.schema["price"].field_type,
+        ironclad_client::workflows::FieldType::MonetaryAmount
+    );
     assert_eq!(
         workflow.schema["term"].default.as_ref().and_then(|d| d.as_duration()),
         Some(ContractDuration::new().days(0).months(0))
@@ -524,15 +532,15 @@ async fn workflow_schemas_always_ask_for_the_launch_form() {
     assert_eq!(templates[0].permissions, ["launch", "view"]);
     assert_eq!(
         templates[0].schema["counterpartySignerTitle"].required,
-        Some(ironclad_client::FieldRequirement::Conditional)
+        Some(ironclad_client::workflows::FieldRequirement::Conditional)
     );
 
     let one = client.workflow_schemas().get("5f7a9c1e2b3d4a5f6e7d8c9b").await.unwrap();
     assert_eq!(one.id, "5f7a9c1e2b3d4a5f6e7d8c9b");
     let (email_id, email) = one.field_by_display_name(" Counterparty Signer Email ").unwrap();
     assert_eq!(email_id, "role3a9d0c7be41f4c2a8d5e6f708192a3b4");
-    assert_eq!(email.field_type, ironclad_client::FieldType::Email);
-    assert_eq!(email.required, Some(ironclad_client::FieldRequirement::Always));
+    assert_eq!(email.field_type, ironclad_client::workflows::FieldType::Email);
+    assert_eq!(email.required, Some(ironclad_client::workflows::FieldRequirement::Always));
     assert_eq!(email.property_key, None);
     let (name_id, _) = one.field_by_display_name("counterparty signer name").unwrap();
     assert_eq!(name_id, "role7e6d5c4b3a2910f8e7d6c5b4a3928170");

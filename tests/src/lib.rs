@@ -10,8 +10,8 @@ use flows::config::AgreementTable;
 use secrecy::ExposeSecret;
 
 /// Retries fast enough for tests: 10 ms doubling to 100 ms, five attempts.
-pub fn fast_retries() -> dataverse_client::RetryPolicy {
-    dataverse_client::RetryPolicy::default()
+pub fn fast_retries() -> dataverse_client::config::RetryPolicy {
+    dataverse_client::config::RetryPolicy::default()
         .initial_backoff(Duration::from_millis(10))
         .max_backoff(Duration::from_millis(100))
 }
@@ -26,7 +26,9 @@ pub async fn sandbox(config: SandboxConfig) -> Sandbox {
 /// The Dataverse client of the flows, against the sandbox.
 pub fn dataverse(sandbox: &Sandbox) -> dataverse_client::Client {
     dataverse_client::Client::builder(sandbox.dataverse_url().as_str())
-        .credential(dataverse_client::StaticToken::new(sandbox.dataverse_token().expose_secret()))
+        .credential(dataverse_client::auth::StaticToken::new(
+            sandbox.dataverse_token().expose_secret(),
+        ))
         .retry_policy(fast_retries())
         .build()
         .expect("a Dataverse client")
@@ -36,7 +38,7 @@ pub fn dataverse(sandbox: &Sandbox) -> dataverse_client::Client {
 pub fn ironclad(sandbox: &Sandbox) -> ironclad_client::Client {
     ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::auth::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .retry_policy(fast_retries().retry_internal_server_error(true))
@@ -129,7 +131,9 @@ pub fn launch_flow(
 }
 
 /// Launch the workflows of every MSA agreement (flow 1), returning `(agreement, workflow id)`.
-pub async fn launch_all(sandbox: &Sandbox) -> Vec<(uuid::Uuid, String)> {
+pub async fn launch_all(
+    sandbox: &Sandbox,
+) -> Vec<(uuid::Uuid, ironclad_client::workflows::WorkflowId)> {
     let flow = launch_flow(sandbox, flows::state::LaunchState::in_memory().expect("state"));
     let report = flow.run_once(&CancellationToken::new()).await;
     assert!(report.is_success(), "{report:?}");

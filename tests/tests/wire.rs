@@ -65,14 +65,14 @@ async fn servers() -> (MockServer, MockServer, FlowContext) {
     let (dataverse, ironclad) = (MockServer::start().await, MockServer::start().await);
     let context = FlowContext::new(
         dataverse_client::Client::builder(dataverse.uri())
-            .credential(dataverse_client::StaticToken::new("dv-token"))
-            .retry_policy(dataverse_client::RetryPolicy::never())
+            .credential(dataverse_client::auth::StaticToken::new("dv-token"))
+            .retry_policy(dataverse_client::config::RetryPolicy::never())
             .build()
             .unwrap(),
         ironclad_client::Client::builder()
             .base_url(ironclad.uri())
-            .credentials(ironclad_client::Credentials::api_token("ic-token"))
-            .retry_policy(ironclad_client::RetryPolicy::never())
+            .credential(ironclad_client::auth::Credentials::api_token("ic-token"))
+            .retry_policy(ironclad_client::config::RetryPolicy::never())
             .build()
             .unwrap(),
         AgreementTable::default(),
@@ -219,7 +219,7 @@ async fn flow_1_sends_the_issue_query_one_lookup_one_launch_and_two_write_backs(
     );
 }
 
-fn delivery(payload: Value) -> ironclad_client::WebhookDelivery {
+fn delivery(payload: Value) -> ironclad_client::webhooks::WebhookDelivery {
     serde_json::from_value(json!({"companyID": "674f5545728c89fc7fabd5ec", "payload": payload,
         "timestamp": "2026-05-02T10:00:00.000Z", "webhookID": "67535d36de552a07db17c508"}))
     .unwrap()

@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use dataverse_client::{Client, StaticToken};
+use dataverse_client::{Client, auth::StaticToken};
 
 /// `cargo bench` passes `--bench`; anything else (e.g. `cargo test --benches`) runs a quick
 /// smoke version so the binaries stay cheap to exercise.

@@ -178,8 +178,8 @@ fn constants(table: &Table) -> TokenStream {
     let query_doc = format!(" A query on `{entity_set}`.");
     items.extend(quote! {
         #[doc = #query_doc]
-        pub fn query() -> ::dataverse_client::Query {
-            ::dataverse_client::Query::new(ENTITY_SET)
+        pub fn query() -> ::dataverse_client::query::Query {
+            ::dataverse_client::query::Query::new(ENTITY_SET)
         }
     });
     items
@@ -376,7 +376,7 @@ fn binders(lookup: &WritableLookup) -> TokenStream {
         };
         items.extend(quote! {
             #[doc = #doc]
-            pub fn #method(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+            pub fn #method(mut self, key: impl Into<::dataverse_client::records::RecordKey>) -> Self {
                 #bind
                 self
             }
@@ -453,8 +453,8 @@ fn keys(table: &Table) -> TokenStream {
     if table.primary_id.is_some() {
         items.extend(quote! {
             /// The row with this primary key.
-            pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-                ::dataverse_client::RecordKey::Id(id)
+            pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+                ::dataverse_client::records::RecordKey::Id(id)
             }
         });
     }
@@ -475,9 +475,9 @@ fn keys(table: &Table) -> TokenStream {
         }
         items.extend(quote! {
             #[doc = #doc]
-            pub fn #function(#(#parameters),*) -> ::dataverse_client::RecordKey {
-                ::dataverse_client::RecordKey::alternate([
-                    #((#aliases, ::dataverse_client::Literal::from(#values)),)*
+            pub fn #function(#(#parameters),*) -> ::dataverse_client::records::RecordKey {
+                ::dataverse_client::records::RecordKey::alternate([
+                    #((#aliases, ::dataverse_client::query::Literal::from(#values)),)*
                 ])
             }
         });

@@ -83,7 +83,10 @@ fn run(args: &Args) -> Result<String, String> {
 
 /// Stream the document to `path`.
 fn download(url: &str, path: &std::path::Path) -> Result<(), String> {
-    use dataverse_client::{Client, ClientSecretCredential, StaticToken};
+    use dataverse_client::{
+        Client,
+        auth::{ClientSecretCredential, StaticToken},
+    };
     use futures_util::TryStreamExt;
     use tokio::io::AsyncWriteExt;
 

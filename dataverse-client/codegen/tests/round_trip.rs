@@ -10,7 +10,7 @@ mod golden;
 
 use std::str::FromStr;
 
-use dataverse_client::{Client, Filter, RetryPolicy, StaticToken};
+use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy, query::Filter};
 use golden::{account, contact, cre6f_agreement};
 use rust_decimal::Decimal;
 use time::macros::{date, datetime};

@@ -17,7 +17,7 @@ use crate::error::AuthError;
 ///
 /// ```no_run
 /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// use dataverse_client::{AzureIdentityCredential, Client};
+/// use dataverse_client::{Client, auth::AzureIdentityCredential};
 ///
 /// let managed_identity = azure_identity::ManagedIdentityCredential::new(None)?;
 /// let client = Client::builder("https://contoso.crm.dynamics.com")

@@ -28,7 +28,7 @@ const FALLBACK_LIFETIME: Duration = Duration::from_secs(5 * 60);
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), dataverse_client::Error> {
-/// use dataverse_client::{Client, ClientSecretCredential};
+/// use dataverse_client::{Client, auth::ClientSecretCredential};
 ///
 /// let credential = ClientSecretCredential::new(
 ///     "00000000-0000-0000-0000-0000000000aa", // tenant (directory) id
@@ -65,7 +65,7 @@ impl ClientSecretCredential {
     /// Use another authority host: a sovereign cloud, or a local test server.
     ///
     /// ```
-    /// use dataverse_client::ClientSecretCredential;
+    /// use dataverse_client::auth::ClientSecretCredential;
     ///
     /// let us_gov = ClientSecretCredential::new("tenant", "app", "secret")
     ///     .authority_host("https://login.microsoftonline.us/".parse().expect("valid URL"));

@@ -1,7 +1,7 @@
 //! Credentials: where access tokens come from, and the cache in front of them.
 //!
 //! A [`TokenProvider`] fetches a token for a scope. The client puts a
-//! [`TokenCache`](rest_client_core::TokenCache) in front of it: a token is reused until five
+//! [`TokenCache`] in front of it: a token is reused until five
 //! minutes before it expires (or for the first half of its life, when it lives less than ten
 //! minutes), exactly one refresh runs at a time however many requests are in flight, a refresh
 //! that takes longer than the token timeout fails instead of holding every request behind it, and
@@ -74,7 +74,7 @@ impl fmt::Debug for TokenRequest<'_> {
 ///
 /// ```
 /// use std::time::Duration;
-/// use dataverse_client::{AccessToken, AuthError, TokenProvider, TokenRequest};
+/// use dataverse_client::{auth::{AccessToken, TokenProvider, TokenRequest}, error::AuthError};
 /// use futures_util::future::BoxFuture;
 /// use secrecy::SecretString;
 ///
@@ -199,10 +199,12 @@ impl TokenSource {
         };
         match tokio::time::timeout(limit, self.provider.token(request)).await {
             Ok(result) => result,
-            Err(_) => {
-                Err(AuthError::new(format!("the token request did not complete within {limit:?}"))
-                    .transient(true))
-            }
+            // The elapsed timer is the source, so `Error::is_timeout` can tell.
+            Err(elapsed) => Err(AuthError::with_source(
+                format!("the token request did not complete within {limit:?}"),
+                elapsed,
+            )
+            .transient(true)),
         }
     }
 

@@ -17,7 +17,7 @@ const STATIC_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 60 * 60);
 /// A token obtained elsewhere (a CLI, a test, a local sandbox). It is never refreshed.
 ///
 /// ```
-/// use dataverse_client::StaticToken;
+/// use dataverse_client::auth::StaticToken;
 ///
 /// let token = StaticToken::new("eyJ0eXAiOi...");
 /// assert_eq!(format!("{token:?}"), "StaticToken([redacted])");

@@ -38,7 +38,7 @@ pub const MAX_BATCH_REQUESTS: usize = 1000;
 /// A set of requests to send together with [`Client::execute_batch`].
 ///
 /// ```
-/// use dataverse_client::{Batch, BatchRequest, Query};
+/// use dataverse_client::{batch::{Batch, BatchRequest}, query::Query};
 /// use serde_json::json;
 ///
 /// let mut batch = Batch::new();
@@ -144,7 +144,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Batch, BatchOutcome, BatchRequest};
+    /// use dataverse_client::batch::{Batch, BatchOutcome, BatchRequest};
     /// use serde_json::json;
     ///
     /// let mut batch = Batch::new();

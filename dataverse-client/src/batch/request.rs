@@ -46,13 +46,13 @@ pub(crate) enum Target {
     Reference(ContentId, Option<String>),
 }
 
-/// One request inside a [`Batch`](crate::Batch).
+/// One request inside a [`Batch`](crate::batch::Batch).
 ///
 /// Constructors never fail; an invalid name or a body that cannot be serialized is reported
 /// when the batch is executed, before anything is sent.
 ///
 /// ```
-/// use dataverse_client::{BatchRequest, Query, RecordKey};
+/// use dataverse_client::{batch::BatchRequest, query::Query, records::RecordKey};
 /// use serde_json::json;
 /// use uuid::Uuid;
 ///
@@ -154,7 +154,7 @@ impl BatchRequest {
     }
 
     /// Create a row: `POST <entity_set>`. Inside a change set, later requests can refer to it
-    /// through the [`ContentId`] that [`ChangeSet::add`](crate::ChangeSet::add) returns.
+    /// through the [`ContentId`] that [`ChangeSet::add`](crate::batch::ChangeSet::add) returns.
     pub fn create<B: serde::Serialize + ?Sized>(entity_set: &str, body: &B) -> Self {
         Self::new(Method::POST, Target::Segments(vec![entity_set.to_owned()], None))
             .validated(entity_set, None)
@@ -193,7 +193,7 @@ impl BatchRequest {
 
     /// Run a query (one page): `GET <entity_set>?<options>`, with the query's `Prefer` header.
     /// Not allowed inside a change set. Decode the response with
-    /// [`BatchResponse::json`](crate::BatchResponse::json) into a [`Page`](crate::Page).
+    /// [`BatchResponse::json`](crate::batch::BatchResponse::json) into a [`Page`](crate::paging::Page).
     pub fn query(query: &Query) -> Self {
         Self::new(Method::GET, Target::Query(Box::new(query.clone())))
     }

@@ -45,7 +45,7 @@ impl BatchResponse {
         entity_id_from_headers(&self.headers)
     }
 
-    /// Decode the JSON body, e.g. as a [`Page`](crate::Page) for a query or a row for a create
+    /// Decode the JSON body, e.g. as a [`Page`](crate::paging::Page) for a query or a row for a create
     /// with `Prefer: return=representation`.
     ///
     /// # Errors
@@ -117,7 +117,7 @@ impl BatchOutcome {
 /// [`Error::BatchInterrupted`].
 ///
 /// ```
-/// use dataverse_client::{BatchOutcome, Error};
+/// use dataverse_client::{Error, batch::BatchOutcome};
 ///
 /// fn requests_to_send_again(error: &Error) -> Vec<usize> {
 ///     match error {

@@ -28,7 +28,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::Record;
+    /// use dataverse_client::records::Record;
     /// use futures_util::TryStreamExt;
     ///
     /// let fetch = r#"<fetch mapping="logical">

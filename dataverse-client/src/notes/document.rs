@@ -20,7 +20,7 @@ pub(crate) const READ_CHUNK: usize = 64 * 1024;
 /// ```no_run
 /// # async fn run() -> Result<(), dataverse_client::Error> {
 /// use bytes::Bytes;
-/// use dataverse_client::Document;
+/// use dataverse_client::notes::Document;
 /// use futures_util::stream;
 ///
 /// let in_memory = Document::from_bytes(Bytes::from_static(b"%PDF-1.7 ...")).file_name("signed.pdf");

@@ -66,7 +66,7 @@ pub enum UploadMode {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use dataverse_client::{Document, NewNote};
+/// use dataverse_client::notes::{Document, NewNote};
 /// use uuid::Uuid;
 ///
 /// let note = NewNote::new()
@@ -161,7 +161,7 @@ impl Client {
     /// # async fn run(client: dataverse_client::Client, agreement: uuid::Uuid,
     /// #     pdf: impl futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static)
     /// # -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Document, NewNote};
+    /// use dataverse_client::notes::{Document, NewNote};
     ///
     /// // `pdf` is any stream of bytes, such as a download from another API.
     /// let note_id = client
@@ -201,7 +201,7 @@ impl Client {
         let mut url = self.resource_url(&["organizations"])?;
         url.set_query(Some("$select=maxuploadfilesize"));
         let call = Call::new(Method::GET, url, "organizations");
-        let page: crate::Page<Organization> =
+        let page: crate::paging::Page<Organization> =
             self.send_json(call, "the organization settings".into()).await?;
         let limit = page.items.first().and_then(|o| o.maxuploadfilesize).ok_or_else(|| {
             Error::UnexpectedResponse("the organization has no maxuploadfilesize".to_owned())

@@ -12,7 +12,7 @@ use crate::odata::{validate_identifier, validate_property_path};
 /// (`cre6f_Opportunity`), not the lower-case logical name.
 ///
 /// ```
-/// use dataverse_client::Expand;
+/// use dataverse_client::query::Expand;
 ///
 /// let expand = Expand::new("cre6f_Opportunity")
 ///     .select(["name", "totalamount"])

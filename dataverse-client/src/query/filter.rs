@@ -16,10 +16,10 @@ use crate::odata::validate_property_path;
 /// wildcards Dataverse reads in them (`%`, `_`, `[`), so they match the text literally; their
 /// `_pattern` forms keep wildcards for callers who mean them.
 /// Use [`Filter::raw`] for what the builder does not cover (lambda operators, `Microsoft.Dynamics.CRM.*`
-/// functions), building values inside it with [`literal`](crate::literal).
+/// functions), building values inside it with [`literal`](crate::query::literal).
 ///
 /// ```
-/// use dataverse_client::Filter;
+/// use dataverse_client::query::Filter;
 /// use time::macros::datetime;
 ///
 /// let filter = Filter::eq("cre6f_agreementtype", 1)
@@ -100,7 +100,7 @@ impl Filter {
     /// See [Use wildcard characters](https://learn.microsoft.com/power-apps/developer/data-platform/wildcard-characters).
     ///
     /// ```
-    /// use dataverse_client::Filter;
+    /// use dataverse_client::query::Filter;
     ///
     /// assert_eq!(Filter::contains("name", "50%_off").to_odata().unwrap(), "contains(name,'50[%][_]off')");
     /// ```
@@ -122,7 +122,7 @@ impl Filter {
     /// pattern unescaped.
     ///
     /// ```
-    /// use dataverse_client::Filter;
+    /// use dataverse_client::query::Filter;
     ///
     /// assert_eq!(
     ///     Filter::contains_pattern("name", "Contoso%Ltd").to_odata().unwrap(),
@@ -167,7 +167,7 @@ impl Filter {
     }
 
     /// An expression written by hand, inserted as is (wrapped in parentheses when combined).
-    /// Never put unescaped user input in it: use [`literal`](crate::literal).
+    /// Never put unescaped user input in it: use [`literal`](crate::query::literal).
     pub fn raw(expression: impl Into<String>) -> Self {
         Filter(Expr::Raw(expression.into()))
     }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 /// [`literal`]. `None` renders as `null`.
 ///
 /// ```
-/// use dataverse_client::{Literal, literal};
+/// use dataverse_client::query::{Literal, literal};
 /// use time::macros::datetime;
 ///
 /// assert_eq!(literal("O'Bryan").to_string(), "'O''Bryan'");
@@ -49,7 +49,7 @@ pub enum Literal {
 /// Shorthand for `Literal::from(value)`, handy inside `format!` for hand-written filters.
 ///
 /// ```
-/// use dataverse_client::literal;
+/// use dataverse_client::query::literal;
 ///
 /// let user_input = "x' or 1 eq 1 or name eq 'y";
 /// let filter = format!("name eq {}", literal(user_input));

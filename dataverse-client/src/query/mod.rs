@@ -36,7 +36,7 @@ const COUNT_ANNOTATIONS: [&str; 2] = [
 /// A query on an entity set: which rows, which columns, in which order, in pages of which size.
 ///
 /// ```
-/// use dataverse_client::{Expand, Filter, Query};
+/// use dataverse_client::query::{Expand, Filter, Query};
 /// use time::macros::datetime;
 ///
 /// let since = datetime!(2024-05-01 00:00 UTC);
@@ -151,9 +151,9 @@ impl Query {
         self
     }
 
-    /// Ask for the total count (`$count=true`, at most 5000; see [`Page::count`](crate::Page)),
+    /// Ask for the total count (`$count=true`, at most 5000; see [`Page::count`](crate::paging::Page)),
     /// with the annotations that tell whether the cap was hit
-    /// ([`Page::count_limit_exceeded`](crate::Page::count_limit_exceeded)): `Prefer:
+    /// ([`Page::count_limit_exceeded`](crate::paging::Page::count_limit_exceeded)): `Prefer:
     /// odata.include-annotations="Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded"`.
     pub fn count(mut self) -> Self {
         self.count = true;
@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn related_query_path() {
         let client = Client::builder("https://contoso.crm.dynamics.com")
-            .credential(crate::StaticToken::new("t"))
+            .credential(crate::auth::StaticToken::new("t"))
             .build()
             .expect("client");
         let query = Query::related("accounts", Uuid::nil(), "Account_Tasks").select(["subject"]);

@@ -33,7 +33,7 @@ pub struct Lookup {
 /// Reading and writing the OData conventions of a [`Record`].
 ///
 /// ```
-/// use dataverse_client::{Record, RecordExt};
+/// use dataverse_client::records::{Record, RecordExt};
 /// use serde_json::json;
 /// use uuid::Uuid;
 ///

@@ -25,11 +25,11 @@ const UNSUPPORTED_IN_KEY_VALUES: [char; 11] =
 /// Dataverse cannot address a row by an alternate-key value that contains
 /// `< > * % & : / \ # + ?` ([Microsoft's note](https://learn.microsoft.com/power-apps/maker/data-platform/define-alternate-keys-portal)):
 /// a request by such a key fails with [`Error::UnsupportedKeyValue`](crate::Error::UnsupportedKeyValue)
-/// before anything is sent. Query for the row with [`Filter::eq`](crate::Filter::eq) on the key
+/// before anything is sent. Query for the row with [`Filter::eq`](crate::query::Filter::eq) on the key
 /// column instead and use its id.
 ///
 /// ```
-/// use dataverse_client::{Literal, RecordKey};
+/// use dataverse_client::{query::Literal, records::RecordKey};
 /// use uuid::Uuid;
 ///
 /// let by_id: RecordKey = Uuid::nil().into();
@@ -133,7 +133,7 @@ impl From<&Uuid> for RecordKey {
 /// `%23` literally, and `#` is a syntax error); bind such rows by id.
 ///
 /// ```
-/// use dataverse_client::bind_path;
+/// use dataverse_client::records::bind_path;
 /// use uuid::Uuid;
 ///
 /// assert_eq!(

@@ -55,7 +55,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::bind_path;
+    /// use dataverse_client::records::bind_path;
     /// use serde_json::json;
     ///
     /// let id = client
@@ -79,7 +79,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::Record;
+    /// use dataverse_client::records::Record;
     /// use serde_json::json;
     ///
     /// let account: Record = client
@@ -106,7 +106,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client, id: uuid::Uuid) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Expand, Record, RecordExt};
+    /// use dataverse_client::{query::Expand, records::{Record, RecordExt}};
     ///
     /// let account: Record = client
     ///     .retrieve("accounts", id)
@@ -161,7 +161,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client, id: uuid::Uuid) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::Record;
+    /// use dataverse_client::records::Record;
     /// use serde_json::json;
     ///
     /// let updated: Record = client
@@ -199,7 +199,7 @@ impl Client {
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::RecordKey;
+    /// use dataverse_client::records::RecordKey;
     /// use serde_json::json;
     ///
     /// client

@@ -178,16 +178,16 @@ impl<'c, T: DeserializeOwned> Retrieve<'c, T> {
 
     /// Retrieve the row only if it changed since the version whose `@odata.etag` you hold
     /// (`If-None-Match: W/"…"`): an unchanged row is answered `304 Not Modified`, without a body,
-    /// as [`Conditional::NotModified`](crate::Conditional::NotModified).
+    /// as [`Conditional::NotModified`](crate::records::Conditional::NotModified).
     ///
     /// Dataverse never answers `304` when the request has `$expand` or asks for annotations
     /// (formatted values included), nor for a table without optimistic concurrency: the row
-    /// then always comes back as [`Conditional::Modified`](crate::Conditional::Modified). See
+    /// then always comes back as [`Conditional::Modified`](crate::records::Conditional::Modified). See
     /// [Conditional retrievals](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api#conditional-retrievals).
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client, id: uuid::Uuid) -> Result<(), dataverse_client::Error> {
-    /// use dataverse_client::{Conditional, Record};
+    /// use dataverse_client::records::{Conditional, Record};
     ///
     /// let cached_etag = "W/\"468026\"";
     /// match client.retrieve::<Record>("accounts", id).select(["name"]).if_none_match(cached_etag).await? {

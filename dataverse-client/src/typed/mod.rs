@@ -7,8 +7,8 @@
 //! - [`date`] and [`date_time`]: serde helpers for `Edm.Date` and `Edm.DateTimeOffset` columns.
 //!
 //! Column names generated as enums implement `AsRef<str>` and convert into `String`, so
-//! [`Query::select`](crate::Query::select), [`Filter`](crate::Filter),
-//! [`Expand::select`](crate::Expand::select) and [`Query::order_by`](crate::Query::order_by)
+//! [`Query::select`](crate::query::Query::select), [`Filter`](crate::query::Filter),
+//! [`Expand::select`](crate::query::Expand::select) and [`Query::order_by`](crate::query::Query::order_by)
 //! take them as they take strings.
 
 pub mod date;

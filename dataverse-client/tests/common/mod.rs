@@ -1,7 +1,7 @@
 //! Shared test helpers: a client pointed at a wiremock server, and fixtures.
 #![allow(dead_code)]
 
-use dataverse_client::{Client, RetryPolicy, StaticToken};
+use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy};
 use wiremock::MockServer;
 
 pub const TOKEN: &str = "test-access-token-7f3a";

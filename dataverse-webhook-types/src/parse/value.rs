@@ -264,7 +264,7 @@ fn array_from_raw(raw: &RawValue, depth: u8) -> Option<Value> {
         Vec::<&RawValue>::deserialize(&mut serde_json::Deserializer::from_str(raw.get())).ok()?;
     let values: Vec<Value> =
         items.into_iter().map(|item| value_from_raw(item, depth + 1)).collect();
-    // A multi-select choice is an array of OptionSetValue (research §3, sample C).
+    // A multi-select choice arrives as an array of OptionSetValue.
     let all_options =
         !values.is_empty() && values.iter().all(|v| matches!(v, Value::OptionSetValue(_)));
     if all_options {

@@ -1,4 +1,5 @@
-//! The top-level wire shape (PascalCase fields, research §4.4) and its lenient field readers.
+//! The top-level wire shape (the PascalCase fields of `RemoteExecutionContext`) and its
+//! lenient field readers.
 
 use std::fmt;
 
@@ -21,7 +22,7 @@ use crate::modes::{IsolationMode, Mode, Stage};
 use crate::value::{RawJson, Value};
 
 /// Every field is optional except `MessageName`, and unknown fields are ignored: fields were
-/// added over time and four of them vanish above 256 KB (research §4.4, §4.9).
+/// added over time and four of them vanish above 256 KB ([Use webhooks](https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks)).
 #[derive(Deserialize)]
 pub(crate) struct WireContext {
     #[serde(rename = "MessageName", deserialize_with = "required_string")]
@@ -231,7 +232,7 @@ fn guid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Uuid>, D::E
     OptionalGuid.deserialize(deserializer)
 }
 
-/// `\/Date(…)\/`, or RFC 3339 from debugging tools (research §4.7: "be lenient").
+/// `\/Date(…)\/`, or RFC 3339 from debugging tools.
 fn datetime<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<DataverseDateTime>, D::Error> {

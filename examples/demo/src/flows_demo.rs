@@ -84,12 +84,14 @@ pub async fn run(out: &mut impl Write) -> Result<(), DemoError> {
 
 fn context(sandbox: &Sandbox) -> Result<FlowContext, DemoError> {
     let dataverse = dataverse_client::Client::builder(sandbox.dataverse_url().as_str())
-        .credential(dataverse_client::StaticToken::new(sandbox.dataverse_token().expose_secret()))
+        .credential(dataverse_client::auth::StaticToken::new(
+            sandbox.dataverse_token().expose_secret(),
+        ))
         .build()
         .map_err(|e| DemoError::Client(e.to_string()))?;
     let ironclad = ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::auth::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .build()

@@ -31,7 +31,7 @@ use flows::config::AgreementTable;
 use flows::launch::InitialWatermark;
 use flows::state::LaunchState;
 use flows::{FlowContext, LaunchMsaWorkflows, LaunchOptions};
-use ironclad_client::{RateLimitBucket, RateLimits};
+use ironclad_client::config::{RateLimitBucket, RateLimits};
 use secrecy::ExposeSecret;
 
 const LATENCY: Duration = Duration::from_millis(20);
@@ -121,7 +121,9 @@ async fn run(scenario: &Scenario, count: usize) -> Figures {
         sandbox.faults(service).set_latency(LATENCY);
     }
     let dataverse = dataverse_client::Client::builder(sandbox.dataverse_url().as_str())
-        .credential(dataverse_client::StaticToken::new(sandbox.dataverse_token().expose_secret()))
+        .credential(dataverse_client::auth::StaticToken::new(
+            sandbox.dataverse_token().expose_secret(),
+        ))
         .build()
         .expect("dataverse client");
     let limits = match scenario.limit {
@@ -132,7 +134,7 @@ async fn run(scenario: &Scenario, count: usize) -> Figures {
     };
     let ironclad = ironclad_client::Client::builder()
         .base_url(sandbox.ironclad_base_url().as_str())
-        .credentials(ironclad_client::Credentials::api_token(
+        .credential(ironclad_client::auth::Credentials::api_token(
             sandbox.ironclad_token().expose_secret(),
         ))
         .rate_limits(limits)

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use dataverse_client::{Expand, Filter, Query};
+use dataverse_client::query::{Expand, Filter, Query};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -180,7 +180,7 @@ pub struct MsaAgreement {
 
 /// What the Agreement's Ironclad status column shows of a workflow: its step (`Review`,
 /// `Complete`), or its status when it has no step.
-pub(crate) fn workflow_status(workflow: &ironclad_client::Workflow) -> Option<String> {
+pub(crate) fn workflow_status(workflow: &ironclad_client::workflows::Workflow) -> Option<String> {
     workflow
         .step
         .as_ref()

@@ -26,7 +26,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use ironclad_client::{FieldType, SchemaField, WorkflowSchema};
+use ironclad_client::workflows::{FieldType, SchemaField, TemplateId, WorkflowSchema};
 use serde::Deserialize;
 
 use crate::config::ConfigError;
@@ -241,7 +241,7 @@ impl AttributeOverrides {
 /// ```
 /// use flows::attributes::{AttributeOverrides, MsaAttributes, MsaField};
 ///
-/// let template: ironclad_client::WorkflowSchema = serde_json::from_str(r#"{
+/// let template: ironclad_client::workflows::WorkflowSchema = serde_json::from_str(r#"{
 ///   "id": "6063ac9e01a5542dafa3722b",
 ///   "schema": {
 ///     "dynamicsMsaId": {"type": "string", "displayName": "Dynamics MSA ID"},
@@ -298,13 +298,13 @@ impl MsaAttributes {
     /// # async fn demo(ironclad: ironclad_client::Client) -> Result<(), flows::attributes::ResolveError> {
     /// use flows::attributes::{AttributeOverrides, MsaAttributes, MsaField};
     ///
-    /// let ids = MsaAttributes::fetch(&ironclad, "6063ac9e01a5542dafa3722b", &AttributeOverrides::default()).await?;
+    /// let ids = MsaAttributes::fetch(&ironclad, &"6063ac9e01a5542dafa3722b".into(), &AttributeOverrides::default()).await?;
     /// println!("the signer's email goes to {}", ids.id(MsaField::SignerEmail));
     /// # Ok(()) }
     /// ```
     pub async fn fetch(
         ironclad: &ironclad_client::Client,
-        template_id: &str,
+        template_id: &TemplateId,
         overrides: &AttributeOverrides,
     ) -> Result<Self, ResolveError> {
         let template = ironclad.workflow_schemas().get(template_id).await?;
@@ -333,7 +333,7 @@ pub struct UnresolvedAttribute {
     /// The field.
     pub field: MsaField,
     /// The template id.
-    pub template: String,
+    pub template: TemplateId,
     /// What was looked for and what the template offers.
     pub reason: String,
 }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use ironclad_client::workflows::{TemplateId, WorkflowId};
 use url::Url;
 
 use crate::attributes::{AttributeOverrides, MsaField};
@@ -16,11 +17,11 @@ use crate::config::AgreementTable;
 ///
 /// # fn demo() -> Result<(), Box<dyn std::error::Error>> {
 /// let dataverse = dataverse_client::Client::builder("https://contoso.crm.dynamics.com")
-///     .credential(dataverse_client::StaticToken::new("token"))
+///     .credential(dataverse_client::auth::StaticToken::new("token"))
 ///     .build()?;
 /// let ironclad = ironclad_client::Client::builder()
 ///     .base_url("https://demo.ironcladapp.com")
-///     .credentials(ironclad_client::Credentials::api_token("token"))
+///     .credential(ironclad_client::auth::Credentials::api_token("token"))
 ///     .build()?;
 /// let context = FlowContext::new(dataverse, ironclad, AgreementTable::default(), "6063ac9e01a5542dafa3722b");
 /// assert_eq!(context.workflow_url("6a6b").as_str(), "https://demo.ironcladapp.com/workflow/6a6b");
@@ -31,7 +32,7 @@ pub struct FlowContext {
     pub(crate) dataverse: dataverse_client::Client,
     pub(crate) ironclad: ironclad_client::Client,
     pub(crate) table: Arc<AgreementTable>,
-    pub(crate) template_id: Arc<str>,
+    pub(crate) template_id: TemplateId,
     pub(crate) attributes: Arc<AttributeOverrides>,
 }
 
@@ -52,13 +53,13 @@ impl FlowContext {
         dataverse: dataverse_client::Client,
         ironclad: ironclad_client::Client,
         table: AgreementTable,
-        template_id: impl Into<String>,
+        template_id: impl Into<TemplateId>,
     ) -> Self {
         Self {
             dataverse,
             ironclad,
             table: Arc::new(table),
-            template_id: Arc::from(template_id.into()),
+            template_id: template_id.into(),
             attributes: Arc::default(),
         }
     }
@@ -97,12 +98,12 @@ impl FlowContext {
     }
 
     /// The MSA template id.
-    pub fn template_id(&self) -> &str {
+    pub fn template_id(&self) -> &TemplateId {
         &self.template_id
     }
 
     /// `{IRONCLAD_BASE_URL}/workflow/{id}`: the workflow's page, as the spec writes it back.
-    pub fn workflow_url(&self, workflow_id: &str) -> Url {
+    pub fn workflow_url(&self, workflow_id: impl Into<WorkflowId>) -> Url {
         self.ironclad.environment().workflow_browser_url(workflow_id)
     }
 }

@@ -15,6 +15,11 @@
 
 #![deny(missing_docs)]
 
+// The README's walkthroughs of the two clients compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub mod config;
 pub mod state;
 

@@ -17,7 +17,7 @@ pub const AS_USER_ID_HEADER: &str = "x-as-user-id";
 /// that user may perform them.
 ///
 /// ```
-/// use ironclad_client::ActingUser;
+/// use ironclad_client::auth::ActingUser;
 ///
 /// let by_email = ActingUser::email("jane.doe@example.com");
 /// let by_id = ActingUser::id("5f0375c4cdc1927a3c5edcd3");
@@ -81,7 +81,7 @@ impl ActingUser {
 /// Ironclad requires it with legacy API tokens and ignores it with OAuth tokens.
 ///
 /// ```
-/// use ironclad_client::UserRef;
+/// use ironclad_client::auth::UserRef;
 ///
 /// let json = serde_json::to_string(&UserRef::email("owner@example.com")).unwrap();
 /// assert_eq!(json, r#"{"type":"email","email":"owner@example.com"}"#);

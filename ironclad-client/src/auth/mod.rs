@@ -19,7 +19,7 @@ pub use token_endpoint::{TokenSet, authorize_url, exchange_authorization_code};
 /// How the client proves who it is.
 ///
 /// ```
-/// use ironclad_client::{ClientCredentials, Credentials};
+/// use ironclad_client::auth::{ClientCredentials, Credentials};
 ///
 /// // A legacy API token from Company Settings → API (admin-like, company-wide).
 /// let legacy = Credentials::api_token("xxxxxxxx");
@@ -50,7 +50,7 @@ impl Credentials {
     ///
     /// Legacy tokens are not tied to a user: launching a workflow, approving and commenting need
     /// an explicit `creator` / `user` in the request body (see
-    /// [`LaunchWorkflow::creator`](crate::LaunchWorkflow::creator)).
+    /// [`LaunchWorkflow::creator`](crate::workflows::LaunchWorkflow::creator)).
     pub fn api_token(token: impl Into<String>) -> Self {
         Credentials { kind: CredentialsKind::ApiToken(SecretString::from(token.into())) }
     }
@@ -121,7 +121,7 @@ pub(crate) struct TokenEndpointOptions {
 /// [`Error::ActingUserRequired`](crate::Error::ActingUserRequired) before anything is sent.
 ///
 /// ```
-/// use ironclad_client::{ClientAuthentication, ClientCredentials, TokenRequestFormat};
+/// use ironclad_client::auth::{ClientAuthentication, ClientCredentials, TokenRequestFormat};
 ///
 /// let credentials = ClientCredentials::new("client-id", "client-secret")
 ///     .scope("public.workflows.readWorkflows")
@@ -213,7 +213,7 @@ pub type TokenRefreshCallback = Arc<dyn Fn(&TokenSet) + Send + Sync>;
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::{AuthorizationCode, Credentials};
+/// use ironclad_client::auth::{AuthorizationCode, Credentials};
 ///
 /// let credentials: Credentials = AuthorizationCode::new("client-id", "refresh-token")
 ///     .client_secret("client-secret")

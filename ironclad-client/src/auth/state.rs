@@ -12,7 +12,7 @@ use url::Url;
 
 use super::token_endpoint::{TokenRequest, request_token};
 use super::{Credentials, CredentialsKind, TokenEndpointOptions, TokenRefreshCallback};
-use crate::{Environment, Error};
+use crate::{Error, config::Environment};
 
 /// Tokens are refreshed this long before they expire.
 const REFRESH_AHEAD: Duration = Duration::from_secs(60);
@@ -111,16 +111,31 @@ impl AuthState {
 
     /// The `Authorization` header to send now, and the OAuth token in it (to invalidate it if
     /// Ironclad rejects it).
+    ///
+    /// `timeout` bounds each token request, `token_timeout` obtaining the token in all (retries
+    /// included).
     pub(crate) async fn authorization(
         &self,
         http: &reqwest::Client,
         retry: &RetryPolicy,
         timeout: Option<Duration>,
+        token_timeout: Option<Duration>,
     ) -> Result<(HeaderValue, Option<SecretString>), Error> {
         match self {
             AuthState::Static(header) => Ok((header.clone(), None)),
             AuthState::OAuth(state) => {
-                let token = state.cache.get(|| state.fetch(http, retry, timeout)).await?;
+                let token = state
+                    .cache
+                    .get(|| async {
+                        let fetch = state.fetch(http, retry, timeout);
+                        match token_timeout {
+                            Some(limit) => tokio::time::timeout(limit, fetch)
+                                .await
+                                .unwrap_or(Err(Error::Timeout(limit))),
+                            None => fetch.await,
+                        }
+                    })
+                    .await?;
                 Ok((bearer_header(&token)?, Some(token)))
             }
         }

@@ -14,7 +14,7 @@ use super::{ClientAuthentication, TokenEndpointOptions, TokenRequestFormat};
 use crate::error::{DecodeError, request_id};
 use crate::http::{back_off, read_api_error, transport_outcome};
 use crate::serde_util::flexible_u64_opt;
-use crate::{Environment, Error};
+use crate::{Error, config::Environment};
 
 /// What the token endpoint returned.
 ///
@@ -188,7 +188,7 @@ fn token_decode_error(status: StatusCode, request_id: Option<String>, why: &str)
 /// The URL to send a user to for consent (authorization-code grant).
 ///
 /// ```
-/// use ironclad_client::{Environment, authorize_url};
+/// use ironclad_client::{auth::authorize_url, config::Environment};
 ///
 /// let url = authorize_url(
 ///     &Environment::Global,
@@ -228,12 +228,12 @@ where
 
 /// Exchange an authorization code for tokens (`grant_type=authorization_code`, form-encoded).
 ///
-/// Keep the returned refresh token and build [`AuthorizationCode`](crate::AuthorizationCode)
+/// Keep the returned refresh token and build [`AuthorizationCode`](crate::auth::AuthorizationCode)
 /// credentials from it.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), ironclad_client::Error> {
-/// use ironclad_client::{Environment, exchange_authorization_code};
+/// use ironclad_client::{auth::exchange_authorization_code, config::Environment};
 ///
 /// let http = reqwest::Client::new();
 /// let tokens = exchange_authorization_code(

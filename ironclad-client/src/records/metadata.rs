@@ -16,7 +16,7 @@ use crate::workflows::FieldType;
 /// ([reference](https://developer.ironcladapp.com/reference/list-record-metadata)).
 ///
 /// ```
-/// use ironclad_client::RecordsMetadata;
+/// use ironclad_client::records::RecordsMetadata;
 ///
 /// let metadata: RecordsMetadata = serde_json::from_str(r#"{
 ///     "properties": {

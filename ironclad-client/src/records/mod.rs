@@ -18,9 +18,11 @@ pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordL
 pub use query::{ListRecords, RecordSortField, SortDirection};
 pub use write::{NewRecord, ParentLink, RecordPatch};
 
+pub use crate::ids::RecordId;
+
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated, checked_page_size};
+use crate::paging::{Page, Paginated, checked_page_size};
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
 
@@ -42,7 +44,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListRecords;
+    /// use ironclad_client::records::ListRecords;
     ///
     /// let mut records = client.records().list(ListRecords::new().types(["mSA"]).page_size(100));
     /// while let Some(record) = records.try_next().await? {
@@ -64,7 +66,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListRecords;
+    /// use ironclad_client::records::ListRecords;
     ///
     /// let page = client.records().list_page(&ListRecords::new(), 0).await?;
     /// # let _ = page; Ok(()) }
@@ -97,8 +99,8 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] 404 when there is no such record.
-    pub async fn get(&self, record_id: &str) -> Result<Record, Error> {
-        let request = ApiRequest::get(segments!["records", id_segment("record id", record_id)?]);
+    pub async fn get(&self, record_id: impl Into<RecordId>) -> Result<Record, Error> {
+        let request = ApiRequest::get(segments!["records", RecordId::segment(record_id)?]);
         self.client.execute_json(request, "record").await
     }
 
@@ -106,7 +108,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{NewRecord, RecordProperty};
+    /// use ironclad_client::{records::NewRecord, values::RecordProperty};
     ///
     /// let record = client
     ///     .records()
@@ -126,7 +128,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::NewRecord;
+    /// use ironclad_client::records::NewRecord;
     ///
     /// let record = client.records().replace("IC-31", &NewRecord::new("mSA", "Acme MSA (restated)")).await?;
     /// # let _ = record; Ok(()) }
@@ -134,9 +136,13 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn replace(&self, record_id: &str, record: &NewRecord) -> Result<Record, Error> {
+    pub async fn replace(
+        &self,
+        record_id: impl Into<RecordId>,
+        record: &NewRecord,
+    ) -> Result<Record, Error> {
         let request =
-            ApiRequest::new(Method::PUT, segments!["records", id_segment("record id", record_id)?])
+            ApiRequest::new(Method::PUT, segments!["records", RecordId::segment(record_id)?])
                 .json(record)?;
         self.client.execute_json(request, "record").await
     }
@@ -145,7 +151,7 @@ impl<'a> Records<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{RecordPatch, RecordProperty};
+    /// use ironclad_client::{records::RecordPatch, values::RecordProperty};
     ///
     /// let record = client
     ///     .records()
@@ -156,15 +162,17 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// [`Error::InvalidRequest`] for an empty patch; the request's error.
-    pub async fn update(&self, record_id: &str, patch: &RecordPatch) -> Result<Record, Error> {
+    pub async fn update(
+        &self,
+        record_id: impl Into<RecordId>,
+        patch: &RecordPatch,
+    ) -> Result<Record, Error> {
         if patch.is_empty() {
             return Err(Error::InvalidRequest("the record patch holds no change".into()));
         }
-        let request = ApiRequest::new(
-            Method::PATCH,
-            segments!["records", id_segment("record id", record_id)?],
-        )
-        .json(patch)?;
+        let request =
+            ApiRequest::new(Method::PATCH, segments!["records", RecordId::segment(record_id)?])
+                .json(patch)?;
         self.client.execute_json(request, "record").await
     }
 
@@ -178,11 +186,9 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete(&self, record_id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            segments!["records", id_segment("record id", record_id)?],
-        );
+    pub async fn delete(&self, record_id: impl Into<RecordId>) -> Result<(), Error> {
+        let request =
+            ApiRequest::new(Method::DELETE, segments!["records", RecordId::segment(record_id)?]);
         self.client.execute_unit(request).await
     }
 
@@ -244,15 +250,15 @@ impl<'a> Records<'a> {
     /// The request's error.
     pub async fn download_attachment_by_key(
         &self,
-        record_id: &str,
+        record_id: impl Into<RecordId>,
         key: &str,
     ) -> Result<Download, Error> {
-        self.download(record_id, key, None).await
+        self.download(&record_id.into(), key, None).await
     }
 
     async fn download(
         &self,
-        record_id: &str,
+        record_id: &RecordId,
         key: &str,
         file_name: Option<String>,
     ) -> Result<Download, Error> {
@@ -264,7 +270,7 @@ impl<'a> Records<'a> {
         ])
         .download();
         let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name))
+        Ok(Download::new(response, file_name, self.client.inner.timeout))
     }
 
     /// Upload attachment `key` (`multipart/form-data`: `attachment` plus `metadata` with the file
@@ -281,7 +287,7 @@ impl<'a> Records<'a> {
     /// [`Error::InvalidRequest`] for an empty file name; the request's error.
     pub async fn upload_attachment(
         &self,
-        record_id: &str,
+        record_id: impl Into<RecordId>,
         key: &str,
         file_name: &str,
         content: impl Into<Bytes>,
@@ -307,7 +313,7 @@ impl<'a> Records<'a> {
             Method::POST,
             segments![
                 "records",
-                id_segment("record id", record_id)?,
+                RecordId::segment(record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],
@@ -326,12 +332,16 @@ impl<'a> Records<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete_attachment(&self, record_id: &str, key: &str) -> Result<(), Error> {
+    pub async fn delete_attachment(
+        &self,
+        record_id: impl Into<RecordId>,
+        key: &str,
+    ) -> Result<(), Error> {
         let request = ApiRequest::new(
             Method::DELETE,
             segments![
                 "records",
-                id_segment("record id", record_id)?,
+                RecordId::segment(record_id)?,
                 "attachments",
                 id_segment("attachment key", key)?
             ],

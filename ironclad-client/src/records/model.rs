@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::ids::RecordId;
 use crate::serde_util::{lenient, lenient_map, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{PropertyValue, RecordProperty};
@@ -15,10 +16,10 @@ use crate::values::{PropertyValue, RecordProperty};
 #[non_exhaustive]
 pub struct Record {
     /// The record id (a UUID).
-    pub id: String,
+    pub id: RecordId,
     /// The readable id (`IC-31`).
     #[serde(default, deserialize_with = "lenient")]
-    pub ironclad_id: Option<String>,
+    pub ironclad_id: Option<RecordId>,
     /// The record type key (`mSA`, `everyFieldType`, …).
     #[serde(default, rename = "type", deserialize_with = "lenient")]
     pub record_type: Option<String>,
@@ -39,13 +40,13 @@ pub struct Record {
     pub links: Vec<RecordLink>,
     /// The parent record id (amendments, obligations).
     #[serde(default, deserialize_with = "lenient")]
-    pub parent_id: Option<String>,
+    pub parent_id: Option<RecordId>,
     /// How the parent is linked (`amendment`, `obligation`).
     #[serde(default, deserialize_with = "lenient")]
     pub parent_link_type: Option<String>,
     /// Child record ids.
     #[serde(default, deserialize_with = "lenient_vec")]
-    pub child_ids: Vec<String>,
+    pub child_ids: Vec<RecordId>,
     /// The contract status.
     #[serde(default, deserialize_with = "lenient")]
     pub contract_status: Option<ContractStatus>,
@@ -88,12 +89,12 @@ pub struct RecordAttachment {
 #[non_exhaustive]
 pub struct RecordLink {
     /// The linked record id.
-    pub record_id: String,
+    pub record_id: RecordId,
 }
 
 impl RecordLink {
     /// A link to `record_id`.
-    pub fn new(record_id: impl Into<String>) -> Self {
+    pub fn new(record_id: impl Into<RecordId>) -> Self {
         Self { record_id: record_id.into() }
     }
 }

@@ -33,7 +33,7 @@ string_enum! {
 /// ranges). Addresses come back as strings unless [`ListRecords::address_as_object`] is set.
 ///
 /// ```
-/// use ironclad_client::{Filter, ListRecords, RecordSortField, SortDirection};
+/// use ironclad_client::{records::{ListRecords, RecordSortField, SortDirection}, workflows::Filter};
 ///
 /// let query = ListRecords::new()
 ///     .types(["mSA", "nDA"])
@@ -79,7 +79,7 @@ impl ListRecords {
         self
     }
 
-    /// A filter formula over property keys (see [`Filter`](crate::Filter)).
+    /// A filter formula over property keys (see [`Filter`](crate::workflows::Filter)).
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
         self

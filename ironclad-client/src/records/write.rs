@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::RecordLink;
+use crate::ids::RecordId;
 use crate::values::RecordProperty;
 
 /// A parent link (`{"recordId":…,"parentLinkType":"amendment"}`).
@@ -13,7 +14,7 @@ use crate::values::RecordProperty;
 #[non_exhaustive]
 pub struct ParentLink {
     /// The parent record id.
-    pub record_id: String,
+    pub record_id: RecordId,
     /// `amendment` or `obligation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_link_type: Option<String>,
@@ -21,12 +22,12 @@ pub struct ParentLink {
 
 impl ParentLink {
     /// A plain parent link.
-    pub fn new(record_id: impl Into<String>) -> Self {
+    pub fn new(record_id: impl Into<RecordId>) -> Self {
         Self { record_id: record_id.into(), parent_link_type: None }
     }
 
     /// This record amends the parent.
-    pub fn amendment(record_id: impl Into<String>) -> Self {
+    pub fn amendment(record_id: impl Into<RecordId>) -> Self {
         Self { record_id: record_id.into(), parent_link_type: Some("amendment".into()) }
     }
 }
@@ -38,7 +39,7 @@ impl ParentLink {
 /// [guide](https://developer.ironcladapp.com/docs/create-a-record-1).
 ///
 /// ```
-/// use ironclad_client::{NewRecord, RecordProperty};
+/// use ironclad_client::{records::NewRecord, values::RecordProperty};
 ///
 /// let record = NewRecord::new("everyFieldType", "Acme MSA")
 ///     .property("additionalNotes", RecordProperty::string("Test notes"));
@@ -87,7 +88,7 @@ impl NewRecord {
     }
 
     /// Link another record.
-    pub fn link(mut self, record_id: impl Into<String>) -> Self {
+    pub fn link(mut self, record_id: impl Into<RecordId>) -> Self {
         self.links.push(RecordLink::new(record_id));
         self
     }
@@ -99,7 +100,7 @@ impl NewRecord {
     }
 
     /// Add a child record.
-    pub fn child(mut self, record_id: impl Into<String>) -> Self {
+    pub fn child(mut self, record_id: impl Into<RecordId>) -> Self {
         self.children.push(RecordLink::new(record_id));
         self
     }
@@ -120,7 +121,7 @@ impl NewRecord {
 /// `removeParent` is a boolean.
 ///
 /// ```
-/// use ironclad_client::{MonetaryAmount, RecordPatch, RecordProperty};
+/// use ironclad_client::{records::RecordPatch, values::{MonetaryAmount, RecordProperty}};
 /// use rust_decimal::Decimal;
 ///
 /// let patch = RecordPatch::new()
@@ -194,13 +195,13 @@ impl RecordPatch {
     }
 
     /// Link another record.
-    pub fn add_link(mut self, record_id: impl Into<String>) -> Self {
+    pub fn add_link(mut self, record_id: impl Into<RecordId>) -> Self {
         self.add_links.push(RecordLink::new(record_id));
         self
     }
 
     /// Unlink a record.
-    pub fn remove_link(mut self, record_id: impl Into<String>) -> Self {
+    pub fn remove_link(mut self, record_id: impl Into<RecordId>) -> Self {
         self.remove_links.push(RecordLink::new(record_id));
         self
     }
@@ -218,13 +219,13 @@ impl RecordPatch {
     }
 
     /// Add a child record.
-    pub fn add_child(mut self, record_id: impl Into<String>) -> Self {
+    pub fn add_child(mut self, record_id: impl Into<RecordId>) -> Self {
         self.add_children.push(RecordLink::new(record_id));
         self
     }
 
     /// Remove a child record.
-    pub fn remove_child(mut self, record_id: impl Into<String>) -> Self {
+    pub fn remove_child(mut self, record_id: impl Into<RecordId>) -> Self {
         self.remove_children.push(RecordLink::new(record_id));
         self
     }

@@ -10,10 +10,10 @@ use crate::serde_util::null_as_default;
 /// Ironclad validates addresses on workflows: at most 4 lines; outside the US `lines`,
 /// `locality` and `country` are required, in the US all five fields. Records may also carry
 /// `raw` (the address as one string) and return a plain string unless `addressAsObject=true`
-/// (see [`PropertyValue::AddressText`](crate::PropertyValue::AddressText)).
+/// (see [`PropertyValue::AddressText`](crate::values::PropertyValue::AddressText)).
 ///
 /// ```
-/// use ironclad_client::Address;
+/// use ironclad_client::values::Address;
 ///
 /// let address = Address::new()
 ///     .line("325 5th Street")

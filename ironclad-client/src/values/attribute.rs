@@ -19,7 +19,7 @@ use crate::workflows::WorkflowDocument;
 /// use the constructors or `From` impls.
 ///
 /// ```
-/// use ironclad_client::{AttributeValue, MonetaryAmount};
+/// use ironclad_client::values::{AttributeValue, MonetaryAmount};
 /// use rust_decimal::Decimal;
 ///
 /// let value: AttributeValue = serde_json::from_str(r#"{"currency":"USD","amount":1234567.8912}"#)?;
@@ -201,7 +201,7 @@ impl AttributeValue {
     /// `partiallySigned`; schema type `document`) as a one-element list.
     ///
     /// ```
-    /// use ironclad_client::AttributeValue;
+    /// use ironclad_client::values::AttributeValue;
     ///
     /// let signed: AttributeValue = serde_json::from_str(
     ///     r#"{"filename":"MSA (signed).pdf","key":"Qm3v8TzLr0","versionNumber":1}"#,

@@ -15,11 +15,11 @@ use crate::workflows::WorkflowDocument;
 ///
 /// Attribute ids are template-specific (`counterpartyName`, `role8b6358fb…`, or custom ids you
 /// gave the fields, such as `dynamicsMsaId`); discover them with
-/// [`WorkflowSchemas`](crate::WorkflowSchemas). Every workflow also has `readableId` (`IC-123`)
+/// [`WorkflowSchemas`](crate::workflows::WorkflowSchemas). Every workflow also has `readableId` (`IC-123`)
 /// and `currentTurnParty`.
 ///
 /// ```
-/// use ironclad_client::Attributes;
+/// use ironclad_client::values::Attributes;
 ///
 /// let attributes: Attributes = serde_json::from_str(
 ///     r#"{"counterpartyName":"Acme LLC","totalContractValue":{"currency":"USD","amount":50000}}"#,
@@ -169,7 +169,7 @@ impl IntoIterator for Attributes {
 /// null) out of the request instead of sending `null`.
 ///
 /// ```
-/// use ironclad_client::{Address, LaunchAttributes, MonetaryAmount};
+/// use ironclad_client::values::{Address, LaunchAttributes, MonetaryAmount};
 /// use rust_decimal::Decimal;
 /// use time::macros::date;
 ///

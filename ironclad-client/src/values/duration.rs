@@ -14,7 +14,7 @@ use super::ValueError;
 /// [`ContractDuration::from_iso8601`].
 ///
 /// ```
-/// use ironclad_client::ContractDuration;
+/// use ironclad_client::values::ContractDuration;
 ///
 /// let term = ContractDuration::new().years(10).months(3).weeks(2).days(1);
 /// assert_eq!(serde_json::to_string(&term)?, r#"{"years":10,"months":3,"weeks":2,"days":1}"#);

@@ -29,7 +29,7 @@ pub use property::{PropertyValue, RecordProperty, RecordReference};
 /// A value did not have the expected type or shape.
 ///
 /// ```
-/// use ironclad_client::ContractDuration;
+/// use ironclad_client::values::ContractDuration;
 ///
 /// let error = ContractDuration::from_iso8601("ten years").unwrap_err();
 /// assert_eq!(error.to_string(), "expected an ISO 8601 duration like P1Y2M3W4D, found \"ten years\"");

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// already turned the number into `f64`.
 ///
 /// ```
-/// use ironclad_client::MonetaryAmount;
+/// use ironclad_client::values::MonetaryAmount;
 /// use rust_decimal::Decimal;
 ///
 /// let value = MonetaryAmount::new(Decimal::new(123456789, 2), "USD");

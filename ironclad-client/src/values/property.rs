@@ -6,6 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::{Address, AttributeValue, ContractDuration, MonetaryAmount};
+use crate::ids::RecordId;
 use crate::serde_util::{format_timestamp, parse_timestamp};
 
 /// A record property's value, by its `type`.
@@ -57,7 +58,7 @@ pub enum PropertyValue {
 #[non_exhaustive]
 pub struct RecordReference {
     /// The referenced record or entity id.
-    pub record_id: String,
+    pub record_id: RecordId,
     /// Its sub-type id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type_id: Option<String>,
@@ -71,7 +72,7 @@ pub struct RecordReference {
 
 impl RecordReference {
     /// A reference to `record_id`.
-    pub fn new(record_id: impl Into<String>) -> Self {
+    pub fn new(record_id: impl Into<RecordId>) -> Self {
         Self {
             record_id: record_id.into(),
             sub_type_id: None,
@@ -155,7 +156,7 @@ impl PropertyValue {
 /// One record property: its typed value and, on amended records, the original value.
 ///
 /// ```
-/// use ironclad_client::{MonetaryAmount, PropertyValue, RecordProperty};
+/// use ironclad_client::values::{MonetaryAmount, PropertyValue, RecordProperty};
 /// use rust_decimal::Decimal;
 ///
 /// let property: RecordProperty = serde_json::from_str(

@@ -15,7 +15,7 @@ use super::{WebhookDelivery, WebhookVerifier};
 ///
 /// ```
 /// use axum::{Router, routing::post};
-/// use ironclad_client::WebhookVerifier;
+/// use ironclad_client::webhooks::WebhookVerifier;
 /// use ironclad_client::webhooks::{VerificationKey, VerifiedWebhook};
 ///
 /// async fn receive(webhook: VerifiedWebhook) -> &'static str {

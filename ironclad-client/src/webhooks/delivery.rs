@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::WebhookEvent;
+use crate::ids::{TemplateId, WebhookId, WorkflowId};
 use crate::serde_util::{lenient, timestamp_opt};
 use crate::workflows::ApprovalStatus;
 
@@ -13,10 +14,10 @@ use crate::workflows::ApprovalStatus;
 /// Ids are spelled `…ID` in deliveries (`companyID`, `workflowID`) but `…Id` in the REST API;
 /// both spellings are accepted. Get one from raw bytes with
 /// [`verify_delivery`](crate::webhooks::verify_delivery) or
-/// [`WebhookVerifier`](crate::WebhookVerifier), which check the signature first.
+/// [`WebhookVerifier`](crate::webhooks::WebhookVerifier), which check the signature first.
 ///
 /// ```
-/// use ironclad_client::{WebhookDelivery, WebhookEvent};
+/// use ironclad_client::webhooks::{WebhookDelivery, WebhookEvent};
 ///
 /// let delivery: WebhookDelivery = serde_json::from_str(r#"{
 ///     "companyID": "674f5545728c89fc7fabd5ec",
@@ -50,7 +51,7 @@ pub struct WebhookDelivery {
     pub timestamp: Option<OffsetDateTime>,
     /// The subscription that sent it.
     #[serde(rename = "webhookID", alias = "webhookId", default, deserialize_with = "lenient")]
-    pub webhook_id: Option<String>,
+    pub webhook_id: Option<WebhookId>,
 }
 
 impl WebhookDelivery {
@@ -76,7 +77,7 @@ pub struct WebhookPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient"
     )]
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// The workflow's template (absent on some events, e.g. approval changes).
     #[serde(
         rename = "templateID",
@@ -85,7 +86,7 @@ pub struct WebhookPayload {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient"
     )]
-    pub template_id: Option<String>,
+    pub template_id: Option<TemplateId>,
     /// The user who caused the event.
     #[serde(
         rename = "userID",
@@ -172,7 +173,7 @@ impl WebhookPayload {
     /// `attributeIds`, `changedAttributes`, `updatedAttributes`, `attributeNames`, …).
     ///
     /// ```
-    /// use ironclad_client::WebhookPayload;
+    /// use ironclad_client::webhooks::WebhookPayload;
     ///
     /// let payload: WebhookPayload = serde_json::from_str(
     ///     r#"{"event":"workflow_attribute_updated","workflowID":"w1","attributes":["totalContractValue","counterpartyName"]}"#,

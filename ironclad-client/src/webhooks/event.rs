@@ -8,7 +8,7 @@ string_enum! {
     /// anything newer.
     ///
     /// ```
-    /// use ironclad_client::WebhookEvent;
+    /// use ironclad_client::webhooks::WebhookEvent;
     ///
     /// assert_eq!(WebhookEvent::from("workflow_completed"), WebhookEvent::WorkflowCompleted);
     /// assert_eq!(WebhookEvent::All.as_str(), "*");

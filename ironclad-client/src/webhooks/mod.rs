@@ -26,3 +26,5 @@ pub use verify::{
     EVENT_ID_HEADER, VERIFICATION_HEADER, VerificationHeader, VerifyError, signature_headers,
     verify_delivery, verify_signature,
 };
+
+pub use crate::ids::WebhookId;

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use time::OffsetDateTime;
 
 use super::{VerificationKey, VerifyError, WebhookEvent};
-use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated};
+use crate::http::{ApiRequest, segments};
+use crate::ids::WebhookId;
+use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::workflows::DEFAULT_PAGE_SIZE;
@@ -36,7 +37,7 @@ string_enum! {
 #[non_exhaustive]
 pub struct Webhook {
     /// The subscription id.
-    pub id: String,
+    pub id: WebhookId,
     /// The events it delivers.
     #[serde(default, deserialize_with = "lenient_vec")]
     pub events: Vec<WebhookEvent>,
@@ -91,7 +92,7 @@ impl fmt::Debug for DeliveryHeaders {
 /// Ironclad allows one subscription per target URL, which must be HTTPS.
 ///
 /// ```
-/// use ironclad_client::{NewWebhook, WebhookEvent};
+/// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
 ///
 /// let webhook = NewWebhook::new("https://hooks.example.com/ironclad", [WebhookEvent::WorkflowCompleted])
 ///     .header("Authorization", "Bearer s3cr3t");
@@ -152,7 +153,7 @@ impl NewWebhook {
     /// Create it enabled (`status: "enabled"`, Ironclad's default) or disabled.
     ///
     /// ```
-    /// use ironclad_client::{NewWebhook, WebhookEvent};
+    /// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
     ///
     /// let paused = NewWebhook::new("https://hooks.example.com/ironclad", [WebhookEvent::WorkflowCompleted])
     ///     .enabled(false);
@@ -178,7 +179,7 @@ impl NewWebhook {
 /// Changes to a subscription (`PATCH /webhooks/{id}`).
 ///
 /// ```
-/// use ironclad_client::WebhookUpdate;
+/// use ironclad_client::webhooks::WebhookUpdate;
 ///
 /// let update = WebhookUpdate::new().enabled(true);
 /// assert_eq!(serde_json::to_string(&update)?, r#"{"status":"enabled"}"#);
@@ -236,7 +237,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{NewWebhook, WebhookEvent};
+    /// use ironclad_client::webhooks::{NewWebhook, WebhookEvent};
     ///
     /// let webhook = client
     ///     .webhooks()
@@ -258,7 +259,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let existing = client.webhooks().list().try_collect_vec().await?;
+    /// let existing = client.webhooks().list().collect_all().await?;
     /// # let _ = existing; Ok(()) }
     /// ```
     pub fn list(&self) -> Paginated<Webhook> {
@@ -280,8 +281,8 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn get(&self, webhook_id: &str) -> Result<Webhook, Error> {
-        let request = ApiRequest::get(segments!["webhooks", id_segment("webhook id", webhook_id)?]);
+    pub async fn get(&self, webhook_id: impl Into<WebhookId>) -> Result<Webhook, Error> {
+        let request = ApiRequest::get(segments!["webhooks", WebhookId::segment(webhook_id)?]);
         self.client.execute_json(request, "webhook").await
     }
 
@@ -289,7 +290,7 @@ impl<'a> Webhooks<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::WebhookUpdate;
+    /// use ironclad_client::webhooks::WebhookUpdate;
     ///
     /// client.webhooks().update("6a6b40b128f91b0daeafb068", &WebhookUpdate::new().enabled(true)).await?;
     /// # Ok(()) }
@@ -297,13 +298,15 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn update(&self, webhook_id: &str, update: &WebhookUpdate) -> Result<Webhook, Error> {
-        let request = ApiRequest::new(
-            Method::PATCH,
-            segments!["webhooks", id_segment("webhook id", webhook_id)?],
-        )
-        .json(update)?
-        .replay(Replay::Safe);
+    pub async fn update(
+        &self,
+        webhook_id: impl Into<WebhookId>,
+        update: &WebhookUpdate,
+    ) -> Result<Webhook, Error> {
+        let request =
+            ApiRequest::new(Method::PATCH, segments!["webhooks", WebhookId::segment(webhook_id)?])
+                .json(update)?
+                .replay(Replay::Safe);
         self.client.execute_json(request, "webhook").await
     }
 
@@ -317,11 +320,9 @@ impl<'a> Webhooks<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn delete(&self, webhook_id: &str) -> Result<(), Error> {
-        let request = ApiRequest::new(
-            Method::DELETE,
-            segments!["webhooks", id_segment("webhook id", webhook_id)?],
-        );
+    pub async fn delete(&self, webhook_id: impl Into<WebhookId>) -> Result<(), Error> {
+        let request =
+            ApiRequest::new(Method::DELETE, segments!["webhooks", WebhookId::segment(webhook_id)?]);
         self.client.execute_unit(request).await
     }
 

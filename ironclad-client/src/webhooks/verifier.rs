@@ -28,7 +28,7 @@ const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(60);
 ///
 /// ```no_run
 /// # async fn demo(client: ironclad_client::Client, headers: http::HeaderMap, body: bytes::Bytes) {
-/// use ironclad_client::WebhookVerifier;
+/// use ironclad_client::webhooks::WebhookVerifier;
 ///
 /// let verifier = WebhookVerifier::new(client);
 /// match verifier.verify(&headers, &body).await {
@@ -69,7 +69,7 @@ impl WebhookVerifier {
     /// Verify with a fixed key (no fetching, no refetch on failure).
     ///
     /// ```
-    /// use ironclad_client::WebhookVerifier;
+    /// use ironclad_client::webhooks::WebhookVerifier;
     /// use ironclad_client::webhooks::VerificationKey;
     ///
     /// # let pem = include_str!("../../tests/fixtures/webhook_verification_key.pem");

@@ -6,7 +6,7 @@
 //! (<https://developer.ironcladapp.com/reference/webhook-verification>). The signature is checked over the raw
 //! body first; if that fails, over serde_json's compact re-serialization (key order kept), and
 //! then over a `JSON.stringify`-faithful form, since the signer's serialization is not
-//! guaranteed to equal the bytes on the wire (belief: for compact bodies they are equal).
+//! documented to equal the bytes on the wire (for compact bodies they are expected to).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -234,7 +234,7 @@ pub fn verify_signature(
 /// Verify, then parse: the entry point for raw webhook requests.
 ///
 /// ```
-/// use ironclad_client::WebhookEvent;
+/// use ironclad_client::webhooks::WebhookEvent;
 /// use ironclad_client::webhooks::{TestSigner, verify_delivery};
 /// # let signer = TestSigner::from_pem(include_str!("../../tests/fixtures/webhook_signing_key.pem"))?;
 /// let body = br#"{"companyID":"c","payload":{"event":"workflow_completed","workflowID":"w","templateID":"t"},"timestamp":"2024-12-06T20:42:55.776Z","webhookID":"h"}"#;

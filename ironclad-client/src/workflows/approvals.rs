@@ -7,10 +7,11 @@ use time::OffsetDateTime;
 
 use super::{Role, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::Paginated;
+use crate::ids::WorkflowId;
+use crate::paging::Paginated;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 string_enum! {
     /// The status of an approval (reviewer, approval request, or webhook `status`).
@@ -33,7 +34,7 @@ string_enum! {
 pub struct WorkflowApprovals {
     /// The workflow id.
     #[serde(default, deserialize_with = "lenient")]
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// The workflow title.
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
@@ -132,7 +133,7 @@ pub struct ApprovalRequest {
 /// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
 ///
 /// ```
-/// use ironclad_client::ApprovalDecision;
+/// use ironclad_client::workflows::ApprovalDecision;
 ///
 /// let approve = ApprovalDecision::approve().user_email("legal@example.com");
 /// assert_eq!(
@@ -184,8 +185,11 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn approvals(&self, workflow_id: &str) -> Result<WorkflowApprovals, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn approvals(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<WorkflowApprovals, Error> {
+        let id = WorkflowId::segment(workflow_id)?;
         let request = ApiRequest::get(segments!["workflows", id, "approvals"]);
         self.client.execute_json(request, "workflow approvals").await
     }
@@ -194,11 +198,14 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").try_collect_vec().await?;
+    /// let history = client.workflows().approval_requests("6a6b4091ef38863a01482499").collect_all().await?;
     /// # let _ = history; Ok(()) }
     /// ```
-    pub fn approval_requests(&self, workflow_id: &str) -> Paginated<ApprovalRequest> {
-        self.paged(workflow_id, "approval-requests", None, "page of approval requests")
+    pub fn approval_requests(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Paginated<ApprovalRequest> {
+        self.paged(workflow_id.into(), "approval-requests", None, "page of approval requests")
     }
 
     /// Approve, or reset to pending, the approval of `role_id` (the workflow must be in Review
@@ -206,7 +213,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ApprovalDecision;
+    /// use ironclad_client::workflows::ApprovalDecision;
     ///
     /// client
     ///     .workflows()
@@ -219,7 +226,7 @@ impl Workflows<'_> {
     /// [`Error::Api`] (`is_conflict()`) when the workflow or group is not in a state to approve.
     pub async fn set_approval(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         role_id: &str,
         decision: &ApprovalDecision,
     ) -> Result<(), Error> {
@@ -227,7 +234,7 @@ impl Workflows<'_> {
             http::Method::PATCH,
             segments![
                 "workflows",
-                id_segment("workflow id", workflow_id)?,
+                WorkflowId::segment(workflow_id)?,
                 "approvals",
                 id_segment("role id", role_id)?
             ],

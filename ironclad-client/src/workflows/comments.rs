@@ -5,9 +5,10 @@ use time::OffsetDateTime;
 
 use super::{DEFAULT_PAGE_SIZE, WorkflowUser, Workflows};
 use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated};
+use crate::ids::{CommentId, WorkflowId};
+use crate::paging::{Page, Paginated};
 use crate::serde_util::{lenient, timestamp_opt};
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 /// A comment in a workflow's activity feed.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -15,7 +16,7 @@ use crate::{Error, UserRef};
 #[non_exhaustive]
 pub struct Comment {
     /// The comment id.
-    pub id: String,
+    pub id: CommentId,
     /// Who wrote it.
     #[serde(default, deserialize_with = "lenient")]
     pub author: Option<WorkflowUser>,
@@ -39,7 +40,7 @@ pub struct Comment {
 /// The body of `POST /workflows/{id}/comments`.
 ///
 /// ```
-/// use ironclad_client::{NewComment, UserRef};
+/// use ironclad_client::{auth::UserRef, workflows::NewComment};
 ///
 /// let comment = NewComment::new("Synced from Dynamics; see <@jane@example.com>")
 ///     .add_users_to_workflow(false)
@@ -117,8 +118,8 @@ impl Workflows<'_> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub fn comments(&self, workflow_id: &str) -> Paginated<Comment> {
-        self.paged(workflow_id, "comments", None, "page of comments")
+    pub fn comments(&self, workflow_id: impl Into<WorkflowId>) -> Paginated<Comment> {
+        self.paged(workflow_id.into(), "comments", None, "page of comments")
     }
 
     /// One comment.
@@ -131,12 +132,16 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn comment(&self, workflow_id: &str, comment_id: &str) -> Result<Comment, Error> {
+    pub async fn comment(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        comment_id: impl Into<CommentId>,
+    ) -> Result<Comment, Error> {
         let request = ApiRequest::get(segments![
             "workflows",
-            id_segment("workflow id", workflow_id)?,
+            WorkflowId::segment(workflow_id)?,
             "comments",
-            id_segment("comment id", comment_id)?
+            CommentId::segment(comment_id)?
         ]);
         self.client.execute_json(request, "comment").await
     }
@@ -145,7 +150,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::NewComment;
+    /// use ironclad_client::workflows::NewComment;
     ///
     /// let posted = client.workflows().add_comment("6a6b4091ef38863a01482499", &NewComment::new("Agreement synced")).await?;
     /// # let _ = posted; Ok(()) }
@@ -155,12 +160,12 @@ impl Workflows<'_> {
     /// The request's error.
     pub async fn add_comment(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: &NewComment,
     ) -> Result<Comment, Error> {
         let request = ApiRequest::new(
             http::Method::POST,
-            segments!["workflows", id_segment("workflow id", workflow_id)?, "comments"],
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "comments"],
         )
         .json(comment)?;
         self.client.execute_json(request, "comment").await
@@ -170,12 +175,16 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// let people = client.workflows().participants("6a6b4091ef38863a01482499", None).try_collect_vec().await?;
+    /// let people = client.workflows().participants("6a6b4091ef38863a01482499", None).collect_all().await?;
     /// # let _ = people; Ok(()) }
     /// ```
-    pub fn participants(&self, workflow_id: &str, email: Option<&str>) -> Paginated<Participant> {
+    pub fn participants(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        email: Option<&str>,
+    ) -> Paginated<Participant> {
         self.paged(
-            workflow_id,
+            workflow_id.into(),
             "participants",
             email.map(|e| ("email", e.to_owned())),
             "page of participants",
@@ -185,12 +194,12 @@ impl Workflows<'_> {
     /// A paged sub-resource of a workflow (`/workflows/{id}/<resource>`).
     pub(super) fn paged<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
-        workflow_id: &str,
+        workflow_id: WorkflowId,
         resource: &'static str,
         filter: Option<(&'static str, String)>,
         what: &'static str,
     ) -> Paginated<T> {
-        let id = match id_segment("workflow id", workflow_id) {
+        let id = match id_segment("workflow id", &workflow_id) {
             Ok(id) => id,
             Err(error) => return Paginated::failed(error),
         };

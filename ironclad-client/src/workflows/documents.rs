@@ -7,6 +7,7 @@ use super::Workflows;
 use crate::Error;
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
 
 /// A document of a workflow (a version of `draft`, a signed copy, an attachment).
@@ -104,8 +105,11 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn documents(&self, workflow_id: &str) -> Result<WorkflowDocuments, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn documents(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<WorkflowDocuments, Error> {
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(
                 ApiRequest::get(segments!["workflows", id, "documents"]),
@@ -132,13 +136,13 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] when the document has no key; the request's error.
     pub async fn download_document(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         document: &WorkflowDocument,
     ) -> Result<Download, Error> {
         let key = document.key.as_deref().ok_or_else(|| {
             Error::InvalidRequest("the document has no key to download it by".into())
         })?;
-        self.download(workflow_id, key, document.filename.clone()).await
+        self.download(&workflow_id.into(), key, document.filename.clone()).await
     }
 
     /// Download a document by key (`GET /workflows/{id}/document/{key}/download`); the file
@@ -155,15 +159,15 @@ impl Workflows<'_> {
     /// The request's error.
     pub async fn download_document_by_key(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         key: &str,
     ) -> Result<Download, Error> {
-        self.download(workflow_id, key, None).await
+        self.download(&workflow_id.into(), key, None).await
     }
 
     async fn download(
         &self,
-        workflow_id: &str,
+        workflow_id: &WorkflowId,
         key: &str,
         file_name: Option<String>,
     ) -> Result<Download, Error> {
@@ -176,6 +180,6 @@ impl Workflows<'_> {
         ])
         .download();
         let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name))
+        Ok(Download::new(response, file_name, self.client.inner.timeout))
     }
 }

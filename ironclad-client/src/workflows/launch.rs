@@ -8,16 +8,17 @@ use tokio::time::Instant;
 
 use super::{Workflow, Workflows};
 use crate::error::ErrorCode;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
+use crate::ids::{AsyncJobId, TemplateId};
 use crate::serde_util::lenient;
 use crate::string_enum::string_enum;
 use crate::values::Attributes;
-use crate::{Error, UserRef};
+use crate::{Error, auth::UserRef};
 
 /// The body of a launch: template, attributes and, for legacy API tokens, the creator.
 ///
 /// ```
-/// use ironclad_client::{LaunchAttributes, LaunchWorkflow, UserRef};
+/// use ironclad_client::{auth::UserRef, values::LaunchAttributes, workflows::LaunchWorkflow};
 ///
 /// let launch = LaunchWorkflow::new(
 ///     "68dc41e5a7987b1e623e4711",
@@ -33,7 +34,7 @@ use crate::{Error, UserRef};
 #[derive(Clone, Debug, Serialize)]
 #[must_use]
 pub struct LaunchWorkflow {
-    template: String,
+    template: TemplateId,
     attributes: Attributes,
     #[serde(skip_serializing_if = "Option::is_none")]
     creator: Option<UserRef>,
@@ -43,7 +44,7 @@ pub struct LaunchWorkflow {
 
 impl LaunchWorkflow {
     /// Launch `template_id` with these attributes (`counterpartyName` is required by Ironclad).
-    pub fn new(template_id: impl Into<String>, attributes: impl Into<Attributes>) -> Self {
+    pub fn new(template_id: impl Into<TemplateId>, attributes: impl Into<Attributes>) -> Self {
         Self {
             template: template_id.into(),
             attributes: attributes.into(),
@@ -86,7 +87,7 @@ impl LaunchWorkflow {
 #[non_exhaustive]
 pub struct AsyncLaunch {
     /// The job id.
-    pub async_job_id: String,
+    pub async_job_id: AsyncJobId,
     /// The job's status URL.
     #[serde(default, deserialize_with = "lenient")]
     pub async_job_status_url: Option<String>,
@@ -170,7 +171,7 @@ impl fmt::Display for AsyncLaunchFailure {
 ///
 /// ```
 /// use std::time::Duration;
-/// use ironclad_client::AsyncPolling;
+/// use ironclad_client::workflows::AsyncPolling;
 ///
 /// let polling = AsyncPolling::default().timeout(Duration::from_secs(60));
 /// # let _ = polling;
@@ -220,7 +221,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{LaunchAttributes, LaunchWorkflow};
+    /// use ironclad_client::{values::LaunchAttributes, workflows::LaunchWorkflow};
     ///
     /// let attributes = LaunchAttributes::new().string("counterpartyName", "Acme LLC");
     /// let workflow = client
@@ -243,7 +244,7 @@ impl Workflows<'_> {
     /// [`Self::async_launch_status`] or use [`Self::launch_and_wait`].
     ///
     /// ```no_run
-    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
+    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::workflows::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
     /// let job = client.workflows().launch_async(&launch).await?;
     /// let status = client.workflows().async_launch_status(&job.async_job_id).await?;
     /// println!("{:?}", status.status);
@@ -267,9 +268,12 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// [`Error::Api`] 404 for an unknown job.
-    pub async fn async_launch_status(&self, job_id: &str) -> Result<AsyncLaunchJob, Error> {
+    pub async fn async_launch_status(
+        &self,
+        job_id: impl Into<AsyncJobId>,
+    ) -> Result<AsyncLaunchJob, Error> {
         let request =
-            ApiRequest::get(segments!["workflows", "async", id_segment("job id", job_id)?]);
+            ApiRequest::get(segments!["workflows", "async", AsyncJobId::segment(job_id)?]);
         self.client.execute_json(request, "async launch job").await
     }
 
@@ -277,7 +281,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AsyncPolling;
+    /// use ironclad_client::workflows::AsyncPolling;
     ///
     /// let workflow = client
     ///     .workflows()
@@ -291,13 +295,14 @@ impl Workflows<'_> {
     /// running at the deadline (keep the job id and poll later), or the polling request's error.
     pub async fn wait_for_launch(
         &self,
-        job_id: &str,
+        job_id: impl Into<AsyncJobId>,
         polling: AsyncPolling,
     ) -> Result<Workflow, Error> {
+        let job_id: AsyncJobId = job_id.into();
         let started = Instant::now();
         let mut interval = polling.initial_interval;
         loop {
-            let job = self.async_launch_status(job_id).await?;
+            let job = self.async_launch_status(&job_id).await?;
             match job.status {
                 AsyncJobStatus::Success => return self.launched_workflow(job_id, job).await,
                 AsyncJobStatus::Failed => {
@@ -308,7 +313,7 @@ impl Workflows<'_> {
                         redirect_url: None,
                     });
                     return Err(Error::LaunchFailed {
-                        job_id: job_id.to_owned(),
+                        job_id: job_id.clone(),
                         failure: Box::new(failure),
                     });
                 }
@@ -317,7 +322,7 @@ impl Workflows<'_> {
             let waited = started.elapsed();
             // Saturating: the intervals are the caller's, and may be `Duration::MAX`.
             if waited.saturating_add(interval) > polling.timeout {
-                return Err(Error::LaunchTimedOut { job_id: job_id.to_owned(), waited });
+                return Err(Error::LaunchTimedOut { job_id: job_id.clone(), waited });
             }
             tokio::time::sleep(interval).await;
             interval = interval.saturating_mul(2).min(polling.max_interval);
@@ -327,7 +332,7 @@ impl Workflows<'_> {
     /// The workflow of a successful job: embedded, or (tolerantly) fetched from its API URL.
     async fn launched_workflow(
         &self,
-        job_id: &str,
+        job_id: AsyncJobId,
         job: AsyncLaunchJob,
     ) -> Result<Workflow, Error> {
         if let Some(workflow) = job.workflow {
@@ -340,7 +345,7 @@ impl Workflows<'_> {
         match workflow_id {
             Some(id) if !id.is_empty() => self.get(&id).await,
             _ => Err(Error::LaunchFailed {
-                job_id: job_id.to_owned(),
+                job_id,
                 failure: Box::new(AsyncLaunchFailure {
                     code: None,
                     message: Some("the job succeeded but named no workflow".into()),
@@ -355,8 +360,8 @@ impl Workflows<'_> {
     /// templates, where a synchronous launch can time out).
     ///
     /// ```no_run
-    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AsyncPolling;
+    /// # async fn demo(client: ironclad_client::Client, launch: ironclad_client::workflows::LaunchWorkflow) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::workflows::AsyncPolling;
     ///
     /// let workflow = client.workflows().launch_and_wait(&launch, AsyncPolling::default()).await?;
     /// # let _ = workflow; Ok(()) }

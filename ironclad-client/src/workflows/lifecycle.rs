@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::Workflows;
 use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
+use crate::ids::WorkflowId;
 
 /// The comment Ironclad requires when a workflow is cancelled, paused or resumed
 /// (`{"comment": {"message": …, "addUsersToWorkflow"?: …}}`); see the
@@ -13,7 +14,7 @@ use crate::http::{ApiRequest, id_segment, segments};
 /// A `&str` or `String` converts into one, so `cancel(id, "Opportunity lost")` works.
 ///
 /// ```
-/// use ironclad_client::LifecycleComment;
+/// use ironclad_client::workflows::LifecycleComment;
 ///
 /// let comment = LifecycleComment::new("Waiting for budget; see <@cfo@example.com>")
 ///     .add_users_to_workflow(true);
@@ -75,17 +76,17 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn cancel(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        self.transition(workflow_id, "cancel", comment.into()).await
+        self.transition(workflow_id.into(), "cancel", comment.into()).await
     }
 
     /// Pause a workflow, with the comment Ironclad requires.
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::LifecycleComment;
+    /// use ironclad_client::workflows::LifecycleComment;
     ///
     /// client.workflows().pause("6a6b328004308879e7d439b6", "Waiting for budget").await?;
     /// client
@@ -99,10 +100,10 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn pause(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        self.transition(workflow_id, "pause", comment.into()).await
+        self.transition(workflow_id.into(), "pause", comment.into()).await
     }
 
     /// Resume a paused workflow, with the comment Ironclad requires.
@@ -117,15 +118,15 @@ impl Workflows<'_> {
     /// [`Error::InvalidRequest`] for an empty comment (before sending); the request's error.
     pub async fn resume(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         comment: impl Into<LifecycleComment>,
     ) -> Result<(), Error> {
-        self.transition(workflow_id, "resume", comment.into()).await
+        self.transition(workflow_id.into(), "resume", comment.into()).await
     }
 
     async fn transition(
         &self,
-        workflow_id: &str,
+        workflow_id: WorkflowId,
         action: &'static str,
         comment: LifecycleComment,
     ) -> Result<(), Error> {
@@ -136,7 +137,7 @@ impl Workflows<'_> {
         }
         let request = ApiRequest::new(
             http::Method::POST,
-            segments!["workflows", id_segment("workflow id", workflow_id)?, action],
+            segments!["workflows", id_segment("workflow id", &workflow_id)?, action],
         )
         .json(&TransitionBody { comment: &comment })?;
         self.client.execute_unit(request).await

@@ -1,5 +1,6 @@
 //! Workflows (`/workflows`): list, launch, get, update attributes, approvals, comments,
-//! participants, documents, signatures and lifecycle.
+//! participants, documents, signatures and lifecycle; and the launch schemas of workflow
+//! templates (`/workflow-schemas`).
 
 mod approvals;
 mod comments;
@@ -8,6 +9,7 @@ mod launch;
 mod lifecycle;
 mod model;
 mod query;
+mod schemas;
 mod signatures;
 mod update;
 
@@ -31,8 +33,12 @@ pub use query::{Filter, ListWorkflows};
 pub use signatures::{SignStatus, SignStatusSigner, Signer, WorkflowSignatures};
 pub use update::AttributeUpdates;
 
-use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::{Page, Paginated, checked_page_size};
+pub use schemas::{WorkflowSchema, WorkflowSchemas};
+
+pub use crate::ids::{AsyncJobId, CommentId, TemplateId, WorkflowId};
+
+use crate::http::{ApiRequest, segments};
+use crate::paging::{Page, Paginated, checked_page_size};
 use crate::{Client, Error};
 
 /// The page size Ironclad uses when none is requested.
@@ -53,12 +59,12 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{ListWorkflows, WorkflowStatus};
+    /// use ironclad_client::workflows::{ListWorkflows, WorkflowStatus};
     ///
     /// let completed = client
     ///     .workflows()
     ///     .list(ListWorkflows::new().status(WorkflowStatus::Completed).page_size(100))
-    ///     .try_collect_vec()
+    ///     .collect_all()
     ///     .await?;
     /// # let _ = completed; Ok(()) }
     /// ```
@@ -77,7 +83,7 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::ListWorkflows;
+    /// use ironclad_client::workflows::ListWorkflows;
     ///
     /// let page = client.workflows().list_page(&ListWorkflows::new(), 0).await?;
     /// println!("{} of {:?}", page.list.len(), page.count);
@@ -107,7 +113,7 @@ impl<'a> Workflows<'a> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::{Filter, ListWorkflows};
+    /// use ironclad_client::workflows::{Filter, ListWorkflows};
     ///
     /// let existing = client
     ///     .workflows()
@@ -139,9 +145,8 @@ impl<'a> Workflows<'a> {
     ///
     /// # Errors
     /// [`Error::Api`] 404 (`is_not_found()`) when there is no such workflow.
-    pub async fn get(&self, workflow_id: &str) -> Result<Workflow, Error> {
-        let request =
-            ApiRequest::get(segments!["workflows", id_segment("workflow id", workflow_id)?]);
+    pub async fn get(&self, workflow_id: impl Into<WorkflowId>) -> Result<Workflow, Error> {
+        let request = ApiRequest::get(segments!["workflows", WorkflowId::segment(workflow_id)?]);
         self.client.execute_json(request, "workflow").await
     }
 }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::Environment;
+use crate::config::Environment;
+use crate::ids::{RecordId, TemplateId, WorkflowId};
 use crate::serde_util::{lenient, lenient_raw, lenient_vec, timestamp_opt};
 use crate::string_enum::string_enum;
 use crate::values::{AttributeValue, Attributes};
@@ -64,16 +65,16 @@ string_enum! {
 #[non_exhaustive]
 pub struct Workflow {
     /// The workflow id (`6a6b328004308879e7d439b6`).
-    pub id: String,
-    /// The readable id (`IC-123`).
+    pub id: WorkflowId,
+    /// The readable id (`IC-123`), which the API takes as well.
     #[serde(default, deserialize_with = "lenient")]
-    pub ironclad_id: Option<String>,
+    pub ironclad_id: Option<WorkflowId>,
     /// The title.
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
     /// The template id.
     #[serde(default, deserialize_with = "lenient")]
-    pub template: Option<String>,
+    pub template: Option<TemplateId>,
     /// The current stage.
     #[serde(default, deserialize_with = "lenient")]
     pub step: Option<WorkflowStep>,
@@ -120,19 +121,21 @@ pub struct Workflow {
     pub is_revertible_to_review: Option<bool>,
     /// Ids of the records the workflow created (once archived).
     #[serde(default, deserialize_with = "lenient_vec")]
-    pub record_ids: Vec<String>,
+    pub record_ids: Vec<RecordId>,
 }
 
 impl Workflow {
     /// The readable id (`IC-123`): `ironcladId`, else the `readableId` attribute.
-    pub fn readable_id(&self) -> Option<String> {
-        self.ironclad_id.clone().or_else(|| self.attributes.string("readableId"))
+    pub fn readable_id(&self) -> Option<WorkflowId> {
+        self.ironclad_id
+            .clone()
+            .or_else(|| self.attributes.string("readableId").map(WorkflowId::from))
     }
 
     /// The workflow's page in the Ironclad web app.
     ///
     /// ```
-    /// # use ironclad_client::{Environment, Workflow};
+    /// # use ironclad_client::{config::Environment, workflows::Workflow};
     /// let workflow: Workflow = serde_json::from_str(r#"{"id":"6a6b3289b6"}"#).unwrap();
     /// assert_eq!(
     ///     workflow.browser_url(&Environment::Global).as_str(),
@@ -148,7 +151,7 @@ impl Workflow {
     /// fields) maps back to the workflow's attribute id (`role0521…`, `<attr>`).
     ///
     /// ```
-    /// # use ironclad_client::Workflow;
+    /// # use ironclad_client::workflows::Workflow;
     /// let workflow: Workflow = serde_json::from_str(r#"{"id":"w1","schema":{
     ///     "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e": {"type":"string","displayName":"Counterparty Signer Name","propertyKey":"counterpartySigner"}
     /// }}"#).unwrap();
@@ -156,7 +159,7 @@ impl Workflow {
     /// assert_eq!(id, "role0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e");
     /// ```
     pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
-        crate::schemas::field_by_property_key(&self.schema, property_key)
+        super::schemas::field_by_property_key(&self.schema, property_key)
     }
 
     /// Whether the workflow is still in flight (status `active`, or no status but not marked

@@ -6,13 +6,14 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use super::WorkflowStatus;
+use crate::ids::TemplateId;
 
 /// Parameters of `GET /workflows`.
 ///
 /// Without a status Ironclad returns only active workflows.
 ///
 /// ```
-/// use ironclad_client::{Filter, ListWorkflows, WorkflowStatus};
+/// use ironclad_client::workflows::{Filter, ListWorkflows, WorkflowStatus};
 ///
 /// let query = ListWorkflows::new()
 ///     .template("68dc41e5a7987b1e623e4711")
@@ -25,7 +26,7 @@ use super::WorkflowStatus;
 #[must_use]
 pub struct ListWorkflows {
     pub(crate) statuses: Vec<WorkflowStatus>,
-    pub(crate) template: Option<String>,
+    pub(crate) template: Option<TemplateId>,
     pub(crate) last_updated: Option<OffsetDateTime>,
     pub(crate) filter: Option<String>,
     pub(crate) page_size: Option<u32>,
@@ -63,7 +64,7 @@ impl ListWorkflows {
     }
 
     /// Only workflows of this template.
-    pub fn template(mut self, template_id: impl Into<String>) -> Self {
+    pub fn template(mut self, template_id: impl Into<TemplateId>) -> Self {
         self.template = Some(template_id.into());
         self
     }
@@ -120,10 +121,10 @@ pub(crate) fn format_utc_millis(instant: OffsetDateTime) -> String {
 ///
 /// Attribute ids go in brackets and values in quotes: `Equals([counterpartyName], 'Harley
 /// Quinn')`. A value containing `'` is quoted with `"` instead; the escaping of a value
-/// containing both is not documented, and a backslash is used (belief).
+/// containing both is not documented; a backslash is used (an assumption, not documented).
 ///
 /// ```
-/// use ironclad_client::Filter;
+/// use ironclad_client::workflows::Filter;
 ///
 /// assert_eq!(Filter::equals("dynamicsMsaId", "abc-123").to_string(), "Equals([dynamicsMsaId], 'abc-123')");
 /// assert_eq!(

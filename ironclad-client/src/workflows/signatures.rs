@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Workflows;
 use crate::Error;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
+use crate::ids::WorkflowId;
 use crate::serde_util::{lenient, lenient_vec};
 
 /// `GET /workflows/{id}/signatures`.
@@ -14,7 +15,7 @@ use crate::serde_util::{lenient, lenient_vec};
 pub struct WorkflowSignatures {
     /// The workflow id.
     #[serde(default, deserialize_with = "lenient")]
-    pub workflow_id: Option<String>,
+    pub workflow_id: Option<WorkflowId>,
     /// The workflow title.
     #[serde(default, deserialize_with = "lenient")]
     pub title: Option<String>,
@@ -131,8 +132,11 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn signatures(&self, workflow_id: &str) -> Result<WorkflowSignatures, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn signatures(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<WorkflowSignatures, Error> {
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(
                 ApiRequest::get(segments!["workflows", id, "signatures"]),
@@ -152,8 +156,11 @@ impl Workflows<'_> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn sign_status(&self, workflow_id: &str) -> Result<SignStatus, Error> {
-        let id = id_segment("workflow id", workflow_id)?;
+    pub async fn sign_status(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+    ) -> Result<SignStatus, Error> {
+        let id = WorkflowId::segment(workflow_id)?;
         self.client
             .execute_json(ApiRequest::get(segments!["workflows", id, "sign-status"]), "sign status")
             .await

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::{Workflow, Workflows};
 use crate::Error;
-use crate::http::{ApiRequest, id_segment, segments};
+use crate::http::{ApiRequest, segments};
+use crate::ids::WorkflowId;
 use crate::values::AttributeValue;
 
 /// Attribute changes for a workflow in the Review step, with an optional comment.
@@ -14,7 +15,7 @@ use crate::values::AttributeValue;
 /// and document attributes cannot be changed here.
 ///
 /// ```
-/// use ironclad_client::{AttributeUpdates, MonetaryAmount};
+/// use ironclad_client::{values::MonetaryAmount, workflows::AttributeUpdates};
 /// use rust_decimal::Decimal;
 ///
 /// let updates = AttributeUpdates::new()
@@ -85,7 +86,7 @@ impl Workflows<'_> {
     ///
     /// ```no_run
     /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-    /// use ironclad_client::AttributeUpdates;
+    /// use ironclad_client::workflows::AttributeUpdates;
     ///
     /// let updated = client
     ///     .workflows()
@@ -99,7 +100,7 @@ impl Workflows<'_> {
     /// when the workflow is not in Review, `INVALID_PARAM` for values the form rejects.
     pub async fn update_attributes(
         &self,
-        workflow_id: &str,
+        workflow_id: impl Into<WorkflowId>,
         updates: &AttributeUpdates,
     ) -> Result<Workflow, Error> {
         if updates.is_empty() {
@@ -108,7 +109,7 @@ impl Workflows<'_> {
         let replay = if updates.comment.is_some() { Replay::Unsafe } else { Replay::Safe };
         let request = ApiRequest::new(
             http::Method::PATCH,
-            segments!["workflows", id_segment("workflow id", workflow_id)?, "attributes"],
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "attributes"],
         )
         .json(updates)?
         .replay(replay);

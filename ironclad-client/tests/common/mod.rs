@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ironclad_client::{Client, ClientBuilder, Credentials, RetryPolicy};
+use ironclad_client::{Client, ClientBuilder, auth::Credentials, config::RetryPolicy};
 use wiremock::MockServer;
 
 /// The legacy API token the test clients send.
@@ -27,15 +27,12 @@ pub fn fixture_json(name: &str) -> serde_json::Value {
 
 /// A builder pointed at `server` with a legacy token and fast retries (real time).
 pub fn builder(server: &MockServer) -> ClientBuilder {
-    Client::builder()
-        .base_url(server.uri())
-        .credentials(Credentials::api_token(TOKEN))
-        .retry_policy(
-            RetryPolicy::default()
-                .retry_internal_server_error(true)
-                .initial_backoff(Duration::from_millis(1))
-                .max_backoff(Duration::from_millis(5)),
-        )
+    Client::builder().base_url(server.uri()).credential(Credentials::api_token(TOKEN)).retry_policy(
+        RetryPolicy::default()
+            .retry_internal_server_error(true)
+            .initial_backoff(Duration::from_millis(1))
+            .max_backoff(Duration::from_millis(5)),
+    )
 }
 
 /// A client pointed at `server` with a legacy token.
@@ -55,8 +52,9 @@ pub fn untimed_http() -> reqwest::Client {
 pub fn paused_builder(server: &MockServer) -> ClientBuilder {
     Client::builder()
         .base_url(server.uri())
-        .credentials(Credentials::api_token(TOKEN))
+        .credential(Credentials::api_token(TOKEN))
         .http_client(untimed_http())
         .timeout(None)
+        .token_timeout(None)
         .retry_policy(RetryPolicy::default().retry_internal_server_error(true))
 }

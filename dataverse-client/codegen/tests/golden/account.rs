@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "accountid";
 pub const PRIMARY_NAME: &str = "name";
 
 /// A query on `accounts`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `account` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -298,7 +298,7 @@ impl AccountWrite {
     /// Point `ownerid` at a row of `systemuser`: `"ownerid@odata.bind": "/systemusers(<key>)"`.
     pub fn ownerid_systemuser(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "systemusers", key);
         self
@@ -307,7 +307,7 @@ impl AccountWrite {
     /// Point `ownerid` at a row of `team`: `"ownerid@odata.bind": "/teams(<key>)"`.
     pub fn ownerid_team(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "teams", key);
         self
@@ -322,7 +322,7 @@ impl AccountWrite {
     /// Point `parentaccountid` at a row of `account`: `"parentaccountid@odata.bind": "/accounts(<key>)"`.
     pub fn parentaccountid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("parentaccountid", "accounts", key);
         self
@@ -345,16 +345,16 @@ impl ::serde::Serialize for AccountWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }
 
 /// The row with this alternate key (`accountnumber`).
 pub fn by_accountnumber(
     accountnumber: impl Into<String>,
-) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::alternate([
-        ("accountnumber", ::dataverse_client::Literal::from(accountnumber.into())),
+) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::alternate([
+        ("accountnumber", ::dataverse_client::query::Literal::from(accountnumber.into())),
     ])
 }
 

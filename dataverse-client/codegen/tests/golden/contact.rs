@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "contactid";
 pub const PRIMARY_NAME: &str = "fullname";
 
 /// A query on `contacts`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `contact` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -266,7 +266,7 @@ impl ContactWrite {
     /// Point `parentcustomerid` at a row of `account`: `"parentcustomerid_account@odata.bind": "/accounts(<key>)"`.
     pub fn parentcustomerid_account(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -281,7 +281,7 @@ impl ContactWrite {
     /// Point `parentcustomerid` at a row of `contact`: `"parentcustomerid_contact@odata.bind": "/contacts(<key>)"`.
     pub fn parentcustomerid_contact(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -310,6 +310,6 @@ impl ::serde::Serialize for ContactWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }

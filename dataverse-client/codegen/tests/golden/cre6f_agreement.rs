@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "cre6f_agreementid";
 pub const PRIMARY_NAME: &str = "cre6f_name";
 
 /// A query on `cre6f_agreements`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `cre6f_agreement` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -217,7 +217,7 @@ impl Cre6fAgreementWrite {
     /// Point `cre6f_opportunity` at a row of `opportunity`: `"cre6f_Opportunity@odata.bind": "/opportunities(<key>)"`.
     pub fn cre6f_opportunity(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("cre6f_Opportunity", "opportunities", key);
         self
@@ -238,7 +238,7 @@ impl Cre6fAgreementWrite {
     /// Point `regardingobjectid` at a row of `account`: `"regardingobjectid_account_cre6f_agreement@odata.bind": "/accounts(<key>)"`.
     pub fn regardingobjectid_account_cre6f_agreement(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -253,7 +253,7 @@ impl Cre6fAgreementWrite {
     /// Point `regardingobjectid` at a row of `contact`: `"regardingobjectid_contact_cre6f_agreement@odata.bind": "/contacts(<key>)"`.
     pub fn regardingobjectid_contact_cre6f_agreement(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -282,18 +282,21 @@ impl ::serde::Serialize for Cre6fAgreementWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }
 
 /// The row with this alternate key (`cre6f_region`, `cre6f_opportunity`).
 pub fn by_cre6f_region_and_cre6f_opportunity(
     cre6f_region: impl Into<String>,
     cre6f_opportunity: ::uuid::Uuid,
-) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::alternate([
-        ("cre6f_region", ::dataverse_client::Literal::from(cre6f_region.into())),
-        ("cre6f_opportunity", ::dataverse_client::Literal::from(cre6f_opportunity)),
+) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::alternate([
+        ("cre6f_region", ::dataverse_client::query::Literal::from(cre6f_region.into())),
+        (
+            "cre6f_opportunity",
+            ::dataverse_client::query::Literal::from(cre6f_opportunity),
+        ),
     ])
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use ironclad_client::{RateLimitBucket, RateLimits};
+use ironclad_client::config::{RateLimitBucket, RateLimits};
 
 use super::{EXIT_CONFIG, EXIT_FAILURE, config_error, failure, parse_since};
 use crate::attributes::ResolveError;

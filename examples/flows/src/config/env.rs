@@ -4,6 +4,7 @@
 //! command line, so its `--help` lists every variable, and resolves them into settings here,
 //! where a missing or malformed value becomes a one-line [`ConfigError`] naming the variable.
 
+use ironclad_client::workflows::{TemplateId, WorkflowId};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -149,10 +150,10 @@ impl DataverseSettings {
             .user_agent(concat!("dataverse-ironclad-flows/", env!("CARGO_PKG_VERSION")));
         match &self.auth {
             DataverseAuth::Token(token) => {
-                builder.credential(dataverse_client::StaticToken::new(token.expose_secret()))
+                builder.credential(dataverse_client::auth::StaticToken::new(token.expose_secret()))
             }
             DataverseAuth::ClientSecret { tenant_id, client_id, client_secret, authority_host } => {
-                let mut credential = dataverse_client::ClientSecretCredential::new(
+                let mut credential = dataverse_client::auth::ClientSecretCredential::new(
                     tenant_id,
                     client_id,
                     client_secret.expose_secret(),
@@ -179,7 +180,7 @@ impl DataverseSettings {
     ///     ..DataverseArgs::default()
     /// };
     /// let client = DataverseSettings::from_args(&args)?.client()?;
-    /// assert_eq!(client.api_root().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
+    /// assert_eq!(client.api_base().as_str(), "https://contoso.crm.dynamics.com/api/data/v9.2/");
     /// # Ok::<(), flows::config::ConfigError>(())
     /// ```
     pub fn client(&self) -> Result<dataverse_client::Client, ConfigError> {
@@ -292,11 +293,11 @@ pub enum IroncladAuth {
 #[non_exhaustive]
 pub struct IroncladSettings {
     /// The host (`IRONCLAD_BASE_URL` without `/public/api/v1`).
-    pub environment: ironclad_client::Environment,
+    pub environment: ironclad_client::config::Environment,
     /// The credentials.
     pub auth: IroncladAuth,
     /// Who requests act as (`IRONCLAD_AS_USER_EMAIL` / `IRONCLAD_AS_USER_ID`).
-    pub acting_user: Option<ironclad_client::ActingUser>,
+    pub acting_user: Option<ironclad_client::auth::ActingUser>,
 }
 
 impl IroncladSettings {
@@ -310,7 +311,7 @@ impl IroncladSettings {
             hint: "the Ironclad host, e.g. https://demo.ironcladapp.com",
         })?;
         http_url("IRONCLAD_BASE_URL", base)?;
-        let environment = ironclad_client::Environment::custom(base)
+        let environment = ironclad_client::config::Environment::custom(base)
             .map_err(|e| ConfigError::invalid("IRONCLAD_BASE_URL", e.to_string()))?;
         let acting_user = match (
             present(args.ironclad_as_user_email.as_ref()),
@@ -322,13 +323,14 @@ impl IroncladSettings {
                     format!("{email:?} is not an email address"),
                 ));
             }
-            (Some(email), _) => Some(ironclad_client::ActingUser::email(header_value(
+            (Some(email), _) => Some(ironclad_client::auth::ActingUser::email(header_value(
                 "IRONCLAD_AS_USER_EMAIL",
                 email,
             )?)),
-            (None, Some(id)) => {
-                Some(ironclad_client::ActingUser::id(header_value("IRONCLAD_AS_USER_ID", id)?))
-            }
+            (None, Some(id)) => Some(ironclad_client::auth::ActingUser::id(header_value(
+                "IRONCLAD_AS_USER_ID",
+                id,
+            )?)),
             (None, None) => None,
         };
         let auth = if let Some(token) = present_secret(args.ironclad_token.as_ref()) {
@@ -369,26 +371,29 @@ impl IroncladSettings {
     }
 
     /// `{IRONCLAD_BASE_URL}/workflow/{id}`: the workflow's page, written back to the Agreement.
-    pub fn workflow_url(&self, workflow_id: &str) -> Url {
+    pub fn workflow_url(&self, workflow_id: impl Into<WorkflowId>) -> Url {
         self.environment.workflow_browser_url(workflow_id)
     }
 
     /// A client builder with these settings; OAuth tokens ask for `scopes`. Add rate limits or a
     /// retry policy, then `build()`.
     pub fn client_builder(&self, scopes: &[&str]) -> ironclad_client::ClientBuilder {
-        let credentials: ironclad_client::Credentials = match &self.auth {
+        let credentials: ironclad_client::auth::Credentials = match &self.auth {
             IroncladAuth::Token(token) => {
-                ironclad_client::Credentials::api_token(token.expose_secret())
+                ironclad_client::auth::Credentials::api_token(token.expose_secret())
             }
             IroncladAuth::ClientCredentials { client_id, client_secret } => {
-                ironclad_client::ClientCredentials::new(client_id, client_secret.expose_secret())
-                    .scopes(scopes.iter().copied())
-                    .into()
+                ironclad_client::auth::ClientCredentials::new(
+                    client_id,
+                    client_secret.expose_secret(),
+                )
+                .scopes(scopes.iter().copied())
+                .into()
             }
         };
         let mut builder = ironclad_client::Client::builder()
             .environment(self.environment.clone())
-            .credentials(credentials)
+            .credential(credentials)
             .user_agent(concat!("dataverse-ironclad-flows/", env!("CARGO_PKG_VERSION")));
         if let Some(user) = &self.acting_user {
             builder = builder.acting_user(user.clone());
@@ -468,7 +473,7 @@ impl TemplateArgs {
     /// assert_eq!(args.creator_email(false)?, None);
     /// # Ok::<(), flows::config::ConfigError>(())
     /// ```
-    pub fn template_id(&self) -> Result<String, ConfigError> {
+    pub fn template_id(&self) -> Result<TemplateId, ConfigError> {
         let id = present(self.ironclad_msa_template_id.as_ref()).ok_or(ConfigError::Missing {
             name: "IRONCLAD_MSA_TEMPLATE_ID",
             hint: "the id of the MSA workflow template",
@@ -479,7 +484,7 @@ impl TemplateArgs {
                 format!("{id:?} is not a template id (letters, digits, - and _)"),
             ));
         }
-        Ok(id.to_owned())
+        Ok(TemplateId::from(id))
     }
 
     /// The creator of launched workflows: required with a legacy token (Ironclad needs

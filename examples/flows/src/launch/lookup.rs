@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use ironclad_client::{Filter, ListWorkflows, Workflow};
+use ironclad_client::workflows::{Filter, ListWorkflows, Workflow};
 use uuid::Uuid;
 
 use crate::attributes::{MsaAttributes, MsaField};
@@ -35,7 +35,7 @@ pub(crate) async fn existing_workflows(
             .any_status()
             .filter(filter)
             .page_size(PAGE_SIZE);
-        let workflows = context.ironclad.workflows().list(query).try_collect_vec().await?;
+        let workflows = context.ironclad.workflows().list(query).collect_all().await?;
         for workflow in workflows {
             let Some(id) = workflow
                 .attributes

@@ -1,6 +1,6 @@
 //! Spec 004's attribute mapping: an MSA agreement → the launch attributes of its workflow.
 
-use ironclad_client::{Address, LaunchAttributes, MonetaryAmount};
+use ironclad_client::values::{Address, LaunchAttributes, MonetaryAmount};
 
 use crate::FlowError;
 use crate::agreement::MsaAgreement;
@@ -98,7 +98,7 @@ mod tests {
 
     /// The ids of a template whose signer fields are role-scoped, as real templates are.
     fn ids() -> MsaAttributes {
-        let template: ironclad_client::WorkflowSchema = serde_json::from_value(json!({
+        let template: ironclad_client::workflows::WorkflowSchema = serde_json::from_value(json!({
             "id": "6063ac9e01a5542dafa3722b",
             "schema": {
                 "dynamicsMsaId": {"type": "string"},

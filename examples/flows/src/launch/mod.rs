@@ -39,7 +39,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use futures_util::{StreamExt, stream};
-use ironclad_client::{LaunchWorkflow, UserRef, Workflow};
+use ironclad_client::{
+    auth::UserRef,
+    workflows::{LaunchWorkflow, Workflow, WorkflowId},
+};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -112,7 +115,7 @@ pub struct AgreementLaunched {
     /// The Agreement.
     pub agreement_id: Uuid,
     /// Its workflow.
-    pub workflow_id: String,
+    pub workflow_id: WorkflowId,
     /// The URL written back.
     pub workflow_url: String,
     /// The workflow's title (written to the Agreement's name).
@@ -483,7 +486,8 @@ impl LaunchMsaWorkflows {
         how: LaunchHow,
     ) -> Result<AgreementLaunched, FlowError> {
         let table = &self.context.table;
-        let url = self.context.workflow_url(&record.workflow_id).to_string();
+        let workflow_id = WorkflowId::from(&record.workflow_id);
+        let url = self.context.workflow_url(&workflow_id).to_string();
         let mut body = Map::new();
         body.insert(table.workflow_url.clone(), Value::String(url.clone()));
         if let Some(step) = &record.step {
@@ -502,7 +506,7 @@ impl LaunchMsaWorkflows {
         }
         Ok(AgreementLaunched {
             agreement_id: agreement,
-            workflow_id: record.workflow_id.clone(),
+            workflow_id,
             workflow_url: url,
             title: record.title.clone(),
             step: record.step.clone(),

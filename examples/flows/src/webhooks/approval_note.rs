@@ -1,6 +1,6 @@
 //! Flow 3: `workflow_approval_status_changed` → a note regarding the Agreement.
 
-use ironclad_client::WebhookDelivery;
+use ironclad_client::webhooks::WebhookDelivery;
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 
@@ -33,7 +33,7 @@ pub(crate) async fn note_approval(
         .or_else(|| payload.user_id.clone().filter(|id| !id.is_empty()))
         .unwrap_or_else(|| "unknown user".to_owned());
     let url = context.workflow_url(&workflow.id);
-    let title = workflow.title.clone().unwrap_or_else(|| workflow.id.clone());
+    let title = workflow.title.clone().unwrap_or_else(|| workflow.id.to_string());
     let mut text = format!("Approval: {approval}\nStatus: {status}\nBy: {user}\nWorkflow: {title}");
     if let Some(readable) = workflow.readable_id() {
         text.push_str(&format!(" ({readable})"));
@@ -53,7 +53,7 @@ pub(crate) async fn note_approval(
     body.insert("notetext".to_owned(), Value::String(text));
     body.insert(
         format!("objectid_{}@odata.bind", table.table),
-        Value::String(dataverse_client::bind_path(&table.entity_set, agreement)),
+        Value::String(dataverse_client::records::bind_path(&table.entity_set, agreement)),
     );
     let created = match context.dataverse.upsert(ANNOTATIONS, note, &body).create_only().await {
         Ok(_) => true,

@@ -14,11 +14,17 @@
 
 use std::time::Duration;
 
-use dataverse_client::{Document, NewNote, RequestOptions};
+use dataverse_client::{
+    config::RequestOptions,
+    notes::{Document, NewNote},
+};
 use futures_util::TryStreamExt;
 use ironclad_client::records::{RecordSortField, SIGNED_COPY, SortDirection};
 use ironclad_client::{
-    Download, Filter, ListRecords, Record, WebhookDelivery, Workflow, WorkflowDocument,
+    download::Download,
+    records::{ListRecords, Record},
+    webhooks::WebhookDelivery,
+    workflows::{Filter, Workflow, WorkflowDocument},
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;

@@ -30,7 +30,7 @@ mod workflow;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-use ironclad_client::WebhookVerifier;
+use ironclad_client::webhooks::WebhookVerifier;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 

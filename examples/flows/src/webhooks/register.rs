@@ -1,6 +1,6 @@
 //! `--register-url`: create, reuse or update the subscription for the three events.
 
-use ironclad_client::{NewWebhook, Webhook, WebhookEvent, WebhookStatus, WebhookUpdate};
+use ironclad_client::webhooks::{NewWebhook, Webhook, WebhookEvent, WebhookStatus, WebhookUpdate};
 
 use crate::FlowError;
 
@@ -54,7 +54,7 @@ pub async fn register_subscription(
     client: &ironclad_client::Client,
     target_url: &str,
 ) -> Result<Registration, FlowError> {
-    let existing = client.webhooks().list().try_collect_vec().await?;
+    let existing = client.webhooks().list().collect_all().await?;
     let Some(webhook) = existing
         .into_iter()
         .find(|w| w.target_url.as_deref().is_some_and(|t| same_target(t, target_url)))

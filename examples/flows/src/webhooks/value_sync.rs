@@ -8,8 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use dataverse_client::{Expand, Filter, Query};
-use ironclad_client::WebhookDelivery;
+use dataverse_client::query::{Expand, Filter, Query};
+use ironclad_client::webhooks::WebhookDelivery;
 use rust_decimal::Decimal;
 use serde_json::value::RawValue;
 use uuid::Uuid;

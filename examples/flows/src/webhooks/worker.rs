@@ -3,7 +3,7 @@
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-use ironclad_client::{WebhookDelivery, WebhookEvent};
+use ironclad_client::webhooks::{WebhookDelivery, WebhookEvent};
 use time::OffsetDateTime;
 use tracing::Instrument;
 
@@ -175,7 +175,7 @@ impl WebhookFlows {
     /// A [`FlowError`]; [`FlowError::is_retryable`] says whether to try again.
     ///
     /// ```no_run
-    /// # async fn demo(flows: flows::WebhookFlows, delivery: ironclad_client::WebhookDelivery) -> Result<(), flows::FlowError> {
+    /// # async fn demo(flows: flows::WebhookFlows, delivery: ironclad_client::webhooks::WebhookDelivery) -> Result<(), flows::FlowError> {
     /// let outcome = flows.handle(&delivery, "webhookEvent8d9e0c", 0).await?;
     /// println!("{outcome}");
     /// # Ok(()) }

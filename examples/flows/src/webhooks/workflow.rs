@@ -1,6 +1,6 @@
 //! The common first steps of flows 2–4: is this the MSA template, and which Agreement is it?
 
-use ironclad_client::{WebhookDelivery, Workflow};
+use ironclad_client::{webhooks::WebhookDelivery, workflows::Workflow};
 use uuid::Uuid;
 
 use super::EventOutcome;
@@ -11,7 +11,7 @@ use crate::{FlowContext, FlowError};
 /// like `workflow_approval_status_changed`, is checked on the workflow instead). Checked before
 /// any request, so most events of other templates cost nothing.
 fn other_template(context: &FlowContext, delivery: &WebhookDelivery) -> Option<EventOutcome> {
-    match delivery.payload.template_id.as_deref() {
+    match &delivery.payload.template_id {
         Some(template) if template != context.template_id() => {
             Some(EventOutcome::Ignored(format!("template {template} is not the MSA template")))
         }
@@ -41,7 +41,7 @@ pub(crate) async fn msa_workflow(
         }
         Err(error) => return Err(error.into()),
     };
-    let template = delivery.payload.template_id.as_deref().or(workflow.template.as_deref());
+    let template = delivery.payload.template_id.as_ref().or(workflow.template.as_ref());
     match template {
         Some(template) if template == context.template_id() => {}
         Some(template) => {

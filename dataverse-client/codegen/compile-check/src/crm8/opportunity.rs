@@ -16,8 +16,8 @@ pub const PRIMARY_ID: &str = "opportunityid";
 pub const PRIMARY_NAME: &str = "name";
 
 /// A query on `opportunities`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `opportunity` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -1867,7 +1867,7 @@ impl OpportunityWrite {
     /// Point `customerid` at a row of `account`: `"customerid_account@odata.bind": "/accounts(<key>)"`.
     pub fn customerid_account(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -1882,7 +1882,7 @@ impl OpportunityWrite {
     /// Point `customerid` at a row of `contact`: `"customerid_contact@odata.bind": "/contacts(<key>)"`.
     pub fn customerid_contact(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -1903,7 +1903,7 @@ impl OpportunityWrite {
     /// Point `ownerid` at a row of `systemuser`: `"ownerid@odata.bind": "/systemusers(<key>)"`.
     pub fn ownerid_systemuser(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "systemusers", key);
         self
@@ -1912,7 +1912,7 @@ impl OpportunityWrite {
     /// Point `ownerid` at a row of `team`: `"ownerid@odata.bind": "/teams(<key>)"`.
     pub fn ownerid_team(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "teams", key);
         self
@@ -1935,6 +1935,6 @@ impl ::serde::Serialize for OpportunityWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }

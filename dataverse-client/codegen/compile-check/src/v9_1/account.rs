@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "accountid";
 pub const PRIMARY_NAME: &str = "name";
 
 /// A query on `accounts`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `account` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -2826,7 +2826,10 @@ impl AccountWrite {
     }
 
     /// Point `createdby` at a row of `systemuser`: `"createdby@odata.bind": "/systemusers(<key>)"`.
-    pub fn createdby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn createdby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("createdby", "systemusers", key);
         self
     }
@@ -2840,7 +2843,7 @@ impl AccountWrite {
     /// Point `createdonbehalfby` at a row of `systemuser`: `"createdonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn createdonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("createdonbehalfby", "systemusers", key);
         self
@@ -2853,7 +2856,10 @@ impl AccountWrite {
     }
 
     /// Point `masterid` at a row of `account`: `"masterid@odata.bind": "/accounts(<key>)"`.
-    pub fn masterid(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn masterid(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("masterid", "accounts", key);
         self
     }
@@ -2865,7 +2871,10 @@ impl AccountWrite {
     }
 
     /// Point `modifiedby` at a row of `systemuser`: `"modifiedby@odata.bind": "/systemusers(<key>)"`.
-    pub fn modifiedby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn modifiedby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("modifiedby", "systemusers", key);
         self
     }
@@ -2879,7 +2888,7 @@ impl AccountWrite {
     /// Point `modifiedonbehalfby` at a row of `systemuser`: `"modifiedonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn modifiedonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("modifiedonbehalfby", "systemusers", key);
         self
@@ -2894,7 +2903,7 @@ impl AccountWrite {
     /// Point `ownerid` at a row of `systemuser`: `"ownerid@odata.bind": "/systemusers(<key>)"`.
     pub fn ownerid_systemuser(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "systemusers", key);
         self
@@ -2903,7 +2912,7 @@ impl AccountWrite {
     /// Point `ownerid` at a row of `team`: `"ownerid@odata.bind": "/teams(<key>)"`.
     pub fn ownerid_team(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "teams", key);
         self
@@ -2918,7 +2927,7 @@ impl AccountWrite {
     /// Point `owningbusinessunit` at a row of `businessunit`: `"owningbusinessunit@odata.bind": "/businessunits(<key>)"`.
     pub fn owningbusinessunit(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("owningbusinessunit", "businessunits", key);
         self
@@ -2931,7 +2940,10 @@ impl AccountWrite {
     }
 
     /// Point `owningteam` at a row of `team`: `"owningteam@odata.bind": "/teams(<key>)"`.
-    pub fn owningteam(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owningteam(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owningteam", "teams", key);
         self
     }
@@ -2943,7 +2955,10 @@ impl AccountWrite {
     }
 
     /// Point `owninguser` at a row of `systemuser`: `"owninguser@odata.bind": "/systemusers(<key>)"`.
-    pub fn owninguser(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owninguser(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owninguser", "systemusers", key);
         self
     }
@@ -2957,7 +2972,7 @@ impl AccountWrite {
     /// Point `parentaccountid` at a row of `account`: `"parentaccountid@odata.bind": "/accounts(<key>)"`.
     pub fn parentaccountid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("parentaccountid", "accounts", key);
         self
@@ -2972,7 +2987,7 @@ impl AccountWrite {
     /// Point `preferredsystemuserid` at a row of `systemuser`: `"preferredsystemuserid@odata.bind": "/systemusers(<key>)"`.
     pub fn preferredsystemuserid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("preferredsystemuserid", "systemusers", key);
         self
@@ -2987,7 +3002,7 @@ impl AccountWrite {
     /// Point `primarycontactid` at a row of `contact`: `"primarycontactid@odata.bind": "/contacts(<key>)"`.
     pub fn primarycontactid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("primarycontactid", "contacts", key);
         self
@@ -3002,7 +3017,7 @@ impl AccountWrite {
     /// Point `slaid` at a row of `sla`: `"sla_account_sla@odata.bind": "/slas(<key>)"`.
     pub fn sla_account_sla(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("sla_account_sla", "slas", key);
         self
@@ -3017,7 +3032,7 @@ impl AccountWrite {
     /// Point `slainvokedid` at a row of `sla`: `"slainvokedid_account_sla@odata.bind": "/slas(<key>)"`.
     pub fn slainvokedid_account_sla(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("slainvokedid_account_sla", "slas", key);
         self
@@ -3032,7 +3047,7 @@ impl AccountWrite {
     /// Point `transactioncurrencyid` at a row of `transactioncurrency`: `"transactioncurrencyid@odata.bind": "/transactioncurrencies(<key>)"`.
     pub fn transactioncurrencyid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("transactioncurrencyid", "transactioncurrencies", key);
         self
@@ -3055,6 +3070,6 @@ impl ::serde::Serialize for AccountWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }

@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "annotationid";
 pub const PRIMARY_NAME: &str = "subject";
 
 /// A query on `annotations`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `annotation` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -628,7 +628,10 @@ impl AnnotationWrite {
     }
 
     /// Point `createdby` at a row of `systemuser`: `"createdby@odata.bind": "/systemusers(<key>)"`.
-    pub fn createdby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn createdby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("createdby", "systemusers", key);
         self
     }
@@ -642,7 +645,7 @@ impl AnnotationWrite {
     /// Point `createdonbehalfby` at a row of `systemuser`: `"createdonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn createdonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("createdonbehalfby", "systemusers", key);
         self
@@ -655,7 +658,10 @@ impl AnnotationWrite {
     }
 
     /// Point `modifiedby` at a row of `systemuser`: `"modifiedby@odata.bind": "/systemusers(<key>)"`.
-    pub fn modifiedby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn modifiedby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("modifiedby", "systemusers", key);
         self
     }
@@ -669,7 +675,7 @@ impl AnnotationWrite {
     /// Point `modifiedonbehalfby` at a row of `systemuser`: `"modifiedonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn modifiedonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("modifiedonbehalfby", "systemusers", key);
         self
@@ -711,7 +717,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `account`: `"objectid_account@odata.bind": "/accounts(<key>)"`.
     pub fn objectid_account(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_account", "accounts", key);
@@ -721,7 +727,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `appointment`: `"objectid_appointment@odata.bind": "/appointments(<key>)"`.
     pub fn objectid_appointment(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -736,7 +742,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `calendar`: `"objectid_calendar@odata.bind": "/calendars(<key>)"`.
     pub fn objectid_calendar(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -751,7 +757,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `contact`: `"objectid_contact@odata.bind": "/contacts(<key>)"`.
     pub fn objectid_contact(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_contact", "contacts", key);
@@ -761,7 +767,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `duplicaterule`: `"objectid_duplicaterule@odata.bind": "/duplicaterules(<key>)"`.
     pub fn objectid_duplicaterule(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -776,7 +782,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `email`: `"objectid_email@odata.bind": "/emails(<key>)"`.
     pub fn objectid_email(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_email", "emails", key);
@@ -786,7 +792,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `emailserverprofile`: `"objectid_emailserverprofile@odata.bind": "/emailserverprofiles(<key>)"`.
     pub fn objectid_emailserverprofile(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -801,7 +807,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `fax`: `"objectid_fax@odata.bind": "/faxes(<key>)"`.
     pub fn objectid_fax(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_fax", "faxes", key);
         self
@@ -810,7 +816,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `goal`: `"objectid_goal@odata.bind": "/goals(<key>)"`.
     pub fn objectid_goal(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_goal", "goals", key);
@@ -820,7 +826,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `kbarticle`: `"objectid_kbarticle@odata.bind": "/kbarticles(<key>)"`.
     pub fn objectid_kbarticle(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -835,7 +841,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `knowledgearticle`: `"objectid_knowledgearticle@odata.bind": "/knowledgearticles(<key>)"`.
     pub fn objectid_knowledgearticle(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -850,7 +856,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `knowledgebaserecord`: `"objectid_knowledgebaserecord@odata.bind": "/knowledgebaserecords(<key>)"`.
     pub fn objectid_knowledgebaserecord(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -865,7 +871,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `letter`: `"objectid_letter@odata.bind": "/letters(<key>)"`.
     pub fn objectid_letter(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_letter", "letters", key);
@@ -875,7 +881,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `mailbox`: `"objectid_mailbox@odata.bind": "/mailboxes(<key>)"`.
     pub fn objectid_mailbox(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -890,7 +896,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `msdyn_aifptrainingdocument`: `"objectid_msdyn_aifptrainingdocument@odata.bind": "/msdyn_aifptrainingdocuments(<key>)"`.
     pub fn objectid_msdyn_aifptrainingdocument(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -905,7 +911,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `msdyn_aimodel`: `"objectid_msdyn_aimodel@odata.bind": "/msdyn_aimodels(<key>)"`.
     pub fn objectid_msdyn_aimodel(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -920,7 +926,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `msdyn_aiodimage`: `"objectid_msdyn_aiodimage@odata.bind": "/msdyn_aiodimages(<key>)"`.
     pub fn objectid_msdyn_aiodimage(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -935,7 +941,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `phonecall`: `"objectid_phonecall@odata.bind": "/phonecalls(<key>)"`.
     pub fn objectid_phonecall(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -950,7 +956,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `recurringappointmentmaster`: `"objectid_recurringappointmentmaster@odata.bind": "/recurringappointmentmasters(<key>)"`.
     pub fn objectid_recurringappointmentmaster(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -965,7 +971,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `sla`: `"objectid_sla@odata.bind": "/slas(<key>)"`.
     pub fn objectid_sla(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_sla", "slas", key);
         self
@@ -974,7 +980,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `socialactivity`: `"objectid_socialactivity@odata.bind": "/socialactivities(<key>)"`.
     pub fn objectid_socialactivity(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -989,7 +995,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `task`: `"objectid_task@odata.bind": "/tasks(<key>)"`.
     pub fn objectid_task(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(Self::OBJECTID_NAVIGATION, "objectid_task", "tasks", key);
@@ -999,7 +1005,7 @@ impl AnnotationWrite {
     /// Point `objectid` at a row of `workflow`: `"objectid_workflow@odata.bind": "/workflows(<key>)"`.
     pub fn objectid_workflow(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -1020,7 +1026,7 @@ impl AnnotationWrite {
     /// Point `ownerid` at a row of `systemuser`: `"ownerid@odata.bind": "/systemusers(<key>)"`.
     pub fn ownerid_systemuser(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "systemusers", key);
         self
@@ -1029,7 +1035,7 @@ impl AnnotationWrite {
     /// Point `ownerid` at a row of `team`: `"ownerid@odata.bind": "/teams(<key>)"`.
     pub fn ownerid_team(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "teams", key);
         self
@@ -1044,7 +1050,7 @@ impl AnnotationWrite {
     /// Point `owningbusinessunit` at a row of `businessunit`: `"owningbusinessunit@odata.bind": "/businessunits(<key>)"`.
     pub fn owningbusinessunit(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("owningbusinessunit", "businessunits", key);
         self
@@ -1057,7 +1063,10 @@ impl AnnotationWrite {
     }
 
     /// Point `owningteam` at a row of `team`: `"owningteam@odata.bind": "/teams(<key>)"`.
-    pub fn owningteam(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owningteam(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owningteam", "teams", key);
         self
     }
@@ -1069,7 +1078,10 @@ impl AnnotationWrite {
     }
 
     /// Point `owninguser` at a row of `systemuser`: `"owninguser@odata.bind": "/systemusers(<key>)"`.
-    pub fn owninguser(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owninguser(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owninguser", "systemusers", key);
         self
     }
@@ -1091,6 +1103,6 @@ impl ::serde::Serialize for AnnotationWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }

@@ -15,8 +15,8 @@ pub const PRIMARY_ID: &str = "contactid";
 pub const PRIMARY_NAME: &str = "fullname";
 
 /// A query on `contacts`.
-pub fn query() -> ::dataverse_client::Query {
-    ::dataverse_client::Query::new(ENTITY_SET)
+pub fn query() -> ::dataverse_client::query::Query {
+    ::dataverse_client::query::Query::new(ENTITY_SET)
 }
 
 /// A row of `contact` as the Web API returns it. Columns are `None` when not in `$select` or empty; formatted values (`*_label`, `*_name`) need `formatted_values()` and lookup tables (`*_table`) need `include_annotations("Microsoft.Dynamics.CRM.lookuplogicalname")`.
@@ -3700,7 +3700,10 @@ impl ContactWrite {
     }
 
     /// Point `createdby` at a row of `systemuser`: `"createdby@odata.bind": "/systemusers(<key>)"`.
-    pub fn createdby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn createdby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("createdby", "systemusers", key);
         self
     }
@@ -3714,7 +3717,7 @@ impl ContactWrite {
     /// Point `createdonbehalfby` at a row of `systemuser`: `"createdonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn createdonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("createdonbehalfby", "systemusers", key);
         self
@@ -3727,7 +3730,10 @@ impl ContactWrite {
     }
 
     /// Point `masterid` at a row of `contact`: `"masterid@odata.bind": "/contacts(<key>)"`.
-    pub fn masterid(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn masterid(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("masterid", "contacts", key);
         self
     }
@@ -3739,7 +3745,10 @@ impl ContactWrite {
     }
 
     /// Point `modifiedby` at a row of `systemuser`: `"modifiedby@odata.bind": "/systemusers(<key>)"`.
-    pub fn modifiedby(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn modifiedby(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("modifiedby", "systemusers", key);
         self
     }
@@ -3753,7 +3762,7 @@ impl ContactWrite {
     /// Point `modifiedonbehalfby` at a row of `systemuser`: `"modifiedonbehalfby@odata.bind": "/systemusers(<key>)"`.
     pub fn modifiedonbehalfby(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("modifiedonbehalfby", "systemusers", key);
         self
@@ -3768,7 +3777,7 @@ impl ContactWrite {
     /// Point `ownerid` at a row of `systemuser`: `"ownerid@odata.bind": "/systemusers(<key>)"`.
     pub fn ownerid_systemuser(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "systemusers", key);
         self
@@ -3777,7 +3786,7 @@ impl ContactWrite {
     /// Point `ownerid` at a row of `team`: `"ownerid@odata.bind": "/teams(<key>)"`.
     pub fn ownerid_team(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("ownerid", "teams", key);
         self
@@ -3792,7 +3801,7 @@ impl ContactWrite {
     /// Point `owningbusinessunit` at a row of `businessunit`: `"owningbusinessunit@odata.bind": "/businessunits(<key>)"`.
     pub fn owningbusinessunit(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("owningbusinessunit", "businessunits", key);
         self
@@ -3805,7 +3814,10 @@ impl ContactWrite {
     }
 
     /// Point `owningteam` at a row of `team`: `"owningteam@odata.bind": "/teams(<key>)"`.
-    pub fn owningteam(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owningteam(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owningteam", "teams", key);
         self
     }
@@ -3817,7 +3829,10 @@ impl ContactWrite {
     }
 
     /// Point `owninguser` at a row of `systemuser`: `"owninguser@odata.bind": "/systemusers(<key>)"`.
-    pub fn owninguser(mut self, key: impl Into<::dataverse_client::RecordKey>) -> Self {
+    pub fn owninguser(
+        mut self,
+        key: impl Into<::dataverse_client::records::RecordKey>,
+    ) -> Self {
         self.values.bind("owninguser", "systemusers", key);
         self
     }
@@ -3837,7 +3852,7 @@ impl ContactWrite {
     /// Point `parentcustomerid` at a row of `account`: `"parentcustomerid_account@odata.bind": "/accounts(<key>)"`.
     pub fn parentcustomerid_account(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -3852,7 +3867,7 @@ impl ContactWrite {
     /// Point `parentcustomerid` at a row of `contact`: `"parentcustomerid_contact@odata.bind": "/contacts(<key>)"`.
     pub fn parentcustomerid_contact(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values
             .bind_one_of(
@@ -3873,7 +3888,7 @@ impl ContactWrite {
     /// Point `preferredsystemuserid` at a row of `systemuser`: `"preferredsystemuserid@odata.bind": "/systemusers(<key>)"`.
     pub fn preferredsystemuserid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("preferredsystemuserid", "systemusers", key);
         self
@@ -3888,7 +3903,7 @@ impl ContactWrite {
     /// Point `slaid` at a row of `sla`: `"sla_contact_sla@odata.bind": "/slas(<key>)"`.
     pub fn sla_contact_sla(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("sla_contact_sla", "slas", key);
         self
@@ -3903,7 +3918,7 @@ impl ContactWrite {
     /// Point `slainvokedid` at a row of `sla`: `"slainvokedid_contact_sla@odata.bind": "/slas(<key>)"`.
     pub fn slainvokedid_contact_sla(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("slainvokedid_contact_sla", "slas", key);
         self
@@ -3918,7 +3933,7 @@ impl ContactWrite {
     /// Point `transactioncurrencyid` at a row of `transactioncurrency`: `"transactioncurrencyid@odata.bind": "/transactioncurrencies(<key>)"`.
     pub fn transactioncurrencyid(
         mut self,
-        key: impl Into<::dataverse_client::RecordKey>,
+        key: impl Into<::dataverse_client::records::RecordKey>,
     ) -> Self {
         self.values.bind("transactioncurrencyid", "transactioncurrencies", key);
         self
@@ -3941,6 +3956,6 @@ impl ::serde::Serialize for ContactWrite {
 }
 
 /// The row with this primary key.
-pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::RecordKey {
-    ::dataverse_client::RecordKey::Id(id)
+pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
+    ::dataverse_client::records::RecordKey::Id(id)
 }

@@ -52,7 +52,7 @@ pub enum Error {
     /// `412 Precondition Failed` or `409 Conflict`: the row's version did not match the etag sent
     /// with `If-Match` (optimistic concurrency), a create-only upsert found an existing row, or a
     /// duplicate-detection rule matched the row (with
-    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection);
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::config::RequestOptions::suppress_duplicate_detection);
     /// tell it apart with [`Error::is_duplicate`]).
     #[error("conflict: {0}")]
     Conflict(Box<ApiError>),
@@ -112,7 +112,7 @@ pub enum Error {
     /// An alternate-key value contains a character that Dataverse cannot take in a key in the
     /// URL (`< > * % & : / \ # + ?`): retrieving, updating, upserting or deleting by such a key
     /// fails on a real environment, so nothing was sent. Find the row with a `$filter` query
-    /// instead ([`Filter::eq`](crate::Filter::eq) on the key column) and use its id.
+    /// instead ([`Filter::eq`](crate::query::Filter::eq) on the key column) and use its id.
     ///
     /// Microsoft documents the limitation in
     /// [Define alternate keys using Power Apps](https://learn.microsoft.com/power-apps/maker/data-platform/define-alternate-keys-portal)
@@ -128,7 +128,7 @@ pub enum Error {
     },
 
     /// A batch sent in several `$batch` requests (more than
-    /// [`MAX_BATCH_REQUESTS`](crate::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
+    /// [`MAX_BATCH_REQUESTS`](crate::batch::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
     /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
     /// say what happened to every request, so only the rest needs sending again.
     #[error("{0}")]
@@ -198,7 +198,7 @@ impl Error {
 
     /// Whether trying again later could succeed: throttling, gateway errors (502/503/504),
     /// timeouts and connection failures. The client already retried these per its
-    /// [`RetryPolicy`](crate::RetryPolicy) before returning the error. Never true for
+    /// [`RetryPolicy`](crate::config::RetryPolicy) before returning the error. Never true for
     /// [`Error::PossiblyApplied`] and [`Error::BatchInterrupted`]: sending the same request again
     /// could apply it twice.
     pub fn is_retryable(&self) -> bool {
@@ -237,7 +237,7 @@ impl Error {
     /// Whether a duplicate-detection rule stopped the create or update (error code
     /// `0x80040333`, answered with `412`; older environments answer `500`). Only happens when
     /// detection is turned on with
-    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::RequestOptions::suppress_duplicate_detection).
+    /// [`RequestOptions::suppress_duplicate_detection(false)`](crate::config::RequestOptions::suppress_duplicate_detection).
     /// See [Use optional parameters](https://learn.microsoft.com/power-apps/developer/data-platform/optional-parameters#suppress-duplicate-detection).
     pub fn is_duplicate(&self) -> bool {
         matches!(self, Error::Api(_) | Error::Conflict(_))
@@ -250,11 +250,64 @@ impl Error {
         matches!(self, Error::PossiblyApplied { .. })
     }
 
-    /// Whether the credentials were rejected (`401`) or lack a privilege (`403`), or no token
-    /// could be obtained.
-    pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Auth(_))
-            || matches!(self.status(), Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN))
+    /// Whether authentication failed: Dataverse answered `401`, or no access token could be
+    /// obtained (the identity provider refused the credential, or could not be reached; see
+    /// [`Error::is_retryable`] for the transient cases).
+    ///
+    /// # Troubleshooting
+    /// Check the tenant id, client id and secret, and that the application user exists in the
+    /// environment: an app registration must be added to each environment as an application user
+    /// with a security role
+    /// ([Manage application users](https://learn.microsoft.com/power-platform/admin/manage-application-users)).
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Auth(_)) || self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// Whether the caller lacks a privilege for the operation (`403`).
+    ///
+    /// # Troubleshooting
+    /// The application user's security roles decide what it may read and write; the error
+    /// message names the missing privilege (`prvReadAccount`, …).
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(StatusCode::FORBIDDEN)
+    }
+
+    /// Whether an attempt ran out of time: no answer within the per-attempt timeout, a download
+    /// that stalled, a token request over the token timeout, or a `408` from the service.
+    ///
+    /// # Troubleshooting
+    /// Dataverse ends a request after two minutes on its side; raise
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout) only for operations that
+    /// legitimately run that long, and prefer smaller batches or pages.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout(_) => true,
+            Error::Transport(e) => e.is_timeout(),
+            Error::Auth(e) => e.caused_by(|source| {
+                source.is::<tokio::time::error::Elapsed>()
+                    || source
+                        .downcast_ref::<reqwest::Error>()
+                        .is_some_and(reqwest::Error::is_timeout)
+            }),
+            _ => self.status() == Some(StatusCode::REQUEST_TIMEOUT),
+        }
+    }
+
+    /// Whether no connection could be made (DNS, refused, TLS handshake): nothing was sent.
+    pub fn is_connect(&self) -> bool {
+        match self {
+            Error::Transport(e) => e.is_connect(),
+            Error::Auth(e) => e.caused_by(|source| {
+                source.downcast_ref::<reqwest::Error>().is_some_and(reqwest::Error::is_connect)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Dataverse's error code (`error.code`, e.g. `0x80040217` for a missing row), when it
+    /// answered with one.
+    pub fn code(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.code.as_deref())
     }
 
     pub(crate) fn from_api(error: ApiError) -> Self {
@@ -393,7 +446,7 @@ impl fmt::Display for ApiError {
 /// [`AuthError::new`] or [`AuthError::with_source`].
 ///
 /// ```
-/// use dataverse_client::AuthError;
+/// use dataverse_client::error::AuthError;
 ///
 /// let error = AuthError::new("the vault refused to release the secret");
 /// assert_eq!(error.to_string(), "the vault refused to release the secret");
@@ -443,6 +496,11 @@ impl AuthError {
     /// Whether trying again later could succeed.
     pub fn is_transient(&self) -> bool {
         self.transient
+    }
+
+    /// Whether the direct cause of this error satisfies `test`.
+    fn caused_by(&self, test: impl Fn(&(dyn std::error::Error + 'static)) -> bool) -> bool {
+        self.source.as_deref().is_some_and(|source| test(source))
     }
 }
 

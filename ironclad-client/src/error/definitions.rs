@@ -9,8 +9,12 @@ use rest_client_core::{
 };
 use serde_json::Value;
 
+use crate::ids::AsyncJobId;
 use crate::string_enum::string_enum;
 use crate::workflows::AsyncLaunchFailure;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// The response header carrying Ironclad's request id (equal to `x-response-id`).
 pub const REQUEST_ID_HEADER: &str = "x-ironclad-requestid";
@@ -19,7 +23,7 @@ string_enum! {
     /// The `code` of an Ironclad error body (`{"code": "NOT_FOUND", "message": …, "param": …}`).
     ///
     /// ```
-    /// use ironclad_client::ErrorCode;
+    /// use ironclad_client::error::ErrorCode;
     ///
     /// assert_eq!(ErrorCode::from("NOT_FOUND"), ErrorCode::NotFound);
     /// assert_eq!(ErrorCode::from("SHINY_NEW_CODE").as_str(), "SHINY_NEW_CODE");
@@ -213,6 +217,12 @@ pub enum Error {
     /// The access token cannot be put in an HTTP header.
     #[error(transparent)]
     InvalidToken(#[from] InvalidToken),
+    /// No answer within the time allowed: obtaining an OAuth token took longer than
+    /// [`ClientBuilder::token_timeout`](crate::ClientBuilder::token_timeout), or a download
+    /// received no data for [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). (An API
+    /// call that times out is an [`Error::Transport`] for which [`Error::is_timeout`] holds.)
+    #[error("Ironclad did not answer within {0:?}")]
+    Timeout(Duration),
     /// The client configuration is invalid (bad base URL, header value, …).
     #[error("invalid Ironclad client configuration: {0}")]
     Config(String),
@@ -232,7 +242,7 @@ pub enum Error {
     #[error("asynchronous workflow launch {job_id} failed: {failure}")]
     LaunchFailed {
         /// The async job id.
-        job_id: String,
+        job_id: AsyncJobId,
         /// The error Ironclad reported.
         failure: Box<AsyncLaunchFailure>,
     },
@@ -240,7 +250,7 @@ pub enum Error {
     #[error("asynchronous workflow launch {job_id} was still in progress after {waited:?}")]
     LaunchTimedOut {
         /// The async job id; poll it later with `Workflows::async_launch_status`.
-        job_id: String,
+        job_id: AsyncJobId,
         /// How long the client waited.
         waited: Duration,
     },
@@ -288,7 +298,7 @@ impl Error {
     /// server errors (500, 502, 503) and transport failures.
     ///
     /// # Troubleshooting
-    /// The client already retried these as far as its [`RetryPolicy`](crate::RetryPolicy)
+    /// The client already retried these as far as its [`RetryPolicy`](crate::config::RetryPolicy)
     /// allowed (and only where replaying was safe); a retryable error here means the budget ran
     /// out, or the request was a POST that Ironclad may have acted on.
     pub fn is_retryable(&self) -> bool {
@@ -298,6 +308,7 @@ impl Error {
             Error::Transport { source, .. } => {
                 source.is_timeout() || source.is_connect() || source.is_request()
             }
+            Error::Timeout(_) => true,
             _ => false,
         }
     }
@@ -347,7 +358,7 @@ impl Error {
         match self {
             Error::Transport { source, .. } => source.is_timeout(),
             Error::Api(e) => e.status == StatusCode::REQUEST_TIMEOUT,
-            Error::LaunchTimedOut { .. } => true,
+            Error::Timeout(_) | Error::LaunchTimedOut { .. } => true,
             _ => false,
         }
     }

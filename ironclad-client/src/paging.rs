@@ -23,7 +23,7 @@ const MAX_PAGE: u64 = 100_000_000;
 /// unpaged ones (workflow schemas).
 ///
 /// ```
-/// use ironclad_client::Page;
+/// use ironclad_client::paging::Page;
 ///
 /// let page: Page<String> =
 ///     serde_json::from_str(r#"{"page":0,"pageSize":2,"count":3,"list":["a","b"]}"#)?;
@@ -74,11 +74,11 @@ impl<T> Page<T> {
 /// previous one have been consumed.
 ///
 /// It implements [`Stream`] (use `futures::TryStreamExt`), and has [`Paginated::try_next`] and
-/// [`Paginated::try_collect_vec`] so no extra crate is needed.
+/// [`Paginated::collect_all`] so no extra crate is needed.
 ///
 /// ```no_run
 /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
-/// use ironclad_client::{ListWorkflows, WorkflowStatus};
+/// use ironclad_client::workflows::{ListWorkflows, WorkflowStatus};
 ///
 /// let mut workflows = client
 ///     .workflows()
@@ -133,7 +133,7 @@ impl<T: Send + 'static> Paginated<T> {
     ///
     /// # Errors
     /// The first failing page request.
-    pub async fn try_collect_vec(self) -> Result<Vec<T>, Error> {
+    pub async fn collect_all(self) -> Result<Vec<T>, Error> {
         self.inner.try_collect().await
     }
 }

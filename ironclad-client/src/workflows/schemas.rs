@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::http::{ApiRequest, id_segment, segments};
-use crate::pagination::ListEnvelope;
+use crate::http::{ApiRequest, segments};
+use crate::ids::TemplateId;
+use crate::paging::ListEnvelope;
 use crate::serde_util::{lenient, lenient_vec};
 use crate::workflows::SchemaField;
 use crate::{Client, Error};
@@ -21,7 +22,7 @@ use crate::{Client, Error};
 #[non_exhaustive]
 pub struct WorkflowSchema {
     /// The template id.
-    pub id: String,
+    pub id: TemplateId,
     /// The template name.
     #[serde(default, deserialize_with = "lenient")]
     pub name: Option<String>,
@@ -36,7 +37,7 @@ pub struct WorkflowSchema {
 impl WorkflowSchema {
     /// The field whose record `propertyKey` is `property_key`, with its attribute id.
     ///
-    /// Workflow schemas ([`Workflow::schema`](crate::Workflow::schema)) carry `propertyKey`;
+    /// Workflow schemas ([`Workflow::schema`](crate::workflows::Workflow::schema)) carry `propertyKey`;
     /// launch forms usually do not, so look launch fields up by [`Self::field_by_display_name`].
     pub fn field_by_property_key(&self, property_key: &str) -> Option<(&str, &SchemaField)> {
         field_by_property_key(&self.schema, property_key)
@@ -46,7 +47,7 @@ impl WorkflowSchema {
     /// blanks), with its attribute id.
     ///
     /// ```
-    /// use ironclad_client::WorkflowSchema;
+    /// use ironclad_client::workflows::WorkflowSchema;
     ///
     /// let template: WorkflowSchema = serde_json::from_str(r#"{
     ///     "id": "5f7a9c1e2b3d4a5f6e7d8c9b",
@@ -142,9 +143,9 @@ impl<'a> WorkflowSchemas<'a> {
     ///
     /// # Errors
     /// The request's error.
-    pub async fn get(&self, template_id: &str) -> Result<WorkflowSchema, Error> {
+    pub async fn get(&self, template_id: impl Into<TemplateId>) -> Result<WorkflowSchema, Error> {
         let request =
-            ApiRequest::get(segments!["workflow-schemas", id_segment("template id", template_id)?])
+            ApiRequest::get(segments!["workflow-schemas", TemplateId::segment(template_id)?])
                 .query("form", LAUNCH_FORM);
         self.client.execute_json(request, "workflow schema").await
     }
