@@ -13,6 +13,7 @@ mod http;
 mod metadata_document;
 mod notes;
 mod odata;
+mod operations;
 mod options;
 mod paging;
 mod query;
@@ -34,6 +35,9 @@ pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
 pub use fetchxml::FetchXmlRequest;
 pub use metadata_document::MetadataDocument;
 pub use notes::{AUTO_BLOCK_THRESHOLD, CreateNote, Document, DocumentStream, NewNote, UploadMode};
+pub use operations::{
+    Action, CallAction, CallActionReturning, CallFunction, Function, ParameterValue,
+};
 pub use options::{BypassLogic, RequestOptions};
 pub use paging::{Page, Pages, QueryRequest, Records};
 pub use query::{Expand, FORMATTED_VALUE, Filter, Literal, MAX_PAGE_SIZE, Query, literal};
