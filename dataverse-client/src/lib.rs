@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+mod aggregate;
 mod auth;
 mod batch;
 mod changes;
@@ -10,6 +11,7 @@ mod client;
 mod error;
 mod fetchxml;
 mod http;
+mod metadata;
 mod metadata_document;
 mod notes;
 mod odata;
@@ -21,6 +23,7 @@ mod records;
 pub mod typed;
 mod whoami;
 
+pub use aggregate::{AggregateMethod, AggregateRequest, Aggregation};
 #[cfg(feature = "azure-identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "azure-identity")))]
 pub use auth::AzureIdentityCredential;
@@ -33,6 +36,10 @@ pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
 pub use fetchxml::FetchXmlRequest;
+pub use metadata::{
+    AlternateKeyMetadata, AttributeMetadata, AttributeType, ChoiceOption, Choices,
+    ManyToManyRelationship, OneToManyRelationship, TableMetadata, TableType,
+};
 pub use metadata_document::MetadataDocument;
 pub use notes::{AUTO_BLOCK_THRESHOLD, CreateNote, Document, DocumentStream, NewNote, UploadMode};
 pub use operations::{
