@@ -6,6 +6,7 @@
 mod aggregate;
 mod auth;
 mod batch;
+mod bulk;
 mod changes;
 mod client;
 mod error;
@@ -31,6 +32,10 @@ pub use auth::{AccessToken, ClientSecretCredential, StaticToken, TokenProvider, 
 pub use batch::{
     Batch, BatchOutcome, BatchRequest, BatchResponse, BatchResults, ChangeSet, ContentId,
     ExecuteBatch, InterruptedBatch, MAX_BATCH_REQUESTS,
+};
+pub use bulk::{
+    BulkMessage, BulkOperation, BulkOutcomes, BulkResults, BulkRow, DEFAULT_BULK_CONCURRENCY,
+    RowOutcome, RowResult, Via,
 };
 pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};

@@ -10,7 +10,7 @@
 mod model;
 mod wire;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::future::try_join_all;
@@ -58,6 +58,8 @@ pub(crate) struct MetadataCache {
     tables: Mutex<HashMap<String, Arc<TableMetadata>>>,
     /// Names by entity set name.
     names: Mutex<HashMap<String, Arc<TableNames>>>,
+    /// `(entity set, bulk message)` pairs Dataverse answered "not supported" for.
+    unsupported_bulk: Mutex<HashSet<(String, &'static str)>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -65,6 +67,16 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl MetadataCache {
+    /// Whether Dataverse said `entity_set` does not support the bulk message `message`.
+    pub(crate) fn bulk_unsupported(&self, entity_set: &str, message: &'static str) -> bool {
+        lock(&self.unsupported_bulk).contains(&(entity_set.to_owned(), message))
+    }
+
+    /// Remember that `entity_set` does not support the bulk message `message`.
+    pub(crate) fn remember_bulk_unsupported(&self, entity_set: &str, message: &'static str) {
+        lock(&self.unsupported_bulk).insert((entity_set.to_owned(), message));
+    }
+
     fn remember(&self, table: &Arc<TableMetadata>) {
         lock(&self.names).insert(table.entity_set_name.clone(), Arc::new(TableNames::of(table)));
         lock(&self.tables).insert(table.logical_name.clone(), Arc::clone(table));
@@ -152,7 +164,8 @@ impl Client {
         self.complete(definition).await
     }
 
-    /// Forget every cached table definition, so the next request reads them again.
+    /// Forget every cached table definition (and which tables lack bulk messages), so the next
+    /// request reads them again.
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
@@ -163,6 +176,7 @@ impl Client {
     pub fn clear_metadata_cache(&self) {
         lock(&self.inner.metadata.tables).clear();
         lock(&self.inner.metadata.names).clear();
+        lock(&self.inner.metadata.unsupported_bulk).clear();
     }
 
     /// The names bulk operations need for `entity_set`: from the cache, else one small request
