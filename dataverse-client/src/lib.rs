@@ -11,6 +11,7 @@ mod changes;
 mod client;
 mod error;
 mod fetchxml;
+mod files;
 mod http;
 mod metadata;
 mod metadata_document;
@@ -41,6 +42,10 @@ pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
 pub use fetchxml::FetchXmlRequest;
+pub use files::{
+    DownloadFile, DownloadImage, FileDownload, FileDownloadMode, FileUploadMode, ImageSize,
+    SINGLE_REQUEST_UPLOAD_LIMIT, UploadFile, UploadedFile,
+};
 pub use metadata::{
     AlternateKeyMetadata, AttributeMetadata, AttributeType, ChoiceOption, Choices,
     ManyToManyRelationship, OneToManyRelationship, TableMetadata, TableType,

@@ -30,6 +30,7 @@ pub use outcome::{BulkResults, RowOutcome, RowResult, Via};
 pub use row::BulkRow;
 use run::{Plan, run};
 use targets::Message;
+pub(crate) use targets::literal_json;
 
 use crate::client::Client;
 use crate::error::Result;

@@ -48,7 +48,7 @@ pub(crate) struct Prepared {
 }
 
 /// The JSON form of a key literal, to compare with the same column in a row.
-fn literal_json(literal: &Literal) -> Value {
+pub(crate) fn literal_json(literal: &Literal) -> Value {
     match literal {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
