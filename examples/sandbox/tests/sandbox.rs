@@ -3,6 +3,8 @@
 
 #[path = "sandbox/dataverse.rs"]
 mod dataverse;
+#[path = "sandbox/dataverse_breadth.rs"]
+mod dataverse_breadth;
 #[path = "sandbox/dataverse_features.rs"]
 mod dataverse_features;
 #[path = "sandbox/deliveries.rs"]

@@ -34,10 +34,18 @@ const ANNOTATION_TYPE: &str = "Microsoft.Dynamics.CRM.annotation";
 /// Largest `BlockData` the service takes (4 MB, decoded).
 const MAX_BLOCK: usize = 4 * 1024 * 1024;
 
-/// An upload in progress.
+/// An upload in progress: a note's, or a file column's with its target and file name.
 #[derive(Debug, Default)]
 pub(crate) struct BlockUpload {
-    blocks: HashMap<String, Vec<u8>>,
+    pub(crate) blocks: HashMap<String, Vec<u8>>,
+    pub(crate) file: Option<(super::files::FileTarget, String)>,
+}
+
+/// What a `DownloadBlock` token reads: a note's document or a file column's file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DownloadTarget {
+    Note(Uuid),
+    File(Uuid),
 }
 
 /// Whether `name` is one of the note file messages.
@@ -204,7 +212,11 @@ fn download_init(
     };
     let file_name = row.get("filename").as_text().unwrap_or_default().to_owned();
     let token = ids::random_token(48);
-    state.downloads.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), id);
+    state
+        .downloads
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(token.clone(), DownloadTarget::Note(id));
     Ok(response(
         request,
         DOWNLOAD_INIT,
@@ -229,15 +241,23 @@ fn download_block(
             .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
     };
     let (offset, length) = (number("Offset")?, number("BlockLength")?);
-    let id = *state
+    let target = *state
         .downloads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(token)
         .ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
-    let row =
-        store.get(ANNOTATIONS, id).ok_or_else(|| DvError::does_not_exist("annotation", id))?;
-    let file = row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default();
+    let file = match target {
+        DownloadTarget::Note(id) => {
+            let row = store
+                .get(ANNOTATIONS, id)
+                .ok_or_else(|| DvError::does_not_exist("annotation", id))?;
+            row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default()
+        }
+        DownloadTarget::File(id) => super::files::file_bytes(store, id)
+            .map(|bytes| bytes.to_vec())
+            .ok_or_else(|| DvError::does_not_exist("fileattachment", id))?,
+    };
     let start = offset.min(file.len());
     let end = start.saturating_add(length).min(file.len());
     let data = base64::engine::general_purpose::STANDARD.encode(&file[start..end]);
