@@ -451,3 +451,31 @@ async fn an_unreadable_table_definition_ends_the_stream_with_the_error() {
     let error = client(&server).create_multiple("nothings", rows(1)).await.expect_err("unknown");
     assert!(error.is_not_found(), "{error:?}");
 }
+
+#[test]
+fn bulk_futures_and_streams_can_cross_threads() {
+    fn send<T: Send>(_: &T) {}
+    let client = dataverse_client::Client::builder("https://contoso.crm.dynamics.com")
+        .credential(dataverse_client::StaticToken::new("t"))
+        .build()
+        .expect("client");
+    send(&std::future::IntoFuture::into_future(client.create_multiple("accounts", rows(1))));
+    send(&client.update_multiple("accounts", rows(1)).outcomes());
+    send(&std::future::IntoFuture::into_future(client.action("sample_X")));
+    send(&std::future::IntoFuture::into_future(client.function::<Value>("sample_X")));
+    send(&std::future::IntoFuture::into_future(client.download_file(
+        "accounts",
+        Uuid::nil(),
+        "sample_filecolumn",
+    )));
+    send(&std::future::IntoFuture::into_future(client.upload_file(
+        "accounts",
+        Uuid::nil(),
+        "sample_filecolumn",
+        dataverse_client::Document::from_bytes(vec![1u8]),
+    )));
+    send(&std::future::IntoFuture::into_future(
+        client.aggregate::<Value>(dataverse_client::Aggregation::new("accounts").count("n")),
+    ));
+    send(&client.table_metadata("account"));
+}

@@ -38,7 +38,8 @@ use crate::options::RequestOptions;
 
 /// How many chunks are in flight at once by default. Microsoft recommends sending bulk messages
 /// in parallel; four stays well under the service's 52 concurrent requests per user and matches
-/// the degree of parallelism Dataverse usually suggests (`x-ms-dop-hint`).
+/// the degree of parallelism Dataverse commonly suggests in its `x-ms-dop-hint` header
+/// ([Send parallel requests](https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests)).
 pub const DEFAULT_BULK_CONCURRENCY: usize = 4;
 
 /// Which bulk message to send.
