@@ -25,11 +25,7 @@ const CHILD: &str = "BULK_BENCH_SANDBOX";
 /// In the child: start a sandbox with 20 ms of latency, print its URL and token, serve until
 /// stdin closes.
 fn serve_sandbox() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     runtime.block_on(async {
         let sandbox = dataverse_ironclad_sandbox::Sandbox::start(
             dataverse_ironclad_sandbox::SandboxConfig::default(),
@@ -111,11 +107,7 @@ fn main() {
     let full = support::full_run();
     let rows: u64 = if full { 100_000 } else { 2_000 };
     let single_rows: u64 = if full { 10_000 } else { 200 };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     println!(
         "bulk create into the sandbox, {} ms latency per request, {CONCURRENCY} requests in flight:",
         LATENCY.as_millis()

@@ -124,11 +124,7 @@ fn main() {
     let address = support::serve(
         Router::new().fallback(move |request| handle(size, Arc::clone(&state), request)),
     );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     let client = support::client(address);
     let account = Uuid::parse_str(ACCOUNT).expect("uuid");
     println!("file column, {:.0} MiB file, peak RSS growth:", size as f64 / f64::from(1 << 20));

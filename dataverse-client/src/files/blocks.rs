@@ -6,7 +6,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::stream;
 use http::Method;
@@ -20,9 +20,9 @@ use super::UploadedFile;
 use super::download::FileDownload;
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, Payload, What};
+use crate::http::{Call, What};
 use crate::notes::Document;
-use crate::notes::blocks::{BLOCK_SIZE, block_body, block_id, fill, length_mismatch};
+use crate::notes::blocks::{BLOCK_SIZE, check_length, fill, length_mismatch, upload_block};
 use crate::options::RequestOptions;
 
 /// Bytes asked for per `DownloadBlock`: 4 MiB, as in Microsoft's examples.
@@ -109,27 +109,14 @@ pub(crate) async fn upload(
             {
                 return Err(length_mismatch(uploaded, expected));
             }
-            let id = block_id(block_ids.len());
-            let body = block_body(&id, block.chunk(), &started.token)?;
-            drop(block);
-            // The same block id again replaces the block: safe to replay.
-            let url = client.resource_url(&["UploadBlock"])?;
-            let mut call = Call::new(Method::POST, url, "UploadBlock")
-                .replay(Replay::Safe)
-                .options(options.clone());
-            call.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: body };
-            client.send_empty(call).await?;
-            block_ids.push(id);
+            block_ids
+                .push(upload_block(client, block_ids.len(), block, &started.token, options).await?);
         }
         if finished && buffer.is_empty() {
             break;
         }
     }
-    if let Some(expected) = document.size()
-        && expected != uploaded
-    {
-        return Err(length_mismatch(uploaded, expected));
-    }
+    check_length(uploaded, document.size())?;
     let commit = json!({
         "FileName": document.file_name,
         "MimeType": document.mime_type,

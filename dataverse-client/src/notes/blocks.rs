@@ -109,26 +109,12 @@ pub(crate) async fn upload(
         }
         // Nothing is committed past this point: the service discards uploaded blocks.
         check_limit(uploaded, limit)?;
-        let id = block_id(block_ids.len());
-        let body = block_body(&id, block.chunk(), &token)?;
-        drop(block);
-        // The same block id again replaces the block: safe to replay.
-        let url = client.resource_url(&["UploadBlock"])?;
-        let mut call = Call::new(Method::POST, url, "UploadBlock")
-            .replay(Replay::Safe)
-            .options(options.clone());
-        call.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: body };
-        client.send_empty(call).await?;
-        block_ids.push(id);
+        block_ids.push(upload_block(client, block_ids.len(), block, &token, options).await?);
         if finished && buffer.is_empty() {
             break;
         }
     }
-    if let Some(expected) = document.size()
-        && expected != uploaded
-    {
-        return Err(length_mismatch(uploaded, expected));
-    }
+    check_length(uploaded, document.size())?;
 
     let body = json!({ "Target": target, "BlockList": block_ids, "FileContinuationToken": token });
     // Committing creates the note: replayed only when Dataverse did not process it. It
@@ -138,6 +124,35 @@ pub(crate) async fn upload(
     let committed: Committed =
         client.send_json(call, "the CommitAnnotationBlocksUpload response".into()).await?;
     Ok(committed.annotation_id.unwrap_or(annotation_id))
+}
+
+/// Send block number `index` of an upload (`UploadBlock`); returns its id. The block is encoded
+/// straight into the request body and dropped before sending, so its bytes exist once.
+pub(crate) async fn upload_block(
+    client: &Client,
+    index: usize,
+    block: BytesMut,
+    token: &str,
+    options: &RequestOptions,
+) -> Result<String> {
+    let id = block_id(index);
+    let body = block_body(&id, block.chunk(), token)?;
+    drop(block);
+    // The same block id again replaces the block: safe to replay.
+    let url = client.resource_url(&["UploadBlock"])?;
+    let mut call =
+        Call::new(Method::POST, url, "UploadBlock").replay(Replay::Safe).options(options.clone());
+    call.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: body };
+    client.send_empty(call).await?;
+    Ok(id)
+}
+
+/// An upload must have sent exactly the size the document declared.
+pub(crate) fn check_length(uploaded: u64, declared: Option<u64>) -> Result<()> {
+    match declared {
+        Some(expected) if expected != uploaded => Err(length_mismatch(uploaded, expected)),
+        _ => Ok(()),
+    }
 }
 
 pub(crate) fn length_mismatch(uploaded: u64, expected: u64) -> Error {

@@ -142,11 +142,14 @@ impl Parameters {
         }
     }
 
-    /// Every field of a serialized struct (or map) as a parameter.
+    /// Every field of a serialized struct (or map) as a parameter, in name order (the same URL
+    /// whether or not `serde_json` preserves field order in this build).
     pub(crate) fn extend_from<T: Serialize + ?Sized>(&mut self, parameters: &T) {
         match serde_json::to_value(parameters) {
             Ok(Value::Object(map)) => {
-                for (name, value) in map {
+                let mut fields: Vec<(String, Value)> = map.into_iter().collect();
+                fields.sort_by(|a, b| a.0.cmp(&b.0));
+                for (name, value) in fields {
                     self.push(name, ParameterValue::from_json_field(value));
                 }
             }

@@ -49,6 +49,16 @@ pub fn ic(sandbox: &Sandbox, method: Method, path: &str) -> RequestBuilder {
     client().request(method, url).bearer_auth(sandbox.ironclad_token().expose_secret())
 }
 
+/// A `POST` of a JSON body.
+pub async fn post_json(sandbox: &Sandbox, path: &str, body: &str) -> Response {
+    dv(sandbox, Method::POST, path)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The body as exact JSON.
 pub async fn json(response: Response) -> Json {
     let bytes = response.bytes().await.expect("body");

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::errors::DvError;
 use super::keys::{self, RowKey};
+use super::notes::bad;
 use super::reply::Reply;
 use super::request::ApiRequest;
 use super::schema::EntitySetDef;
@@ -54,10 +55,6 @@ impl Message {
             Message::Delete => "DeleteMultiple",
         }
     }
-}
-
-fn bad(message: impl Into<String>) -> DvError {
-    DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
 /// Run `message` on table `def`.

@@ -24,6 +24,7 @@ use super::cell::Cell;
 use super::errors::DvError;
 use super::handlers::existing;
 use super::keys::RowKey;
+use super::notes::bad;
 use super::reply::Reply;
 use super::request::ApiRequest;
 use super::schema::EntitySetDef;
@@ -275,10 +276,6 @@ fn summarize_agreements(store: &Store, call: &CustomApiCall) -> Result<Json, DvE
         total += value;
     }
     Ok(Json::Object(JsonObject::new().with("Count", count).with("TotalValue", total)))
-}
-
-fn bad(message: impl Into<String>) -> DvError {
-    DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
 /// The registered custom API `segment` calls (a name, `name(…)` for functions, qualified when

@@ -32,6 +32,7 @@ use super::cell::Cell;
 use super::errors::DvError;
 use super::handlers::existing;
 use super::keys::{self, RowKey};
+use super::notes::{bad, response, text};
 use super::reply::Reply;
 use super::request::ApiRequest;
 use super::schema::{ColumnKind, EntitySetDef};
@@ -87,10 +88,6 @@ pub(crate) fn is_action(name: &str) -> bool {
 pub(crate) fn is_file_column(def: &EntitySetDef, column: &str) -> bool {
     def.column_def(column)
         .is_some_and(|c| matches!(c.kind, ColumnKind::File { .. } | ColumnKind::Image { .. }))
-}
-
-fn bad(message: impl Into<String>) -> DvError {
-    DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
 fn too_big() -> DvError {
@@ -442,12 +439,6 @@ fn download(
     Ok(reply)
 }
 
-fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
-    body.get(name)
-        .and_then(Json::as_str)
-        .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
-}
-
 /// The row a message's `Target` names (`{"<primary key>": "<id>", "@odata.type": "…"}`), and
 /// the file column `FileAttributeName` names.
 fn target(
@@ -505,17 +496,6 @@ fn target(
         )));
     }
     Ok((def, row, column))
-}
-
-fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
-    let mut out = JsonObject::new().with(
-        "@odata.context",
-        request.context(&format!("Microsoft.Dynamics.CRM.{message}Response")),
-    );
-    for (key, value) in body.iter() {
-        out.insert(key, value.clone());
-    }
-    Reply::json(StatusCode::OK, out)
 }
 
 /// Run the file message `name`.

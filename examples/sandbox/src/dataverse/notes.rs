@@ -70,7 +70,8 @@ pub(crate) fn action(
     }
 }
 
-fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
+/// The `…Response` complex type of message `message`.
+pub(crate) fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     let mut out = JsonObject::new().with(
         "@odata.context",
         request.context(&format!("Microsoft.Dynamics.CRM.{message}Response")),
@@ -81,7 +82,8 @@ fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     Reply::json(StatusCode::OK, out)
 }
 
-fn bad(message: impl Into<String>) -> DvError {
+/// 400 `0x80040203` (invalid argument).
+pub(crate) fn bad(message: impl Into<String>) -> DvError {
     DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
@@ -98,7 +100,8 @@ fn target(body: &JsonObject) -> Result<JsonObject, DvError> {
     Ok(target.clone())
 }
 
-fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
+/// Required text parameter `name` of a message body.
+pub(crate) fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
     body.get(name)
         .and_then(Json::as_str)
         .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))

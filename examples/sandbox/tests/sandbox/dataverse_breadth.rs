@@ -6,23 +6,10 @@ use dataverse_ironclad_sandbox::{Json, JsonObject};
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 
-use super::{dv, json, start, text};
+use super::{dv, json, post_json as post, start, text};
 
 fn error_code(body: &Json) -> String {
     text(body.get("error").expect("error"), "code").to_owned()
-}
-
-async fn post(
-    sandbox: &dataverse_ironclad_sandbox::Sandbox,
-    path: &str,
-    body: &str,
-) -> reqwest::Response {
-    dv(sandbox, Method::POST, path)
-        .header(CONTENT_TYPE, "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .expect("response")
 }
 
 #[tokio::test]
