@@ -615,10 +615,9 @@ async fn webhook_subscriptions_crud_and_the_verification_key() {
     let response = ic(&sandbox, Method::GET, "webhooks/verification-key").send().await.unwrap();
     assert_eq!(response.headers()[CONTENT_TYPE], "application/x-pem-file; charset=utf-8");
     let pem = response.text().await.unwrap();
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap();
-    assert_eq!(key.size(), 256, "RSA-2048");
+    let (_, spki) = rest_client_core::pem::decode(&pem, &["PUBLIC KEY"]).unwrap();
+    let key = aws_lc_rs::rsa::PublicEncryptingKey::from_der(&spki).map(|key| key.key_size_bytes());
+    assert_eq!(key.ok(), Some(256), "RSA-2048");
 }
 
 #[tokio::test]
