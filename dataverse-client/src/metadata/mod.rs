@@ -148,19 +148,12 @@ impl Client {
         {
             return Ok(Arc::clone(table));
         }
-        validate_identifier("entity set", entity_set)?;
-        let mut url = self.resource_url(&["EntityDefinitions"])?;
-        url.set_query(Some(&query_string(&[
-            ("$filter", format!("EntitySetName eq {}", Literal::from(entity_set))),
-            ("$select", TABLE_SELECT.to_owned()),
-            ("$expand", TABLE_EXPAND.to_owned()),
-        ])));
-        let call = Call::new(Method::GET, url, "EntityDefinitions");
-        let page: Page<EntityDefinition> =
-            self.send_json(call, What::of("the definition of", entity_set)).await?;
-        let definition = page.items.into_iter().next().ok_or_else(|| {
-            no_such_table(format!("no table has the entity set name '{entity_set}'"))
-        })?;
+        let definition = self
+            .definition_by_entity_set(
+                entity_set,
+                vec![("$select", TABLE_SELECT.to_owned()), ("$expand", TABLE_EXPAND.to_owned())],
+            )
+            .await?;
         self.complete(definition).await
     }
 
@@ -185,18 +178,9 @@ impl Client {
         if let Some(names) = lock(&self.inner.metadata.names).get(entity_set) {
             return Ok(Arc::clone(names));
         }
-        validate_identifier("entity set", entity_set)?;
-        let mut url = self.resource_url(&["EntityDefinitions"])?;
-        url.set_query(Some(&query_string(&[
-            ("$filter", format!("EntitySetName eq {}", Literal::from(entity_set))),
-            ("$select", "LogicalName,EntitySetName,PrimaryIdAttribute,TableType".to_owned()),
-        ])));
-        let call = Call::new(Method::GET, url, "EntityDefinitions");
-        let page: Page<EntityDefinition> =
-            self.send_json(call, What::of("the definition of", entity_set)).await?;
-        let definition = page.items.into_iter().next().ok_or_else(|| {
-            no_such_table(format!("no table has the entity set name '{entity_set}'"))
-        })?;
+        let select = "LogicalName,EntitySetName,PrimaryIdAttribute,TableType".to_owned();
+        let definition =
+            self.definition_by_entity_set(entity_set, vec![("$select", select)]).await?;
         let primary_id_attribute = definition.primary_id_attribute.ok_or_else(|| {
             Error::UnexpectedResponse(format!("the table {entity_set} has no PrimaryIdAttribute"))
         })?;
@@ -208,6 +192,25 @@ impl Client {
         });
         lock(&self.inner.metadata.names).insert(entity_set.to_owned(), Arc::clone(&names));
         Ok(names)
+    }
+
+    /// `EntityDefinitions?$filter=EntitySetName eq '<set>'` with `query` after the filter: the
+    /// one definition, or `NoSuchTable`.
+    async fn definition_by_entity_set(
+        &self,
+        entity_set: &str,
+        mut query: Vec<(&str, String)>,
+    ) -> Result<EntityDefinition> {
+        validate_identifier("entity set", entity_set)?;
+        let mut url = self.resource_url(&["EntityDefinitions"])?;
+        query.insert(0, ("$filter", format!("EntitySetName eq {}", Literal::from(entity_set))));
+        url.set_query(Some(&query_string(&query)));
+        let call = Call::new(Method::GET, url, "EntityDefinitions");
+        let page: Page<EntityDefinition> =
+            self.send_json(call, What::of("the definition of", entity_set)).await?;
+        page.items.into_iter().next().ok_or_else(|| {
+            no_such_table(format!("no table has the entity set name '{entity_set}'"))
+        })
     }
 
     /// Add the choices to a definition, cache it and return it.

@@ -32,7 +32,7 @@ use super::cell::Cell;
 use super::errors::DvError;
 use super::handlers::existing;
 use super::keys::{self, RowKey};
-use super::notes::{bad, response, text};
+use super::notes::{bad, commit_blocks, response, text};
 use super::reply::Reply;
 use super::request::ApiRequest;
 use super::schema::{ColumnKind, EntitySetDef};
@@ -523,31 +523,12 @@ pub(crate) fn action(
             ))
         }
         COMMIT_UPLOAD => {
-            let token = text(&body, "FileContinuationToken")?;
             let file_name = text(&body, "FileName")?.to_owned();
-            let block_list = body
-                .get("BlockList")
-                .and_then(Json::as_array)
-                .ok_or_else(|| bad("Required parameter 'BlockList' is missing."))?;
-            let upload = state
-                .uploads
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(token)
-                .ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
+            let (upload, file) = commit_blocks(state, &body)?;
             let (target, _) = upload
                 .file
                 .clone()
                 .ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
-            let mut file = Vec::new();
-            for id in block_list {
-                let id = id.as_str().ok_or_else(|| bad("BlockList must hold BlockId strings."))?;
-                let block = upload
-                    .blocks
-                    .get(id)
-                    .ok_or_else(|| bad(format!("The block '{id}' was not uploaded.")))?;
-                file.extend_from_slice(block);
-            }
             let def = store.set_def(&target.set)?;
             let (id, size) = store_file(store, &def, target.row, &target.column, &file_name, file)?;
             if let (Some(mime), Some(stored)) =

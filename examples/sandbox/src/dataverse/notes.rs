@@ -145,13 +145,12 @@ fn upload_block(state: &DataverseState, body: &JsonObject) -> Result<Reply, DvEr
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn upload_commit(
+/// The upload a `Commit…BlocksUpload` body names (by `FileContinuationToken`), ended, and its
+/// blocks joined in `BlockList` order.
+pub(crate) fn commit_blocks(
     state: &DataverseState,
-    store: &mut Store,
-    request: &ApiRequest,
     body: &JsonObject,
-) -> Result<Reply, DvError> {
-    let mut note = target(body)?;
+) -> Result<(BlockUpload, Vec<u8>), DvError> {
     let token = text(body, "FileContinuationToken")?;
     let block_list = body
         .get("BlockList")
@@ -172,6 +171,17 @@ fn upload_commit(
             .ok_or_else(|| bad(format!("The block '{id}' was not uploaded.")))?;
         file.extend_from_slice(block);
     }
+    Ok((upload, file))
+}
+
+fn upload_commit(
+    state: &DataverseState,
+    store: &mut Store,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
+    let mut note = target(body)?;
+    let (_, file) = commit_blocks(state, body)?;
     let size = file.len();
     note.remove("@odata.type");
     note.insert(
