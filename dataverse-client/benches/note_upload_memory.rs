@@ -105,11 +105,7 @@ fn main() {
     let state = Arc::clone(&seen);
     let address =
         support::serve(Router::new().fallback(move |request| handle(Arc::clone(&state), request)));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     let client = support::client(address);
     let file = document_file(size);
     // Warm up the connection pool and allocator paths with a small note.

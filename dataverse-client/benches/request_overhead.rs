@@ -171,11 +171,7 @@ fn main() {
     let full = support::full_run();
     let address = support::serve(Router::new().fallback(handle));
     let id = Uuid::parse_str("7eb682f1-ca75-e511-80d4-00155d2a68d1").expect("uuid");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let runtime = support::runtime();
     let client = support::client(address);
     // The same client without its per-attempt timeout, to show what that one timer costs.
     let untimed = dataverse_client::Client::builder(format!("http://{address}"))

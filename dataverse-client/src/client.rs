@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) default_options: RequestOptions,
     /// The organization's `MaxUploadFileSize` in bytes; 0 while unknown.
     pub(crate) max_upload_file_size: AtomicU64,
+    /// Table definitions read so far.
+    pub(crate) metadata: crate::metadata::MetadataCache,
 }
 
 impl Client {
@@ -342,6 +344,7 @@ impl ClientBuilder {
                 },
                 default_options: self.default_options,
                 max_upload_file_size: AtomicU64::new(self.max_upload_file_size.unwrap_or(0)),
+                metadata: crate::metadata::MetadataCache::default(),
             }),
         })
     }

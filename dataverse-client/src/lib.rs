@@ -6,16 +6,21 @@
 // One namespacing rule for the workspace's clients: `Client`, `ClientBuilder`, `Error` and
 // `Result` at the root, everything else in exactly one area module (see CONTRIBUTING.md).
 
+pub mod aggregate;
 pub mod auth;
 pub mod batch;
+pub mod bulk;
 pub mod changes;
 mod client;
 pub mod error;
 pub mod fetchxml;
+pub mod files;
 mod http;
+pub mod metadata;
 pub mod metadata_document;
 pub mod notes;
 mod odata;
+pub mod operations;
 mod options;
 pub mod paging;
 pub mod query;

@@ -31,6 +31,15 @@ pub fn serve(router: axum::Router) -> SocketAddr {
     address
 }
 
+/// The runtime the benches drive the client on: two worker threads, timers and I/O.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
 /// A client for the loopback server.
 pub fn client(address: SocketAddr) -> Client {
     Client::builder(format!("http://{address}"))

@@ -11,6 +11,7 @@
 
 mod decode;
 mod encode;
+mod operations;
 mod request;
 mod response;
 

@@ -112,7 +112,7 @@ impl fmt::Debug for BatchRequest {
 }
 
 impl BatchRequest {
-    fn new(method: Method, target: Target) -> Self {
+    pub(super) fn new(method: Method, target: Target) -> Self {
         Self {
             method,
             target,
@@ -133,7 +133,7 @@ impl BatchRequest {
     }
 
     /// Keep the first problem; it is reported when the batch is executed.
-    fn fail(&mut self, error: Error) {
+    pub(super) fn fail(&mut self, error: Error) {
         if self.error.is_none() {
             self.error = Some(Problem::from_error(error));
         }

@@ -36,7 +36,7 @@ struct Committed {
 
 /// A block id: base64 of a fixed-width label, so every id of an upload has the same length (a
 /// requirement), well under the 64-byte limit.
-fn block_id(index: usize) -> String {
+pub(crate) fn block_id(index: usize) -> String {
     STANDARD.encode(format!("block-{index:010}"))
 }
 
@@ -74,7 +74,7 @@ pub(crate) async fn upload(
     // Read the first block before anything is sent, so a document that is already over the
     // limit fails without a request.
     let mut buffer = BytesMut::with_capacity(BLOCK_SIZE);
-    let mut finished = fill(&mut stream, &mut buffer).await?;
+    let mut finished = fill(&mut stream, &mut buffer, BLOCK_SIZE).await?;
     let mut uploaded: u64 = 0;
     check_limit(buffer.len().min(BLOCK_SIZE) as u64, limit)?;
 
@@ -94,7 +94,7 @@ pub(crate) async fn upload(
     let mut block_ids = Vec::new();
     loop {
         if !finished && buffer.len() < BLOCK_SIZE {
-            finished = fill(&mut stream, &mut buffer).await?;
+            finished = fill(&mut stream, &mut buffer, BLOCK_SIZE).await?;
         }
         let take = buffer.len().min(BLOCK_SIZE);
         if take == 0 {
@@ -109,26 +109,12 @@ pub(crate) async fn upload(
         }
         // Nothing is committed past this point: the service discards uploaded blocks.
         check_limit(uploaded, limit)?;
-        let id = block_id(block_ids.len());
-        let body = block_body(&id, block.chunk(), &token)?;
-        drop(block);
-        // The same block id again replaces the block: safe to replay.
-        let url = client.resource_url(&["UploadBlock"])?;
-        let mut call = Call::new(Method::POST, url, "UploadBlock")
-            .replay(Replay::Safe)
-            .options(options.clone());
-        call.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: body };
-        client.send_empty(call).await?;
-        block_ids.push(id);
+        block_ids.push(upload_block(client, block_ids.len(), block, &token, options).await?);
         if finished && buffer.is_empty() {
             break;
         }
     }
-    if let Some(expected) = document.size()
-        && expected != uploaded
-    {
-        return Err(length_mismatch(uploaded, expected));
-    }
+    check_length(uploaded, document.size())?;
 
     let body = json!({ "Target": target, "BlockList": block_ids, "FileContinuationToken": token });
     // Committing creates the note: replayed only when Dataverse did not process it. It
@@ -140,7 +126,36 @@ pub(crate) async fn upload(
     Ok(committed.annotation_id.unwrap_or(annotation_id))
 }
 
-fn length_mismatch(uploaded: u64, expected: u64) -> Error {
+/// Send block number `index` of an upload (`UploadBlock`); returns its id. The block is encoded
+/// straight into the request body and dropped before sending, so its bytes exist once.
+pub(crate) async fn upload_block(
+    client: &Client,
+    index: usize,
+    block: BytesMut,
+    token: &str,
+    options: &RequestOptions,
+) -> Result<String> {
+    let id = block_id(index);
+    let body = block_body(&id, block.chunk(), token)?;
+    drop(block);
+    // The same block id again replaces the block: safe to replay.
+    let url = client.resource_url(&["UploadBlock"])?;
+    let mut call =
+        Call::new(Method::POST, url, "UploadBlock").replay(Replay::Safe).options(options.clone());
+    call.payload = Payload::Bytes { content_type: APPLICATION_JSON, bytes: body };
+    client.send_empty(call).await?;
+    Ok(id)
+}
+
+/// An upload must have sent exactly the size the document declared.
+pub(crate) fn check_length(uploaded: u64, declared: Option<u64>) -> Result<()> {
+    match declared {
+        Some(expected) if expected != uploaded => Err(length_mismatch(uploaded, expected)),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn length_mismatch(uploaded: u64, expected: u64) -> Error {
     Error::Io(std::io::Error::new(
         std::io::ErrorKind::InvalidData,
         format!("the document yielded {uploaded} bytes, not its declared {expected}"),
@@ -149,7 +164,7 @@ fn length_mismatch(uploaded: u64, expected: u64) -> Error {
 
 /// `{"BlockId":…,"BlockData":"<base64>","FileContinuationToken":…}`, encoded straight into the
 /// body buffer so a block's base64 exists once in memory.
-fn block_body(id: &str, block: &[u8], token: &str) -> Result<Bytes> {
+pub(crate) fn block_body(id: &str, block: &[u8], token: &str) -> Result<Bytes> {
     let json = |value: &str| {
         serde_json::to_string(value).map_err(|e| Error::InvalidRequest(e.to_string()))
     };
@@ -167,12 +182,13 @@ fn block_body(id: &str, block: &[u8], token: &str) -> Result<Bytes> {
     Ok(body.into())
 }
 
-/// Read until `buffer` holds a full block or the stream ends; returns whether it ended.
-async fn fill(
+/// Read until `buffer` holds `size` bytes or the stream ends; returns whether it ended.
+pub(crate) async fn fill(
     stream: &mut BoxStream<'static, std::io::Result<Bytes>>,
     buffer: &mut BytesMut,
+    size: usize,
 ) -> Result<bool> {
-    while buffer.len() < BLOCK_SIZE {
+    while buffer.len() < size {
         match stream.try_next().await.map_err(Error::Io)? {
             Some(chunk) => buffer.extend_from_slice(&chunk),
             None => return Ok(true),

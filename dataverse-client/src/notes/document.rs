@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 /// How much of a file or of in-memory bytes goes into one chunk of the encoded body.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
-/// The document attached to a note.
+/// A document: attached to a note ([`Client::create_note`](crate::Client::create_note)) or
+/// uploaded to a file or image column ([`Client::upload_file`](crate::Client::upload_file)).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), dataverse_client::Error> {

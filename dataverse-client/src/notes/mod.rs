@@ -13,7 +13,7 @@
 //! [`Client::fetch_max_upload_file_size`]) a document over it fails with
 //! [`Error::DocumentTooLarge`] before any upload.
 
-mod blocks;
+pub(crate) mod blocks;
 mod document;
 mod download;
 mod encode;

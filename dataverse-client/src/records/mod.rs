@@ -5,6 +5,7 @@
 //! then `.await` them (or call `.send()`).
 
 mod conditional;
+mod elastic;
 mod ext;
 mod key;
 mod relationships;

@@ -1,6 +1,8 @@
 //! Shared test helpers: a client pointed at a wiremock server, and fixtures.
 #![allow(dead_code)]
 
+pub mod multipart;
+
 use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy};
 use wiremock::MockServer;
 

@@ -3,6 +3,8 @@
 
 #[path = "sandbox/dataverse.rs"]
 mod dataverse;
+#[path = "sandbox/dataverse_breadth.rs"]
+mod dataverse_breadth;
 #[path = "sandbox/dataverse_features.rs"]
 mod dataverse_features;
 #[path = "sandbox/deliveries.rs"]
@@ -45,6 +47,16 @@ pub fn dv(sandbox: &Sandbox, method: Method, path: &str) -> RequestBuilder {
 pub fn ic(sandbox: &Sandbox, method: Method, path: &str) -> RequestBuilder {
     let url = format!("{}{path}", sandbox.ironclad_api_url());
     client().request(method, url).bearer_auth(sandbox.ironclad_token().expose_secret())
+}
+
+/// A `POST` of a JSON body.
+pub async fn post_json(sandbox: &Sandbox, path: &str, body: &str) -> Response {
+    dv(sandbox, Method::POST, path)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The body as exact JSON.

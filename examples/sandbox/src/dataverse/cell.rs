@@ -93,7 +93,7 @@ impl Cell {
                 .filter(|f| f.is_finite())
                 .map(Cell::Float)
                 .ok_or_else(fail),
-            ColumnKind::Binary => value
+            ColumnKind::Binary | ColumnKind::Image { .. } => value
                 .as_str()
                 .filter(|s| super::store::decode_base64(s).is_some())
                 .map(|s| Cell::Text(s.to_owned()))
@@ -113,7 +113,10 @@ impl Cell {
             ColumnKind::DateOnly => {
                 value.as_str().and_then(timestamps::parse_date).map(Cell::Date).ok_or_else(fail)
             }
-            ColumnKind::PrimaryKey | ColumnKind::Lookup | ColumnKind::Guid => value
+            ColumnKind::PrimaryKey
+            | ColumnKind::Lookup
+            | ColumnKind::Guid
+            | ColumnKind::File { .. } => value
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .map(Cell::Guid)

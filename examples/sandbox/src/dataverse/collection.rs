@@ -38,6 +38,9 @@ pub(crate) fn list(
     if let Some(fetch) = request.query_param("fetchXml") {
         return fetchxml::execute(store, request, def, &fetch);
     }
+    if let Some(apply) = request.query_param("$apply") {
+        return super::apply::execute(store, request, def, &apply);
+    }
     let options = QueryOptions::parse(request.query.as_deref(), def, &store.catalog)?;
     if options.deltatoken.is_some() || request.prefs.track_changes {
         return changes::delta(store, request, def, &options);

@@ -58,6 +58,43 @@ impl DataverseControl {
         Self { state }
     }
 
+    /// Register a custom API (replacing one with the same name), so a client can call it as
+    /// it would call one deployed in an environment.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), dataverse_ironclad_sandbox::SandboxError> {
+    /// use dataverse_ironclad_sandbox::dataverse::{CustomApi, ParameterType};
+    /// use dataverse_ironclad_sandbox::{Json, JsonObject, Sandbox, SandboxConfig};
+    /// let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    /// sandbox.dataverse().register_custom_api(
+    ///     CustomApi::function("sample_Echo", |call| {
+    ///         let text = call.parameters.get("Text").cloned().unwrap_or(Json::Null);
+    ///         Ok(Json::Object(JsonObject::new().with("Echoed", text)))
+    ///     })
+    ///     .parameter("Text", ParameterType::String, false),
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn register_custom_api(&self, api: super::CustomApi) {
+        self.state.register_custom_api(api);
+    }
+
+    /// The chunk size the emulator announces for chunked file uploads and ranged downloads
+    /// (`x-ms-chunk-size`, 4 MiB by default); a small one makes chunking cheap to test.
+    pub fn set_file_chunk_size(&self, bytes: usize) {
+        self.state.set_file_chunk_size(bytes);
+    }
+
+    /// The file stored in a file or image column: its name and bytes.
+    pub fn file(&self, entity_set: &str, id: Uuid, column: &str) -> Option<(String, Vec<u8>)> {
+        let store = self.state.store();
+        store
+            .files
+            .values()
+            .find(|f| f.set == entity_set && f.row == id && f.column == column)
+            .map(|f| (f.name.clone(), f.bytes.to_vec()))
+    }
+
     /// Create a row in `entity_set` from a Web API JSON body (`@odata.bind` lookups included).
     ///
     /// # Errors

@@ -23,7 +23,7 @@ use super::reply::Reply;
 use super::request::{ApiRequest, VERSIONS, percent_decode};
 use super::schema::{ColumnKind, EntitySetDef};
 use super::store::Store;
-use super::{batch, collection, notes, relations};
+use super::{batch, bulk, collection, custom_api, entity_definitions, files, notes, relations};
 use crate::json::{Json, JsonObject};
 
 /// Every request under `/api/data/`.
@@ -90,6 +90,11 @@ pub(crate) fn dispatch(
     };
     let is = |m: Method| request.method == m;
     let first = segments.first().map(String::as_str).unwrap_or_default();
+    if segments.len() == 1
+        && let Some(api) = custom_api::find(state, first, None)
+    {
+        return custom_api::call(store, request, &api, first, None);
+    }
     match first {
         "" if segments.len() <= 1 && is(Method::GET) => Ok(service_document(store, request)),
         "$metadata" if segments.len() == 1 && is(Method::GET) => Ok(metadata(store)),
@@ -100,14 +105,26 @@ pub(crate) fn dispatch(
         action if notes::is_action(action) && segments.len() == 1 && is(Method::POST) => {
             notes::action(state, store, request, action)
         }
-        action if notes::is_action(action) || action.starts_with("WhoAmI") || action.is_empty() => {
+        action if files::is_action(action) && segments.len() == 1 && is(Method::POST) => {
+            files::action(state, store, request, action)
+        }
+        action
+            if notes::is_action(action)
+                || files::is_action(action)
+                || action.starts_with("WhoAmI")
+                || action.is_empty() =>
+        {
             Err(DvError::no_resource(&request.full_uri()))
         }
-        _ => entity_route(store, request, &segments),
+        name if entity_definitions::is_entity_definitions(name) => {
+            entity_definitions::get(store, request, &segments)
+        }
+        _ => entity_route(state, store, request, &segments),
     }
 }
 
 fn entity_route(
+    state: &DataverseState,
     store: &mut Store,
     request: &ApiRequest,
     segments: &[String],
@@ -117,6 +134,28 @@ fn entity_route(
     let key = key.map(|key| keys::parse(&def, key)).transpose()?;
     let tail: Vec<&str> = segments[1..].iter().map(String::as_str).collect();
     let method = &request.method;
+    if let [operation] = tail.as_slice()
+        && operation.starts_with("Microsoft.Dynamics.CRM.")
+    {
+        if let Some(api) = custom_api::find(state, operation, Some((set, key.is_some()))) {
+            return custom_api::call(store, request, &api, operation, Some((&def, key.as_ref())));
+        }
+        if let (None, Some(message)) = (&key, bulk::Message::from_segment(operation))
+            && method == Method::POST
+        {
+            return bulk::handle(store, request, &def, message);
+        }
+        return Err(DvError::resource_not_found(operation));
+    }
+    match (&key, tail.as_slice()) {
+        (Some(key), [column]) if files::is_file_column(&def, column) && method != Method::GET => {
+            return files::column_request(state, store, request, &def, key, column, false);
+        }
+        (Some(key), [column, "$value"]) if files::is_file_column(&def, column) => {
+            return files::column_request(state, store, request, &def, key, column, true);
+        }
+        _ => {}
+    }
     match (key, tail.as_slice()) {
         (None, []) if method == Method::GET => collection::list(store, request, &def),
         (None, []) if method == Method::POST => create(store, request, &def),

@@ -216,6 +216,14 @@ fn column(
         Some(EdmType::Int32) if is_note && name == "filesize" => {
             return (ColumnKind::WholeNumber, Access::ServerManaged);
         }
+        Some(EdmType::String)
+            if name.strip_suffix("_name").is_some_and(|file| {
+                all.iter()
+                    .any(|p| p.name == file && p.type_ref.primitive() == Some(EdmType::Binary))
+            }) =>
+        {
+            return (ColumnKind::Text { max_length: UNBOUNDED_TEXT }, Access::ServerManaged);
+        }
         Some(EdmType::String) => ColumnKind::Text {
             max_length: match property.facets.max_length {
                 Some(MaxLength::Length(n)) => usize::try_from(n).unwrap_or(UNBOUNDED_TEXT),
@@ -239,10 +247,31 @@ fn column(
         Some(EdmType::Date) => ColumnKind::DateOnly,
         Some(EdmType::Guid) if property.lookup_column().is_some() => ColumnKind::Lookup,
         Some(EdmType::Guid) => ColumnKind::Guid,
+        Some(EdmType::Binary) if sibling(all, &format!("{name}_name")) => {
+            return (ColumnKind::File { max_size_kb: DEFAULT_FILE_KB }, Access::ServerManaged);
+        }
+        Some(EdmType::Binary)
+            if sibling(all, &format!("{name}_url"))
+                || sibling(all, &format!("{name}_timestamp")) =>
+        {
+            ColumnKind::Image { max_size_kb: DEFAULT_IMAGE_KB }
+        }
         Some(EdmType::Binary) => ColumnKind::Binary,
         _ => ColumnKind::Other { edm_type: property.type_ref.to_string() },
     };
     (kind, access)
+}
+
+/// A file column's default `MaxSizeInKB` (32 MB,
+/// <https://learn.microsoft.com/power-apps/developer/data-platform/file-attributes>).
+const DEFAULT_FILE_KB: u64 = 32 * 1024;
+
+/// An image column's largest `MaxSizeInKB` (30 MB).
+const DEFAULT_IMAGE_KB: u64 = 30 * 1024;
+
+/// Whether a property named `name` is declared.
+fn sibling(all: &[&Property], name: &str) -> bool {
+    all.iter().any(|p| p.name == name)
 }
 
 /// The `_x_value` column a single-valued navigation property writes.

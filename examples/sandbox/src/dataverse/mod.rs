@@ -24,18 +24,26 @@
 //! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
 //!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
+//! - File and image columns: single-request, chunked and block uploads, ranged and block
+//!   downloads, deletes (see `files`).
+//!
 //! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
-//! functions, FetchXML aggregates, file and image columns, plug-ins and business rules.
+//! functions, FetchXML aggregates, plug-ins and business rules.
 
+mod apply;
 mod auth;
 mod batch;
+mod bulk;
 mod cell;
 mod changes;
 mod collection;
 mod control;
 mod csdl_writer;
+mod custom_api;
+mod entity_definitions;
 mod errors;
 mod fetchxml;
+mod files;
 mod filter;
 mod handlers;
 mod keys;
@@ -63,6 +71,7 @@ use url::Url;
 
 pub(crate) use auth::DataverseAuth;
 pub use control::{Agreement, DataverseControl, NewAgreement, Note};
+pub use custom_api::{CustomApi, CustomApiCall, CustomApiError, ParameterType};
 pub(crate) use errors::fault_response;
 pub use metadata::MetadataError;
 pub use schema::{
@@ -84,7 +93,13 @@ pub(crate) struct DataverseState {
     pub(crate) organization_id: uuid::Uuid,
     pub(crate) business_unit_id: uuid::Uuid,
     pub(crate) uploads: Mutex<HashMap<String, notes::BlockUpload>>,
-    pub(crate) downloads: Mutex<HashMap<String, uuid::Uuid>>,
+    pub(crate) downloads: Mutex<HashMap<String, notes::DownloadTarget>>,
+    /// Chunked uploads of file columns in progress, by `sessiontoken`.
+    file_sessions: Mutex<HashMap<String, files::UploadSession>>,
+    /// The chunk size announced in `x-ms-chunk-size`.
+    file_chunk_size: std::sync::atomic::AtomicUsize,
+    /// The custom APIs: the sandbox's own and those registered.
+    custom_apis: Mutex<Vec<CustomApi>>,
 }
 
 impl DataverseState {
@@ -97,7 +112,37 @@ impl DataverseState {
             business_unit_id: uuid::Uuid::new_v4(),
             uploads: Mutex::new(HashMap::new()),
             downloads: Mutex::new(HashMap::new()),
+            file_sessions: Mutex::new(HashMap::new()),
+            file_chunk_size: std::sync::atomic::AtomicUsize::new(files::DEFAULT_CHUNK_SIZE),
+            custom_apis: Mutex::new(custom_api::builtin()),
         }
+    }
+
+    /// The custom APIs.
+    pub(crate) fn custom_apis(&self) -> Vec<CustomApi> {
+        self.custom_apis.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Add (or replace) a custom API.
+    pub(crate) fn register_custom_api(&self, api: CustomApi) {
+        let mut apis = self.custom_apis.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        apis.retain(|existing| existing.name() != api.name());
+        apis.push(api);
+    }
+
+    /// The chunked uploads of file columns in progress.
+    pub(crate) fn file_sessions(&self) -> MutexGuard<'_, HashMap<String, files::UploadSession>> {
+        self.file_sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The chunk size the emulator announces for file columns (`x-ms-chunk-size`).
+    pub(crate) fn file_chunk_size(&self) -> usize {
+        self.file_chunk_size.load(std::sync::atomic::Ordering::Relaxed).max(1)
+    }
+
+    /// Announce `bytes` as the chunk size for file columns.
+    pub(crate) fn set_file_chunk_size(&self, bytes: usize) {
+        self.file_chunk_size.store(bytes.max(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {

@@ -34,10 +34,18 @@ const ANNOTATION_TYPE: &str = "Microsoft.Dynamics.CRM.annotation";
 /// Largest `BlockData` the service takes (4 MB, decoded).
 const MAX_BLOCK: usize = 4 * 1024 * 1024;
 
-/// An upload in progress.
+/// An upload in progress: a note's, or a file column's with its target and file name.
 #[derive(Debug, Default)]
 pub(crate) struct BlockUpload {
-    blocks: HashMap<String, Vec<u8>>,
+    pub(crate) blocks: HashMap<String, Vec<u8>>,
+    pub(crate) file: Option<(super::files::FileTarget, String)>,
+}
+
+/// What a `DownloadBlock` token reads: a note's document or a file column's file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum DownloadTarget {
+    Note(Uuid),
+    File(Uuid),
 }
 
 /// Whether `name` is one of the note file messages.
@@ -62,7 +70,8 @@ pub(crate) fn action(
     }
 }
 
-fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
+/// The `…Response` complex type of message `message`.
+pub(crate) fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     let mut out = JsonObject::new().with(
         "@odata.context",
         request.context(&format!("Microsoft.Dynamics.CRM.{message}Response")),
@@ -73,7 +82,8 @@ fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     Reply::json(StatusCode::OK, out)
 }
 
-fn bad(message: impl Into<String>) -> DvError {
+/// 400 `0x80040203` (invalid argument).
+pub(crate) fn bad(message: impl Into<String>) -> DvError {
     DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
@@ -90,7 +100,8 @@ fn target(body: &JsonObject) -> Result<JsonObject, DvError> {
     Ok(target.clone())
 }
 
-fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
+/// Required text parameter `name` of a message body.
+pub(crate) fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
     body.get(name)
         .and_then(Json::as_str)
         .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
@@ -134,13 +145,12 @@ fn upload_block(state: &DataverseState, body: &JsonObject) -> Result<Reply, DvEr
     Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn upload_commit(
+/// The upload a `Commit…BlocksUpload` body names (by `FileContinuationToken`), ended, and its
+/// blocks joined in `BlockList` order.
+pub(crate) fn commit_blocks(
     state: &DataverseState,
-    store: &mut Store,
-    request: &ApiRequest,
     body: &JsonObject,
-) -> Result<Reply, DvError> {
-    let mut note = target(body)?;
+) -> Result<(BlockUpload, Vec<u8>), DvError> {
     let token = text(body, "FileContinuationToken")?;
     let block_list = body
         .get("BlockList")
@@ -161,6 +171,17 @@ fn upload_commit(
             .ok_or_else(|| bad(format!("The block '{id}' was not uploaded.")))?;
         file.extend_from_slice(block);
     }
+    Ok((upload, file))
+}
+
+fn upload_commit(
+    state: &DataverseState,
+    store: &mut Store,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
+    let mut note = target(body)?;
+    let (_, file) = commit_blocks(state, body)?;
     let size = file.len();
     note.remove("@odata.type");
     note.insert(
@@ -204,7 +225,11 @@ fn download_init(
     };
     let file_name = row.get("filename").as_text().unwrap_or_default().to_owned();
     let token = ids::random_token(48);
-    state.downloads.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), id);
+    state
+        .downloads
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(token.clone(), DownloadTarget::Note(id));
     Ok(response(
         request,
         DOWNLOAD_INIT,
@@ -229,15 +254,23 @@ fn download_block(
             .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
     };
     let (offset, length) = (number("Offset")?, number("BlockLength")?);
-    let id = *state
+    let target = *state
         .downloads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(token)
         .ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
-    let row =
-        store.get(ANNOTATIONS, id).ok_or_else(|| DvError::does_not_exist("annotation", id))?;
-    let file = row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default();
+    let file = match target {
+        DownloadTarget::Note(id) => {
+            let row = store
+                .get(ANNOTATIONS, id)
+                .ok_or_else(|| DvError::does_not_exist("annotation", id))?;
+            row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default()
+        }
+        DownloadTarget::File(id) => super::files::file_bytes(store, id)
+            .map(|bytes| bytes.to_vec())
+            .ok_or_else(|| DvError::does_not_exist("fileattachment", id))?,
+    };
     let start = offset.min(file.len());
     let end = start.saturating_add(length).min(file.len());
     let data = base64::engine::general_purpose::STANDARD.encode(&file[start..end]);

@@ -72,6 +72,20 @@ pub enum ColumnKind {
     Binary,
     /// Small integer (`Edm.Int16`).
     SmallInt,
+    /// A file column (`Edm.Binary` in `$metadata`, with a `<name>_name` column): read as the
+    /// file's id; the file itself is uploaded, downloaded and deleted on its own
+    /// (<https://learn.microsoft.com/power-apps/developer/data-platform/file-column-data>).
+    File {
+        /// The largest file the column takes (`MaxSizeInKB`, 32 MB by default).
+        max_size_kb: u64,
+    },
+    /// An image column (`Edm.Binary`, with `<name>_url` and `<name>_timestamp` columns): base64
+    /// on the wire, also uploaded and downloaded like a file
+    /// (<https://learn.microsoft.com/power-apps/developer/data-platform/image-column-data>).
+    Image {
+        /// The largest image the column takes (`MaxSizeInKB`, at most 30 MB).
+        max_size_kb: u64,
+    },
     /// Any other declared type (complex, enumeration or collection types): stored and returned
     /// as the JSON the client sent, not validated.
     Other {
@@ -106,7 +120,7 @@ impl ColumnKind {
             ColumnKind::DateTime => "Edm.DateTimeOffset",
             ColumnKind::DateOnly => "Edm.Date",
             ColumnKind::PrimaryKey | ColumnKind::Lookup | ColumnKind::Guid => "Edm.Guid",
-            ColumnKind::Binary => "Edm.Binary",
+            ColumnKind::Binary | ColumnKind::File { .. } | ColumnKind::Image { .. } => "Edm.Binary",
             ColumnKind::Other { .. } => return None,
         })
     }
@@ -221,6 +235,11 @@ pub struct EntitySetDef {
     pub collections: Vec<CollectionNavigationDef>,
     /// Alternate keys.
     pub alternate_keys: Vec<AlternateKeyDef>,
+    /// Whether the table takes the bulk messages (`CreateMultiple`, `UpdateMultiple`,
+    /// `UpsertMultiple`). Custom tables and many standard ones do, not all
+    /// (<https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations#availability-with-standard-tables>);
+    /// the others answer `0x80040800`.
+    pub bulk_messages: bool,
 }
 
 impl EntitySetDef {
@@ -265,6 +284,7 @@ impl EntitySetDef {
             navigations: Vec::new(),
             collections: Vec::new(),
             alternate_keys: Vec::new(),
+            bulk_messages: true,
         }
     }
 
@@ -319,6 +339,23 @@ impl EntitySetDef {
             other_targets: Vec::new(),
             partner: None,
         });
+        self
+    }
+
+    /// Add a file column `name` (and its `<name>_name` column) taking files up to `max_size_kb`.
+    pub fn file(mut self, name: &str, max_size_kb: u64) -> Self {
+        self.push(name, ColumnKind::File { max_size_kb }, Access::ServerManaged);
+        self.push(
+            &format!("{name}_name"),
+            ColumnKind::Text { max_length: 200 },
+            Access::ServerManaged,
+        );
+        self
+    }
+
+    /// Refuse the bulk messages, as some standard tables do (`0x80040800`).
+    pub fn without_bulk_messages(mut self) -> Self {
+        self.bulk_messages = false;
         self
     }
 

@@ -99,6 +99,8 @@ pub(crate) struct Store {
     tombstones: Vec<Tombstone>,
     /// Many-to-many links `(relationship, row, related row)`, stored in both directions.
     links: BTreeSet<(String, Uuid, Uuid)>,
+    /// The files of file columns, by file id (the value the column reads as).
+    pub(crate) files: HashMap<Uuid, super::files::StoredFile>,
 }
 
 /// What a write does to the row's columns.
@@ -127,6 +129,7 @@ impl Store {
             base_currency: None,
             tombstones: Vec::new(),
             links: BTreeSet::new(),
+            files: HashMap::new(),
         }
     }
 
@@ -343,6 +346,30 @@ impl Store {
         table.rows.insert(seq, Row { seq, id, cells });
         self.apply_collection_binds(def, id, binds)?;
         Ok(id)
+    }
+
+    /// Put row `id` of `set` back as it was before a failed bulk message: `previous`, or gone
+    /// when it did not exist (no tombstone: to change tracking it never existed).
+    pub(crate) fn restore(&mut self, set: &str, id: Uuid, previous: Option<Row>) {
+        let Some(table) = self.tables.get_mut(set) else { return };
+        if let Some(seq) = table.by_id.remove(&id) {
+            table.rows.remove(&seq);
+        }
+        if let Some(row) = previous {
+            table.by_id.insert(id, row.seq);
+            table.rows.insert(row.seq, row);
+        }
+    }
+
+    /// Write server-managed cells of row `id` (a file column's id and name), with a new version.
+    pub(crate) fn set_cells(
+        &mut self,
+        set: &str,
+        id: Uuid,
+        cells: Vec<(String, Cell)>,
+    ) -> Result<(), DvError> {
+        let def = self.set_def(set)?;
+        self.apply_changes(&def, id, cells)
     }
 
     /// Update row `id` of `set` from a request body.

@@ -8,6 +8,11 @@
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/account>
 //! and its siblings). Lengths follow the platform defaults of those columns.
 //!
+//! The Agreement has a file column (`cre6f_signeddocument`) and the account an image column
+//! (`entityimage`), recognised from `$metadata` as Dataverse declares them (`Edm.Binary` with
+//! `<name>_name`, resp. `<name>_url` and `<name>_timestamp`). Notes refuse the bulk messages, so
+//! a client's fallback for tables without them can be tested.
+//!
 //! `accounts.accountnumber`, `transactioncurrencies.isocurrencycode` and
 //! `cre6f_agreements.cre6f_agreementnumber` carry alternate keys, so
 //! `accounts(accountnumber='A-1')` works as it does in an environment where a maker defined that
@@ -63,6 +68,11 @@ fn choice(options: &[(i64, &str)]) -> ColumnKind {
 /// Choice options and the autonumber format, which `$metadata` does not carry.
 fn refine(schema: &mut DataverseSchema) {
     for set in &mut schema.sets {
+        // Notes take no bulk messages here, so clients can test their fallback against a table
+        // that refuses them (which standard tables do is for each environment to tell).
+        if set.entity_set == ANNOTATIONS {
+            set.bulk_messages = false;
+        }
         let table = set.logical_name.clone();
         for column in &mut set.columns {
             let kind = match (table.as_str(), column.name.as_str()) {

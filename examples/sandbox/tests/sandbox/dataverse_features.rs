@@ -5,7 +5,7 @@ use dataverse_ironclad_sandbox::Json;
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
 
-use super::{dv, json, keys, start, text};
+use super::{dv, json, keys, post_json, start, text};
 
 fn error_of(body: &Json) -> (String, String) {
     let error = body.get("error").expect("error object");
@@ -18,19 +18,6 @@ fn values(body: &Json) -> Vec<Json> {
 
 fn names(body: &Json, column: &str) -> Vec<String> {
     values(body).iter().map(|row| text(row, column).to_owned()).collect()
-}
-
-async fn post_json(
-    sandbox: &dataverse_ironclad_sandbox::Sandbox,
-    path: &str,
-    body: &str,
-) -> reqwest::Response {
-    dv(sandbox, Method::POST, path)
-        .header(CONTENT_TYPE, "application/json")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap()
 }
 
 fn id_of(response: &reqwest::Response) -> String {
