@@ -14,3 +14,6 @@ pub mod contact;
 
 /// `opportunity` (entity set `opportunities`).
 pub mod opportunity;
+
+/// Complex and enumeration types of the generated actions and functions.
+pub mod types;

@@ -11,3 +11,9 @@ pub mod annotation;
 
 /// `contact` (entity set `contacts`).
 pub mod contact;
+
+/// Complex and enumeration types of the generated actions and functions.
+pub mod types;
+
+/// The unbound actions and functions (custom APIs included) of the service: each a function that builds the call to pass to `client.action(…)` or `client.function(…)`.
+pub mod unbound;
