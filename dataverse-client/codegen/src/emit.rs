@@ -627,7 +627,11 @@ pub(crate) fn module(modules: &[Module]) -> Result<String, Error> {
     let docs: Vec<&String> = modules.iter().map(|m| &m.doc).collect();
     print(quote! {
         #![doc = #MODULE_DOC]
-        #![allow(clippy::should_implement_trait, clippy::too_many_arguments)]
+        #![allow(
+            clippy::should_implement_trait,
+            clippy::too_many_arguments,
+            clippy::enum_variant_names
+        )]
         #(#[doc = #docs] pub mod #names;)*
     })
 }
@@ -641,7 +645,11 @@ pub(crate) fn single_file(modules: &[Module]) -> Result<String, Error> {
     print(quote! {
         #(
             #[doc = #docs]
-            #[allow(clippy::should_implement_trait, clippy::too_many_arguments)]
+            #[allow(
+                clippy::should_implement_trait,
+                clippy::too_many_arguments,
+                clippy::enum_variant_names
+            )]
             pub mod #names {
                 #bodies
             }

@@ -93,9 +93,9 @@ fn parameter_doc(
                 `typed::Entity::reference::<T>(id)` or `typed::Entity::new(…)`."
                 .to_owned(),
             (false, false, _) => match paths.tables.get(logical_name) {
-                Some((module, _)) => format!(
-                    " A `{logical_name}` row with its `@odata.type`: `{module}::…Write::new()…into()` \
-                     or `typed::Entity::reference::<{module}::…>(id)`."
+                Some((module, name)) => format!(
+                    " A `{logical_name}` row with its `@odata.type`: `{module}::{name}Write::new()…into()` \
+                     or `typed::Entity::reference::<{module}::{name}>(id)`."
                 ),
                 None => format!(
                     " A `{logical_name}` row with its `@odata.type`: `typed::Entity::new(\"{logical_name}\", …)`."

@@ -36,7 +36,7 @@ pub fn cre6f_assign_many(
 /// The parameters of `cre6f_CloseAgreement` (see [`cre6f_close_agreement`]).
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
 pub struct Cre6fCloseAgreementParameters {
-    /// `Agreement` (mscrm.cre6f_agreement). A `cre6f_agreement` row with its `@odata.type`: `cre6f_agreement::…Write::new()…into()` or `typed::Entity::reference::<cre6f_agreement::…>(id)`.
+    /// `Agreement` (mscrm.cre6f_agreement). A `cre6f_agreement` row with its `@odata.type`: `cre6f_agreement::Cre6fAgreementWrite::new()…into()` or `typed::Entity::reference::<cre6f_agreement::Cre6fAgreement>(id)`.
     #[serde(rename = "Agreement")]
     pub agreement: ::dataverse_client::typed::Entity,
     /// `Status` (Edm.Int32).

@@ -2,6 +2,14 @@
 
 //! The complex types (structured parameters and responses) and enumeration types that the generated actions and functions take and return.
 
+/// The complex type `AddMemberListResponse`.
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct AddMemberListResponse {
+    /// `Id` (Edm.Guid).
+    #[serde(rename = "Id")]
+    pub id: ::uuid::Uuid,
+}
+
 /// The complex type `CalculateActualValueOpportunityResponse`.
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct CalculateActualValueOpportunityResponse {
