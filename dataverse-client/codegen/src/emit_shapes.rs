@@ -115,7 +115,7 @@ pub(crate) fn serde_field(
 }
 
 fn is_flags(paths: &Paths<'_>, shape: &Shape) -> bool {
-    matches!(shape, Shape::Enum(name) if paths.types.enum_plan(name).is_some_and(|e| e.flags))
+    matches!(shape, Shape::Enum(name) if paths.types.is_flags(name))
 }
 
 /// The field type of a function parameter (without `Option`).
@@ -131,7 +131,7 @@ pub(crate) fn function_field(
                 quote!(Vec<#ty>)
             }
             Shape::Enum(name) | Shape::Complex(name)
-                if !paths.types.enum_plan(name).is_some_and(|e| e.flags) =>
+                if !paths.types.is_flags(name) =>
             {
                 let ty = paths.named(name);
                 quote!(Vec<#ty>)
@@ -141,7 +141,7 @@ pub(crate) fn function_field(
     }
     match &type_use.shape {
         Shape::Primitive(kind) => rust_type(kind),
-        Shape::Enum(name) if paths.types.enum_plan(name).is_some_and(|e| e.flags) => {
+        Shape::Enum(name) if paths.types.is_flags(name) => {
             let ty = paths.named(name);
             quote!(Vec<#ty>)
         }
@@ -238,10 +238,10 @@ pub(crate) fn response_type(paths: &Paths<'_>, type_use: &TypeUse) -> TokenStrea
             let ty = paths.named(name);
             value(quote!(Vec<#ty>))
         }
-        (Shape::Enum(name), false) if !paths.types.enum_plan(name).is_some_and(|e| e.flags) => {
+        (Shape::Enum(name), false) if !paths.types.is_flags(name) => {
             value(paths.named(name))
         }
-        (Shape::Enum(name), true) if !paths.types.enum_plan(name).is_some_and(|e| e.flags) => {
+        (Shape::Enum(name), true) if !paths.types.is_flags(name) => {
             let ty = paths.named(name);
             value(quote!(Vec<#ty>))
         }

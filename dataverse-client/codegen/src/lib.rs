@@ -139,8 +139,10 @@ impl<'d> Generator<'d> {
     }
 
     /// Generate these tables (logical names, such as `account` or `cre6f_agreement`). Each
-    /// table's module includes the columns it inherits; modules do not depend on each other,
-    /// so no other table has to be generated with it.
+    /// table's module includes the columns it inherits and needs no other table's: an action
+    /// or function that takes or returns a row of a table not generated uses
+    /// `dataverse_client::records::Record` and `typed::Entity` for it (the complex types they
+    /// use go to a shared module `types`).
     pub fn tables<I, S>(mut self, tables: I) -> Self
     where
         I: IntoIterator<Item = S>,

@@ -213,6 +213,11 @@ impl Types {
         self.enums.iter().find(|e| e.csdl_name == csdl_name)
     }
 
+    /// Whether `csdl_name` is a flags enumeration (its values are lists of members).
+    pub(crate) fn is_flags(&self, csdl_name: &str) -> bool {
+        self.enum_plan(csdl_name).is_some_and(|e| e.flags)
+    }
+
     fn complex_plan(&self, csdl_name: &str) -> Option<&ComplexPlan> {
         self.complex.iter().find(|c| c.csdl_name == csdl_name)
     }
