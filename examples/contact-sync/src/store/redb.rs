@@ -8,9 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use redb::{
-    Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction,
-};
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -129,8 +127,14 @@ impl UserStore for RedbStore {
                 if let (Some(key), true) = (&key, effect.remember) {
                     tables.remember(key, &effect.marker(log_id))?;
                 }
-                let entry =
-                    decide::accepted_entry(log_id, now, &connection, &change, key.as_ref(), &effect);
+                let entry = decide::accepted_entry(
+                    log_id,
+                    now,
+                    &connection,
+                    &change,
+                    key.as_ref(),
+                    &effect,
+                );
                 tables.log(connection.id().as_str(), &entry)?;
                 decide::applied(log_id, effect)
             };
@@ -213,7 +217,10 @@ impl UserStore for RedbStore {
         })
     }
 
-    fn user_by_email<'a>(&'a self, email: &'a str) -> BoxFuture<'a, Result<Option<User>, StoreError>> {
+    fn user_by_email<'a>(
+        &'a self,
+        email: &'a str,
+    ) -> BoxFuture<'a, Result<Option<User>, StoreError>> {
         let key = email_key(email);
         self.blocking(move |db| {
             let txn = db.begin_read()?;
