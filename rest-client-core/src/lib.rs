@@ -5,6 +5,7 @@
 
 pub mod excerpt;
 pub mod json_decimal;
+pub mod pem;
 pub mod retry;
 pub mod retry_after;
 pub mod secret_header;

@@ -1,5 +1,5 @@
-//! What one request costs the sandbox itself, so the flow benchmark (issue 5: 1,000 agreements
-//! at 20 ms injected latency) can tell sandbox overhead from flow overhead.
+//! What one request costs the sandbox itself, so a flow benchmark (1,000 agreements at 20 ms
+//! injected latency) can tell sandbox overhead from flow overhead.
 //!
 //! - `dataverse/list_page_expand`: one page of 100 MSA agreements out of 1,000, filtered, with
 //!   the nested `$expand` the launch flow uses;

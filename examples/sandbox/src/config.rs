@@ -9,6 +9,7 @@ use super::dataverse::DataverseSchema;
 use super::ids;
 use super::ironclad::{DeliveryPolicy, IroncladRateLimits};
 use super::seed::SeedData;
+use super::seed_file::SeedFile;
 use super::signing::SigningKeySource;
 
 /// How to start a [`Sandbox`](super::Sandbox). Every field has a default; set the ones you need
@@ -52,10 +53,13 @@ pub struct SandboxConfig {
     pub creator_email: String,
     /// The Dataverse tables.
     pub schema: DataverseSchema,
-    /// `MaxUploadFileSize`: the largest base64 note document, in bytes (default 5 MB, §2).
+    /// `MaxUploadFileSize`: the largest base64 note document, in bytes (default 5 MB, as
+    /// <https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files> states).
     pub max_upload_file_size: usize,
     /// Which rows exist at start.
     pub seed: SeedData,
+    /// More rows (and Ironclad templates) to create at start, after [`SandboxConfig::seed`].
+    pub seed_file: Option<SeedFile>,
     /// Seed of the fault-injection random sequence of both services.
     pub fault_seed: u64,
     /// Webhook retry policy (default [`DeliveryPolicy::fast`]; [`DeliveryPolicy::default`] is
@@ -98,6 +102,7 @@ impl Default for SandboxConfig {
             schema: DataverseSchema::default(),
             max_upload_file_size: 5 * 1024 * 1024,
             seed: SeedData::default(),
+            seed_file: None,
             fault_seed: 0x5eed,
             delivery_policy: DeliveryPolicy::fast(),
             signing_key: SigningKeySource::default(),
@@ -123,6 +128,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("creator_email", &self.creator_email)
             .field("max_upload_file_size", &self.max_upload_file_size)
             .field("seed", &self.seed)
+            .field("seed_file", &self.seed_file.as_ref().map(|f| f.dataverse_rows().len()))
             .field("fault_seed", &self.fault_seed)
             .field("delivery_policy", &self.delivery_policy)
             .field("signing_key", &self.signing_key)

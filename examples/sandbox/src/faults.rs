@@ -1,9 +1,10 @@
 //! Fault injection: throttling, server errors, dropped connections and latency, per service.
 //!
 //! What each fault looks like on the wire is the service's own shape, produced by the emulator
-//! (`dataverse::errors::throttled` follows dataverse.md §1.8: 429 + `Retry-After` seconds +
-//! `0x80072322`; `ironclad::errors` follows ironclad.md §1.4: 429 `TOO_MANY_REQUESTS` without a
-//! `Retry-After`). A dropped connection is closed by the server after reading the request and
+//! (Dataverse: 429 + `Retry-After` seconds + `0x80072322`, per
+//! <https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>; Ironclad: 429
+//! `TOO_MANY_REQUESTS` without a `Retry-After`, per
+//! <https://developer.ironcladapp.com/reference/clm-api-rate-limits>). A dropped connection is closed by the server after reading the request and
 //! before writing any response byte.
 //!
 //! Two modes, usable together:

@@ -83,6 +83,10 @@ impl Front {
             Some(self.route(request).await)
         };
 
+        if path.starts_with(crate::control_http::PREFIX) {
+            // The control surface is the test's own voice, not traffic to observe.
+            return response.ok_or(DroppedConnection);
+        }
         self.log.push(RequestRecord {
             service: self.service,
             method: method.to_string(),

@@ -1,9 +1,10 @@
 //! Identifier shapes of the two services.
 //!
 //! Ironclad ids are 24 lowercase hex characters (MongoDB ObjectId style, e.g.
-//! `6a6b40b128f91b0daeafb068`, research ironclad.md §2.12), async job ids are 21-character
-//! URL-safe strings (`02ZZsOt_eB9EfIE4luV5f`, §2.3) and webhook event ids are `webhookEvent`
-//! followed by 32 hex characters (§4.3). Dataverse uses GUIDs.
+//! `6a6b40b128f91b0daeafb068`), async job ids are 21-character URL-safe strings
+//! (`02ZZsOt_eB9EfIE4luV5f`) and webhook event ids are `webhookEvent` followed by 32 hex
+//! characters, as the examples of Ironclad's API reference show
+//! (<https://developer.ironcladapp.com/reference>). Dataverse uses GUIDs.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 

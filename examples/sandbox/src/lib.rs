@@ -1,47 +1,8 @@
-//! Loopback emulators of the Dataverse Web API and the Ironclad Public API, so every flow runs
-//! with no tenant, no credentials and no network.
-//!
-//! [`Sandbox::start`] binds both emulators on `127.0.0.1` (ephemeral ports unless configured),
-//! seeds Dataverse with accounts, opportunities, currencies and agreements, and publishes the
-//! MSA template in Ironclad. Point the clients at [`Sandbox::dataverse_url`] and
-//! [`Sandbox::ironclad_base_url`] with [`Sandbox::dataverse_token`] / [`Sandbox::ironclad_token`]
-//! (or the OAuth endpoints), then drive and observe the world through the control surfaces:
-//! [`Sandbox::dataverse`], [`Sandbox::ironclad`], [`Sandbox::faults`], [`Sandbox::requests`].
-//!
-//! The emulators are faithful to the wire formats in `shared/research/` (each module says which
-//! facts it follows): they validate requests as the real services do and answer with the real
-//! error shapes, so a flow that sends the wrong format fails here as it would in production.
-//!
-//! Time: the emulators serve real sockets, and injected latency, webhook backoff and the
-//! Ironclad rate-limit window run on the Tokio clock. Keep tests against the sandbox on real
-//! time and make them fast with the knobs instead ([`DeliveryPolicy::fast`] is the default;
-//! [`Faults::set_retry_after`] can be zero); pausing Tokio time while requests are on the wire
-//! lets client timeouts fire early.
-//!
-//! ```no_run
-//! use dataverse_ironclad_sandbox::{NewAgreement, Sandbox, SandboxConfig};
-//! use secrecy::ExposeSecret;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = Sandbox::start(SandboxConfig::default()).await?;
-//! let agreement = sandbox.dataverse().create_agreement(NewAgreement {
-//!     name: Some("Acme MSA".into()),
-//!     opportunity: sandbox.seeded().opportunities.first().copied(),
-//!     ..NewAgreement::msa()
-//! })?;
-//! let response = reqwest::Client::new()
-//!     .get(sandbox.dataverse_api_url().join(&format!("cre6f_agreements({agreement})"))?)
-//!     .bearer_auth(sandbox.dataverse_token().expose_secret())
-//!     .send()
-//!     .await?;
-//! assert_eq!(response.status(), 200);
-//! sandbox.shutdown().await;
-//! # Ok(()) }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
 mod config;
+mod control_http;
 mod credentials;
 pub mod dataverse;
 mod faults;
@@ -52,6 +13,7 @@ mod json;
 mod observe;
 mod pdf;
 mod seed;
+mod seed_file;
 mod signing;
 mod timestamps;
 
@@ -75,6 +37,7 @@ pub use ironclad::{
 pub use json::{Json, JsonError, JsonObject};
 pub use observe::RequestRecord;
 pub use seed::{SeedData, SeededRows};
+pub use seed_file::{SeedFile, SeedFileError};
 pub use signing::SigningKeySource;
 
 use dataverse::{DataverseAuth, DataverseState, Store, StoreLimits};
@@ -131,7 +94,7 @@ pub struct Sandbox {
     ironclad_faults: Faults,
     dataverse_log: RequestLog,
     ironclad_log: RequestLog,
-    seeded: std::sync::Mutex<SeededRows>,
+    seeded: Arc<std::sync::Mutex<SeededRows>>,
     servers: Vec<ServerHandle>,
 }
 
@@ -192,7 +155,21 @@ impl Sandbox {
             config.token_lifetime,
         );
         let dataverse = Arc::new(DataverseState::new(store, auth, dataverse_url.clone()));
-        let seeded = seed::seed_dataverse(&DataverseControl::new(dataverse.clone()), config.seed)?;
+        let dataverse_control = DataverseControl::new(dataverse.clone());
+        let seeded = seed::seed_dataverse(&dataverse_control, config.seed)?;
+        if let Some(seed_file) = &config.seed_file {
+            for (entity_set, row) in seed_file.dataverse_rows() {
+                dataverse_control.insert(entity_set, row).map_err(|error| match error {
+                    SandboxError::Rejected { status, code, message } => SandboxError::Rejected {
+                        status,
+                        code,
+                        message: format!("seed row of '{entity_set}': {message}"),
+                    },
+                    other => other,
+                })?;
+            }
+        }
+        let seeded = Arc::new(std::sync::Mutex::new(seeded));
 
         let ironclad = Arc::new(IroncladState {
             data: std::sync::Mutex::new(ironclad_data(&config)),
@@ -220,12 +197,47 @@ impl Sandbox {
             Faults::new(FaultSettings::default(), config.fault_seed.wrapping_add(1));
         let (dataverse_log, ironclad_log) = (RequestLog::default(), RequestLog::default());
         let gate_limiter = rate_limiter.clone();
+        let ironclad_control = IroncladControl::new(ironclad.clone(), rate_limiter.clone());
+        for template in config.seed_file.iter().flat_map(SeedFile::ironclad_templates) {
+            ironclad_control.publish_template(template.clone()).map_err(|error| match error {
+                SandboxError::Rejected { status, code, message } => SandboxError::Rejected {
+                    status,
+                    code,
+                    message: format!("seed template '{}': {message}", template.id),
+                },
+                other => other,
+            })?;
+        }
+        let control =
+            |service: Service, token: &SecretString, faults: &Faults, log: &RequestLog| {
+                control_http::router(control_http::ControlState {
+                    service,
+                    token: token.clone(),
+                    faults: faults.clone(),
+                    log: log.clone(),
+                    dataverse: dataverse_control.clone(),
+                    ironclad: ironclad_control.clone(),
+                    seeded: seeded.clone(),
+                })
+            };
+        let dataverse_router = dataverse::router(dataverse.clone()).merge(control(
+            Service::Dataverse,
+            &config.dataverse_token,
+            &dataverse_faults,
+            &dataverse_log,
+        ));
+        let ironclad_router = ironclad::router(ironclad.clone()).merge(control(
+            Service::Ironclad,
+            &config.ironclad_token,
+            &ironclad_faults,
+            &ironclad_log,
+        ));
         let servers = vec![
             http_server::serve(
                 dataverse_listener,
                 Front {
                     service: Service::Dataverse,
-                    router: dataverse::router(dataverse.clone()),
+                    router: dataverse_router,
                     faults: dataverse_faults.clone(),
                     log: dataverse_log.clone(),
                     fault_responder: dataverse::fault_response,
@@ -241,7 +253,7 @@ impl Sandbox {
                 ironclad_listener,
                 Front {
                     service: Service::Ironclad,
-                    router: ironclad::router(ironclad.clone()),
+                    router: ironclad_router,
                     faults: ironclad_faults.clone(),
                     log: ironclad_log.clone(),
                     fault_responder: ironclad::fault_response,
@@ -265,7 +277,7 @@ impl Sandbox {
             ironclad_faults,
             dataverse_log,
             ironclad_log,
-            seeded: std::sync::Mutex::new(seeded),
+            seeded,
             servers,
         })
     }

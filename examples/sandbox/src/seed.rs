@@ -132,44 +132,54 @@ const ACCOUNT_SEEDS: &[AccountSeed] = &[
     },
 ];
 
-/// Seed `seed` into an empty environment.
+/// Seed `seed` into an empty environment. Tables the schema does not have are skipped, so an
+/// environment loaded from another `$metadata` document gets what fits.
 pub(crate) fn seed_dataverse(
     control: &DataverseControl,
     seed: SeedData,
 ) -> Result<SeededRows, SandboxError> {
-    let mut rows = SeededRows {
-        system_user: control.insert(
+    let mut rows = SeededRows::default();
+    if control.has_table(SYSTEM_USERS) {
+        rows.system_user = control.insert(
             SYSTEM_USERS,
             &object(&[
                 ("fullname", Json::str("Integration User")),
                 ("internalemailaddress", Json::str("integration@sandbox.example")),
             ]),
-        )?,
-        ..SeededRows::default()
-    };
-    control.set_defaults(Some(rows.system_user), None);
-    for (iso, name, symbol, rate) in [
-        ("USD", "US Dollar", "$", "1.0"),
-        ("EUR", "Euro", "€", "0.92"),
-        ("GBP", "Pound Sterling", "£", "0.79"),
-    ] {
-        let id = control.insert(
-            CURRENCIES,
-            &object(&[
-                ("isocurrencycode", Json::str(iso)),
-                ("currencyname", Json::str(name)),
-                ("currencysymbol", Json::str(symbol)),
-                ("currencyprecision", number("2")),
-                ("exchangerate", number(rate)),
-            ]),
         )?;
-        rows.currencies.push((iso.to_owned(), id));
+        control.set_defaults(Some(rows.system_user), None);
     }
-    control.set_defaults(None, rows.currency("USD"));
-    if seed == SeedData::ReferenceOnly {
+    if control.has_table(CURRENCIES) {
+        for (iso, name, symbol, rate) in [
+            ("USD", "US Dollar", "$", "1.0"),
+            ("EUR", "Euro", "€", "0.92"),
+            ("GBP", "Pound Sterling", "£", "0.79"),
+        ] {
+            let id = control.insert(
+                CURRENCIES,
+                &object(&[
+                    ("isocurrencycode", Json::str(iso)),
+                    ("currencyname", Json::str(name)),
+                    ("currencysymbol", Json::str(symbol)),
+                    ("currencyprecision", number("2")),
+                    ("exchangerate", number(rate)),
+                ]),
+            )?;
+            rows.currencies.push((iso.to_owned(), id));
+        }
+        control.set_defaults(None, rows.currency("USD"));
+    }
+    if seed == SeedData::ReferenceOnly
+        || !control.has_table(ACCOUNTS)
+        || !control.has_table(OPPORTUNITIES)
+        || rows.currencies.is_empty()
+    {
         return Ok(rows);
     }
     seed_accounts(control, &mut rows)?;
+    if !control.has_table(super::dataverse::AGREEMENTS) {
+        return Ok(rows);
+    }
     let agreements = [
         NewAgreement {
             name: Some("Contoso MSA 2026".to_owned()),

@@ -1,4 +1,5 @@
-//! Signing webhook deliveries the way Ironclad does (research ironclad.md §4.3).
+//! Signing webhook deliveries the way Ironclad does
+//! (<https://developer.ironcladapp.com/reference/webhook-verification>).
 //!
 //! The signed data is the concatenation of the `X-Ironclad-Webhook-Event-Id` value, the JSON
 //! body exactly as sent, and the nonce; the algorithm is RSA PKCS#1 v1.5 with SHA-256 over a
@@ -6,12 +7,12 @@
 //! JSON header. The public half is served as a PEM `SubjectPublicKeyInfo` by
 //! `GET /public/api/v1/webhooks/verification-key`.
 
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::KeySize;
+use aws_lc_rs::signature::{KeyPair, RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine as _;
-use rsa::RsaPrivateKey;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey, LineEnding};
-use rsa::sha2::Sha256;
-use rsa::signature::{SignatureEncoding, Signer};
+use rest_client_core::pem;
 
 use super::SandboxError;
 
@@ -31,7 +32,7 @@ pub enum SigningKeySource {
     FixedTestKey,
     /// A fresh RSA-2048 key per start (slow in debug builds).
     Generate,
-    /// A PKCS#8 PEM private key.
+    /// A PEM private key: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
     Pem(String),
 }
 
@@ -48,7 +49,7 @@ impl std::fmt::Debug for SigningKeySource {
 
 /// Signs deliveries and knows the PEM of its public key.
 pub(crate) struct WebhookSigner {
-    signing_key: SigningKey<Sha256>,
+    key: RsaKeyPair,
     public_key_pem: String,
 }
 
@@ -60,25 +61,17 @@ impl std::fmt::Debug for WebhookSigner {
 
 impl WebhookSigner {
     pub(crate) fn new(source: &SigningKeySource) -> Result<Self, SandboxError> {
-        let private = match source {
-            SigningKeySource::FixedTestKey => RsaPrivateKey::from_pkcs8_pem(FIXED_TEST_KEY_PEM),
-            SigningKeySource::Pem(pem) => RsaPrivateKey::from_pkcs8_pem(pem),
-            SigningKeySource::Generate => {
-                return RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
-                    .map_err(|e| SandboxError::SigningKey(e.to_string()))
-                    .and_then(Self::from_private);
-            }
-        }
-        .map_err(|e| SandboxError::SigningKey(e.to_string()))?;
-        Self::from_private(private)
-    }
-
-    fn from_private(private: RsaPrivateKey) -> Result<Self, SandboxError> {
-        let public_key_pem = private
-            .to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| SandboxError::SigningKey(e.to_string()))?;
-        Ok(Self { signing_key: SigningKey::<Sha256>::new(private), public_key_pem })
+        let key = match source {
+            SigningKeySource::FixedTestKey => key_from_pem(FIXED_TEST_KEY_PEM)?,
+            SigningKeySource::Pem(pem) => key_from_pem(pem)?,
+            SigningKeySource::Generate => RsaKeyPair::generate(KeySize::Rsa2048)
+                .map_err(|e| SandboxError::SigningKey(format!("cannot generate a key: {e}")))?,
+        };
+        let spki = key
+            .public_key()
+            .as_der()
+            .map_err(|e| SandboxError::SigningKey(format!("cannot encode the public key: {e}")))?;
+        Ok(Self { public_key_pem: pem::encode("PUBLIC KEY", spki.as_ref()), key })
     }
 
     /// The PEM served by the verification-key endpoint.
@@ -92,42 +85,73 @@ impl WebhookSigner {
         message.extend_from_slice(event_id.as_bytes());
         message.extend_from_slice(body);
         message.extend_from_slice(nonce.as_bytes());
-        let signature = self.signing_key.sign(&message);
-        base64::engine::general_purpose::STANDARD.encode(signature.to_bytes())
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        // Signing with a valid key pair into a buffer of the modulus's length only fails if the
+        // platform's randomness does (PKCS#1 v1.5 is deterministic; aws-lc blinds with it).
+        if self.key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), &message, &mut signature).is_err()
+        {
+            signature.clear();
+        }
+        base64::engine::general_purpose::STANDARD.encode(signature)
     }
 
     /// The `X-Ironclad-Webhook-Verification` header value for one attempt.
     pub(crate) fn verification_header(&self, event_id: &str, body: &[u8], nonce: &str) -> String {
         let signature = self.sign(event_id, body, nonce);
-        serde_json::json!({
-            "nonce": nonce,
-            "signAlgorithm": "sha256",
-            "signature": signature,
-            "encoding": "base64",
-        })
-        .to_string()
+        // Ordered members whatever serde_json features the build unifies.
+        let header = crate::json::JsonObject::new()
+            .with("nonce", nonce)
+            .with("signAlgorithm", "sha256")
+            .with("signature", signature)
+            .with("encoding", "base64");
+        crate::json::Json::Object(header).to_string()
     }
+}
+
+/// An RSA key pair from a PKCS#8 or PKCS#1 PEM.
+fn key_from_pem(text: &str) -> Result<RsaKeyPair, SandboxError> {
+    let invalid =
+        |e: String| SandboxError::SigningKey(format!("not an RSA private key in PEM: {e}"));
+    let (label, der) = pem::decode(text, &["PRIVATE KEY", "RSA PRIVATE KEY"]).map_err(invalid)?;
+    match label {
+        "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
+        _ => RsaKeyPair::from_der(&der),
+    }
+    .map_err(|e| invalid(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rsa::pkcs1v15::{Signature, VerifyingKey};
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::signature::Verifier;
+    use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+
+    /// The served SPKI PEM as a verifier reads it (aws-lc-rs takes SubjectPublicKeyInfo DER).
+    fn served_public_key(signer: &WebhookSigner) -> UnparsedPublicKey<Vec<u8>> {
+        let (_, spki) = pem::decode(signer.public_key_pem(), &["PUBLIC KEY"]).unwrap();
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, spki)
+    }
 
     #[test]
     fn signature_verifies_with_the_served_public_key_only_for_the_signed_bytes() {
         let signer = WebhookSigner::new(&SigningKeySource::FixedTestKey).unwrap();
         assert!(signer.public_key_pem().starts_with("-----BEGIN PUBLIC KEY-----"));
-        let public = rsa::RsaPublicKey::from_public_key_pem(signer.public_key_pem()).unwrap();
-        let verifying = VerifyingKey::<Sha256>::new(public);
+        let verifying = served_public_key(&signer);
         let b64 = signer.sign("webhookEventabc", br#"{"a":1}"#, "n0nce");
         let bytes = base64::engine::general_purpose::STANDARD.decode(&b64).unwrap();
         assert_eq!(bytes.len(), 256, "RSA-2048 signatures are 256 bytes");
-        let signature = Signature::try_from(bytes.as_slice()).unwrap();
-        assert!(verifying.verify(br#"webhookEventabc{"a":1}n0nce"#, &signature).is_ok());
-        assert!(verifying.verify(br#"webhookEventabc{"a":2}n0nce"#, &signature).is_err());
+        assert!(verifying.verify(br#"webhookEventabc{"a":1}n0nce"#, &bytes).is_ok());
+        assert!(verifying.verify(br#"webhookEventabc{"a":2}n0nce"#, &bytes).is_err());
+    }
+
+    #[test]
+    fn a_generated_or_pkcs1_key_signs_too_and_garbage_is_a_typed_error() {
+        let generated = WebhookSigner::new(&SigningKeySource::Generate).unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(generated.sign("e", b"{}", "n"))
+            .unwrap();
+        assert!(served_public_key(&generated).verify(b"e{}n", &bytes).is_ok());
+        let error = WebhookSigner::new(&SigningKeySource::Pem("nope".to_owned())).unwrap_err();
+        assert!(error.to_string().contains("not an RSA private key in PEM"), "{error}");
     }
 
     #[test]

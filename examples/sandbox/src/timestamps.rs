@@ -1,8 +1,10 @@
 //! Timestamp formats of the two services.
 //!
 //! Dataverse writes `Edm.DateTimeOffset` values in UTC with whole seconds
-//! (`2026-11-23T13:45:00Z`) and `Edm.Date` as `2026-12-01` (research dataverse.md §1.3–1.4).
-//! Ironclad writes milliseconds with a `Z` (`2024-12-06T20:52:19.625Z`, ironclad.md §4.2).
+//! (`2026-11-23T13:45:00Z`) and `Edm.Date` as `2026-12-01`
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api>).
+//! Ironclad writes milliseconds with a `Z` (`2024-12-06T20:52:19.625Z`,
+//! <https://developer.ironcladapp.com/reference/webhooks>).
 
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};

@@ -1,8 +1,10 @@
-//! Wire-format tests of `dataverse_ironclad_sandbox`, through real HTTP (reqwest), against the research
-//! facts each emulator claims to follow. Split by area under `tests/sandbox/`.
+//! Wire-format tests of `dataverse_ironclad_sandbox`, through real HTTP (reqwest), against the
+//! documented behaviour each emulator follows. Split by area under `tests/sandbox/`.
 
 #[path = "sandbox/dataverse.rs"]
 mod dataverse;
+#[path = "sandbox/dataverse_features.rs"]
+mod dataverse_features;
 #[path = "sandbox/deliveries.rs"]
 mod deliveries;
 #[path = "sandbox/faults.rs"]

@@ -2,7 +2,8 @@
 //!
 //! The Web API accepts the configured static token and any token issued by
 //! `POST /{tenant}/oauth2/v2.0/token` (form body `grant_type=client_credentials`, `client_id`,
-//! `client_secret` or HTTP Basic, `scope=<environment URL>/.default`; dataverse.md §1.9) until
+//! `client_secret` or HTTP Basic, `scope=<environment URL>/.default`, as
+//! <https://learn.microsoft.com/power-apps/developer/data-platform/authenticate-oauth> describes) until
 //! it expires. The token endpoint answers like Entra ID: `{token_type, expires_in,
 //! ext_expires_in, access_token}`, and OAuth errors `{error, error_description, error_codes,
 //! timestamp, trace_id, correlation_id}` with `AADSTS…` descriptions.

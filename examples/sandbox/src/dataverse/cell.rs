@@ -32,13 +32,17 @@ pub(crate) enum Cell {
         id: Uuid,
         target_set: String,
     },
+    /// `Edm.Double`.
+    Float(f64),
+    /// A value of a type the sandbox does not interpret, kept as sent.
+    Raw(Json),
 }
 
 /// A value that does not fit its column's type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConvertError {
     pub(crate) literal: String,
-    pub(crate) edm_type: &'static str,
+    pub(crate) edm_type: String,
 }
 
 impl ConvertError {
@@ -58,7 +62,8 @@ impl Cell {
         if value.is_null() {
             return Ok(Cell::Null);
         }
-        let fail = || ConvertError { literal: literal_of(value), edm_type: kind.edm_type() };
+        let fail =
+            || ConvertError { literal: literal_of(value), edm_type: kind.edm_type().to_owned() };
         match kind {
             ColumnKind::Text { .. }
             | ColumnKind::Memo { .. }
@@ -77,6 +82,23 @@ impl Cell {
                 .and_then(|t| t.parse::<i64>().ok())
                 .map(Cell::Int)
                 .ok_or_else(fail),
+            ColumnKind::SmallInt => value
+                .as_number_text()
+                .and_then(|t| t.parse::<i16>().ok())
+                .map(|n| Cell::Int(i64::from(n)))
+                .ok_or_else(fail),
+            ColumnKind::Double => value
+                .as_number_text()
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|f| f.is_finite())
+                .map(Cell::Float)
+                .ok_or_else(fail),
+            ColumnKind::Binary => value
+                .as_str()
+                .filter(|s| super::store::decode_base64(s).is_some())
+                .map(|s| Cell::Text(s.to_owned()))
+                .ok_or_else(fail),
+            ColumnKind::Other { .. } => Ok(Cell::Raw(value.clone())),
             ColumnKind::Decimal | ColumnKind::Money => value
                 .as_number_text()
                 .and_then(parse_decimal_text)
@@ -91,7 +113,7 @@ impl Cell {
             ColumnKind::DateOnly => {
                 value.as_str().and_then(timestamps::parse_date).map(Cell::Date).ok_or_else(fail)
             }
-            ColumnKind::PrimaryKey | ColumnKind::Lookup => value
+            ColumnKind::PrimaryKey | ColumnKind::Lookup | ColumnKind::Guid => value
                 .as_str()
                 .and_then(|s| Uuid::parse_str(s).ok())
                 .map(Cell::Guid)
@@ -110,6 +132,8 @@ impl Cell {
             Cell::DateTime(at) => Json::String(timestamps::dataverse_datetime(*at)),
             Cell::Date(date) => Json::String(timestamps::dataverse_date(*date)),
             Cell::Guid(id) | Cell::Lookup { id, .. } => Json::String(id.to_string()),
+            Cell::Float(f) => Json::Number(float_text(*f)),
+            Cell::Raw(json) => json.clone(),
         }
     }
 
@@ -140,6 +164,11 @@ impl Cell {
             (Cell::Decimal(a), Cell::Decimal(b)) => Some(a.cmp(b)),
             (Cell::Int(a), Cell::Decimal(b)) => Some(Decimal::from(*a).cmp(b)),
             (Cell::Decimal(a), Cell::Int(b)) => Some(a.cmp(&Decimal::from(*b))),
+            (Cell::Float(a), Cell::Float(b)) => a.partial_cmp(b),
+            (Cell::Float(a), Cell::Int(b)) => a.partial_cmp(&(*b as f64)),
+            (Cell::Int(a), Cell::Float(b)) => (*a as f64).partial_cmp(b),
+            (Cell::Float(a), Cell::Decimal(b)) => a.partial_cmp(&decimal_f64(*b)),
+            (Cell::Decimal(a), Cell::Float(b)) => decimal_f64(*a).partial_cmp(b),
             (Cell::Bool(a), Cell::Bool(b)) => Some(a.cmp(b)),
             (Cell::DateTime(a), Cell::DateTime(b)) => Some(a.cmp(b)),
             (Cell::Date(a), Cell::Date(b)) => Some(a.cmp(b)),
@@ -159,6 +188,16 @@ impl Cell {
             (false, false) => self.compare(other).unwrap_or(Ordering::Equal),
         }
     }
+}
+
+/// A double as JSON text: integral values keep no fraction, others the shortest round trip.
+fn float_text(value: f64) -> String {
+    let text = value.to_string();
+    if text.contains(['e', 'E']) { format!("{value:e}") } else { text }
+}
+
+fn decimal_f64(value: Decimal) -> f64 {
+    value.to_string().parse().unwrap_or(f64::NAN)
 }
 
 /// How a JSON value reads in a conversion error (strings without quotes, as OData prints them).

@@ -101,7 +101,7 @@ impl DataverseControl {
     /// Row `id` as the Web API returns it without `$select` (every column, `@odata.etag`).
     pub fn get(&self, entity_set: &str, id: Uuid) -> Option<Json> {
         let store = self.state.store();
-        let def = store.schema.set(entity_set)?;
+        let def = store.catalog.set(entity_set)?;
         let row = store.get(entity_set, id)?;
         let prefs = Preferences::default();
         Some(Json::Object(Renderer { store: &store, prefs: &prefs }.entity(def, row, None, &[])))
@@ -110,7 +110,7 @@ impl DataverseControl {
     /// Every row of `entity_set`, in creation order, as [`DataverseControl::get`] shows them.
     pub fn list(&self, entity_set: &str) -> Vec<Json> {
         let store = self.state.store();
-        let Some(def) = store.schema.set(entity_set) else { return Vec::new() };
+        let Some(def) = store.catalog.set(entity_set) else { return Vec::new() };
         let prefs = Preferences::default();
         let renderer = Renderer { store: &store, prefs: &prefs };
         store
@@ -124,6 +124,22 @@ impl DataverseControl {
         let mut store = self.state.store();
         store.default_owner = owner.or(store.default_owner);
         store.base_currency = base_currency.or(store.base_currency);
+    }
+
+    /// The entity set names of every table, in schema order.
+    pub fn entity_sets(&self) -> Vec<String> {
+        self.tables().into_iter().map(|(set, _)| set).collect()
+    }
+
+    /// `(entity set, logical name)` of every table, in schema order.
+    pub fn tables(&self) -> Vec<(String, String)> {
+        let store = self.state.store();
+        store.catalog.sets().map(|s| (s.entity_set.clone(), s.logical_name.clone())).collect()
+    }
+
+    /// Whether the environment has a table with entity set `entity_set`.
+    pub fn has_table(&self, entity_set: &str) -> bool {
+        self.state.store().catalog.set(entity_set).is_some()
     }
 
     /// Number of rows in `entity_set`.

@@ -1,14 +1,17 @@
-//! Dataverse error responses: `{"error":{"code":"0x…","message":"…"}}` (dataverse.md §1.7).
+//! Dataverse error responses: `{"error":{"code":"0x…","message":"…"}}`
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#parse-errors-from-the-response>).
 //!
-//! Messages and codes are the ones the real service returns for the same mistake, taken from
-//! Microsoft's "Troubleshoot Dataverse Web API client errors" page and the research notes:
+//! Messages and codes are the ones the real service returns for the same mistake, as Microsoft's
+//! pages and public reports of real responses show:
 //! unknown entity set → 404 `0x8006088a`; unknown property in a query → 400 `0x0`; unknown
 //! property or wrong-case navigation property in a payload → 400 `0x80048d19` ("Error identified
 //! in Payload …" with the OData inner exception); missing row → 404; `If-Match: *` on a missing
 //! row → 404 with an empty code; `If-None-Match: *` on an existing row → 412; etag mismatch →
-//! 412; throttling → 429 `0x80072322` with `Retry-After` (§1.8); a 401 has no body and a
-//! `WWW-Authenticate: Bearer authorization_uri=…` header. Codes marked 🟡 in the research
-//! (`0x80040217`, choice range `0x8004431a`, invalid base64) are beliefs.
+//! 412; throttling → 429 `0x80072322` with `Retry-After`
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>); a 401 has no
+//! body and a `WWW-Authenticate: Bearer authorization_uri=…` header. No Microsoft page states the
+//! codes `0x80040217` (row not found), `0x8004431a` (choice out of range) or the invalid-base64
+//! message; they follow what clients report from real environments.
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
@@ -114,7 +117,9 @@ impl DvError {
         )
     }
 
-    /// 404: `If-Match: *` on an upsert of a missing row (the research's verified shape: empty code).
+    /// 404: `If-Match: *` on an upsert of a missing row (an empty code, as
+    /// <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/perform-conditional-operations-using-web-api>
+    /// shows).
     pub(crate) fn upsert_missing(logical_name: &str, id: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -172,12 +177,43 @@ impl DvError {
         )
     }
 
+    /// 400: a URL the OData parser cannot read (also what a reserved character in an
+    /// alternate-key value gives).
+    pub(crate) fn query_syntax() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "0x80060888", "Bad Request - Error in query syntax.")
+    }
+
+    /// 404: no row has these alternate-key values.
+    pub(crate) fn key_not_found(logical_name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "0x80060891",
+            format!(
+                "A record with the specified key values does not exist in {logical_name} entity"
+            ),
+        )
+    }
+
+    /// 412: a write that would give two rows the same alternate-key values.
+    pub(crate) fn duplicate_alternate_key(columns: &[String], key: &str) -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "0x80060892",
+            format!(
+                "A record that has the attribute values {} already exists. The entity key {key} \
+                 requires that this set of attributes contains unique values. Select unique values \
+                 and try again.",
+                columns.join(", ")
+            ),
+        )
+    }
+
     /// 400: a malformed or unsupported query.
     pub(crate) fn query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "0x0", message)
     }
 
-    /// 400: a note's document larger than `MaxUploadFileSize` (base64 size, §2).
+    /// 400: a note's document larger than `MaxUploadFileSize` (measured on the base64 text).
     pub(crate) fn attachment_too_big() -> Self {
         Self::new(StatusCode::BAD_REQUEST, "0x80044a02", "Attachment file size is too big.")
     }
@@ -192,7 +228,7 @@ impl DvError {
         )
     }
 
-    /// 429 with `Retry-After` (service protection, §1.8).
+    /// 429 with `Retry-After` (service protection).
     pub(crate) fn throttled(retry_after_secs: u64) -> Self {
         Self {
             retry_after_secs: Some(retry_after_secs),

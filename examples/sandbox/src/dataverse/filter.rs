@@ -1,12 +1,14 @@
-//! `$filter`: parse, type-check against the table, evaluate (dataverse.md §1.4).
+//! `$filter`: parse, type-check against the table, evaluate
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/filter-rows>).
 //!
 //! Supported: `eq ne gt ge lt le`, `and or not`, parentheses, `contains`/`startswith`/
-//! `endswith`, property paths through single-valued navigation properties
-//! (`cre6f_Opportunity/name`), and the literals the flows use: strings with doubled quotes
-//! (`'O''Bryan'`), integers and decimals, GUIDs, `DateTimeOffset` (`2024-01-01T00:00:00Z`),
-//! `Date` (`2026-12-01`), `null`, `true`, `false`. String comparison is case-insensitive, as
-//! Dataverse's is. Type errors and syntax errors use the OData URI parser's messages; the
-//! `Microsoft.Dynamics.CRM.*` query functions are not emulated and are refused.
+//! `endswith` (with Dataverse's `LIKE` wildcards, see [`super::like`]), property paths through
+//! single-valued navigation properties (`cre6f_Opportunity/name`), and the literals: strings
+//! with doubled quotes (`'O''Bryan'`), integers and decimals, GUIDs, `DateTimeOffset`
+//! (`2024-01-01T00:00:00Z`), `Date` (`2026-12-01`), `null`, `true`, `false`. String comparison
+//! is case-insensitive, as Dataverse's is. Type errors and syntax errors use the OData URI
+//! parser's messages; lambda operators and the `Microsoft.Dynamics.CRM.*` query functions other
+//! than `In`/`NotIn` are not emulated and are refused.
 
 use std::cmp::Ordering;
 
@@ -15,7 +17,8 @@ use uuid::Uuid;
 
 use super::cell::Cell;
 use super::errors::DvError;
-use super::schema::{ColumnKind, DataverseSchema, EntitySetDef};
+use super::like::LikePattern;
+use super::schema::{Catalog, EntitySetDef};
 use super::store::{Row, Store};
 use crate::timestamps;
 
@@ -25,9 +28,22 @@ pub(crate) enum Expr {
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
-    Compare { op: CmpOp, left: Operand, right: Operand },
-    Text { func: TextFunc, target: Operand, needle: Operand },
+    Compare {
+        op: CmpOp,
+        left: Operand,
+        right: Operand,
+    },
+    Text {
+        func: TextFunc,
+        target: Operand,
+        needle: Operand,
+    },
     IsTrue(Operand),
+    /// `Microsoft.Dynamics.CRM.In(PropertyName='x',PropertyValues=[…])`.
+    In {
+        target: Operand,
+        values: Vec<Cell>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +124,10 @@ pub(crate) fn matches(expr: &Expr, row: &Row, store: &Store) -> bool {
         Expr::Or(a, b) => matches(a, row, store) || matches(b, row, store),
         Expr::Not(inner) => !matches(inner, row, store),
         Expr::IsTrue(operand) => operand.value(row, store) == &Cell::Bool(true),
+        Expr::In { target, values } => {
+            let value = target.value(row, store);
+            values.iter().any(|v| value.compare(v) == Some(Ordering::Equal))
+        }
         Expr::Compare { op, left, right } => {
             let (a, b) = (left.value(row, store), right.value(row, store));
             let equal = match (a.is_null(), b.is_null()) {
@@ -131,12 +151,12 @@ pub(crate) fn matches(expr: &Expr, row: &Row, store: &Store) -> bool {
             else {
                 return false;
             };
-            let (haystack, needle) = (haystack.to_lowercase(), needle.to_lowercase());
-            match func {
-                TextFunc::Contains => haystack.contains(&needle),
-                TextFunc::StartsWith => haystack.starts_with(&needle),
-                TextFunc::EndsWith => haystack.ends_with(&needle),
-            }
+            let pattern = match func {
+                TextFunc::Contains => LikePattern::contains(needle),
+                TextFunc::StartsWith => LikePattern::starts_with(needle),
+                TextFunc::EndsWith => LikePattern::ends_with(needle),
+            };
+            pattern.matches(haystack)
         }
     }
 }
@@ -155,11 +175,7 @@ enum Token {
 const MAX_DEPTH: usize = 100;
 
 /// Parse and type-check `text` against table `def`.
-pub(crate) fn parse(
-    text: &str,
-    def: &EntitySetDef,
-    schema: &DataverseSchema,
-) -> Result<Expr, DvError> {
+pub(crate) fn parse(text: &str, def: &EntitySetDef, schema: &Catalog) -> Result<Expr, DvError> {
     let tokens = lex(text)?;
     let mut parser = Parser { tokens, pos: 0, depth: 0, text, def, schema };
     let expr = parser.or()?;
@@ -177,6 +193,10 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, DvError> {
         let (at, c) = chars[i];
         match c {
             c if c.is_whitespace() => i += 1,
+            '[' | ']' => {
+                tokens.push((at, Token::Word(c.to_string())));
+                i += 1;
+            }
             '(' => {
                 tokens.push((at, Token::Open));
                 i += 1;
@@ -217,7 +237,9 @@ fn lex(text: &str) -> Result<Vec<(usize, Token)>, DvError> {
             }
             _ => {
                 let start = i;
-                while i < chars.len() && !chars[i].1.is_whitespace() && !"(),'".contains(chars[i].1)
+                while i < chars.len()
+                    && !chars[i].1.is_whitespace()
+                    && !"(),'[]".contains(chars[i].1)
                 {
                     i += 1;
                 }
@@ -236,7 +258,7 @@ struct Parser<'a> {
     depth: usize,
     text: &'a str,
     def: &'a EntitySetDef,
-    schema: &'a DataverseSchema,
+    schema: &'a Catalog,
 }
 
 impl Parser<'_> {
@@ -351,6 +373,8 @@ impl Parser<'_> {
             "contains" => TextFunc::Contains,
             "startswith" => TextFunc::StartsWith,
             "endswith" => TextFunc::EndsWith,
+            "Microsoft.Dynamics.CRM.In" => return self.in_function(false),
+            "Microsoft.Dynamics.CRM.NotIn" => return self.in_function(true),
             other if other.starts_with("Microsoft.Dynamics.CRM.") => {
                 return Err(DvError::query(format!(
                     "The sandbox does not emulate the query function '{other}'."
@@ -376,6 +400,46 @@ impl Parser<'_> {
             )));
         }
         Ok(Expr::Text { func, target, needle })
+    }
+
+    /// `In(PropertyName='col',PropertyValues=['a','b'])`, negated for `NotIn`.
+    fn in_function(&mut self, negated: bool) -> Result<Expr, DvError> {
+        self.expect(&Token::Open)?;
+        self.expect(&Token::Word("PropertyName=".to_owned()))?;
+        let Some((_, Token::Str(column))) = self.tokens.get(self.pos).cloned() else {
+            return Err(self.syntax_error());
+        };
+        self.pos += 1;
+        let target = self.property(&column)?;
+        self.expect(&Token::Comma)?;
+        self.expect(&Token::Word("PropertyValues=".to_owned()))?;
+        self.expect(&Token::Word("[".to_owned()))?;
+        let mut values = Vec::new();
+        loop {
+            let literal = self.operand()?;
+            let Operand::Literal { cell, edm } = literal else { return Err(self.syntax_error()) };
+            // Values are written as strings whatever the column type (`['1','2']` for numbers).
+            let cell = match (&cell, target.edm()) {
+                (Cell::Text(text), edm) if edm != "Edm.String" => literal_value(text, edm)
+                    .ok_or_else(|| {
+                        DvError::query(format!("'{text}' is not a valid {edm} value."))
+                    })?,
+                _ if edm == "null" => return Err(self.syntax_error()),
+                _ => cell,
+            };
+            values.push(cell);
+            match self.peek() {
+                Some(Token::Comma) => self.pos += 1,
+                Some(Token::Word(w)) if w == "]" => {
+                    self.pos += 1;
+                    break;
+                }
+                _ => return Err(self.syntax_error()),
+            }
+        }
+        self.expect(&Token::Close)?;
+        let expr = Expr::In { target, values };
+        Ok(if negated { Expr::Not(Box::new(expr)) } else { expr })
     }
 
     fn operand(&mut self) -> Result<Operand, DvError> {
@@ -416,16 +480,18 @@ impl Parser<'_> {
                     .schema
                     .set(&nav.target_set)
                     .ok_or_else(|| DvError::resource_not_found(&nav.target_set))?;
-                (Some((nav.lookup_column.clone(), nav.target_set.clone())), target, column)
+                (Some((nav.lookup_column.clone(), nav.target_set.clone())), &**target, column)
             }
         };
         let column_def = def
             .column_def(column)
             .ok_or_else(|| DvError::unknown_property(column, &def.logical_name))?;
-        let edm = match column_def.kind {
-            ColumnKind::DocumentBody => "Edm.String",
-            ref kind => kind.edm_type(),
-        };
+        let edm = column_def.kind.scalar_edm().ok_or_else(|| {
+            DvError::query(format!(
+                "The sandbox does not filter on '{column}', a column of type '{}'.",
+                column_def.kind.edm_type()
+            ))
+        })?;
         Ok(Operand::Property { via, column: column.to_owned(), edm })
     }
 }
@@ -464,6 +530,12 @@ fn literal(word: &str) -> Option<(Cell, &'static str)> {
     None
 }
 
+/// A string written for a non-string column, read as that column's type.
+fn literal_value(text: &str, edm: &str) -> Option<Cell> {
+    let (cell, found) = literal(text)?;
+    (category(found) == category(edm)).then_some(cell)
+}
+
 fn category(edm: &str) -> &str {
     match edm {
         "Edm.Int32" | "Edm.Int64" | "Edm.Decimal" | "Edm.Double" => "number",
@@ -490,8 +562,10 @@ mod tests {
     use crate::json::Json;
 
     fn setup() -> (Store, Uuid, Uuid) {
-        let mut store =
-            Store::new(DataverseSchema::default(), StoreLimits { max_upload_file_size: 1 << 20 });
+        let mut store = Store::new(
+            crate::dataverse::DataverseSchema::default(),
+            StoreLimits { max_upload_file_size: 1 << 20 },
+        );
         let body = |s: &str| Json::parse(s).unwrap().as_object().unwrap().clone();
         let account = store.create("accounts", None, &body(r#"{"name":"O'Bryan & Co"}"#)).unwrap();
         let opp = store
@@ -518,8 +592,8 @@ mod tests {
     }
 
     fn eval(store: &Store, id: Uuid, set: &str, text: &str) -> Result<bool, DvError> {
-        let def = store.schema.set(set).unwrap();
-        let expr = parse(text, def, &store.schema)?;
+        let def = store.catalog.set(set).unwrap();
+        let expr = parse(text, def, &store.catalog)?;
         Ok(matches(&expr, store.get(set, id).unwrap(), store))
     }
 

@@ -1,40 +1,57 @@
 //! The Dataverse Web API emulator (OData v4 under `/api/data/v9.2/`).
 //!
-//! A generic in-memory OData store: tables are configured by entity set name, logical name,
-//! primary key and single-valued navigation properties ([`DataverseSchema`]), and the default
-//! schema holds the spec's Agreement table plus accounts, opportunities, currencies, notes,
-//! contacts and users. What is emulated, each following research dataverse.md:
+//! A generic in-memory OData store. Its tables come from a `$metadata` document
+//! ([`DataverseSchema::from_csdl`](DataverseSchema)) or are built in code ([`EntitySetDef`]); the
+//! default schema holds a custom Agreement table plus accounts, contacts, opportunities,
+//! currencies, notes and users. What is emulated, each following Microsoft's Web API
+//! documentation (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/overview>):
 //!
-//! - CRUD (§1.3): `POST` → `204` + `OData-EntityId`, or `201` + body with
+//! - CRUD: `POST` → `204` + `OData-EntityId`, or `201` + body with
 //!   `Prefer: return=representation`; `GET` with `$select`/`$expand`; conditional `GET` (`304`);
 //!   `PATCH` as upsert, with `If-Match: *` (→ 404 when missing), `If-None-Match: *` (→ 412 when
 //!   present) and `If-Match: W/"n"` optimistic concurrency (→ 412); `DELETE`; single-property
-//!   `GET`/`PUT`/`DELETE`; lookups read as `_x_value` and written with case-sensitive
-//!   `<nav>@odata.bind`.
-//! - Queries (§1.4): `$select`, `$filter`, `$orderby`, `$top`, `$count`, nested `$expand`,
-//!   `Prefer: odata.maxpagesize` with `@odata.nextLink`/`$skiptoken`, formatted values and lookup
-//!   annotations with `Prefer: odata.include-annotations`.
-//! - Notes (§2): base64 `documentbody` with `filesize`, `GET …/documentbody/$value`, the
+//!   `GET`/`PUT`/`DELETE`; rows addressed by id or alternate key; lookups read as `_x_value` and
+//!   written with case-sensitive `<nav>@odata.bind`; collection-valued navigation properties,
+//!   `$ref` associate/disassociate; deep insert.
+//! - Queries: `$select`, `$filter` (with `LIKE` wildcards), `$orderby`, `$top`, `$count`, nested
+//!   `$expand` (single- and collection-valued), `Prefer: odata.maxpagesize` with
+//!   `@odata.nextLink`/`$skiptoken`, formatted values and lookup annotations with
+//!   `Prefer: odata.include-annotations`; FetchXML with paging cookies; change tracking with
+//!   delta links.
+//! - `$batch` with change sets and Content-ID references.
+//! - Notes: base64 `documentbody` with `filesize`, `GET …/documentbody/$value`, the
 //!   `MaxUploadFileSize` limit, and the block upload/download messages.
-//! - Errors (§1.7) and service protection (§1.8) in the real shapes; 401 with a
-//!   `WWW-Authenticate` challenge; an Entra-like token endpoint (§1.9).
+//! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
+//!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
-//! Not emulated: `$batch`, FetchXML, change tracking, alternate keys, deep insert,
-//! collection-valued navigation properties, `$metadata`.
+//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
+//! functions, FetchXML aggregates, file and image columns, plug-ins and business rules.
 
 mod auth;
+mod batch;
 mod cell;
+mod changes;
+mod collection;
 mod control;
+mod csdl_writer;
 mod errors;
+mod fetchxml;
 mod filter;
 mod handlers;
+mod keys;
+mod like;
+mod metadata;
 mod notes;
 mod odata_query;
 mod paging;
+mod relations;
 mod render;
+mod reply;
+mod request;
 mod schema;
 mod store;
 mod tables;
+mod xml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,7 +64,11 @@ use url::Url;
 pub(crate) use auth::DataverseAuth;
 pub use control::{Agreement, DataverseControl, NewAgreement, Note};
 pub(crate) use errors::fault_response;
-pub use schema::{Access, ColumnDef, ColumnKind, DataverseSchema, EntitySetDef, NavigationDef};
+pub use metadata::MetadataError;
+pub use schema::{
+    Access, AlternateKeyDef, CollectionKind, CollectionNavigationDef, ColumnDef, ColumnKind,
+    DataverseSchema, EntitySetDef, NavigationDef,
+};
 pub(crate) use store::{Store, StoreLimits};
 pub use tables::{
     ACCOUNTS, AGREEMENT_TYPE_MSA, AGREEMENTS, ANNOTATIONS, CONTACTS, CURRENCIES, OPPORTUNITIES,
@@ -89,7 +110,8 @@ impl DataverseState {
     }
 }
 
-/// The largest request body: Dataverse takes single requests up to 128 MB (§2, file columns),
+/// The largest request body: Dataverse takes single requests up to 128 MB
+/// (<https://learn.microsoft.com/power-apps/developer/data-platform/file-column-data>),
 /// so a too-large note is refused by the note rules (`0x80044a02`), not by the transport.
 const MAX_REQUEST_BODY: usize = 129 * 1024 * 1024;
 

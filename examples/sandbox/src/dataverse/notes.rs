@@ -1,4 +1,5 @@
-//! The note (annotation) file messages: chunked upload and download (dataverse.md §2).
+//! The note (annotation) file messages: chunked upload and download
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files>).
 //!
 //! Upload: `InitializeAnnotationBlocksUpload {Target}` → `{FileContinuationToken}`;
 //! `UploadBlock {BlockId, BlockData, FileContinuationToken}` → 204 (BlockId is base64 of at most
@@ -11,14 +12,15 @@
 
 use std::collections::HashMap;
 
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use http::{StatusCode, header};
+use http::StatusCode;
 use uuid::Uuid;
 
-use super::errors::{DvError, ODATA_JSON};
-use super::handlers::ApiRequest;
-use super::store::decode_base64;
+use super::DataverseState;
+use super::errors::DvError;
+use super::reply::Reply;
+use super::request::ApiRequest;
+use super::store::{Store, decode_base64};
 use super::tables::ANNOTATIONS;
 use crate::ids;
 use crate::json::{Json, JsonObject};
@@ -44,27 +46,31 @@ pub(crate) fn is_action(name: &str) -> bool {
 }
 
 /// Run message `name`.
-pub(crate) fn action(request: &ApiRequest<'_>, name: &str) -> Result<Response, DvError> {
+pub(crate) fn action(
+    state: &DataverseState,
+    store: &mut Store,
+    request: &ApiRequest,
+    name: &str,
+) -> Result<Reply, DvError> {
     let body = request.json_body(name)?;
     match name {
-        UPLOAD_INIT => upload_init(request, &body),
-        UPLOAD_BLOCK => upload_block(request, &body),
-        UPLOAD_COMMIT => upload_commit(request, &body),
-        DOWNLOAD_INIT => download_init(request, &body),
-        _ => download_block(request, &body),
+        UPLOAD_INIT => upload_init(state, request, &body),
+        UPLOAD_BLOCK => upload_block(state, &body),
+        UPLOAD_COMMIT => upload_commit(state, store, request, &body),
+        DOWNLOAD_INIT => download_init(state, store, request, &body),
+        _ => download_block(state, store, request, &body),
     }
 }
 
-fn response(request: &ApiRequest<'_>, message: &str, body: JsonObject) -> Response {
+fn response(request: &ApiRequest, message: &str, body: JsonObject) -> Reply {
     let mut out = JsonObject::new().with(
         "@odata.context",
-        format!("{}$metadata#Microsoft.Dynamics.CRM.{message}Response", request.service_root()),
+        request.context(&format!("Microsoft.Dynamics.CRM.{message}Response")),
     );
     for (key, value) in body {
         out.insert(key, value);
     }
-    (StatusCode::OK, [(header::CONTENT_TYPE, ODATA_JSON)], Json::Object(out).to_bytes())
-        .into_response()
+    Reply::json(StatusCode::OK, out)
 }
 
 fn bad(message: impl Into<String>) -> DvError {
@@ -90,11 +96,14 @@ fn text<'a>(body: &'a JsonObject, name: &str) -> Result<&'a str, DvError> {
         .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
 }
 
-fn upload_init(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, DvError> {
+fn upload_init(
+    state: &DataverseState,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
     target(body)?;
     let token = ids::random_token(48);
-    request
-        .state
+    state
         .uploads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -102,7 +111,7 @@ fn upload_init(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, 
     Ok(response(request, UPLOAD_INIT, JsonObject::new().with("FileContinuationToken", token)))
 }
 
-fn upload_block(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, DvError> {
+fn upload_block(state: &DataverseState, body: &JsonObject) -> Result<Reply, DvError> {
     let token = text(body, "FileContinuationToken")?;
     let block_id = text(body, "BlockId")?;
     let id_bytes =
@@ -115,25 +124,29 @@ fn upload_block(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response,
     if data.len() > MAX_BLOCK {
         return Err(bad("BlockData must be less than 4 MB."));
     }
-    let mut uploads = request.state.uploads.lock().unwrap_or_else(|p| p.into_inner());
+    let mut uploads = state.uploads.lock().unwrap_or_else(|p| p.into_inner());
     let upload =
         uploads.get_mut(token).ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
     if upload.blocks.keys().next().is_some_and(|first| first.len() != block_id.len()) {
         return Err(bad("Every BlockId of an upload must have the same length."));
     }
     upload.blocks.insert(block_id.to_owned(), data);
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(Reply::empty(StatusCode::NO_CONTENT))
 }
 
-fn upload_commit(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, DvError> {
+fn upload_commit(
+    state: &DataverseState,
+    store: &mut Store,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
     let mut note = target(body)?;
     let token = text(body, "FileContinuationToken")?;
     let block_list = body
         .get("BlockList")
         .and_then(Json::as_array)
         .ok_or_else(|| bad("Required parameter 'BlockList' is missing."))?;
-    let upload = request
-        .state
+    let upload = state
         .uploads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -157,7 +170,6 @@ fn upload_commit(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response
     let existing =
         note.get("annotationid").and_then(Json::as_str).and_then(|s| Uuid::parse_str(s).ok());
     note.remove("annotationid");
-    let mut store = request.state.store();
     let id = match existing {
         Some(id) if store.get(ANNOTATIONS, id).is_some() => {
             store.update(ANNOTATIONS, id, &note)?;
@@ -172,14 +184,18 @@ fn upload_commit(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response
     ))
 }
 
-fn download_init(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, DvError> {
+fn download_init(
+    state: &DataverseState,
+    store: &Store,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
     let target = target(body)?;
     let id = target
         .get("annotationid")
         .and_then(Json::as_str)
         .and_then(|s| Uuid::parse_str(s).ok())
         .ok_or_else(|| bad("The Target must carry an annotationid."))?;
-    let store = request.state.store();
     let row =
         store.get(ANNOTATIONS, id).ok_or_else(|| DvError::does_not_exist("annotation", id))?;
     let size = match row.get("filesize") {
@@ -187,9 +203,8 @@ fn download_init(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response
         _ => 0,
     };
     let file_name = row.get("filename").as_text().unwrap_or_default().to_owned();
-    drop(store);
     let token = ids::random_token(48);
-    request.state.downloads.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), id);
+    state.downloads.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), id);
     Ok(response(
         request,
         DOWNLOAD_INIT,
@@ -200,7 +215,12 @@ fn download_init(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response
     ))
 }
 
-fn download_block(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Response, DvError> {
+fn download_block(
+    state: &DataverseState,
+    store: &Store,
+    request: &ApiRequest,
+    body: &JsonObject,
+) -> Result<Reply, DvError> {
     let token = text(body, "FileContinuationToken")?;
     let number = |name: &str| {
         body.get(name)
@@ -209,14 +229,12 @@ fn download_block(request: &ApiRequest<'_>, body: &JsonObject) -> Result<Respons
             .ok_or_else(|| bad(format!("Required parameter '{name}' is missing.")))
     };
     let (offset, length) = (number("Offset")?, number("BlockLength")?);
-    let id = *request
-        .state
+    let id = *state
         .downloads
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .get(token)
         .ok_or_else(|| bad("The FileContinuationToken is not valid."))?;
-    let store = request.state.store();
     let row =
         store.get(ANNOTATIONS, id).ok_or_else(|| DvError::does_not_exist("annotation", id))?;
     let file = row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default();

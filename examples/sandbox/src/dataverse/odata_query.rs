@@ -1,14 +1,17 @@
-//! System query options and the `Prefer` header (dataverse.md §1.2, §1.4).
+//! System query options and the `Prefer` header
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/overview>,
+//! <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#http-headers>).
 //!
 //! `$select`, `$filter`, `$orderby` (several columns, `asc`/`desc`), `$top`, `$count`,
-//! `$expand` of single-valued navigation properties with nested `($select=…;$expand=…)`, and the
-//! opaque `$skiptoken` of a next link. `$skip` is refused because Dataverse does not support it;
-//! every other `$` option and the FetchXML / saved-query parameters are refused as not emulated.
-//! Every property name is checked against the table, case-sensitively.
+//! `$expand` of single-valued navigation properties with nested `($select=…;$expand=…)` and of
+//! collection-valued ones with `($select=…;$filter=…;$orderby=…;$top=…)`, the opaque
+//! `$skiptoken` of a next link and the `$deltatoken` of a delta link. `$skip` is refused because
+//! Dataverse does not support it; every other `$` option and the saved-query parameters are
+//! refused as not emulated. Every property name is checked against the table, case-sensitively.
 
 use super::errors::DvError;
 use super::filter::{self, Expr};
-use super::schema::{DataverseSchema, EntitySetDef};
+use super::schema::{Catalog, EntitySetDef};
 
 /// Parsed query options of one request.
 #[derive(Debug, Clone, Default)]
@@ -20,24 +23,30 @@ pub(crate) struct QueryOptions {
     pub(crate) count: bool,
     pub(crate) expand: Vec<Expand>,
     pub(crate) skiptoken: Option<String>,
+    pub(crate) deltatoken: Option<String>,
 }
 
 /// One `$expand` item.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Expand {
     pub(crate) nav: String,
     pub(crate) select: Option<Vec<String>>,
     pub(crate) expand: Vec<Expand>,
+    /// Whether `nav` is collection-valued (then the options below may be set).
+    pub(crate) collection: bool,
+    pub(crate) filter: Option<Expr>,
+    pub(crate) orderby: Vec<(String, bool)>,
+    pub(crate) top: Option<usize>,
 }
 
-const NOT_EMULATED: &[&str] = &["fetchXml", "savedQuery", "userQuery"];
+const NOT_EMULATED: &[&str] = &["savedQuery", "userQuery"];
 
 impl QueryOptions {
     /// Parse and validate the raw query string of a request on table `def`.
     pub(crate) fn parse(
         raw: Option<&str>,
         def: &EntitySetDef,
-        schema: &DataverseSchema,
+        schema: &Catalog,
     ) -> Result<Self, DvError> {
         let mut options = QueryOptions::default();
         let mut seen: Vec<String> = Vec::new();
@@ -60,15 +69,7 @@ impl QueryOptions {
                 "$select" => options.select = Some(parse_select(&value, def)?),
                 "$filter" => options.filter = Some(filter::parse(&value, def, schema)?),
                 "$orderby" => options.orderby = parse_orderby(&value, def)?,
-                "$top" => {
-                    let top = value.trim().parse::<usize>().map_err(|_| {
-                        DvError::query(format!(
-                            "Invalid value '{value}' for $top query option found. The $top query \
-                             option requires a non-negative integer value."
-                        ))
-                    })?;
-                    options.top = Some(top);
-                }
+                "$top" => options.top = Some(parse_top(&value)?),
                 "$count" => {
                     options.count = match value.as_ref() {
                         "true" => true,
@@ -82,6 +83,7 @@ impl QueryOptions {
                 }
                 "$expand" => options.expand = parse_expand(&value, def, schema)?,
                 "$skiptoken" => options.skiptoken = Some(value.into_owned()),
+                "$deltatoken" => options.deltatoken = Some(value.into_owned()),
                 other => {
                     return Err(DvError::query(format!(
                         "The query parameter {other} is not supported"
@@ -91,6 +93,15 @@ impl QueryOptions {
         }
         Ok(options)
     }
+}
+
+fn parse_top(value: &str) -> Result<usize, DvError> {
+    value.trim().parse::<usize>().map_err(|_| {
+        DvError::query(format!(
+            "Invalid value '{value}' for $top query option found. The $top query option requires \
+             a non-negative integer value."
+        ))
+    })
 }
 
 fn split_list(text: &str, separator: char) -> Vec<String> {
@@ -164,11 +175,7 @@ fn parse_orderby(text: &str, def: &EntitySetDef) -> Result<Vec<(String, bool)>, 
     Ok(orders)
 }
 
-fn parse_expand(
-    text: &str,
-    def: &EntitySetDef,
-    schema: &DataverseSchema,
-) -> Result<Vec<Expand>, DvError> {
+fn parse_expand(text: &str, def: &EntitySetDef, schema: &Catalog) -> Result<Vec<Expand>, DvError> {
     let mut items = Vec::new();
     for item in split_list(text, ',') {
         let (name, inner) = match item.find('(') {
@@ -183,13 +190,14 @@ fn parse_expand(
             }
             None => (item.clone(), None),
         };
-        let nav = def
-            .navigation(&name)
-            .ok_or_else(|| DvError::unknown_property(&name, &def.logical_name))?;
-        let target = schema
-            .set(&nav.target_set)
-            .ok_or_else(|| DvError::resource_not_found(&nav.target_set))?;
-        let mut expand = Expand { nav: name.clone(), select: None, expand: Vec::new() };
+        let (target_set, collection) = match (def.navigation(&name), def.collection(&name)) {
+            (Some(nav), _) => (nav.target_set.clone(), false),
+            (None, Some(collection)) => (collection.target_set.clone(), true),
+            (None, None) => return Err(DvError::unknown_property(&name, &def.logical_name)),
+        };
+        let target =
+            schema.set(&target_set).ok_or_else(|| DvError::resource_not_found(&target_set))?;
+        let mut expand = Expand { nav: name.clone(), collection, ..Expand::default() };
         for option in
             inner.iter().flat_map(|inner| split_list(inner, ';')).filter(|o| !o.is_empty())
         {
@@ -197,10 +205,16 @@ fn parse_expand(
             match key.trim() {
                 "$select" => expand.select = Some(parse_select(value, target)?),
                 "$expand" => expand.expand = parse_expand(value, target, schema)?,
+                "$filter" if collection => {
+                    expand.filter = Some(filter::parse(value, target, schema)?)
+                }
+                "$orderby" if collection => expand.orderby = parse_orderby(value, target)?,
+                "$top" if collection => expand.top = Some(parse_top(value)?),
                 other => {
                     return Err(DvError::query(format!(
                         "The query option '{other}' is not supported in the $expand of the \
-                         single-valued navigation property '{name}'."
+                         {} navigation property '{name}'.",
+                        if collection { "collection-valued" } else { "single-valued" }
                     )));
                 }
             }
@@ -217,6 +231,10 @@ pub(crate) struct Preferences {
     pub(crate) max_page_size: Option<usize>,
     /// The raw `odata.include-annotations` value, without quotes.
     pub(crate) include_annotations: Option<String>,
+    /// `odata.track-changes`.
+    pub(crate) track_changes: bool,
+    /// `odata.continue-on-error` (for `$batch`).
+    pub(crate) continue_on_error: bool,
 }
 
 impl Preferences {
@@ -232,6 +250,8 @@ impl Preferences {
                         prefs.max_page_size = arg.parse().ok().filter(|n| *n > 0)
                     }
                     "odata.include-annotations" => prefs.include_annotations = Some(arg.to_owned()),
+                    "odata.track-changes" => prefs.track_changes = true,
+                    "odata.continue-on-error" => prefs.continue_on_error = true,
                     _ => {}
                 }
             }
@@ -274,14 +294,15 @@ fn split_list_quoted(value: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn schema() -> DataverseSchema {
-        DataverseSchema::default()
+    fn schema() -> Catalog {
+        Catalog::new(crate::dataverse::DataverseSchema::default())
     }
 
     #[test]
     fn options_parse_and_validate() {
         let schema = schema();
-        let def = schema.set("cre6f_agreements").unwrap();
+        let def = schema.set("cre6f_agreements").unwrap().clone();
+        let def = &def;
         let raw = "$select=cre6f_name,cre6f_agreementvalue&$orderby=createdon desc,cre6f_name&$top=5&$count=true\
                    &$expand=cre6f_Opportunity($select=name,totalamount;$expand=parentaccountid($select=name,address1_city))";
         let options = QueryOptions::parse(Some(raw), def, &schema).unwrap();
@@ -310,7 +331,8 @@ mod tests {
         assert!(err("$select=Name").contains("'Name'"));
         assert!(err("$top=-1").contains("$top"));
         assert!(err("$select=cre6f_name&$select=cre6f_name").contains("more than once"));
-        assert!(err("fetchXml=%3Cfetch%2F%3E").contains("fetchXml"));
+        assert!(err("savedQuery=x").contains("savedQuery"));
+        assert!(err("$expand=cre6f_agreement_Annotations($skip=2)").contains("collection-valued"));
     }
 
     #[test]

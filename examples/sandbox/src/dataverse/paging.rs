@@ -1,4 +1,5 @@
-//! Sorting and server-driven paging (dataverse.md §1.4 "Paging").
+//! Sorting and server-driven paging
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/page-results>).
 //!
 //! A page ends with `@odata.nextLink`: the request URL with a `$skiptoken` holding a cookie
 //! shaped like the real one (`<cookie pagenumber="2" pagingcookie="…" istracking="False" />`).
@@ -106,6 +107,8 @@ fn cell_to_value(cell: &Cell) -> Value {
         Cell::Date(date) => json!(["da", timestamps::dataverse_date(*date)]),
         Cell::Guid(id) => json!(["g", id.to_string()]),
         Cell::Lookup { id, target_set } => json!(["l", id.to_string(), target_set]),
+        Cell::Float(f) => json!(["f", f]),
+        Cell::Raw(raw) => json!(["r", raw.to_string()]),
     }
 }
 
@@ -121,6 +124,8 @@ fn cell_from_value(value: &Value) -> Option<Cell> {
         "dt" => Cell::DateTime(time::OffsetDateTime::from_unix_timestamp(arg?.as_i64()?).ok()?),
         "da" => Cell::Date(timestamps::parse_date(arg?.as_str()?)?),
         "g" => Cell::Guid(Uuid::parse_str(arg?.as_str()?).ok()?),
+        "f" => Cell::Float(arg?.as_f64()?),
+        "r" => Cell::Raw(crate::json::Json::parse(arg?.as_str()?).ok()?),
         "l" => Cell::Lookup {
             id: Uuid::parse_str(arg?.as_str()?).ok()?,
             target_set: value.get(2)?.as_str()?.to_owned(),

@@ -1,12 +1,14 @@
-//! Rows as Web API JSON: `@odata.etag`, columns, lookups, annotations, expanded rows.
+//! Rows as Web API JSON: `@odata.etag`, columns, lookups, annotations, expanded rows
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/select-columns>).
 //!
-//! dataverse.md §1.3–1.4: every record carries `@odata.etag` (`W/"<versionnumber>"`); without
-//! `$select` every column comes back (null when empty), with it only the selected ones plus the
-//! primary key, plus `_transactioncurrencyid_value` when a currency column is selected; a lookup
-//! reads as `_<name>_value`; `Prefer: odata.include-annotations` adds
+//! Every record carries `@odata.etag` (`W/"<versionnumber>"`); without `$select` every column
+//! comes back (null when empty), with it only the selected ones plus the primary key, plus
+//! `_transactioncurrencyid_value` when a currency column is selected; a lookup reads as
+//! `_<name>_value`; `Prefer: odata.include-annotations` adds
 //! `<prop>@OData.Community.Display.V1.FormattedValue` (choice labels, currency strings such as
 //! `$20,000.00`, lookup names, dates) and the `Microsoft.Dynamics.CRM.lookuplogicalname` /
-//! `associatednavigationproperty` annotations before the property they describe.
+//! `associatednavigationproperty` annotations before the property they describe. An expanded
+//! single-valued navigation property is an object (or `null`), a collection-valued one an array.
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use time::OffsetDateTime;
@@ -38,36 +40,19 @@ impl Renderer<'_> {
     ) -> JsonObject {
         let mut out = JsonObject::new();
         out.insert("@odata.etag", Json::String(row.etag()));
-        for name in output_columns(def, select) {
-            let Some(column) = def.column_def(&name) else { continue };
-            let cell = row.get(&name);
-            if !cell.is_null() {
-                if self.prefs.wants(FORMATTED)
-                    && let Some(text) = self.formatted(def, &column.kind, row, cell)
-                {
-                    out.insert(format!("{name}@{FORMATTED}"), Json::String(text));
+        match select {
+            None => {
+                for column in &def.columns {
+                    self.column(&mut out, def, &column.name, &column.kind, row);
                 }
-                if let Cell::Lookup { target_set, .. } = cell {
-                    if self.prefs.wants(NAV_PROPERTY) {
-                        let nav = def.navigations_for(&name).find(|n| &n.target_set == target_set);
-                        if let Some(nav) = nav {
-                            out.insert(
-                                format!("{name}@{NAV_PROPERTY}"),
-                                Json::String(nav.name.clone()),
-                            );
-                        }
-                    }
-                    if self.prefs.wants(LOGICAL_NAME)
-                        && let Some(target) = self.store.schema.set(target_set)
-                    {
-                        out.insert(
-                            format!("{name}@{LOGICAL_NAME}"),
-                            Json::String(target.logical_name.clone()),
-                        );
+            }
+            Some(select) => {
+                for name in output_columns(def, select) {
+                    if let Some(column) = def.column_def(&name) {
+                        self.column(&mut out, def, &name, &column.kind, row);
                     }
                 }
             }
-            out.insert(name, cell.encode());
         }
         for item in expand {
             out.insert(item.nav.clone(), self.expanded(def, row, item));
@@ -75,20 +60,85 @@ impl Renderer<'_> {
         out
     }
 
+    fn column(
+        &self,
+        out: &mut JsonObject,
+        def: &EntitySetDef,
+        name: &str,
+        kind: &ColumnKind,
+        row: &Row,
+    ) {
+        let cell = row.get(name);
+        if !cell.is_null() {
+            if self.prefs.wants(FORMATTED)
+                && let Some(text) = self.formatted(def, kind, row, cell)
+            {
+                out.insert(format!("{name}@{FORMATTED}"), Json::String(text));
+            }
+            if let Cell::Lookup { target_set, .. } = cell {
+                if self.prefs.wants(NAV_PROPERTY) {
+                    let nav = def.navigations_for(name).find(|n| n.accepts(target_set));
+                    if let Some(nav) = nav {
+                        out.insert(
+                            format!("{name}@{NAV_PROPERTY}"),
+                            Json::String(nav.name.clone()),
+                        );
+                    }
+                }
+                if self.prefs.wants(LOGICAL_NAME)
+                    && let Some(target) = self.store.catalog.set(target_set)
+                {
+                    out.insert(
+                        format!("{name}@{LOGICAL_NAME}"),
+                        Json::String(target.logical_name.clone()),
+                    );
+                }
+            }
+        }
+        out.insert(name, cell.encode());
+    }
+
     fn expanded(&self, def: &EntitySetDef, row: &Row, item: &Expand) -> Json {
+        if item.collection {
+            return Json::Array(self.expanded_collection(def, row, item));
+        }
         let Some(nav) = def.navigation(&item.nav) else { return Json::Null };
         let Cell::Lookup { id, target_set } = row.get(&nav.lookup_column) else {
             return Json::Null;
         };
-        if target_set != &nav.target_set {
+        if !nav.accepts(target_set) {
             return Json::Null; // a polymorphic lookup pointing at another table
         }
-        match (self.store.schema.set(target_set), self.store.get(target_set, *id)) {
+        match (self.store.catalog.set(target_set), self.store.get(target_set, *id)) {
             (Some(target_def), Some(target)) => {
                 Json::Object(self.entity(target_def, target, item.select.as_deref(), &item.expand))
             }
             _ => Json::Null,
         }
+    }
+
+    fn expanded_collection(&self, def: &EntitySetDef, row: &Row, item: &Expand) -> Vec<Json> {
+        let Some(collection) = def.collection(&item.nav) else { return Vec::new() };
+        let Some(target_def) = self.store.catalog.set(&collection.target_set) else {
+            return Vec::new();
+        };
+        let mut related: Vec<&Row> = self
+            .store
+            .related(def, row.id, &item.nav)
+            .into_iter()
+            .filter_map(|id| self.store.get(&collection.target_set, id))
+            .filter(|r| {
+                item.filter.as_ref().is_none_or(|f| super::filter::matches(f, r, self.store))
+            })
+            .collect();
+        related.sort_by(|a, b| super::paging::compare_rows(a, b, &item.orderby));
+        if let Some(top) = item.top {
+            related.truncate(top);
+        }
+        related
+            .into_iter()
+            .map(|r| Json::Object(self.entity(target_def, r, item.select.as_deref(), &item.expand)))
+            .collect()
     }
 
     fn formatted(
@@ -110,9 +160,10 @@ impl Renderer<'_> {
                 Some(format!("{sign}{symbol}{}", group_thousands(&format!("{:.2}", rounded.abs()))))
             }
             (ColumnKind::Decimal, Cell::Decimal(value)) => Some(group_number(*value)),
-            (ColumnKind::WholeNumber | ColumnKind::BigInt, Cell::Int(value)) => {
-                Some(group_number(Decimal::from(*value)))
-            }
+            (
+                ColumnKind::WholeNumber | ColumnKind::BigInt | ColumnKind::SmallInt,
+                Cell::Int(value),
+            ) => Some(group_number(Decimal::from(*value))),
             (ColumnKind::Boolean, Cell::Bool(value)) => {
                 Some(if *value { "Yes" } else { "No" }.to_owned())
             }
@@ -121,7 +172,7 @@ impl Renderer<'_> {
                 Some(format!("{}/{}/{}", u8::from(date.month()), date.day(), date.year()))
             }
             (ColumnKind::Lookup, Cell::Lookup { id, target_set }) => {
-                let target_def = self.store.schema.set(target_set)?;
+                let target_def = self.store.catalog.set(target_set)?;
                 let target = self.store.get(target_set, *id)?;
                 target.get(&target_def.primary_name).as_text().map(str::to_owned)
             }
@@ -136,11 +187,8 @@ impl Renderer<'_> {
     }
 }
 
-/// The columns a record shows, in `$metadata` order.
-fn output_columns(def: &EntitySetDef, select: Option<&[String]>) -> Vec<String> {
-    let Some(select) = select else {
-        return def.columns.iter().map(|c| c.name.clone()).collect();
-    };
+/// The selected columns a record shows, in `$metadata` order.
+fn output_columns(def: &EntitySetDef, select: &[String]) -> Vec<String> {
     let mut names: Vec<String> = select.to_vec();
     if !names.contains(&def.primary_key) {
         names.push(def.primary_key.clone());
@@ -225,7 +273,7 @@ mod tests {
         let expand = vec![Expand {
             nav: "cre6f_Opportunity".into(),
             select: Some(vec!["name".into()]),
-            expand: vec![],
+            ..Expand::default()
         }];
         assert_eq!(
             context_fragment("cre6f_agreements", Some(&["cre6f_name".to_owned()]), &expand),

@@ -1,11 +1,18 @@
-//! Table definitions: entity sets, columns, and single-valued navigation properties.
+//! Table definitions: entity sets, columns, keys and navigation properties.
 //!
-//! This mirrors what the real `$metadata` document declares and what the Web API enforces
-//! (research dataverse.md §1.1, §1.3, §3): an entity set name (`cre6f_agreements`) differs from
-//! the table's logical name (`cre6f_agreement`); every lookup column is read as `_<name>_value`
-//! and written through a navigation property whose name is case-sensitive (`cre6f_Opportunity`);
-//! a polymorphic lookup (a note's `objectid`) has one navigation property per target table
-//! (`objectid_cre6f_agreement`, `objectid_account`, …) sharing one `_objectid_value` column.
+//! This mirrors what a Dataverse `$metadata` document declares and what the Web API enforces
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/web-api-service-documents>):
+//! an entity set name (`cre6f_agreements`) differs from the table's logical name
+//! (`cre6f_agreement`); every lookup column is read as `_<name>_value` and written through a
+//! single-valued navigation property whose name is case-sensitive (`cre6f_Opportunity`); a
+//! polymorphic lookup (a note's `objectid`) has one navigation property per target table
+//! (`objectid_cre6f_agreement`, `objectid_account`, …) sharing one `_objectid_value` column; the
+//! other side of a lookup is a collection-valued navigation property (`Account_Annotation`), and
+//! many-to-many relationships are collection-valued on both sides. Alternate keys come from the
+//! `OData.Community.Keys.V1.AlternateKeys` annotation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How a column's values look on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +64,34 @@ pub enum ColumnKind {
     DocumentBody,
     /// The logical name of the table a polymorphic lookup points at (`objecttypecode`).
     EntityName,
+    /// Floating point number (`Edm.Double`).
+    Double,
+    /// A unique identifier that is neither the key nor a lookup (`Edm.Guid`).
+    Guid,
+    /// Binary data (`Edm.Binary`, base64 on the wire).
+    Binary,
+    /// Small integer (`Edm.Int16`).
+    SmallInt,
+    /// Any other declared type (complex, enumeration or collection types): stored and returned
+    /// as the JSON the client sent, not validated.
+    Other {
+        /// The declared type, as `$metadata` spells it (`Collection(Edm.String)`).
+        edm_type: String,
+    },
 }
 
 impl ColumnKind {
     /// The EDM type name used in OData error messages.
-    pub(crate) fn edm_type(&self) -> &'static str {
+    pub(crate) fn edm_type(&self) -> &str {
         match self {
+            ColumnKind::Other { edm_type } => edm_type,
+            scalar => scalar.scalar_edm().unwrap_or("Edm.Untyped"),
+        }
+    }
+
+    /// The EDM type of a scalar column; `None` for [`ColumnKind::Other`].
+    pub(crate) fn scalar_edm(&self) -> Option<&'static str> {
+        Some(match self {
             ColumnKind::Text { .. }
             | ColumnKind::Memo { .. }
             | ColumnKind::Autonumber { .. }
@@ -70,12 +99,16 @@ impl ColumnKind {
             | ColumnKind::EntityName => "Edm.String",
             ColumnKind::WholeNumber | ColumnKind::Choice { .. } => "Edm.Int32",
             ColumnKind::BigInt => "Edm.Int64",
+            ColumnKind::SmallInt => "Edm.Int16",
             ColumnKind::Decimal | ColumnKind::Money => "Edm.Decimal",
+            ColumnKind::Double => "Edm.Double",
             ColumnKind::Boolean => "Edm.Boolean",
             ColumnKind::DateTime => "Edm.DateTimeOffset",
             ColumnKind::DateOnly => "Edm.Date",
-            ColumnKind::PrimaryKey | ColumnKind::Lookup => "Edm.Guid",
-        }
+            ColumnKind::PrimaryKey | ColumnKind::Lookup | ColumnKind::Guid => "Edm.Guid",
+            ColumnKind::Binary => "Edm.Binary",
+            ColumnKind::Other { .. } => return None,
+        })
     }
 }
 
@@ -102,7 +135,7 @@ pub struct ColumnDef {
     pub access: Access,
 }
 
-/// A single-valued navigation property.
+/// A single-valued navigation property (the writable side of a lookup).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct NavigationDef {
@@ -112,6 +145,60 @@ pub struct NavigationDef {
     pub lookup_column: String,
     /// The entity set it points at (`opportunities`).
     pub target_set: String,
+    /// Further entity sets it accepts, when the declared target is a base type (`ownerid` points
+    /// at `principal`, whose rows live in `systemusers` and `teams`).
+    pub other_targets: Vec<String>,
+    /// The collection-valued navigation property on the target that lists the rows pointing
+    /// back (`Account_Annotation` for a note's `objectid_account`), when declared.
+    pub partner: Option<String>,
+}
+
+impl NavigationDef {
+    /// Whether rows of `entity_set` may be bound through this navigation property.
+    pub fn accepts(&self, entity_set: &str) -> bool {
+        self.target_set == entity_set || self.other_targets.iter().any(|t| t == entity_set)
+    }
+}
+
+/// What a collection-valued navigation property lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CollectionKind {
+    /// One-to-many: the rows of the target table whose lookup `lookup_column` (written through
+    /// the target's navigation property `partner`) points at this row.
+    OneToMany {
+        /// The single-valued navigation property on the target (`objectid_account`).
+        partner: String,
+        /// The lookup column on the target (`_objectid_value`).
+        lookup_column: String,
+    },
+    /// Many-to-many: rows related through the intersect table of relationship `relationship`.
+    ManyToMany {
+        /// The relationship's schema name (the navigation property's name on both sides).
+        relationship: String,
+    },
+}
+
+/// A collection-valued navigation property (`Account_Annotation`, `contact_customer_accounts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CollectionNavigationDef {
+    /// The case-sensitive name used in URLs, `$expand` and `@odata.bind` arrays.
+    pub name: String,
+    /// The entity set it lists.
+    pub target_set: String,
+    /// How the related rows are found.
+    pub kind: CollectionKind,
+}
+
+/// An alternate key: columns whose values identify one row (`accounts(accountnumber='A1')`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AlternateKeyDef {
+    /// The key's name.
+    pub name: String,
+    /// Its columns, in declaration order (a lookup column appears as `_x_value`).
+    pub columns: Vec<String>,
 }
 
 /// One table, addressed by its entity set name.
@@ -130,6 +217,10 @@ pub struct EntitySetDef {
     pub columns: Vec<ColumnDef>,
     /// Single-valued navigation properties.
     pub navigations: Vec<NavigationDef>,
+    /// Collection-valued navigation properties.
+    pub collections: Vec<CollectionNavigationDef>,
+    /// Alternate keys.
+    pub alternate_keys: Vec<AlternateKeyDef>,
 }
 
 impl EntitySetDef {
@@ -139,6 +230,8 @@ impl EntitySetDef {
     /// use dataverse_ironclad_sandbox::dataverse::EntitySetDef;
     /// let projects = EntitySetDef::new("cre6f_projects", "cre6f_project", "cre6f_projectid", "cre6f_name")
     ///     .text("cre6f_name", 100)
+    ///     .text("cre6f_code", 20)
+    ///     .alternate_key("cre6f_code_key", &["cre6f_code"])
     ///     .lookup("cre6f_Account", "_cre6f_account_value", "accounts");
     /// assert_eq!(projects.navigation("cre6f_Account").unwrap().target_set, "accounts");
     /// ```
@@ -148,14 +241,7 @@ impl EntitySetDef {
         primary_key: &str,
         primary_name: &str,
     ) -> Self {
-        let mut set = Self {
-            entity_set: entity_set.to_owned(),
-            logical_name: logical_name.to_owned(),
-            primary_key: primary_key.to_owned(),
-            primary_name: primary_name.to_owned(),
-            columns: Vec::new(),
-            navigations: Vec::new(),
-        };
+        let mut set = Self::bare(entity_set, logical_name, primary_key, primary_name);
         set.push(primary_key, ColumnKind::PrimaryKey, Access::ServerManaged);
         set.push("createdon", ColumnKind::DateTime, Access::ServerManaged);
         set.push("modifiedon", ColumnKind::DateTime, Access::ServerManaged);
@@ -163,7 +249,26 @@ impl EntitySetDef {
         set
     }
 
-    fn push(&mut self, name: &str, kind: ColumnKind, access: Access) {
+    /// A table with no columns yet (the `$metadata` reader adds them in document order).
+    pub(crate) fn bare(
+        entity_set: &str,
+        logical_name: &str,
+        primary_key: &str,
+        primary_name: &str,
+    ) -> Self {
+        Self {
+            entity_set: entity_set.to_owned(),
+            logical_name: logical_name.to_owned(),
+            primary_key: primary_key.to_owned(),
+            primary_name: primary_name.to_owned(),
+            columns: Vec::new(),
+            navigations: Vec::new(),
+            collections: Vec::new(),
+            alternate_keys: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, name: &str, kind: ColumnKind, access: Access) {
         if self.column_def(name).is_none() {
             self.columns.push(ColumnDef { name: name.to_owned(), kind, access });
         }
@@ -211,6 +316,28 @@ impl EntitySetDef {
             name: nav.to_owned(),
             lookup_column: lookup_column.to_owned(),
             target_set: target_set.to_owned(),
+            other_targets: Vec::new(),
+            partner: None,
+        });
+        self
+    }
+
+    /// Add an alternate key over `columns`.
+    pub fn alternate_key(mut self, name: &str, columns: &[&str]) -> Self {
+        self.alternate_keys.push(AlternateKeyDef {
+            name: name.to_owned(),
+            columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+        });
+        self
+    }
+
+    /// Add a many-to-many collection-valued navigation property `relationship` to `target_set`
+    /// (declare it on both tables with the same relationship name).
+    pub fn many_to_many(mut self, relationship: &str, target_set: &str) -> Self {
+        self.collections.push(CollectionNavigationDef {
+            name: relationship.to_owned(),
+            target_set: target_set.to_owned(),
+            kind: CollectionKind::ManyToMany { relationship: relationship.to_owned() },
         });
         self
     }
@@ -227,6 +354,11 @@ impl EntitySetDef {
     /// Navigation property `name` (exact case).
     pub fn navigation(&self, name: &str) -> Option<&NavigationDef> {
         self.navigations.iter().find(|n| n.name == name)
+    }
+
+    /// Collection-valued navigation property `name` (exact case).
+    pub fn collection(&self, name: &str) -> Option<&CollectionNavigationDef> {
+        self.collections.iter().find(|n| n.name == name)
     }
 
     /// The navigation properties that fill `lookup_column`.
@@ -249,18 +381,39 @@ impl EntitySetDef {
 pub struct DataverseSchema {
     /// Every table.
     pub sets: Vec<EntitySetDef>,
+    /// The `$metadata` document these tables were read from, served as is at `$metadata`; when
+    /// `None`, the sandbox writes one from the tables.
+    pub csdl: Option<Arc<str>>,
 }
 
 impl DataverseSchema {
     /// A schema with these tables.
     pub fn new(sets: Vec<EntitySetDef>) -> Self {
-        Self { sets }
+        Self { sets, csdl: None }
+    }
+
+    /// The `$metadata` document of these tables: the one they were read from, else one written
+    /// from them in the shape Dataverse serves.
+    ///
+    /// ```
+    /// use dataverse_ironclad_sandbox::dataverse::{DataverseSchema, EntitySetDef};
+    /// let schema = DataverseSchema::new(vec![
+    ///     EntitySetDef::new("new_projects", "new_project", "new_projectid", "new_name").text("new_name", 100),
+    /// ]);
+    /// assert!(schema.to_csdl().contains(r#"<EntitySet Name="new_projects" EntityType="Microsoft.Dynamics.CRM.new_project">"#));
+    /// ```
+    pub fn to_csdl(&self) -> String {
+        match &self.csdl {
+            Some(text) => text.to_string(),
+            None => super::csdl_writer::write(self),
+        }
     }
 
     /// Add a table (replacing one with the same entity set name).
     pub fn with_set(mut self, set: EntitySetDef) -> Self {
         self.sets.retain(|s| s.entity_set != set.entity_set);
         self.sets.push(set);
+        self.csdl = None;
         self
     }
 
@@ -272,5 +425,46 @@ impl DataverseSchema {
     /// The table whose logical name is `logical`.
     pub fn set_by_logical(&self, logical: &str) -> Option<&EntitySetDef> {
         self.sets.iter().find(|s| s.logical_name == logical)
+    }
+}
+
+/// The schema indexed for the store: tables shared by reference, found by name in O(1).
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog {
+    sets: Vec<Arc<EntitySetDef>>,
+    by_name: HashMap<String, usize>,
+    by_logical: HashMap<String, usize>,
+    /// The `$metadata` document served.
+    pub(crate) csdl: Arc<str>,
+}
+
+impl Catalog {
+    pub(crate) fn new(schema: DataverseSchema) -> Self {
+        let csdl = match schema.csdl.clone() {
+            Some(text) => text,
+            None => Arc::from(super::csdl_writer::write(&schema)),
+        };
+        let sets: Vec<Arc<EntitySetDef>> = schema.sets.into_iter().map(Arc::new).collect();
+        let by_name = sets.iter().enumerate().map(|(i, s)| (s.entity_set.clone(), i)).collect();
+        let mut by_logical = HashMap::new();
+        for (index, set) in sets.iter().enumerate() {
+            by_logical.entry(set.logical_name.clone()).or_insert(index);
+        }
+        Self { sets, by_name, by_logical, csdl }
+    }
+
+    /// The table behind entity set `name` (exact case).
+    pub(crate) fn set(&self, name: &str) -> Option<&Arc<EntitySetDef>> {
+        self.by_name.get(name).map(|i| &self.sets[*i])
+    }
+
+    /// The table whose logical name is `logical`.
+    pub(crate) fn set_by_logical(&self, logical: &str) -> Option<&Arc<EntitySetDef>> {
+        self.by_logical.get(logical).map(|i| &self.sets[*i])
+    }
+
+    /// Every table, in schema order.
+    pub(crate) fn sets(&self) -> impl Iterator<Item = &Arc<EntitySetDef>> {
+        self.sets.iter()
     }
 }

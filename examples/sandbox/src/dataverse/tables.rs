@@ -1,12 +1,22 @@
-//! The default tables: the spec's custom Agreement table plus the standard Sales tables it uses.
+//! The built-in tables, read from the built-in `$metadata` document (`builtin_metadata.xml`,
+//! served at `$metadata`): a custom Agreement table (the kind an integration guide asks makers to
+//! create: account and opportunity lookups, an autonumber, a date-only start date, a choice with
+//! an "MSA" option, a currency value, signer name and email, the Ironclad workflow URL and
+//! status) plus the standard tables integrations use: `account`, `contact`, `opportunity`,
+//! `annotation`, `transactioncurrency` and `systemuser`, with the columns, lookups and
+//! relationships of their reference pages
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/account>
+//! and its siblings). Lengths follow the platform defaults of those columns.
 //!
-//! Column names are issue 5's configuration defaults (`cre6f_agreement`, MSA choice value `1`,
-//! navigation property `cre6f_Opportunity`, …) and the standard columns of research
-//! dataverse.md §3 (`accounts.address1_*`, `opportunities.totalamount` / `parentaccountid`,
-//! `transactioncurrencies.isocurrencycode`, `annotations` per §2). Lengths follow the platform
-//! defaults of those columns.
+//! `accounts.accountnumber`, `transactioncurrencies.isocurrencycode` and
+//! `cre6f_agreements.cre6f_agreementnumber` carry alternate keys, so
+//! `accounts(accountnumber='A-1')` works as it does in an environment where a maker defined that
+//! key. What a `$metadata` document cannot say (choice options and the autonumber format) is
+//! added here.
 
-use super::schema::{ColumnKind, DataverseSchema, EntitySetDef};
+use std::sync::OnceLock;
+
+use super::schema::{ColumnKind, DataverseSchema};
 
 /// The Agreement entity set.
 pub const AGREEMENTS: &str = "cre6f_agreements";
@@ -26,118 +36,133 @@ pub const SYSTEM_USERS: &str = "systemusers";
 /// The Agreement Type choice value for "MSA".
 pub const AGREEMENT_TYPE_MSA: i64 = 1;
 
+/// The built-in `$metadata` document.
+pub(crate) const BUILTIN_CSDL: &str = include_str!("builtin_metadata.xml");
+
 impl Default for DataverseSchema {
+    /// The built-in tables (see the module documentation).
     fn default() -> Self {
-        DataverseSchema::new(vec![
-            agreements(),
-            accounts(),
-            opportunities(),
-            currencies(),
-            annotations(),
-            contacts(),
-            system_users(),
-        ])
+        static BUILTIN: OnceLock<DataverseSchema> = OnceLock::new();
+        BUILTIN
+            .get_or_init(|| {
+                // The document is part of the crate and a test reads it: it cannot fail here.
+                let mut schema = DataverseSchema::from_csdl(BUILTIN_CSDL).unwrap_or_else(|error| {
+                    unreachable!("the built-in $metadata is invalid: {error}")
+                });
+                refine(&mut schema);
+                schema
+            })
+            .clone()
     }
 }
 
-fn owned(set: EntitySetDef) -> EntitySetDef {
-    set.lookup("ownerid", "_ownerid_value", SYSTEM_USERS)
+fn choice(options: &[(i64, &str)]) -> ColumnKind {
+    ColumnKind::Choice { options: options.iter().map(|(v, l)| (*v, (*l).to_owned())).collect() }
 }
 
-fn agreements() -> EntitySetDef {
-    owned(
-        EntitySetDef::new(AGREEMENTS, "cre6f_agreement", "cre6f_agreementid", "cre6f_name")
-            .text("cre6f_name", 100)
-            .column(
-                "cre6f_agreementnumber",
-                ColumnKind::Autonumber { prefix: "AGR-".to_owned(), width: 5, seed: 1000 },
-            )
-            .column("cre6f_agreementstartdate", ColumnKind::DateOnly)
-            .choice("cre6f_agreementtype", &[(AGREEMENT_TYPE_MSA, "MSA"), (2, "NDA"), (3, "SOW")])
-            .money("cre6f_agreementvalue")
-            .text("cre6f_counterpartysignername", 100)
-            .text("cre6f_counterpartysigneremail", 100)
-            .text("cre6f_ironcladworkflowurl", 200)
-            .text("cre6f_ironcladworkflowstatus", 100)
-            .lookup("cre6f_Opportunity", "_cre6f_opportunity_value", OPPORTUNITIES)
-            .lookup("cre6f_Account", "_cre6f_account_value", ACCOUNTS)
-            .lookup("transactioncurrencyid", "_transactioncurrencyid_value", CURRENCIES)
-            .with_state(),
-    )
+/// Choice options and the autonumber format, which `$metadata` does not carry.
+fn refine(schema: &mut DataverseSchema) {
+    for set in &mut schema.sets {
+        let table = set.logical_name.clone();
+        for column in &mut set.columns {
+            let kind = match (table.as_str(), column.name.as_str()) {
+                ("opportunity", "statecode") => choice(&[(0, "Open"), (1, "Won"), (2, "Lost")]),
+                ("opportunity", "statuscode") => choice(&[
+                    (1, "In Progress"),
+                    (2, "On Hold"),
+                    (3, "Won"),
+                    (4, "Canceled"),
+                    (5, "Out-Sold"),
+                ]),
+                (_, "statecode") => choice(&[(0, "Active"), (1, "Inactive")]),
+                (_, "statuscode") => choice(&[(1, "Active"), (2, "Inactive")]),
+                ("cre6f_agreement", "cre6f_agreementtype") => {
+                    choice(&[(AGREEMENT_TYPE_MSA, "MSA"), (2, "NDA"), (3, "SOW")])
+                }
+                ("cre6f_agreement", "cre6f_agreementnumber") => {
+                    ColumnKind::Autonumber { prefix: "AGR-".to_owned(), width: 5, seed: 1000 }
+                }
+                ("account", "accountcategorycode") => {
+                    choice(&[(1, "Preferred Customer"), (2, "Standard")])
+                }
+                ("account", "customertypecode") => choice(&[
+                    (1, "Competitor"),
+                    (2, "Consultant"),
+                    (3, "Customer"),
+                    (4, "Investor"),
+                    (5, "Partner"),
+                    (6, "Influencer"),
+                    (7, "Press"),
+                    (8, "Prospect"),
+                    (9, "Reseller"),
+                    (10, "Supplier"),
+                    (11, "Vendor"),
+                    (12, "Other"),
+                ]),
+                _ => continue,
+            };
+            column.kind = kind;
+        }
+    }
 }
 
-fn accounts() -> EntitySetDef {
-    owned(
-        EntitySetDef::new(ACCOUNTS, "account", "accountid", "name")
-            .text("name", 160)
-            .text("address1_line1", 250)
-            .text("address1_line2", 250)
-            .text("address1_line3", 250)
-            .text("address1_city", 80)
-            .text("address1_stateorprovince", 50)
-            .text("address1_postalcode", 20)
-            .text("address1_country", 80)
-            .text("telephone1", 50)
-            .money("revenue")
-            .lookup("transactioncurrencyid", "_transactioncurrencyid_value", CURRENCIES)
-            .with_state(),
-    )
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataverse::schema::Access;
 
-fn opportunities() -> EntitySetDef {
-    owned(
-        EntitySetDef::new(OPPORTUNITIES, "opportunity", "opportunityid", "name")
-            .text("name", 300)
-            .money("totalamount")
-            .lookup("parentaccountid", "_parentaccountid_value", ACCOUNTS)
-            .lookup("transactioncurrencyid", "_transactioncurrencyid_value", CURRENCIES)
-            .choice("statecode", &[(0, "Open"), (1, "Won"), (2, "Lost")]),
-    )
-}
+    #[test]
+    fn the_built_in_document_has_every_table_with_its_keys_lookups_and_relationships() {
+        let schema = DataverseSchema::default();
+        let sets: Vec<&str> = schema.sets.iter().map(|s| s.entity_set.as_str()).collect();
+        assert_eq!(
+            sets,
+            [AGREEMENTS, ACCOUNTS, OPPORTUNITIES, CURRENCIES, ANNOTATIONS, CONTACTS, SYSTEM_USERS]
+        );
+        assert_eq!(schema.csdl.as_deref(), Some(BUILTIN_CSDL), "served as written");
+        let agreement = schema.set(AGREEMENTS).unwrap();
+        assert_eq!(agreement.primary_name, "cre6f_name");
+        let navigation = agreement.navigation("cre6f_Opportunity").unwrap();
+        assert_eq!(
+            (navigation.lookup_column.as_str(), navigation.target_set.as_str()),
+            ("_cre6f_opportunity_value", OPPORTUNITIES)
+        );
+        assert!(matches!(
+            agreement.column_def("cre6f_agreementtype").unwrap().kind,
+            ColumnKind::Choice { ref options } if options[0] == (1, "MSA".to_owned())
+        ));
+        assert_eq!(agreement.column_def("cre6f_agreementvalue").unwrap().kind, ColumnKind::Money);
+        assert_eq!(
+            agreement.column_def("cre6f_agreementvalue_base").unwrap().access,
+            Access::ServerManaged
+        );
+        let account = schema.set(ACCOUNTS).unwrap();
+        assert_eq!(account.alternate_keys[0].columns, ["accountnumber"]);
+        assert_eq!(
+            account.column_def("address1_postalcode").unwrap().kind,
+            ColumnKind::Text { max_length: 20 }
+        );
+        assert!(account.collection("contact_customer_accounts").is_some());
+        let contact = schema.set(CONTACTS).unwrap();
+        assert_eq!(contact.column_def("fullname").unwrap().access, Access::ServerManaged);
+        let note = schema.set(ANNOTATIONS).unwrap();
+        assert_eq!(note.column_def("documentbody").unwrap().kind, ColumnKind::DocumentBody);
+        assert_eq!(note.column_def("objecttypecode").unwrap().kind, ColumnKind::EntityName);
+        assert_eq!(note.navigations_for("_objectid_value").count(), 4);
+    }
 
-fn currencies() -> EntitySetDef {
-    EntitySetDef::new(CURRENCIES, "transactioncurrency", "transactioncurrencyid", "currencyname")
-        .text("isocurrencycode", 5)
-        .text("currencyname", 100)
-        .text("currencysymbol", 10)
-        .column("currencyprecision", ColumnKind::WholeNumber)
-        .column("exchangerate", ColumnKind::Decimal)
-        .with_state()
-}
-
-fn annotations() -> EntitySetDef {
-    owned(
-        EntitySetDef::new(ANNOTATIONS, "annotation", "annotationid", "subject")
-            .text("subject", 500)
-            .column("notetext", ColumnKind::Memo { max_length: 100_000 })
-            .text("filename", 255)
-            .text("mimetype", 256)
-            .column("documentbody", ColumnKind::DocumentBody)
-            .column("isdocument", ColumnKind::Boolean)
-            .server_managed("filesize", ColumnKind::WholeNumber)
-            .server_managed("objecttypecode", ColumnKind::EntityName)
-            .lookup("objectid_cre6f_agreement", "_objectid_value", AGREEMENTS)
-            .lookup("objectid_account", "_objectid_value", ACCOUNTS)
-            .lookup("objectid_opportunity", "_objectid_value", OPPORTUNITIES)
-            .lookup("objectid_contact", "_objectid_value", CONTACTS),
-    )
-}
-
-fn contacts() -> EntitySetDef {
-    owned(
-        EntitySetDef::new(CONTACTS, "contact", "contactid", "fullname")
-            .text("firstname", 50)
-            .text("lastname", 50)
-            .server_managed("fullname", ColumnKind::Text { max_length: 160 })
-            .text("emailaddress1", 100)
-            .text("telephone1", 50)
-            .lookup("parentcustomerid_account", "_parentcustomerid_value", ACCOUNTS)
-            .with_state(),
-    )
-}
-
-fn system_users() -> EntitySetDef {
-    EntitySetDef::new(SYSTEM_USERS, "systemuser", "systemuserid", "fullname")
-        .text("fullname", 200)
-        .text("internalemailaddress", 100)
+    #[test]
+    fn a_written_document_reads_back_as_the_same_tables() {
+        let schema = DataverseSchema::default();
+        let written = super::super::csdl_writer::write(&schema);
+        let mut read = DataverseSchema::from_csdl(&written).unwrap();
+        refine(&mut read);
+        for (ours, theirs) in schema.sets.iter().zip(&read.sets) {
+            assert_eq!(ours.columns, theirs.columns, "{}", ours.entity_set);
+            assert_eq!(ours.navigations, theirs.navigations, "{}", ours.entity_set);
+            assert_eq!(ours.collections, theirs.collections, "{}", ours.entity_set);
+            assert_eq!(ours.alternate_keys, theirs.alternate_keys, "{}", ours.entity_set);
+        }
+        assert_eq!(schema.sets.len(), read.sets.len());
+    }
 }

@@ -1,4 +1,4 @@
-//! Approvals (ironclad.md §2.6).
+//! Approvals (<https://developer.ironcladapp.com/reference>).
 //!
 //! `GET /workflows/{id}/approvals` → `{workflowId, title, approvalGroups: [{reviewers: [{role,
 //! displayName, reviewerType: "role", status}], status, order}], roles}`.

@@ -1,16 +1,16 @@
-//! Validating workflow attribute values by their schema type (ironclad.md §3).
+//! Validating workflow attribute values by their schema type (<https://developer.ironcladapp.com/reference>).
 //!
 //! - `string`: a JSON string of at most 32,000 characters;
 //! - `email`: a string that is an email address;
 //! - `date`: an ISO-8601 date-time **with an offset** (`2021-05-11T17:16:53-07:00`,
-//!   `2024-01-31T00:00:00Z`). A bare `2026-12-01` is refused: the research has no evidence the
-//!   real service takes it, and the flows must send the documented form (🟡 belief);
+//!   `2024-01-31T00:00:00Z`). A bare `2026-12-01` is refused: no public source shows the
+//!   real service takes it, and the flows must send the documented form (unverified);
 //! - `monetaryAmount`: exactly `{"currency": "<ISO 4217>", "amount": <JSON number>}`; a quoted or
-//!   formatted amount is refused (the PA README: "Monetary … must be sent raw");
+//!   formatted amount is refused (Ironclad's Power Automate connector documentation: "Monetary … must be sent raw");
 //! - `address`: `{lines: [1–4 strings], locality, region, postcode, country}`; a US address needs
 //!   all five, any other needs lines, locality and country;
 //!
-//! Error wording is the sandbox's (🟡): `INVALID_PARAM` with the attribute id as `param`.
+//! Error wording is the sandbox's (unverified): `INVALID_PARAM` with the attribute id as `param`.
 
 use rest_client_core::json_decimal::parse_decimal_text;
 

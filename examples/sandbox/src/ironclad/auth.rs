@@ -1,4 +1,4 @@
-//! Authentication of the Ironclad emulator (ironclad.md §1.2–1.3).
+//! Authentication of the Ironclad emulator (<https://developer.ironcladapp.com/reference/authentication-api>).
 //!
 //! - The legacy API token: `Authorization: Bearer <token>`, company-wide, not tied to a user;
 //!   endpoints that act as someone then need `creator` / `user` in the body.
@@ -11,7 +11,7 @@
 //! Failures: 401 `{"code":"UNAUTHORIZED","message":"invalid authentication token"}` (or `token
 //! has expired`), OAuth errors `{error, error_description}` (400 `invalid_request` /
 //! `invalid_scope`, 401 `invalid_client`). The 400 for a missing acting-user header is the
-//! sandbox's wording (🟡).
+//! sandbox's wording (unverified).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

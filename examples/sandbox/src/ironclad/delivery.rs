@@ -1,4 +1,4 @@
-//! Sending webhook deliveries as Ironclad does (ironclad.md §4.3–4.4).
+//! Sending webhook deliveries as Ironclad does (<https://developer.ironcladapp.com/reference/webhook-verification>).
 //!
 //! Each delivery is a `POST` of the compact JSON envelope to the subscription's `targetURL` with
 //! `Content-Type: application/json`, `X-Ironclad-Webhook-Event-Id: webhookEvent<32 hex>`,
@@ -8,7 +8,7 @@
 //! (`disabledBySystem`) and stops; any other status or a connection failure is retried with
 //! exponential backoff (the default, 48 s doubling for 10 retries, spans the documented
 //! 13.6 hours); 100 consecutive failures over 7 days disable the subscription. Every attempt is
-//! signed with a fresh nonce (🟡: whether Ironclad reuses the nonce on retries is unknown).
+//! signed with a fresh nonce (unverified: whether Ironclad reuses the nonce on retries is unknown).
 //!
 //! Deliveries run in background tasks and never block the API. For exactly-once tests a
 //! delivery can be duplicated (same event id and body), and deliveries can be held and then
@@ -383,7 +383,7 @@ enum Outcome {
     Gone,
 }
 
-/// Keep the subscription's failure bookkeeping (webhook-deactivation rules, §4.4).
+/// Keep the subscription's failure bookkeeping (webhook-deactivation rules).
 fn subscription_result(state: &IroncladState, webhook_id: &str, outcome: Outcome) {
     let mut data = state.data();
     let Some(subscription) = data.subscriptions.iter_mut().find(|s| s.id == webhook_id) else {

@@ -1,4 +1,4 @@
-//! Workflow documents (ironclad.md §2.8).
+//! Workflow documents (<https://developer.ironcladapp.com/reference>).
 //!
 //! `GET /workflows/{id}/documents` → `{"signaturePacketDocuments": [WorkflowDocument…],
 //! "excludedFromSignaturePacketDocuments": []}`. `GET /workflows/{id}/document/{key}/download`

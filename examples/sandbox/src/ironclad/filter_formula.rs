@@ -1,9 +1,9 @@
-//! The `filter` query parameter of `GET /workflows` and `GET /records` (ironclad.md §2.2, §2.11).
+//! The `filter` query parameter of `GET /workflows` and `GET /records` (<https://developer.ironcladapp.com/reference/filter-query-param>).
 //!
 //! A formula over attribute ids: `Equals([counterpartyName], 'Harley Quinn')`, combined with
 //! `And(…)`, `Or(…)`, `Not(…)`, plus `NotEqual`, `Contains`, `IsEmpty`, `IsNotEmpty`,
 //! `GreaterThan(OrEqual)`, `LessThan(OrEqual)`. Strings take single or double quotes; a whole
-//! formula may be wrapped in parentheses (seen in use, 🟡). String comparison is exact; a
+//! formula may be wrapped in parentheses (seen in use, unverified). String comparison is exact; a
 //! `monetaryAmount` compares by its amount. The date functions (`Date`, `Today`,
 //! `RelativeDate`) are not emulated.
 
@@ -25,7 +25,7 @@ pub(crate) enum Formula {
 }
 
 /// How deeply calls and parentheses may nest: parsing, checking and evaluating recurse once per
-/// level, so an unbounded depth would let a short URL overflow the stack (sandbox limit, 🟡).
+/// level, so an unbounded depth would let a short URL overflow the stack (sandbox limit, unverified).
 const MAX_DEPTH: usize = 100;
 
 /// Parse `text`.

@@ -1,4 +1,4 @@
-//! Validating a launch request and creating the workflow (ironclad.md §2.3, §1.2).
+//! Validating a launch request and creating the workflow (<https://developer.ironcladapp.com/reference>).
 //!
 //! The body is `{template, attributes, creator?}` with no other keys (`additionalProperties:
 //! false`). `creator` (`{"type":"email","email"}` or `{"type":"id","id"}`) is required with the
@@ -6,7 +6,7 @@
 //! Attributes must be in the template's schema (or be a role id, assigning that role by email),
 //! typed as the schema says (see `attributes`), and the required ones present: a missing one is
 //! `{"code":"MISSING_PARAM","message":"missing required attribute","param":"<id>"}` (verified
-//! shape). Unknown attributes are refused with `INVALID_PARAM` naming them (🟡: whether Ironclad
+//! shape). Unknown attributes are refused with `INVALID_PARAM` naming them (unverified: whether Ironclad
 //! refuses or ignores them is not documented; refusing makes a wrong attribute id, such as a
 //! spec name where the template has a role-scoped id, fail loudly instead of losing the value). The new workflow is in the Review step, status `active`, with one pending
 //! approval per approver role and a generated draft document; `workflow_launched` is emitted.
@@ -161,7 +161,7 @@ fn resolve_creator(users: &[User], creator: Option<&Json>) -> Result<User, IcErr
 }
 
 /// The body an async job reports as `requestPayload`: with an OAuth token the server fills in
-/// `creator` with the acting user's id (observed, §1.2).
+/// `creator` with the acting user's id (observed).
 pub(crate) fn request_payload(caller: &Caller, body: &JsonObject) -> Json {
     let mut payload = body.clone();
     if let Caller::OAuth { acting_user } = caller {

@@ -1,20 +1,20 @@
 //! The Ironclad Public API emulator (`/public/api/v1`) and its webhook sender.
 //!
-//! What is emulated, each following research ironclad.md:
+//! What is emulated, each following Ironclad's API reference (<https://developer.ironcladapp.com/reference>):
 //!
-//! - Auth (§1.2): the legacy bearer token, and OAuth client-credentials tokens from
-//!   `POST /oauth/token` that need `x-as-user-email` / `x-as-user-id` and carry scopes (§1.3);
+//! - Auth (<https://developer.ironcladapp.com/reference/authentication-api>): the legacy bearer token, and OAuth client-credentials tokens from
+//!   `POST /oauth/token` that need `x-as-user-email` / `x-as-user-id` and carry scopes (<https://developer.ironcladapp.com/reference/authentication-api>);
 //!   401 `UNAUTHORIZED` / 403 `FORBIDDEN` in the real shapes.
-//! - Workflows (§2.2–2.5): sync and async launch validated against the template schema (§3),
+//! - Workflows (<https://developer.ironcladapp.com/reference/filter-query-param>): sync and async launch validated against the template schema (<https://developer.ironcladapp.com/reference>),
 //!   `creator` required with the legacy token, the real response keys; get by id or `IC-n`;
 //!   list with `template`, `status` (default active only), `filter` formulas, `lastUpdated`,
 //!   `page`/`pageSize`; attribute updates in the Review step only.
-//! - Approvals (§2.6), documents with streaming download (§2.8), records with the signed copy
-//!   (§2.11), workflow schemas (§2.10), webhooks CRUD and the verification key (§2.12).
-//! - Webhook deliveries (§4): signed, retried with exponential backoff, 410 disables.
-//! - Optional per-bucket rate limits (§1.4).
+//! - Approvals (<https://developer.ironcladapp.com/reference>), documents with streaming download (<https://developer.ironcladapp.com/reference>), records with the signed copy
+//!   (<https://developer.ironcladapp.com/reference>), workflow schemas (<https://developer.ironcladapp.com/reference>), webhooks CRUD and the verification key (<https://developer.ironcladapp.com/reference>).
+//! - Webhook deliveries (<https://developer.ironcladapp.com/reference/webhooks>): signed, retried with exponential backoff, 410 disables.
+//! - Optional per-bucket rate limits (<https://developer.ironcladapp.com/reference/clm-api-rate-limits>).
 //!
-//! Every response carries an `x-ironclad-requestid` header (§1.1).
+//! Every response carries an `x-ironclad-requestid` header (<https://developer.ironcladapp.com/reference>).
 //!
 //! Templates are data ([`TemplateSeed`], publish more with
 //! [`IroncladControl::publish_template`]); the default MSA template is shaped like a real
@@ -142,7 +142,7 @@ pub(crate) fn router(state: Arc<IroncladState>) -> Router {
         .with_state(state)
 }
 
-/// Every response carries `x-ironclad-requestid` (§1.1).
+/// Every response carries `x-ironclad-requestid` (<https://developer.ironcladapp.com/reference>).
 async fn add_request_id(mut response: Response) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();
     if let Ok(value) = HeaderValue::from_str(&id) {

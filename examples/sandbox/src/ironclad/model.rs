@@ -1,13 +1,14 @@
 //! The Ironclad emulator's data and how each object renders on the wire.
 //!
-//! Shapes follow ironclad.md: a workflow has the keys of the real launch/get response in the
-//! same order (§2.3), with `signed` as one document once signed; records have
+//! Shapes follow Ironclad's API reference (<https://developer.ironcladapp.com/reference>) and
+//! recorded real responses: a workflow has the keys of the real launch/get response in the
+//! same order, with `signed` as one document once signed; records have
 //! `properties` keyed by the fields' property keys (`counterpartySigner`,
 //! `dynamicsMsaId_<templateUuid>_string`, never the attribute id) and typed as `{type, value}`
-//! with the record type names (`monetary_amount`, §3), a `source` naming the workflow that
+//! with the record type names (`monetary_amount`), a `source` naming the workflow that
 //! filed them (`{type: "workflow", workflowId}`), and an `attachments.signedCopy` entry once
-//! the signed copy is attached (§2.11); webhooks render as the real `WebhookModel` (§2.12), documents as `WorkflowDocument`
-//! with a relative `download` path (§2.4).
+//! the signed copy is attached; webhooks render as the real `WebhookModel`, documents as
+//! `WorkflowDocument` with a relative `download` path.
 
 use std::collections::HashMap;
 
@@ -260,7 +261,7 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// The record object; addresses are strings unless `address_as_object` (§2.11).
+    /// The record object; addresses are strings unless `address_as_object` (<https://developer.ironcladapp.com/reference>).
     pub(crate) fn json(&self, api_root: &str, address_as_object: bool) -> Json {
         let mut properties = JsonObject::new();
         for (key, kind, value) in &self.values {

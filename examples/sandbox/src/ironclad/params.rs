@@ -1,4 +1,4 @@
-//! Request bodies, query parameters and the paged envelope (ironclad.md §1.6).
+//! Request bodies, query parameters and the paged envelope (<https://developer.ironcladapp.com/reference>).
 //!
 //! `page` is 0-based (default 0, at most 100,000,000), `pageSize` is 1–100 (default 20); list
 //! responses are `{page, pageSize, count, list}` (webhooks leave out `count`).
@@ -23,7 +23,7 @@ pub(crate) fn json_body(body: &Bytes) -> Result<JsonObject, IcError> {
     }
 }
 
-/// Refuse a body member outside `allowed` (`additionalProperties: false` in the SPEC).
+/// Refuse a body member outside `allowed` (`additionalProperties: false` in Ironclad's OpenAPI description).
 pub(crate) fn only_keys(body: &JsonObject, allowed: &[&str]) -> Result<(), IcError> {
     match body.keys().find(|key| !allowed.contains(key)) {
         Some(key) => Err(IcError::invalid(format!("unknown parameter {key}"), key)),

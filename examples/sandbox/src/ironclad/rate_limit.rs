@@ -1,4 +1,4 @@
-//! Ironclad's per-company rate limits, by bucket (ironclad.md §1.4).
+//! Ironclad's per-company rate limits, by bucket (<https://developer.ironcladapp.com/reference/clm-api-rate-limits>).
 //!
 //! Buckets and their documented requests per minute: `pub:workflows:read` 400 (GET/HEAD
 //! `/workflows*`), `pub:workflows:write` 40 (POST/PUT/PATCH/DELETE `/workflows*`),

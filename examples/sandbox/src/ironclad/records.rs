@@ -1,4 +1,4 @@
-//! Repository records and their signed copies (ironclad.md §2.11).
+//! Repository records and their signed copies (<https://developer.ironcladapp.com/reference>).
 //!
 //! `GET /records` takes `page`, `pageSize`, `types` (comma list), `filter` (formula over
 //! property values), `lastUpdated`, `sortField` (`agreementDate` default | `name` |
@@ -6,7 +6,7 @@
 //! (addresses are strings unless true). `GET /records/{id}` takes the id or `IC-n`.
 //! Properties are keyed by the template fields' property keys, so a `filter` on a workflow
 //! attribute id (`[dynamicsMsaId]`) matches nothing, as on a real tenant.
-//! `GET /records/{id}/attachments/{key}` streams the file (a generated PDF; 🟡 the research
+//! `GET /records/{id}/attachments/{key}` streams the file (a generated PDF; the public sources
 //! believes it returns the bytes), or answers 404 while the record has no such attachment with `content-type: application/pdf`, a bare
 //! `content-disposition: attachment` and its `content-length`, streamed, never buffered.
 

@@ -268,7 +268,7 @@ pub const MSA_SIGNER_EMAIL_ID: &str = "role9c3e5a7b1d2f4e6a8c0b2d4f6e8a0c2e";
 const PROPERTY_UUID_NAMESPACE: Uuid = Uuid::from_u128(0x2c9e_41d7_8a3b_4f05_9e6d_1b7a_c3f2_5d80);
 
 impl TemplateSeed {
-    /// The MSA template of the spec, shaped like a real tenant's: the custom `dynamicsMsaId`,
+    /// The MSA template of the example integration, shaped like a real tenant's: the custom `dynamicsMsaId`,
     /// `dynamicsMsaNumber` (text) and `totalContractValue` (money); the standard
     /// `agreementDate`, `counterpartyName` (required), `counterpartyAddress`; the counterparty
     /// signer's name and email under role-scoped ids ([`MSA_SIGNER_NAME_ID`],

@@ -1,7 +1,7 @@
-//! Webhook subscriptions and the verification key (ironclad.md §2.12, §4.3).
+//! Webhook subscriptions and the verification key (<https://developer.ironcladapp.com/reference>).
 //!
 //! - `POST /webhooks` `{events, targetURL, status?, headers?}` → **200** with the
-//!   `WebhookModel` (the SPEC says 201; real traffic shows 200). Events must be known event types
+//!   `WebhookModel` (the OpenAPI description says 201; real traffic shows 200). Events must be known event types
 //!   (or `*`): otherwise 400 `invalid event type; … are acceptable event types`. Only one
 //!   registration per `targetURL`: a second one is 400 `INVALID_PARAM` `webhook already exists
 //!   for event {event} and target {url}` with the real `param: "tagetURL"` typo. The target must

@@ -1,7 +1,7 @@
 //! Workflow routes: launch (sync and async), get, list, update attributes, schemas
-//! (ironclad.md §2.2–2.5, §2.10).
+//! (<https://developer.ironcladapp.com/reference/filter-query-param>).
 //!
-//! - `POST /workflows` → 200 with the workflow (the real status, not the SPEC's 201).
+//! - `POST /workflows` → 200 with the workflow (the real status, not the 201 of the OpenAPI description).
 //! - `POST /workflows/async` → `{asyncJobId, asyncJobStatusUrl}`; `GET /workflows/async/{id}`
 //!   answers `{"status":"in_progress","requestPayload"}` for the configured number of polls,
 //!   then `success` with `workflowUrls {browserUrl, apiUrl}` and `workflow`, or `failed` with

@@ -1,4 +1,5 @@
-//! The Dataverse emulator's wire formats (research dataverse.md §1–3).
+//! The Dataverse emulator's wire formats
+//! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/overview>).
 
 use std::collections::HashSet;
 

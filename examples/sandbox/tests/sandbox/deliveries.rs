@@ -1,22 +1,20 @@
 //! Webhook deliveries: envelope, headers, an independent signature check, retries, 410,
-//! duplicates and out-of-order releases (research ironclad.md §4.2–4.4).
+//! duplicates and out-of-order releases (<https://developer.ironcladapp.com/reference/webhooks>).
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine as _;
 use dataverse_ironclad_sandbox::{
     DeliveryPolicy, DeliveryStatus, Json, ReleaseOrder, Sandbox, SandboxConfig,
 };
 use reqwest::Method;
 use reqwest::header::CONTENT_TYPE;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::sha2::Sha256;
-use rsa::signature::Verifier;
 
 use super::ironclad::launch;
 use super::receiver::Receiver;
 use super::{ic, json, keys, settle, start, text};
 
-async fn verifying_key(sandbox: &Sandbox) -> VerifyingKey<Sha256> {
+/// The served SubjectPublicKeyInfo PEM, read as a verifier reads it.
+async fn verifying_key(sandbox: &Sandbox) -> UnparsedPublicKey<Vec<u8>> {
     let pem = ic(sandbox, Method::GET, "webhooks/verification-key")
         .send()
         .await
@@ -24,7 +22,8 @@ async fn verifying_key(sandbox: &Sandbox) -> VerifyingKey<Sha256> {
         .text()
         .await
         .unwrap();
-    VerifyingKey::<Sha256>::new(rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap())
+    let (_, spki) = rest_client_core::pem::decode(&pem, &["PUBLIC KEY"]).unwrap();
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, spki)
 }
 
 #[tokio::test]
@@ -75,7 +74,6 @@ async fn a_delivery_is_signed_over_event_id_body_and_nonce() {
     let signature =
         base64::engine::general_purpose::STANDARD.decode(text(&verification, "signature")).unwrap();
     assert_eq!(signature.len(), 256);
-    let signature = Signature::try_from(signature.as_slice()).unwrap();
     let key = verifying_key(&sandbox).await;
     let signed = [event_id.as_bytes(), &delivery.body, nonce.as_bytes()].concat();
     assert!(key.verify(&signed, &signature).is_ok(), "verifies with the served public key");

@@ -1,4 +1,4 @@
-//! The Ironclad emulator's wire formats (research ironclad.md §1–3).
+//! The Ironclad emulator's wire formats (<https://developer.ironcladapp.com/reference>).
 
 use dataverse_ironclad_sandbox::ironclad::{MSA_SIGNER_EMAIL_ID, MSA_SIGNER_NAME_ID};
 use dataverse_ironclad_sandbox::{ChangedAttributes, IroncladRateLimits, Json, Sandbox};
@@ -8,8 +8,8 @@ use secrecy::ExposeSecret;
 
 use super::{client, ic, json, keys, start, text};
 
-/// A launch body with the spec's attribute mapping, under the MSA template's ids (the signer
-/// fields are role-scoped).
+/// A launch body with the MSA template's attribute mapping, under its ids (the signer fields
+/// are role-scoped).
 pub fn launch_body(sandbox: &Sandbox, msa_id: &str, amount: &str) -> String {
     format!(
         r#"{{"template":"{template}","creator":{{"type":"email","email":"{creator}"}},"attributes":{{
@@ -544,7 +544,7 @@ async fn webhook_subscriptions_crud_and_the_verification_key() {
             .send()
     };
     let response = create(r#"{"events":["workflow_completed","workflow_approval_status_changed"],"targetURL":"https://receiver.example/hook"}"#).await.unwrap();
-    assert_eq!(response.status(), 200, "200, not the SPEC's 201");
+    assert_eq!(response.status(), 200, "200, not the 201 the published OpenAPI document states");
     let hook = json(response).await;
     assert_eq!(
         keys(&hook),
@@ -615,10 +615,9 @@ async fn webhook_subscriptions_crud_and_the_verification_key() {
     let response = ic(&sandbox, Method::GET, "webhooks/verification-key").send().await.unwrap();
     assert_eq!(response.headers()[CONTENT_TYPE], "application/x-pem-file; charset=utf-8");
     let pem = response.text().await.unwrap();
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::traits::PublicKeyParts;
-    let key = rsa::RsaPublicKey::from_public_key_pem(&pem).unwrap();
-    assert_eq!(key.size(), 256, "RSA-2048");
+    let (_, spki) = rest_client_core::pem::decode(&pem, &["PUBLIC KEY"]).unwrap();
+    let key = aws_lc_rs::rsa::PublicEncryptingKey::from_der(&spki).map(|key| key.key_size_bytes());
+    assert_eq!(key.ok(), Some(256), "RSA-2048");
 }
 
 #[tokio::test]
