@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     pub(crate) default_options: RequestOptions,
     /// The organization's `MaxUploadFileSize` in bytes; 0 while unknown.
     pub(crate) max_upload_file_size: AtomicU64,
+    /// The throughput governor shared by every clone (`None` when turned off).
+    pub(crate) governor: Option<crate::governor::Governor>,
 }
 
 impl Client {
@@ -154,6 +156,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     default_options: RequestOptions,
     max_upload_file_size: Option<u64>,
+    pub(crate) governor: Option<rest_client_core::governor::GovernorLimits>,
 }
 
 impl ClientBuilder {
@@ -174,6 +177,7 @@ impl ClientBuilder {
             http: None,
             default_options: RequestOptions::default(),
             max_upload_file_size: None,
+            governor: Some(rest_client_core::governor::GovernorLimits::default()),
         }
     }
 
@@ -341,6 +345,7 @@ impl ClientBuilder {
                 },
                 default_options: self.default_options,
                 max_upload_file_size: AtomicU64::new(self.max_upload_file_size.unwrap_or(0)),
+                governor: self.governor.map(crate::governor::Governor::new),
             }),
         })
     }

@@ -9,6 +9,7 @@ mod changes;
 mod client;
 mod error;
 mod fetchxml;
+mod governor;
 mod http;
 mod metadata_document;
 mod notes;
@@ -32,6 +33,7 @@ pub use changes::{Change, Changes, ChangesRequest, DeltaLink};
 pub use client::{Client, ClientBuilder};
 pub use error::{ApiError, AuthError, Error, InsecureTransport, Result};
 pub use fetchxml::FetchXmlRequest;
+pub use governor::{DOP_HINT, GovernorStatus, REMAINING_REQUESTS, REMAINING_TIME};
 pub use metadata_document::MetadataDocument;
 pub use notes::{AUTO_BLOCK_THRESHOLD, CreateNote, Document, DocumentStream, NewNote, UploadMode};
 pub use options::{BypassLogic, RequestOptions};
@@ -41,5 +43,6 @@ pub use records::{
     Conditional, Create, CreateAndReturn, Delete, Lookup, Record, RecordExt, RecordKey, RefRequest,
     Retrieve, RetrieveIfModified, Update, UpdateAndReturn, Upsert, bind_path,
 };
+pub use rest_client_core::governor::GovernorLimits;
 pub use rest_client_core::{RetryPolicy, json_decimal};
 pub use whoami::WhoAmI;
