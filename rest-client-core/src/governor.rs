@@ -15,8 +15,9 @@
 //! - each [`GovernorLimits::climb_after`] successes in a row add one to the concurrency, back up
 //!   to the ceiling;
 //! - when the remaining-budget headers (`x-ms-ratelimit-burst-remaining-xrm-requests`,
-//!   `x-ms-ratelimit-time-remaining-xrm-requests`) fall below their thresholds, the concurrency
-//!   shrinks in proportion, before the limit is hit.
+//!   `x-ms-ratelimit-time-remaining-xrm-requests`) fall below a share of the most they have
+//!   shown (the window's whole budget), the concurrency shrinks in proportion, so the request
+//!   rate settles where the window frees budget, before the limit is hit.
 //!
 //! See Microsoft Learn, "Service protection API limits"
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>) and "Send
@@ -42,8 +43,7 @@ pub struct GovernorLimits {
     max_concurrency: u32,
     initial_concurrency: u32,
     climb_after: u32,
-    slow_below_requests: u64,
-    slow_below_time: Duration,
+    slow_below: f64,
     default_pause: Duration,
     max_pause: Duration,
 }
@@ -54,9 +54,7 @@ impl Default for GovernorLimits {
             max_concurrency: DATAVERSE_MAX_CONCURRENCY,
             initial_concurrency: 4,
             climb_after: 8,
-            // 5% of the documented 6,000 requests and 1,200 s per window.
-            slow_below_requests: 300,
-            slow_below_time: Duration::from_secs(60),
+            slow_below: 0.2,
             default_pause: Duration::from_secs(5),
             max_pause: Duration::from_secs(300),
         }
@@ -86,19 +84,11 @@ impl GovernorLimits {
         self
     }
 
-    /// Below this many remaining requests in the window, the concurrency shrinks in
-    /// proportion (default 300; 0 turns it off).
+    /// Below this share of the most remaining budget seen (requests, or execution time), the
+    /// concurrency shrinks in proportion (default 0.2; 0 turns it off).
     #[must_use]
-    pub fn slow_below_requests(mut self, remaining: u64) -> Self {
-        self.slow_below_requests = remaining;
-        self
-    }
-
-    /// Below this much remaining execution time in the window, the concurrency shrinks in
-    /// proportion (default 60 s; zero turns it off).
-    #[must_use]
-    pub fn slow_below_time(mut self, remaining: Duration) -> Self {
-        self.slow_below_time = remaining;
+    pub fn slow_below(mut self, share: f64) -> Self {
+        self.slow_below = if share.is_finite() { share.clamp(0.0, 1.0) } else { 0.0 };
         self
     }
 
@@ -124,6 +114,8 @@ impl GovernorLimits {
             hinted: false,
             streak: 0,
             paused_until: None,
+            peak_requests: 0,
+            peak_time: Duration::ZERO,
         }
     }
 }
@@ -143,6 +135,10 @@ pub struct GovernorState {
     pub streak: u32,
     /// No request may start before this time.
     pub paused_until: Option<Duration>,
+    /// The most remaining requests seen: the window's budget.
+    pub peak_requests: u64,
+    /// The most remaining execution time seen.
+    pub peak_time: Duration,
 }
 
 impl GovernorState {
@@ -236,18 +232,19 @@ pub fn govern(
             next.concurrency = next.concurrency.min(next.ceiling).max(1);
             // Slow down before the window's budget runs out: in proportion to what is left.
             let mut cap = next.ceiling;
-            if let Some(left) = remaining_requests
-                && limits.slow_below_requests > 0
-                && left < limits.slow_below_requests
-            {
-                cap = cap.min(share(next.ceiling, left as f64 / limits.slow_below_requests as f64));
+            if let Some(left) = remaining_requests {
+                next.peak_requests = next.peak_requests.max(left);
+                let threshold = next.peak_requests as f64 * limits.slow_below;
+                if (left as f64) < threshold {
+                    cap = cap.min(share(next.ceiling, left as f64 / threshold));
+                }
             }
-            if let Some(left) = remaining_time
-                && !limits.slow_below_time.is_zero()
-                && left < limits.slow_below_time
-            {
-                let ratio = left.as_secs_f64() / limits.slow_below_time.as_secs_f64();
-                cap = cap.min(share(next.ceiling, ratio));
+            if let Some(left) = remaining_time {
+                next.peak_time = next.peak_time.max(left);
+                let threshold = next.peak_time.as_secs_f64() * limits.slow_below;
+                if left.as_secs_f64() < threshold {
+                    cap = cap.min(share(next.ceiling, left.as_secs_f64() / threshold));
+                }
             }
             if next.concurrency > cap {
                 next.concurrency = cap;
@@ -297,6 +294,8 @@ mod tests {
             hinted: true,
             streak,
             paused_until: paused_until.map(Duration::from_secs),
+            peak_requests: 6000,
+            peak_time: Duration::from_secs(1200),
         }
     }
 
@@ -308,13 +307,13 @@ mod tests {
         let table: Vec<(&str, GovernorState, Observation, u64, GovernorState)> = vec![
             ("the first hint sets the concurrency",
                 limits.start(), answered(Some(12), None, None), 0,
-                GovernorState { concurrency: 12, ceiling: 12, hinted: true, streak: 1, paused_until: None }),
+                GovernorState { concurrency: 12, ceiling: 12, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
             ("a hint above 52 is held to 52",
                 limits.start(), answered(Some(200), None, None), 0,
-                GovernorState { concurrency: 52, ceiling: 52, hinted: true, streak: 1, paused_until: None }),
+                GovernorState { concurrency: 52, ceiling: 52, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
             ("a hint of 0 is ignored",
                 limits.start(), answered(Some(0), None, None), 0,
-                GovernorState { concurrency: 4, ceiling: 52, hinted: false, streak: 1, paused_until: None }),
+                GovernorState { concurrency: 4, ceiling: 52, hinted: false, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
             ("a later hint moves the ceiling, not the concurrency",
                 state(3, 12, 0, None), answered(Some(20), None, None), 0,
                 state(3, 20, 1, None)),
@@ -351,11 +350,11 @@ mod tests {
             ("a connection failure changes nothing",
                 state(6, 12, 3, None), Observation::NoAnswer, 0,
                 state(6, 12, 3, None)),
-            ("few requests left shrink the concurrency in proportion",
-                state(12, 12, 3, None), answered(None, Some(150), None), 0,
+            ("few requests left (of the most seen) shrink the concurrency in proportion",
+                state(12, 12, 3, None), answered(None, Some(600), None), 0,
                 state(6, 12, 0, None)),
             ("little execution time left shrinks it too",
-                state(12, 12, 3, None), answered(None, Some(5_000), Some(15)), 0,
+                state(12, 12, 3, None), answered(None, Some(5_000), Some(60)), 0,
                 state(3, 12, 0, None)),
             ("nothing left: one at a time",
                 state(12, 12, 3, None), answered(None, Some(0), None), 0,
@@ -364,6 +363,11 @@ mod tests {
                 state(12, 12, 3, None), answered(None, Some(5_999), Some(1_199)), 0,
                 state(12, 12, 4, None)),
         ];
+        // The peaks are the most seen: a first answer learns the budget, a scaled one too.
+        let first = govern(&limits, limits.start(), answered(None, Some(99), Some(20)), s(0));
+        assert_eq!((first.peak_requests, first.peak_time), (99, s(20)));
+        let low = govern(&limits, first, answered(None, Some(1), None), s(1));
+        assert_eq!((low.concurrency, low.peak_requests), (2, 99), "1 of 99 left: 52 x 1/19.8");
         for (name, before, observation, now, expected) in table {
             assert_eq!(govern(&limits, before, observation, s(now)), expected, "{name}");
         }
@@ -372,8 +376,7 @@ mod tests {
     #[test]
     fn slowing_can_be_turned_off_and_limits_apply() {
         let limits = GovernorLimits::default()
-            .slow_below_requests(0)
-            .slow_below_time(Duration::ZERO)
+            .slow_below(0.0)
             .max_concurrency(8)
             .initial_concurrency(100)
             .climb_after(1)

@@ -22,7 +22,9 @@
 //! - Notes: base64 `documentbody` with `filesize`, `GET …/documentbody/$value`, the
 //!   `MaxUploadFileSize` limit, and the block upload/download messages.
 //! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
-//!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
+//!   shapes; per-user service protection limits when configured ([`ServiceProtection`]:
+//!   requests and execution time per sliding window, concurrent requests, `x-ms-dop-hint` and
+//!   the remaining-budget headers); 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
 //! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
 //! functions, FetchXML aggregates, file and image columns, plug-ins and business rules.
@@ -44,6 +46,7 @@ mod metadata;
 mod notes;
 mod odata_query;
 mod paging;
+mod protection;
 mod relations;
 mod render;
 mod reply;
@@ -65,6 +68,8 @@ pub(crate) use auth::DataverseAuth;
 pub use control::{Agreement, DataverseControl, NewAgreement, Note};
 pub(crate) use errors::fault_response;
 pub use metadata::MetadataError;
+pub(crate) use protection::Protection;
+pub use protection::ServiceProtection;
 pub use schema::{
     Access, AlternateKeyDef, CollectionKind, CollectionNavigationDef, ColumnDef, ColumnKind,
     DataverseSchema, EntitySetDef, NavigationDef,
@@ -85,10 +90,17 @@ pub(crate) struct DataverseState {
     pub(crate) business_unit_id: uuid::Uuid,
     pub(crate) uploads: Mutex<HashMap<String, notes::BlockUpload>>,
     pub(crate) downloads: Mutex<HashMap<String, uuid::Uuid>>,
+    /// Service protection per user (off unless configured).
+    pub(crate) protection: Protection,
 }
 
 impl DataverseState {
-    pub(crate) fn new(store: Store, auth: DataverseAuth, environment_url: Url) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        auth: DataverseAuth,
+        environment_url: Url,
+        protection: Option<ServiceProtection>,
+    ) -> Self {
         Self {
             store: Mutex::new(store),
             auth,
@@ -97,6 +109,7 @@ impl DataverseState {
             business_unit_id: uuid::Uuid::new_v4(),
             uploads: Mutex::new(HashMap::new()),
             downloads: Mutex::new(HashMap::new()),
+            protection: Protection::new(protection),
         }
     }
 
