@@ -1,0 +1,118 @@
+//! Bulk create through `$batch` against the sandbox with Dataverse's service protection on
+//! (the documented limits with the window 60 times shorter: 100 requests and 20 s of execution
+//! time per 5 s, 52 concurrent requests, `x-ms-dop-hint: 8`, 2 ms per operation): rows per
+//! second against the ideal the limits allow, 429s received, rows lost. Once with the client's
+//! throughput governor (the default), once with a fixed concurrency of 52 and no governor.
+//!
+//! ```sh
+//! cargo bench -p flow-tests --bench bulk_create_governor
+//! ```
+//!
+//! Both runs use 52 tasks sending batches of 100 creates, the same retry policy (10 attempts,
+//! `Retry-After` honoured), and a sandbox of their own. `cargo test --benches` runs a small
+//! smoke pass and prints no figures.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use dataverse_client::{Batch, BatchRequest, Client, RetryPolicy, StaticToken};
+use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, ServiceProtection, Service};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+const BATCH: usize = 100;
+const TASKS: usize = 52;
+
+struct Figures {
+    rows: usize,
+    created: usize,
+    lost: usize,
+    throttled: usize,
+    elapsed: Duration,
+}
+
+fn main() {
+    let measured = std::env::args().any(|arg| arg == "--bench");
+    let rows = if measured { 50_000 } else { 2_000 };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let limits = ServiceProtection::dataverse().scaled(60.0);
+    let ideal = limits.ideal_operations_per_second(BATCH as u32);
+    let governed = runtime.block_on(run(limits.clone(), rows, true));
+    let fixed = runtime.block_on(run(limits, rows, false));
+    for figures in [&governed, &fixed] {
+        assert_eq!(figures.created + figures.lost, figures.rows, "every row accounted for");
+    }
+    assert_eq!(governed.lost, 0, "the governor loses no row");
+    if measured {
+        println!("bulk create of {rows} rows via $batch ({BATCH} per batch), service protection 1/60 scale");
+        println!("ideal the limits allow: {ideal:.0} rows/s");
+        report("throughput governor (default)", &governed, ideal);
+        report("fixed concurrency 52, no governor", &fixed, ideal);
+    }
+}
+
+fn report(name: &str, figures: &Figures, ideal: f64) {
+    let rate = figures.created as f64 / figures.elapsed.as_secs_f64();
+    println!(
+        "{name:36} {rate:7.0} rows/s ({:.2} of ideal)  {:6.1} s  429s: {:5}  rows lost: {}",
+        rate / ideal,
+        figures.elapsed.as_secs_f64(),
+        figures.throttled,
+        figures.lost
+    );
+}
+
+async fn run(limits: ServiceProtection, rows: usize, governed: bool) -> Figures {
+    let config = SandboxConfig { dataverse_service_protection: Some(limits), ..SandboxConfig::default() };
+    let sandbox = Sandbox::start(config).await.expect("sandbox");
+    let before = sandbox.dataverse().count("accounts");
+    let mut builder = Client::builder(sandbox.dataverse_url().as_str())
+        .credential(StaticToken::new(sandbox.dataverse_token().expose_secret()))
+        .retry_policy(RetryPolicy::default().max_attempts(10));
+    if !governed {
+        builder = builder.without_throughput_governor();
+    }
+    let client = builder.build().expect("client");
+    let next = Arc::new(AtomicUsize::new(0));
+    let lost = Arc::new(AtomicUsize::new(0));
+    let batches = rows.div_ceil(BATCH);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let (client, next, lost) = (client.clone(), next.clone(), lost.clone());
+            tokio::spawn(async move {
+                loop {
+                    let n = next.fetch_add(1, Ordering::Relaxed);
+                    if n >= batches {
+                        return;
+                    }
+                    let size = BATCH.min(rows - n * BATCH);
+                    let mut batch = Batch::new();
+                    for row in 0..size {
+                        let name = format!("Bulk {}", n * BATCH + row);
+                        batch.add(BatchRequest::create("accounts", &json!({ "name": name })));
+                    }
+                    match client.execute_batch(batch).send().await {
+                        Ok(results) if results.all_succeeded() => {}
+                        _ => {
+                            lost.fetch_add(size, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let elapsed = started.elapsed();
+    let created = sandbox.dataverse().count("accounts") - before;
+    let throttled = sandbox
+        .requests(Service::Dataverse)
+        .iter()
+        .filter(|request| request.status == Some(429))
+        .count();
+    Figures { rows, created, lost: lost.load(Ordering::Relaxed), throttled, elapsed }
+}
