@@ -5,7 +5,7 @@
 //! end) before it is sent, and reports what its response said. The decisions are
 //! [`rest_client_core::governor::govern`]'s: the concurrency starts from the server's
 //! `x-ms-dop-hint` and never exceeds 52; a 429 pauses every request of the client for its
-//! `Retry-After` and halves the concurrency, which climbs back while requests succeed; the
+//! `Retry-After` and lowers the concurrency, which climbs back while requests succeed; the
 //! `x-ms-ratelimit-*-remaining-xrm-requests` headers slow it down before the limit is hit.
 //! See Microsoft Learn, "Service protection API limits"
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>).
@@ -40,6 +40,8 @@ pub(crate) struct Governor {
 struct Shared {
     state: GovernorState,
     in_flight: u32,
+    /// When the last request started (for the spacing of starts).
+    last_start: Option<Duration>,
 }
 
 /// What the governor of a client stands at ([`Client::throughput_governor`]).
@@ -64,7 +66,7 @@ impl Governor {
         Self {
             limits,
             epoch: Instant::now(),
-            shared: Mutex::new(Shared { state, in_flight: 0 }),
+            shared: Mutex::new(Shared { state, in_flight: 0, last_start: None }),
             changed: Notify::new(),
             throttled: AtomicU64::new(0),
         }
@@ -85,9 +87,14 @@ impl Governor {
             notified.as_mut().enable();
             let wait = {
                 let mut shared = self.lock();
-                let wait = shared.state.wait_at(self.now());
+                let now = self.now();
+                let spaced = shared.last_start.map_or(Duration::ZERO, |last| {
+                    (last + shared.state.spacing).saturating_sub(now)
+                });
+                let wait = shared.state.wait_at(now).max(spaced);
                 if wait.is_zero() && shared.in_flight < shared.state.concurrency {
                     shared.in_flight += 1;
+                    shared.last_start = Some(now);
                     return Permit { governor: self, done: false };
                 }
                 wait
@@ -269,7 +276,7 @@ mod tests {
         // Full: a third waits for a place.
         let third = tokio::time::timeout(Duration::from_millis(10), governor.acquire()).await;
         assert!(third.is_err(), "two places only");
-        // A 429 with Retry-After: 3 frees its place, halves to one and pauses everyone.
+        // A 429 with Retry-After: 3 frees its place, lowers to one and pauses everyone.
         first.governor.finish(Observation::Throttled { retry_after: Some(Duration::from_secs(3)) });
         std::mem::forget(first);
         drop(second);

@@ -129,7 +129,7 @@ async fn a_throttle_pauses_every_request_of_the_client() {
         );
     }
     let status = client.throughput_governor().unwrap();
-    assert_eq!((status.throttled, status.concurrency, status.in_flight), (1, 2, 0));
+    assert_eq!((status.throttled, status.concurrency, status.in_flight), (1, 3, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,13 +11,15 @@
 //!   first time it is seen, and is the ceiling it climbs back to; nothing ever exceeds
 //!   [`GovernorLimits::max_concurrency`] (52, Dataverse's documented concurrent-request limit);
 //! - a 429 pauses every request of the budget for its `Retry-After` (not only the one that got
-//!   it) and halves the concurrency;
+//!   it) and lowers the concurrency by a quarter;
 //! - each [`GovernorLimits::climb_after`] successes in a row add one to the concurrency, back up
 //!   to the ceiling;
-//! - when the remaining-budget headers (`x-ms-ratelimit-burst-remaining-xrm-requests`,
-//!   `x-ms-ratelimit-time-remaining-xrm-requests`) fall below a share of the most they have
-//!   shown (the window's whole budget), the concurrency shrinks in proportion, so the request
-//!   rate settles where the window frees budget, before the limit is hit.
+//! - when the requests left in the window (`x-ms-ratelimit-burst-remaining-xrm-requests`) fall
+//!   below a share of the most seen (the window's whole budget), request starts are spaced at
+//!   about the rate the sliding window frees budget ([`GovernorLimits::window`] divided by the
+//!   budget), slower the less is left, so what is left settles instead of running out; when the execution time left
+//!   (`x-ms-ratelimit-time-remaining-xrm-requests`) falls below the same share, the concurrency
+//!   shrinks in proportion.
 //!
 //! See Microsoft Learn, "Service protection API limits"
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>) and "Send
@@ -44,6 +46,7 @@ pub struct GovernorLimits {
     initial_concurrency: u32,
     climb_after: u32,
     slow_below: f64,
+    window: Duration,
     default_pause: Duration,
     max_pause: Duration,
 }
@@ -55,6 +58,7 @@ impl Default for GovernorLimits {
             initial_concurrency: 4,
             climb_after: 8,
             slow_below: 0.2,
+            window: Duration::from_secs(300),
             default_pause: Duration::from_secs(5),
             max_pause: Duration::from_secs(300),
         }
@@ -92,6 +96,14 @@ impl GovernorLimits {
         self
     }
 
+    /// The service's sliding window (default 300 s, Dataverse's): with the budget it frees,
+    /// the spacing of request starts once the budget runs low.
+    #[must_use]
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+
     /// The pause after a 429 without `Retry-After` (default 5 s), and the longest pause
     /// whatever `Retry-After` says (default 300 s).
     #[must_use]
@@ -116,6 +128,7 @@ impl GovernorLimits {
             paused_until: None,
             peak_requests: 0,
             peak_time: Duration::ZERO,
+            spacing: Duration::ZERO,
         }
     }
 }
@@ -139,6 +152,8 @@ pub struct GovernorState {
     pub peak_requests: u64,
     /// The most remaining execution time seen.
     pub peak_time: Duration,
+    /// The least time between two request starts (zero: none).
+    pub spacing: Duration,
 }
 
 impl GovernorState {
@@ -190,7 +205,7 @@ impl Observation {
 /// let throttled = govern(&limits, hinted, Observation::Throttled {
 ///     retry_after: Some(Duration::from_secs(3)),
 /// }, Duration::from_secs(1));
-/// assert_eq!((throttled.concurrency, throttled.paused_until), (5, Some(Duration::from_secs(4))));
+/// assert_eq!((throttled.concurrency, throttled.paused_until), (8, Some(Duration::from_secs(4))));
 /// ```
 pub fn govern(
     limits: &GovernorLimits,
@@ -210,7 +225,10 @@ pub fn govern(
             // Many requests in flight get their 429 together: the first one halves, the others
             // (answered while the pause it set still runs) only extend the pause.
             if state.paused_until.is_none_or(|current| current <= now) {
-                next.concurrency = (state.concurrency / 2).max(1);
+                // A quarter less: under a rate budget the pause does the work, and halving would
+                // leave the window's budget unspent after it.
+                next.concurrency =
+                    state.concurrency - (state.concurrency / 4).max(1).min(state.concurrency - 1);
             }
             next.paused_until = Some(next.paused_until.map_or(until, |current| current.max(until)));
             next.streak = 0;
@@ -235,9 +253,15 @@ pub fn govern(
             if let Some(left) = remaining_requests {
                 next.peak_requests = next.peak_requests.max(left);
                 let threshold = next.peak_requests as f64 * limits.slow_below;
-                if (left as f64) < threshold {
-                    cap = cap.min(share(next.ceiling, left as f64 / threshold));
-                }
+                next.spacing = if (left as f64) < threshold && next.peak_requests > 0 {
+                    // The window frees its budget at about one request per window / budget:
+                    // start at that rate with `threshold` left, slower with less, so what is
+                    // left settles near the threshold instead of running out.
+                    let refill = limits.window.div_f64(next.peak_requests as f64);
+                    refill.mul_f64(threshold / (left.max(1) as f64))
+                } else {
+                    Duration::ZERO
+                };
             }
             if let Some(left) = remaining_time {
                 next.peak_time = next.peak_time.max(left);
@@ -296,6 +320,7 @@ mod tests {
             paused_until: paused_until.map(Duration::from_secs),
             peak_requests: 6000,
             peak_time: Duration::from_secs(1200),
+            spacing: Duration::ZERO,
         }
     }
 
@@ -307,13 +332,13 @@ mod tests {
         let table: Vec<(&str, GovernorState, Observation, u64, GovernorState)> = vec![
             ("the first hint sets the concurrency",
                 limits.start(), answered(Some(12), None, None), 0,
-                GovernorState { concurrency: 12, ceiling: 12, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
+                GovernorState { concurrency: 12, ceiling: 12, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO, spacing: Duration::ZERO }),
             ("a hint above 52 is held to 52",
                 limits.start(), answered(Some(200), None, None), 0,
-                GovernorState { concurrency: 52, ceiling: 52, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
+                GovernorState { concurrency: 52, ceiling: 52, hinted: true, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO, spacing: Duration::ZERO }),
             ("a hint of 0 is ignored",
                 limits.start(), answered(Some(0), None, None), 0,
-                GovernorState { concurrency: 4, ceiling: 52, hinted: false, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO }),
+                GovernorState { concurrency: 4, ceiling: 52, hinted: false, streak: 1, paused_until: None, peak_requests: 0, peak_time: Duration::ZERO, spacing: Duration::ZERO }),
             ("a later hint moves the ceiling, not the concurrency",
                 state(3, 12, 0, None), answered(Some(20), None, None), 0,
                 state(3, 20, 1, None)),
@@ -326,21 +351,21 @@ mod tests {
             ("never above the ceiling",
                 state(12, 12, 7, None), Observation::OK, 0,
                 state(12, 12, 8, None)),
-            ("a 429 halves and pauses for Retry-After",
+            ("a 429 lowers by a quarter and pauses for Retry-After",
                 state(12, 12, 5, None), throttled(Some(7)), 10,
-                state(6, 12, 0, Some(17))),
+                state(9, 12, 0, Some(17))),
             ("a 429 without Retry-After pauses 5 s",
                 state(12, 12, 5, None), throttled(None), 10,
-                state(6, 12, 0, Some(15))),
+                state(9, 12, 0, Some(15))),
             ("Retry-After is held to 300 s",
                 state(12, 12, 5, None), throttled(Some(3600)), 0,
-                state(6, 12, 0, Some(300))),
-            ("429s of the same burst extend the pause without halving again",
+                state(9, 12, 0, Some(300))),
+            ("429s of the same burst extend the pause without lowering again",
                 state(6, 12, 0, Some(17)), throttled(Some(9)), 11,
                 state(6, 12, 0, Some(20))),
-            ("a 429 after the pause halves again",
+            ("a 429 after the pause lowers again",
                 state(6, 12, 0, Some(17)), throttled(Some(2)), 18,
-                state(3, 12, 0, Some(20))),
+                state(5, 12, 0, Some(20))),
             ("never below one",
                 state(1, 12, 0, None), throttled(Some(1)), 0,
                 state(1, 12, 0, Some(1))),
@@ -350,15 +375,16 @@ mod tests {
             ("a connection failure changes nothing",
                 state(6, 12, 3, None), Observation::NoAnswer, 0,
                 state(6, 12, 3, None)),
-            ("few requests left (of the most seen) shrink the concurrency in proportion",
+            ("few requests left (of the most seen) space the starts: half the threshold, half the refill rate",
                 state(12, 12, 3, None), answered(None, Some(600), None), 0,
-                state(6, 12, 0, None)),
+                GovernorState { spacing: Duration::from_millis(100), ..state(12, 12, 4, None) }),
             ("little execution time left shrinks it too",
                 state(12, 12, 3, None), answered(None, Some(5_000), Some(60)), 0,
                 state(3, 12, 0, None)),
-            ("nothing left: one at a time",
-                state(12, 12, 3, None), answered(None, Some(0), None), 0,
-                state(1, 12, 0, None)),
+            ("enough left again: no spacing",
+                GovernorState { spacing: Duration::from_millis(50), ..state(12, 12, 3, None) },
+                answered(None, Some(1_300), None), 0,
+                state(12, 12, 4, None)),
             ("a full budget does not hold it back",
                 state(12, 12, 3, None), answered(None, Some(5_999), Some(1_199)), 0,
                 state(12, 12, 4, None)),
@@ -367,7 +393,16 @@ mod tests {
         let first = govern(&limits, limits.start(), answered(None, Some(99), Some(20)), s(0));
         assert_eq!((first.peak_requests, first.peak_time), (99, s(20)));
         let low = govern(&limits, first, answered(None, Some(1), None), s(1));
-        assert_eq!((low.concurrency, low.peak_requests), (2, 99), "1 of 99 left: 52 x 1/19.8");
+        let threshold = 99.0 * 0.2;
+        let refill = s(300).div_f64(99.0);
+        assert_eq!(
+            (low.peak_requests, low.spacing),
+            (99, refill.mul_f64(threshold)),
+            "1 of 99 left"
+        );
+        let scaled = limits.clone().window(s(5));
+        let low = govern(&scaled, first, answered(None, Some(10), None), s(1));
+        assert_eq!(low.spacing, s(5).div_f64(99.0).mul_f64(threshold / 10.0));
         for (name, before, observation, now, expected) in table {
             assert_eq!(govern(&limits, before, observation, s(now)), expected, "{name}");
         }
