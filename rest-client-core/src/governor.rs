@@ -17,7 +17,8 @@
 //! - when the requests left in the window (`x-ms-ratelimit-burst-remaining-xrm-requests`) fall
 //!   below a share of the most seen (the window's whole budget), request starts are spaced at
 //!   about the rate the sliding window frees budget ([`GovernorLimits::window`] divided by the
-//!   budget), slower the less is left, so what is left settles instead of running out; when the execution time left
+//!   budget), slower when only the last 2% are left, so what is left settles instead of running
+//!   out; when the execution time left
 //!   (`x-ms-ratelimit-time-remaining-xrm-requests`) falls below the same share, the concurrency
 //!   shrinks in proportion.
 //!
@@ -258,7 +259,9 @@ pub fn govern(
                     // start at that rate with `threshold` left, slower with less, so what is
                     // left settles near the threshold instead of running out.
                     let refill = limits.window.div_f64(next.peak_requests as f64);
-                    refill.mul_f64(threshold / (left.max(1) as f64))
+                    // Below a last few requests (2% of the budget), slower still.
+                    let knee = (next.peak_requests as f64 * 0.02).max(1.0);
+                    refill.mul_f64((knee / (left.max(1) as f64)).max(1.0))
                 } else {
                     Duration::ZERO
                 };
@@ -375,9 +378,9 @@ mod tests {
             ("a connection failure changes nothing",
                 state(6, 12, 3, None), Observation::NoAnswer, 0,
                 state(6, 12, 3, None)),
-            ("few requests left (of the most seen) space the starts: half the threshold, half the refill rate",
+            ("few requests left (of the most seen) space the starts at the refill rate",
                 state(12, 12, 3, None), answered(None, Some(600), None), 0,
-                GovernorState { spacing: Duration::from_millis(100), ..state(12, 12, 4, None) }),
+                GovernorState { spacing: Duration::from_millis(50), ..state(12, 12, 4, None) }),
             ("little execution time left shrinks it too",
                 state(12, 12, 3, None), answered(None, Some(5_000), Some(60)), 0,
                 state(3, 12, 0, None)),
@@ -393,16 +396,13 @@ mod tests {
         let first = govern(&limits, limits.start(), answered(None, Some(99), Some(20)), s(0));
         assert_eq!((first.peak_requests, first.peak_time), (99, s(20)));
         let low = govern(&limits, first, answered(None, Some(1), None), s(1));
-        let threshold = 99.0 * 0.2;
+        // 1 left, under the knee (2% of 99 = 1.98): 1.98 times the refill interval.
         let refill = s(300).div_f64(99.0);
-        assert_eq!(
-            (low.peak_requests, low.spacing),
-            (99, refill.mul_f64(threshold)),
-            "1 of 99 left"
-        );
+        assert_eq!(low.peak_requests, 99);
+        assert!((low.spacing.as_secs_f64() - refill.as_secs_f64() * 1.98).abs() < 1e-6, "{low:?}");
         let scaled = limits.clone().window(s(5));
         let low = govern(&scaled, first, answered(None, Some(10), None), s(1));
-        assert_eq!(low.spacing, s(5).div_f64(99.0).mul_f64(threshold / 10.0));
+        assert_eq!(low.spacing, s(5).div_f64(99.0), "10 of 99 left: the refill rate");
         for (name, before, observation, now, expected) in table {
             assert_eq!(govern(&limits, before, observation, s(now)), expected, "{name}");
         }
