@@ -54,6 +54,21 @@ impl std::fmt::Debug for DataverseControl {
 }
 
 impl DataverseControl {
+    /// Turn Dataverse's service protection on (with these limits per user) or off, and forget
+    /// the usage so far.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), dataverse_ironclad_sandbox::SandboxError> {
+    /// use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, ServiceProtection};
+    ///
+    /// let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    /// sandbox.dataverse().set_service_protection(Some(ServiceProtection::dataverse().scaled(60.0)));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_service_protection(&self, limits: Option<super::ServiceProtection>) {
+        self.state.protection.set(limits);
+    }
+
     pub(crate) fn new(state: Arc<DataverseState>) -> Self {
         Self { state }
     }

@@ -35,6 +35,25 @@ pub(crate) async fn api(
     body: Bytes,
 ) -> Response {
     let reply = if state.auth.check(&headers) {
+        // Service protection, per user (by token), when configured.
+        let user = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let operations = if uri.path().ends_with("/$batch") { batch_operations(&body) } else { 1 };
+        let admitted = match state.protection.admit(&user, operations) {
+            Ok(admitted) => {
+                admitted.map(|admitted| Admission { state: state.clone(), admitted, done: false })
+            }
+            Err(refused) => {
+                let mut response = refused.into_response();
+                if let Some(hint) = state.protection.dop_hint() {
+                    response.headers_mut().insert("x-ms-dop-hint", HeaderValue::from(hint));
+                }
+                return with_request_id(response);
+            }
+        };
         let request = ApiRequest::new(
             method,
             uri.path().to_owned(),
@@ -43,13 +62,55 @@ pub(crate) async fn api(
             body,
             state.origin().to_owned(),
         );
-        handle(&state, &request)
+        let reply = handle(&state, &request);
+        if let Some(mut admission) = admitted {
+            // The emulated execution time, then the remaining budget.
+            tokio::time::sleep(admission.admitted.cost()).await;
+            let mut response = reply.into_response();
+            for (name, value) in admission.finish() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            return with_request_id(response);
+        }
+        reply
     } else {
         let authority =
             format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
         return with_request_id(errors::unauthorized(&authority, state.origin()));
     };
     with_request_id(reply.into_response())
+}
+
+/// An admitted request; dropped unanswered (the client went away), it gives its place back.
+struct Admission {
+    state: Arc<DataverseState>,
+    admitted: super::protection::Admitted,
+    done: bool,
+}
+
+impl Admission {
+    /// Give the place back; the budget headers to answer with.
+    fn finish(&mut self) -> Vec<(&'static str, String)> {
+        self.done = true;
+        self.state.protection.release(&self.admitted)
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if !self.done {
+            self.state.protection.release(&self.admitted);
+        }
+    }
+}
+
+/// The operations of a `$batch` body: one `application/http` part each.
+fn batch_operations(body: &[u8]) -> u32 {
+    let needle = b"application/http";
+    let count = body.windows(needle.len()).filter(|w| w.eq_ignore_ascii_case(needle)).count();
+    u32::try_from(count).unwrap_or(u32::MAX).max(1)
 }
 
 fn with_request_id(mut response: Response) -> Response {

@@ -22,7 +22,9 @@
 //! - Notes: base64 `documentbody` with `filesize`, `GET …/documentbody/$value`, the
 //!   `MaxUploadFileSize` limit, and the block upload/download messages.
 //! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
-//!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
+//!   shapes; per-user service protection limits when configured ([`ServiceProtection`]:
+//!   requests and execution time per sliding window, concurrent requests, `x-ms-dop-hint` and
+//!   the remaining-budget headers); 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
 //! - File and image columns: single-request, chunked and block uploads, ranged and block
 //!   downloads, deletes (see `files`).
@@ -52,6 +54,7 @@ mod metadata;
 mod notes;
 mod odata_query;
 mod paging;
+mod protection;
 mod relations;
 mod render;
 mod reply;
@@ -74,6 +77,8 @@ pub use control::{Agreement, DataverseControl, NewAgreement, Note};
 pub use custom_api::{CustomApi, CustomApiCall, CustomApiError, ParameterType};
 pub(crate) use errors::fault_response;
 pub use metadata::MetadataError;
+pub(crate) use protection::Protection;
+pub use protection::ServiceProtection;
 pub use schema::{
     Access, AlternateKeyDef, CollectionKind, CollectionNavigationDef, ColumnDef, ColumnKind,
     DataverseSchema, EntitySetDef, NavigationDef,
@@ -100,10 +105,17 @@ pub(crate) struct DataverseState {
     file_chunk_size: std::sync::atomic::AtomicUsize,
     /// The custom APIs: the sandbox's own and those registered.
     custom_apis: Mutex<Vec<CustomApi>>,
+    /// Service protection per user (off unless configured).
+    pub(crate) protection: Protection,
 }
 
 impl DataverseState {
-    pub(crate) fn new(store: Store, auth: DataverseAuth, environment_url: Url) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        auth: DataverseAuth,
+        environment_url: Url,
+        protection: Option<ServiceProtection>,
+    ) -> Self {
         Self {
             store: Mutex::new(store),
             auth,
@@ -115,6 +127,7 @@ impl DataverseState {
             file_sessions: Mutex::new(HashMap::new()),
             file_chunk_size: std::sync::atomic::AtomicUsize::new(files::DEFAULT_CHUNK_SIZE),
             custom_apis: Mutex::new(custom_api::builtin()),
+            protection: Protection::new(protection),
         }
     }
 
