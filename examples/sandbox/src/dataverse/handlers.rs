@@ -148,7 +148,10 @@ fn entity_route(
         return Err(DvError::resource_not_found(operation));
     }
     match (&key, tail.as_slice()) {
-        (Some(key), [column]) if files::is_file_column(&def, column) && method != Method::GET => {
+        (Some(key), [column])
+            if files::is_file_column(&def, column)
+                && (method != Method::GET || files::is_download(&def, column, request)) =>
+        {
             return files::column_request(state, store, request, &def, key, column, false);
         }
         (Some(key), [column, "$value"]) if files::is_file_column(&def, column) => {
