@@ -116,8 +116,8 @@ pub(crate) fn dispatch(
         {
             Err(DvError::no_resource(&request.full_uri()))
         }
-        name if entity_definitions::is_entity_definitions(name) => {
-            entity_definitions::get(store, request, &segments)
+        name if entity_definitions::is_definitions(name) => {
+            entity_definitions::handle(store, request, &segments)
         }
         _ => entity_route(state, store, request, &segments),
     }

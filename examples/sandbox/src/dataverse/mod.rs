@@ -31,6 +31,7 @@
 //! functions, FetchXML aggregates, plug-ins and business rules.
 
 mod apply;
+mod attribute_definitions;
 mod auth;
 mod batch;
 mod bulk;
@@ -49,6 +50,7 @@ mod handlers;
 mod keys;
 mod like;
 mod metadata;
+mod metadata_filter;
 mod notes;
 mod odata_query;
 mod paging;

@@ -10,11 +10,28 @@ use secrecy::ExposeSecret;
 
 use super::{client, dv, json, start, text};
 
+fn error_code(body: &Json) -> String {
+    text(body.get("error").expect("error"), "code").to_owned()
+}
+
+fn values(body: &Json) -> Vec<Json> {
+    body.get("value")
+        .and_then(Json::as_array)
+        .unwrap_or_else(|| panic!("no value in {body}"))
+        .to_vec()
+}
+
 /// A request to the sandbox's control surface on the Dataverse listener.
 fn control(sandbox: &Sandbox, method: Method, path: &str) -> reqwest::RequestBuilder {
     client()
         .request(method, format!("{}_sandbox/{path}", sandbox.dataverse_url()))
         .bearer_auth(sandbox.dataverse_token().expose_secret())
+}
+
+async fn get(sandbox: &Sandbox, path: &str) -> Json {
+    let response = dv(sandbox, Method::GET, path).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    json(response).await
 }
 
 #[tokio::test]
@@ -91,4 +108,136 @@ async fn a_file_column_reads_as_a_base64_property_in_ranges() {
         .await
         .unwrap();
     assert_eq!(image.status(), 204);
+}
+
+#[tokio::test]
+async fn table_definitions_serve_attributes_relationships_and_filters() {
+    let sandbox = start().await;
+    let custom = get(
+        &sandbox,
+        "EntityDefinitions?$select=LogicalName,OwnershipType&$filter=IsCustomEntity%20eq%20true%20and%20OwnershipType%20eq%20Microsoft.Dynamics.CRM.OwnershipTypes'UserOwned'",
+    )
+    .await;
+    let tables = values(&custom);
+    assert_eq!(tables.len(), 1, "{custom}");
+    assert_eq!(text(&tables[0], "LogicalName"), "cre6f_agreement");
+    assert!(text(&custom, "@odata.context").ends_with("$metadata#EntityDefinitions"));
+
+    let money = get(
+        &sandbox,
+        "EntityDefinitions(LogicalName='account')/Attributes?$select=LogicalName&$filter=AttributeType%20eq%20Microsoft.Dynamics.CRM.AttributeTypeCode'Money'",
+    )
+    .await;
+    let money = values(&money);
+    assert!(money.iter().any(|a| text(a, "LogicalName") == "revenue"));
+    assert!(
+        money
+            .iter()
+            .all(|a| text(a, "@odata.type") == "#Microsoft.Dynamics.CRM.MoneyAttributeMetadata")
+    );
+
+    // One attribute, cast to its type for the type's own properties.
+    let file = get(
+        &sandbox,
+        "EntityDefinitions(LogicalName='cre6f_agreement')/Attributes(LogicalName='cre6f_signeddocument')/Microsoft.Dynamics.CRM.FileAttributeMetadata?$select=MaxSizeInKB",
+    )
+    .await;
+    assert_eq!(file.get("MaxSizeInKB").and_then(Json::as_number_text), Some("32768"));
+    assert!(file.get("MetadataId").is_some());
+    let uncast = dv(
+        &sandbox,
+        Method::GET,
+        "EntityDefinitions(LogicalName='cre6f_agreement')/Attributes(LogicalName='cre6f_signeddocument')?$select=MaxSizeInKB",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(uncast.status(), 400, "MaxSizeInKB is not on AttributeMetadata");
+    let lookup = get(
+        &sandbox,
+        "EntityDefinitions(LogicalName='contact')/Attributes(LogicalName='parentcustomerid')/Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=Targets,AttributeType",
+    )
+    .await;
+    assert_eq!(text(&lookup, "AttributeType"), "Customer");
+    assert_eq!(lookup.get("Targets").and_then(Json::as_array).map(<[Json]>::len), Some(2));
+
+    // $expand with its own $filter, as Microsoft's example does.
+    let expanded = get(
+        &sandbox,
+        "EntityDefinitions(LogicalName='account')?$select=LogicalName&$expand=Attributes($select=LogicalName;$filter=AttributeType%20eq%20Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist')",
+    )
+    .await;
+    let picklists = expanded.get("Attributes").and_then(Json::as_array).unwrap();
+    assert!(!picklists.is_empty());
+    assert!(picklists.iter().all(|a| a.get("AttributeType").is_none()));
+
+    let one_to_many = get(
+        &sandbox,
+        "RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$select=SchemaName,ReferencingEntity&$filter=ReferencedEntity%20eq%20'account'",
+    )
+    .await;
+    let schema_names: Vec<String> =
+        values(&one_to_many).iter().map(|r| text(r, "SchemaName").to_owned()).collect();
+    assert!(schema_names.contains(&"contact_customer_accounts".to_owned()), "{one_to_many}");
+    let single = get(
+        &sandbox,
+        "RelationshipDefinitions(SchemaName='contact_customer_accounts')?$select=SchemaName,RelationshipType",
+    )
+    .await;
+    assert_eq!(text(&single, "RelationshipType"), "OneToManyRelationship");
+    let navigation = get(
+        &sandbox,
+        "EntityDefinitions(LogicalName='account')/OneToManyRelationships?$select=SchemaName",
+    )
+    .await;
+    assert!(!values(&navigation).is_empty());
+
+    let option_sets = get(&sandbox, "GlobalOptionSetDefinitions").await;
+    assert!(values(&option_sets).is_empty());
+    let filtered = dv(&sandbox, Method::GET, "GlobalOptionSetDefinitions?$filter=Name%20eq%20'x'")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filtered.status(), 400);
+
+    let unknown = dv(&sandbox, Method::GET, "EntityDefinitions?$filter=NoSuchThing%20eq%20true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+    assert_eq!(
+        text(json(unknown).await.get("error").unwrap(), "message"),
+        "Could not find a property named 'NoSuchThing' on type 'Microsoft.Dynamics.CRM.EntityMetadata'."
+    );
+    let top = dv(&sandbox, Method::GET, "EntityDefinitions?$top=1").send().await.unwrap();
+    assert_eq!(top.status(), 400);
+}
+
+#[tokio::test]
+async fn metadata_writes_are_refused_as_not_emulated() {
+    let sandbox = start().await;
+    for (method, path) in [
+        (Method::POST, "EntityDefinitions"),
+        (Method::PUT, "EntityDefinitions(LogicalName='account')"),
+        (Method::POST, "EntityDefinitions(LogicalName='account')/Attributes"),
+        (Method::POST, "RelationshipDefinitions"),
+        (Method::DELETE, "RelationshipDefinitions(SchemaName='contact_customer_accounts')"),
+        (Method::POST, "GlobalOptionSetDefinitions"),
+    ] {
+        let refused = dv(&sandbox, method.clone(), path)
+            .header("Content-Type", "application/json")
+            .body(r#"{"SchemaName":"new_thing"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 501, "{method} {path}");
+        let body = json(refused).await;
+        assert_eq!(error_code(&body), "0x0");
+        assert!(
+            text(body.get("error").unwrap(), "message").starts_with(
+                "The sandbox does not emulate creating, updating or deleting metadata definitions"
+            ),
+            "{body}"
+        );
+    }
 }
