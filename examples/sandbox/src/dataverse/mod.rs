@@ -43,6 +43,7 @@ mod csdl_writer;
 mod custom_api;
 mod entity_definitions;
 mod errors;
+mod fetch_aggregate;
 mod fetchxml;
 mod files;
 mod filter;
