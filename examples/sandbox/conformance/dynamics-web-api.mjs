@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { DynamicsWebApi } from "dynamics-web-api";
 
+import * as aggregates from "./checks/aggregates.mjs";
 import * as core from "./checks/core.mjs";
 import * as files from "./checks/files.mjs";
 import * as metadata from "./checks/metadata.mjs";
@@ -76,7 +77,7 @@ const ctx = {
   ids: {},
 };
 
-for (const group of [core, files, metadata]) {
+for (const group of [core, files, metadata, aggregates]) {
   await group.checks(ctx);
 }
 
