@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use uuid::Uuid;
 
 use super::{
@@ -25,6 +25,7 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/dataverse/tables/{set}/rows/{id}", get(row).patch(update).delete(delete))
         .route("/dataverse/seeded", get(seeded))
         .route("/dataverse/files/chunk-size", put(file_chunk_size))
+        .route("/dataverse/custom-apis", post(custom_api))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, Refusal> {
@@ -190,5 +191,18 @@ async fn file_chunk_size(
             })?;
         state.dataverse.set_file_chunk_size(usize::try_from(size).unwrap_or(usize::MAX));
         Ok(reply(StatusCode::OK, Json::Object(JsonObject::new().with("bytes", size))))
+    })
+}
+
+/// `POST /_sandbox/dataverse/custom-apis` with a custom API declaration (its name, kind,
+/// binding, parameters and answer; see the README): `201 {"name":"…"}`. A custom API with the
+/// same name is replaced.
+async fn custom_api(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
+    guarded(&state, &headers, || {
+        let name = state
+            .dataverse
+            .register_declared_custom_api(&body(&bytes)?)
+            .map_err(|reason| error(StatusCode::BAD_REQUEST, "invalid_request", reason))?;
+        Ok(reply(StatusCode::CREATED, Json::Object(JsonObject::new().with("name", name))))
     })
 }

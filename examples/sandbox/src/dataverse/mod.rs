@@ -41,6 +41,7 @@ mod collection;
 mod control;
 mod csdl_writer;
 mod custom_api;
+mod declared_api;
 mod entity_definitions;
 mod errors;
 mod fetch_aggregate;

@@ -403,3 +403,65 @@ async fn fetchxml_aggregates_group_dates_and_linked_columns() {
     assert_eq!(row.get("Accounts").and_then(Json::as_number_text), Some("1"));
     assert_eq!(row.get("Contacts").and_then(Json::as_number_text), Some("3"));
 }
+
+#[tokio::test]
+async fn custom_apis_declared_over_the_control_surface_answer_as_declared() {
+    let sandbox = start().await;
+    let declare = |body: &'static str| {
+        control(&sandbox, Method::POST, "dataverse/custom-apis").body(body).send()
+    };
+    let registered = declare(
+        r#"{"name":"sample_Escalate","bound_to":{"row":"accounts"},
+            "parameters":[{"name":"Reason","type":"Edm.String"},{"name":"Level","type":"Edm.Int32","optional":true}],
+            "response":{"Account":{"$bound_id":true},"Reason":{"$parameter":"Reason"},"Fixed":[1,2]}}"#,
+    )
+    .await
+    .unwrap();
+    assert_eq!(registered.status(), 201);
+    assert_eq!(text(&json(registered).await, "name"), "sample_Escalate");
+    let account = sandbox.seeded().accounts[0];
+    let path = format!("accounts({account})/Microsoft.Dynamics.CRM.sample_Escalate");
+    let answered = super::post_json(&sandbox, &path, r#"{"Reason":"Late","Level":2}"#).await;
+    assert_eq!(answered.status(), 200);
+    let body = json(answered).await;
+    assert!(
+        text(&body, "@odata.context")
+            .ends_with("$metadata#Microsoft.Dynamics.CRM.sample_EscalateResponse")
+    );
+    assert_eq!(text(&body, "Account"), account.to_string());
+    assert_eq!(text(&body, "Reason"), "Late");
+    assert_eq!(body.get("Fixed").map(Json::to_string).as_deref(), Some("[1,2]"));
+    // Checked as declared: a wrong type, a missing parameter, unbound use.
+    let wrong = super::post_json(&sandbox, &path, r#"{"Reason":"Late","Level":"high"}"#).await;
+    assert_eq!(error_code(&json(wrong).await), "0x80048d19");
+    let missing = super::post_json(&sandbox, &path, "{}").await;
+    assert_eq!(missing.status(), 400);
+    let unbound = super::post_json(&sandbox, "sample_Escalate", r#"{"Reason":"x"}"#).await;
+    assert_eq!(unbound.status(), 404);
+
+    declare(
+        r#"{"name":"sample_Greet","kind":"function","parameters":[{"name":"Name","type":"Edm.String"}],
+            "response":{"Greeting":{"$parameter":"Name"}}}"#,
+    )
+    .await
+    .unwrap();
+    let greeted = get(&sandbox, "sample_Greet(Name=@p1)?@p1='Ada'").await;
+    assert_eq!(text(&greeted, "Greeting"), "Ada");
+
+    declare(
+        r#"{"name":"sample_Refuse","error":{"status":403,"code":"0x80040220","message":"No."}}"#,
+    )
+    .await
+    .unwrap();
+    let refused = super::post_json(&sandbox, "sample_Refuse", "").await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(error_code(&json(refused).await), "0x80040220");
+
+    let invalid = declare(r#"{"name":"sample_Bad","bound_to":{"row":"acounts"}}"#).await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    let body = json(invalid).await;
+    assert_eq!(
+        text(body.get("error").unwrap(), "message"),
+        "'acounts' is not an entity set of the loaded metadata"
+    );
+}
