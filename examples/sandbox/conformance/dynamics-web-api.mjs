@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { DynamicsWebApi } from "dynamics-web-api";
 
+import * as actions from "./checks/actions.mjs";
 import * as aggregates from "./checks/aggregates.mjs";
 import * as core from "./checks/core.mjs";
 import * as files from "./checks/files.mjs";
@@ -77,7 +78,7 @@ const ctx = {
   ids: {},
 };
 
-for (const group of [core, files, metadata, aggregates]) {
+for (const group of [core, files, metadata, aggregates, actions]) {
   await group.checks(ctx);
 }
 
