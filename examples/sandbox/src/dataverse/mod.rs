@@ -63,6 +63,7 @@ mod request;
 mod schema;
 mod store;
 mod tables;
+mod views;
 mod xml;
 
 use std::collections::HashMap;
@@ -87,6 +88,8 @@ pub use tables::{
     ACCOUNTS, AGREEMENT_TYPE_MSA, AGREEMENTS, ANNOTATIONS, CONTACTS, CURRENCIES, OPPORTUNITIES,
     SYSTEM_USERS,
 };
+pub(crate) use views::seed_system_views;
+pub use views::{ACTIVE_ACCOUNTS_VIEW, ACTIVE_CONTACTS_VIEW};
 
 /// The emulator's shared state.
 pub(crate) struct DataverseState {
