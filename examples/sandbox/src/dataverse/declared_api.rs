@@ -97,8 +97,10 @@ pub(crate) fn declared(body: &Json, entity_sets: &[String]) -> Result<CustomApi,
                 (Some(set), None) => api = api.bound_to_row(&known(set)?),
                 (None, Some(set)) => api = api.bound_to_table(&known(set)?),
                 _ => {
-                    return Err("'bound_to' must be {\"row\": \"<set>\"} or {\"table\": \"<set>\"}"
-                        .to_owned());
+                    return Err(
+                        "'bound_to' must be {\"row\": \"<set>\"} or {\"table\": \"<set>\"}"
+                            .to_owned(),
+                    );
                 }
             }
         }

@@ -26,6 +26,25 @@ use super::store::Store;
 use super::{batch, bulk, collection, custom_api, entity_definitions, files, notes, relations};
 use crate::json::{Json, JsonObject};
 
+/// Every request under `/api/search/` (the Dataverse Search API) and `/api/backgroundoperation/`
+/// (the status monitor of background operations): neither is emulated, and the answer says so
+/// once the token is checked.
+pub(crate) async fn not_emulated_api(
+    State(state): State<Arc<DataverseState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !state.auth.check(&headers) {
+        return challenge(&state);
+    }
+    let what = if uri.path().starts_with("/api/search/") {
+        "the Dataverse Search API (/api/search/…: query, suggest, autocomplete); query rows with $filter, FetchXML or the like operators instead"
+    } else {
+        "background operations (/api/backgroundoperation/…)"
+    };
+    with_request_id(Reply::from(DvError::not_emulated(what)).into_response())
+}
+
 /// Every request under `/api/data/`.
 pub(crate) async fn api(
     State(state): State<Arc<DataverseState>>,
@@ -45,11 +64,16 @@ pub(crate) async fn api(
         );
         handle(&state, &request)
     } else {
-        let authority =
-            format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
-        return with_request_id(errors::unauthorized(&authority, state.origin()));
+        return challenge(&state);
     };
     with_request_id(reply.into_response())
+}
+
+/// The 401 for a missing or wrong token, naming the tenant's authority.
+fn challenge(state: &DataverseState) -> Response {
+    let authority =
+        format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
+    with_request_id(errors::unauthorized(&authority, state.origin()))
 }
 
 fn with_request_id(mut response: Response) -> Response {
@@ -66,6 +90,14 @@ fn with_request_id(mut response: Response) -> Response {
 /// Answer one request; the store is locked for its duration (for a whole `$batch`, so a change
 /// set is atomic).
 pub(crate) fn handle(state: &DataverseState, request: &ApiRequest) -> Reply {
+    if request.prefs.respond_async {
+        // A client asking for a background operation waits for a 202 and a status monitor;
+        // answering synchronously would mislead it, so the sandbox says what it lacks.
+        return DvError::not_emulated(
+            "background operations (Prefer: respond-async); send the request without it to run it synchronously",
+        )
+        .into();
+    }
     let mut store = state.store();
     if request.resource() == "$batch" && VERSIONS.contains(&request.version.as_str()) {
         return batch::handle(state, &mut store, request).unwrap_or_else(Reply::from);

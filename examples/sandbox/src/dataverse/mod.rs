@@ -172,6 +172,8 @@ pub(crate) fn router(state: Arc<DataverseState>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
         .route("/api/data/{*rest}", any(handlers::api))
+        .route("/api/search/{*rest}", any(handlers::not_emulated_api))
+        .route("/api/backgroundoperation/{*rest}", any(handlers::not_emulated_api))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(state)
 }

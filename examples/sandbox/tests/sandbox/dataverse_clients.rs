@@ -465,3 +465,106 @@ async fn custom_apis_declared_over_the_control_surface_answer_as_declared() {
         "'acounts' is not an entity set of the loaded metadata"
     );
 }
+
+#[tokio::test]
+async fn saved_and_user_queries_run_their_fetchxml() {
+    let sandbox = start().await;
+    let views = get(
+        &sandbox,
+        "savedqueries?$select=name,returnedtypecode&$filter=name%20eq%20'Active%20Accounts'",
+    )
+    .await;
+    assert_eq!(
+        text(&values(&views)[0], "savedqueryid"),
+        dataverse_ironclad_sandbox::dataverse::ACTIVE_ACCOUNTS_VIEW.to_string()
+    );
+    let inactive = sandbox
+        .dataverse()
+        .insert("accounts", &Json::parse(r#"{"name":"Closed account","statecode":1}"#).unwrap())
+        .unwrap();
+    let active = get(&sandbox, "accounts?savedQuery=00000000-0000-0000-00aa-000010001002").await;
+    let rows = values(&active);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| text(r, "accountid") != inactive.to_string()));
+    // Only the view's columns, nulls left out, ordered by name.
+    assert_eq!(super::keys(&rows[0]), ["@odata.etag", "accountid", "name"]);
+    let names: Vec<&str> = rows.iter().map(|r| text(r, "name")).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(names, sorted);
+
+    let created = super::post_json(
+        &sandbox,
+        "userqueries",
+        r#"{"name":"Mine","returnedtypecode":"account","querytype":0,"fetchxml":"<fetch><entity name='account'><attribute name='name'/><filter><condition attribute='statecode' operator='eq' value='1'/></filter></entity></fetch>"}"#,
+    )
+    .await;
+    assert_eq!(created.status(), 204);
+    let location = created.headers()["OData-EntityId"].to_str().unwrap().to_owned();
+    let id = location.rsplit('(').next().unwrap().trim_end_matches(')').to_owned();
+    let mine = get(&sandbox, &format!("accounts?userQuery={id}")).await;
+    assert_eq!(values(&mine).len(), 1);
+    assert_eq!(text(&values(&mine)[0], "name"), "Closed account");
+
+    for (path, status) in [
+        (format!("contacts?userQuery={id}"), 400),
+        (format!("accounts?userQuery={id}&$top=1"), 400),
+        ("accounts?savedQuery=not-a-guid".to_owned(), 400),
+        ("accounts?savedQuery=00000000-0000-0000-0000-000000000001".to_owned(), 404),
+    ] {
+        let refused = dv(&sandbox, Method::GET, &path).send().await.unwrap();
+        assert_eq!(refused.status(), status, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn search_and_background_operations_answer_501() {
+    let sandbox = start().await;
+    let search = client()
+        .post(format!("{}api/search/v1.0/query", sandbox.dataverse_url()))
+        .bearer_auth(sandbox.dataverse_token().expose_secret())
+        .header("Content-Type", "application/json")
+        .body(r#"{"search":"contoso"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(search.status(), 501);
+    assert!(search.headers().contains_key("REQ_ID"));
+    let body = json(search).await;
+    assert_eq!(error_code(&body), "0x0");
+    assert!(
+        text(body.get("error").unwrap(), "message")
+            .starts_with("The sandbox does not emulate the Dataverse Search API"),
+        "{body}"
+    );
+    let anonymous = client()
+        .post(format!("{}api/search/v1.0/query", sandbox.dataverse_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let status = client()
+        .get(format!(
+            "{}api/backgroundoperation/00000000-0000-0000-0000-000000000001",
+            sandbox.dataverse_url()
+        ))
+        .bearer_auth(sandbox.dataverse_token().expose_secret())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 501);
+
+    let before = sandbox.dataverse().count("accounts");
+    let asynchronous = dv(&sandbox, Method::POST, "accounts")
+        .header("Prefer", "respond-async")
+        .header("Content-Type", "application/json")
+        .body(r#"{"name":"Later"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asynchronous.status(), 501);
+    let message = text(json(asynchronous).await.get("error").unwrap(), "message").to_owned();
+    assert!(message.starts_with("The sandbox does not emulate background operations"), "{message}");
+    assert_eq!(sandbox.dataverse().count("accounts"), before, "nothing ran");
+}
