@@ -14,6 +14,8 @@ import * as aggregates from "./checks/aggregates.mjs";
 import * as core from "./checks/core.mjs";
 import * as files from "./checks/files.mjs";
 import * as metadata from "./checks/metadata.mjs";
+import * as unsupported from "./checks/unsupported.mjs";
+import * as views from "./checks/views.mjs";
 
 const serverUrl = process.env.DATAVERSE_URL;
 const token = process.env.DATAVERSE_TOKEN;
@@ -78,7 +80,7 @@ const ctx = {
   ids: {},
 };
 
-for (const group of [core, files, metadata, aggregates, actions]) {
+for (const group of [core, files, metadata, aggregates, actions, views, unsupported]) {
   await group.checks(ctx);
 }
 
