@@ -96,6 +96,14 @@ export async function checks({ api, check, failure, control, GUID, run, ids }) {
     assert.equal(account.accountid, ids.account);
   });
 
+  await check("conditional retrieve (If-None-Match with the current etag): 304", async () => {
+    const account = await api.retrieve({ collection: "accounts", key: ids.account, select: ["name"] });
+    const unchanged = await api.retrieve({ collection: "accounts", key: ids.account, select: ["name"], ifnonematch: account["@odata.etag"] });
+    assert.equal(unchanged, undefined, "dynamics-web-api answers nothing for a 304");
+    const changed = await api.retrieve({ collection: "accounts", key: ids.account, select: ["name"], ifnonematch: 'W/"1"' });
+    assert.equal(changed.name, `Conformance ${run}`);
+  });
+
   await check("update (If-Match: *)", async () => {
     await api.update({ collection: "accounts", key: ids.account, data: { telephone1: "555-0100" } });
     const account = await api.retrieve({ collection: "accounts", key: ids.account, select: ["telephone1"] });

@@ -91,7 +91,11 @@ export async function checks({ api, check, failure, serverUrl, token }) {
       () => api.createAttribute({ entityKey: "LogicalName='account'", data: { SchemaName: "new_Flag" } }),
       () => api.createRelationship({ data: { SchemaName: "new_thing_account" } }),
       () => api.deleteRelationship({ key: "00000000-0000-0000-0000-000000000001" }),
+      () => api.updateAttribute({ entityKey: "LogicalName='account'", data: { MetadataId: "00000000-0000-0000-0000-000000000002" } }),
+      () => api.updateRelationship({ data: { MetadataId: "00000000-0000-0000-0000-000000000003" } }),
       () => api.createGlobalOptionSet({ data: { Name: "new_colours" } }),
+      () => api.updateGlobalOptionSet({ data: { MetadataId: "00000000-0000-0000-0000-000000000004" } }),
+      () => api.deleteGlobalOptionSet({ key: "Name='new_colours'" }),
     ]) {
       const error = await failure(write());
       assert.equal(error.status, 501);

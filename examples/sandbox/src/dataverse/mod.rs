@@ -26,9 +26,12 @@
 //!
 //! - File and image columns: single-request, chunked and block uploads, ranged and block
 //!   downloads, deletes (see `files`).
+//! - Bulk messages, custom APIs (also declared as JSON over the control surface), read-only
+//!   table definitions, `$apply` and FetchXML aggregates, system and personal views.
 //!
-//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
-//! functions, FetchXML aggregates, plug-ins and business rules.
+//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query functions,
+//! plug-ins and business rules (refused with a 400 that says so); the Search API, background
+//! operations and metadata writes (a 501 that says so).
 
 mod apply;
 mod attribute_definitions;
