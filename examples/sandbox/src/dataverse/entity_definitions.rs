@@ -317,8 +317,11 @@ fn render(store: &Store, def: &EntitySetDef, options: &Options) -> Result<JsonOb
     Ok(out)
 }
 
+/// A key in a segment: the key property (empty for a bare `MetadataId`) and its value.
+type Key<'a> = (&'a str, String);
+
 /// `Name(Key='value')` → `("Name", Some(("Key", "value")))`; `Name(<id>)` → `("Name", Some(("", id)))`.
-fn split_key(segment: &str) -> Result<(&str, Option<(&str, String)>), DvError> {
+fn split_key(segment: &str) -> Result<(&str, Option<Key<'_>>), DvError> {
     let Some((name, rest)) = segment.split_once('(') else { return Ok((segment, None)) };
     let inner = rest.strip_suffix(')').ok_or_else(DvError::query_syntax)?;
     let key = match inner.split_once('=') {
@@ -346,7 +349,7 @@ fn not_found(what: &str, key: &str) -> DvError {
 /// The table `EntityDefinitions(LogicalName='x')` or `EntityDefinitions(<MetadataId>)` names.
 fn table_of_key<'s>(
     store: &'s Store,
-    key: &(&str, String),
+    key: &Key<'_>,
 ) -> Result<&'s std::sync::Arc<EntitySetDef>, DvError> {
     let found = match key.0 {
         "LogicalName" => store.catalog.set_by_logical(&key.1),
@@ -400,7 +403,7 @@ fn collection(request: &ApiRequest, context: &str, value: Vec<Json>) -> Result<R
 fn entity_definitions(
     store: &Store,
     request: &ApiRequest,
-    key: Option<(&str, String)>,
+    key: Option<Key<'_>>,
     rest: &[&str],
     options: &Options,
 ) -> Result<Reply, DvError> {
@@ -547,7 +550,7 @@ fn all_relationships(store: &Store) -> Vec<JsonObject> {
 fn relationship_definitions(
     store: &Store,
     request: &ApiRequest,
-    key: Option<(&str, String)>,
+    key: Option<Key<'_>>,
     rest: &[&str],
     options: &Options,
 ) -> Result<Reply, DvError> {
@@ -592,7 +595,7 @@ fn relationship_definitions(
 
 fn option_set_definitions(
     request: &ApiRequest,
-    key: Option<(&str, String)>,
+    key: Option<Key<'_>>,
     rest: &[&str],
     options: &Options,
 ) -> Result<Reply, DvError> {
