@@ -81,18 +81,6 @@ fn too_many() -> DvError {
     )
 }
 
-fn is_numeric(kind: &ColumnKind) -> bool {
-    matches!(
-        kind,
-        ColumnKind::WholeNumber
-            | ColumnKind::BigInt
-            | ColumnKind::SmallInt
-            | ColumnKind::Decimal
-            | ColumnKind::Money
-            | ColumnKind::Double
-    )
-}
-
 fn is_whole(kind: &ColumnKind) -> bool {
     matches!(kind, ColumnKind::WholeNumber | ColumnKind::BigInt | ColumnKind::SmallInt)
 }
@@ -129,10 +117,10 @@ fn outputs(
                                 )));
                             }
                         };
-                        let ordered = is_numeric(&kind)
+                        let ordered = kind.is_numeric()
                             || matches!(kind, ColumnKind::DateTime | ColumnKind::DateOnly);
                         let fits = match function {
-                            Function::Sum | Function::Avg => is_numeric(&kind),
+                            Function::Sum | Function::Avg => kind.is_numeric(),
                             Function::Min | Function::Max => ordered,
                             _ => true,
                         };
@@ -253,15 +241,6 @@ fn grouped(cell: &Cell, grouping: Option<DateGrouping>) -> Cell {
     }
 }
 
-fn numeric(cell: &Cell) -> Option<Decimal> {
-    match cell {
-        Cell::Int(n) => Some(Decimal::from(*n)),
-        Cell::Decimal(d) => Some(*d),
-        Cell::Float(f) => Decimal::try_from(*f).ok(),
-        _ => None,
-    }
-}
-
 fn same(a: &Cell, b: &Cell) -> bool {
     a.compare(b) == Some(Ordering::Equal) || (a.as_guid().is_some() && a.as_guid() == b.as_guid())
 }
@@ -284,9 +263,9 @@ fn aggregate(group: &[&Record<'_>], output: &Output, function: Function) -> Json
             }
             Json::from(distinct.len() as u64)
         }
-        Function::Sum => Json::from(cells.iter().filter_map(|c| numeric(c)).sum::<Decimal>()),
+        Function::Sum => Json::from(cells.iter().filter_map(|c| c.as_decimal()).sum::<Decimal>()),
         Function::Avg => {
-            let numbers: Vec<Decimal> = cells.iter().filter_map(|c| numeric(c)).collect();
+            let numbers: Vec<Decimal> = cells.iter().filter_map(|c| c.as_decimal()).collect();
             if numbers.is_empty() {
                 return Json::Null;
             }
