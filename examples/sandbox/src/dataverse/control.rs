@@ -94,6 +94,16 @@ impl DataverseControl {
         self.state.register_custom_api(api);
     }
 
+    /// Register the custom API a JSON declaration describes (the body of
+    /// `POST /_sandbox/dataverse/custom-apis`); answers its name, or why the body is not a
+    /// declaration.
+    pub(crate) fn register_declared_custom_api(&self, body: &Json) -> Result<String, String> {
+        let api = super::declared_api::declared(body, &self.entity_sets())?;
+        let name = api.name().to_owned();
+        self.state.register_custom_api(api);
+        Ok(name)
+    }
+
     /// The chunk size the emulator announces for chunked file uploads and ranged downloads
     /// (`x-ms-chunk-size`, 4 MiB by default); a small one makes chunking cheap to test.
     pub fn set_file_chunk_size(&self, bytes: usize) {

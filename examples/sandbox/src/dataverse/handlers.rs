@@ -26,6 +26,25 @@ use super::store::Store;
 use super::{batch, bulk, collection, custom_api, entity_definitions, files, notes, relations};
 use crate::json::{Json, JsonObject};
 
+/// Every request under `/api/search/` (the Dataverse Search API) and `/api/backgroundoperation/`
+/// (the status monitor of background operations): neither is emulated, and the answer says so
+/// once the token is checked.
+pub(crate) async fn not_emulated_api(
+    State(state): State<Arc<DataverseState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !state.auth.check(&headers) {
+        return challenge(&state);
+    }
+    let what = if uri.path().starts_with("/api/search/") {
+        "the Dataverse Search API (/api/search/…: query, suggest, autocomplete); query rows with $filter, FetchXML or the like operators instead"
+    } else {
+        "background operations (/api/backgroundoperation/…)"
+    };
+    with_request_id(Reply::from(DvError::not_emulated(what)).into_response())
+}
+
 /// Every request under `/api/data/`.
 pub(crate) async fn api(
     State(state): State<Arc<DataverseState>>,
@@ -76,9 +95,7 @@ pub(crate) async fn api(
         }
         reply
     } else {
-        let authority =
-            format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
-        return with_request_id(errors::unauthorized(&authority, state.origin()));
+        return challenge(&state);
     };
     with_request_id(reply.into_response())
 }
@@ -113,6 +130,13 @@ fn batch_operations(body: &[u8]) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX).max(1)
 }
 
+/// The 401 for a missing or wrong token, naming the tenant's authority.
+fn challenge(state: &DataverseState) -> Response {
+    let authority =
+        format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
+    with_request_id(errors::unauthorized(&authority, state.origin()))
+}
+
 fn with_request_id(mut response: Response) -> Response {
     let request_id = Uuid::new_v4().to_string();
     let headers = response.headers_mut();
@@ -127,6 +151,14 @@ fn with_request_id(mut response: Response) -> Response {
 /// Answer one request; the store is locked for its duration (for a whole `$batch`, so a change
 /// set is atomic).
 pub(crate) fn handle(state: &DataverseState, request: &ApiRequest) -> Reply {
+    if request.prefs.respond_async {
+        // A client asking for a background operation waits for a 202 and a status monitor;
+        // answering synchronously would mislead it, so the sandbox says what it lacks.
+        return DvError::not_emulated(
+            "background operations (Prefer: respond-async); send the request without it to run it synchronously",
+        )
+        .into();
+    }
     let mut store = state.store();
     if request.resource() == "$batch" && VERSIONS.contains(&request.version.as_str()) {
         return batch::handle(state, &mut store, request).unwrap_or_else(Reply::from);
@@ -177,8 +209,8 @@ pub(crate) fn dispatch(
         {
             Err(DvError::no_resource(&request.full_uri()))
         }
-        name if entity_definitions::is_entity_definitions(name) => {
-            entity_definitions::get(store, request, &segments)
+        name if entity_definitions::is_definitions(name) => {
+            entity_definitions::handle(store, request, &segments)
         }
         _ => entity_route(state, store, request, &segments),
     }
@@ -209,7 +241,10 @@ fn entity_route(
         return Err(DvError::resource_not_found(operation));
     }
     match (&key, tail.as_slice()) {
-        (Some(key), [column]) if files::is_file_column(&def, column) && method != Method::GET => {
+        (Some(key), [column])
+            if files::is_file_column(&def, column)
+                && (method != Method::GET || files::is_download(&def, column, request)) =>
+        {
             return files::column_request(state, store, request, &def, key, column, false);
         }
         (Some(key), [column, "$value"]) if files::is_file_column(&def, column) => {

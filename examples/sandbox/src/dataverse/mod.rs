@@ -28,11 +28,15 @@
 //!
 //! - File and image columns: single-request, chunked and block uploads, ranged and block
 //!   downloads, deletes (see `files`).
+//! - Bulk messages, custom APIs (also declared as JSON over the control surface), read-only
+//!   table definitions, `$apply` and FetchXML aggregates, system and personal views.
 //!
-//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
-//! functions, FetchXML aggregates, plug-ins and business rules.
+//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query functions,
+//! plug-ins and business rules (refused with a 400 that says so); the Search API, background
+//! operations and metadata writes (a 501 that says so).
 
 mod apply;
+mod attribute_definitions;
 mod auth;
 mod batch;
 mod bulk;
@@ -42,8 +46,10 @@ mod collection;
 mod control;
 mod csdl_writer;
 mod custom_api;
+mod declared_api;
 mod entity_definitions;
 mod errors;
+mod fetch_aggregate;
 mod fetchxml;
 mod files;
 mod filter;
@@ -51,6 +57,7 @@ mod handlers;
 mod keys;
 mod like;
 mod metadata;
+mod metadata_filter;
 mod notes;
 mod odata_query;
 mod paging;
@@ -62,6 +69,7 @@ mod request;
 mod schema;
 mod store;
 mod tables;
+mod views;
 mod xml;
 
 use std::collections::HashMap;
@@ -88,6 +96,8 @@ pub use tables::{
     ACCOUNTS, AGREEMENT_TYPE_MSA, AGREEMENTS, ANNOTATIONS, CONTACTS, CURRENCIES, OPPORTUNITIES,
     SYSTEM_USERS,
 };
+pub(crate) use views::seed_system_views;
+pub use views::{ACTIVE_ACCOUNTS_VIEW, ACTIVE_CONTACTS_VIEW};
 
 /// The emulator's shared state.
 pub(crate) struct DataverseState {
@@ -178,6 +188,8 @@ pub(crate) fn router(state: Arc<DataverseState>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
         .route("/api/data/{*rest}", any(handlers::api))
+        .route("/api/search/{*rest}", any(handlers::not_emulated_api))
+        .route("/api/backgroundoperation/{*rest}", any(handlers::not_emulated_api))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(state)
 }
