@@ -63,6 +63,8 @@ pub(crate) struct Inner {
     pub(crate) max_upload_file_size: AtomicU64,
     /// Table definitions read so far.
     pub(crate) metadata: crate::metadata::MetadataCache,
+    /// The throughput governor shared by every clone (`None` when turned off).
+    pub(crate) governor: Option<crate::governor::Governor>,
 }
 
 impl Client {
@@ -157,6 +159,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     default_options: RequestOptions,
     max_upload_file_size: Option<u64>,
+    pub(crate) governor: Option<rest_client_core::governor::GovernorLimits>,
 }
 
 impl ClientBuilder {
@@ -177,6 +180,7 @@ impl ClientBuilder {
             http: None,
             default_options: RequestOptions::default(),
             max_upload_file_size: None,
+            governor: Some(rest_client_core::governor::GovernorLimits::default()),
         }
     }
 
@@ -345,6 +349,7 @@ impl ClientBuilder {
                 default_options: self.default_options,
                 max_upload_file_size: AtomicU64::new(self.max_upload_file_size.unwrap_or(0)),
                 metadata: crate::metadata::MetadataCache::default(),
+                governor: self.governor.map(crate::governor::Governor::new),
             }),
         })
     }

@@ -236,8 +236,16 @@ impl Client {
                 _ => None,
             };
             let request = build_request(&call, &options, authorization.clone(), streamed);
+            // The throughput governor: wait for a place (and out any pause), then report.
+            let place = match &inner.governor {
+                Some(governor) => Some(Box::pin(governor.acquire()).await),
+                None => None,
+            };
             let mut timer = AttemptTimer::start(timeout);
             let sent = timer.run(inner.http.execute(request)).await;
+            if let Some(place) = place {
+                place.answered(&sent);
+            }
             let (outcome, error) = match sent {
                 Err(timed_out) => (Outcome::SendFailed, timed_out),
                 Ok(Err(error)) => {

@@ -15,6 +15,7 @@ mod client;
 pub mod error;
 pub mod fetchxml;
 pub mod files;
+mod governor;
 mod http;
 pub mod metadata;
 pub mod metadata_document;
@@ -33,10 +34,13 @@ pub use error::definitions::{Error, Result};
 pub use rest_client_core::json_decimal;
 
 pub mod config {
-    //! How a [`Client`](crate::Client) sends requests: the [`RetryPolicy`], and
+    //! How a [`Client`](crate::Client) sends requests: the [`RetryPolicy`], the
+    //! throughput governor's [`GovernorLimits`], and
     //! [`RequestOptions`] for every request (impersonation, bypassing business logic, duplicate
     //! detection, headers, a timeout) or for one.
 
+    pub use crate::governor::{DOP_HINT, GovernorStatus, REMAINING_REQUESTS, REMAINING_TIME};
     pub use crate::options::{BypassLogic, RequestOptions};
     pub use rest_client_core::RetryPolicy;
+    pub use rest_client_core::governor::GovernorLimits;
 }

@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod excerpt;
+pub mod governor;
 pub mod json_decimal;
 pub mod pem;
 pub mod retry;

@@ -11,8 +11,11 @@
 //! contact state, redelivery marker, sync-log entry) and the JSON answer. The first delivery of
 //! a contact creates its user, the others update it. Senders and server share the machine.
 //!
-//! Two stores are measured: the redb file with its default durability (every commit waits for
-//! `fsync`: the figure to quote) and an in-memory redb (the same work without the disk).
+//! Three stores are measured: the redb file with its default durability (every commit waits for
+//! `fsync`: the figure to quote), an in-memory redb (the same work without the disk), and two
+//! replicas (two receivers, each with its own pool) on one PostgreSQL database named by
+//! `TEST_DATABASE_URL` (skipped without it), the senders alternating between them. After each
+//! measured run, 500 of its deliveries are sent again (to the other replica): none may apply.
 //! `cargo test --benches` runs a small smoke pass and prints no figures.
 
 use std::sync::Arc;
@@ -20,6 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use contact_sync::{ContactSync, Store, SyncConfig, serve};
+use program_support::postgres::testing::TestDatabase;
 use serde_json::{Value, json};
 
 const SENDERS: usize = 32;
@@ -31,6 +35,8 @@ struct Figures {
     deliveries: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// Redeliveries (to another replica when there are several) that applied again.
+    duplicates_applied: usize,
 }
 
 fn main() {
@@ -42,12 +48,32 @@ fn main() {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let file = Store::open(&dir.path().join("bench.redb")).expect("redb file");
-    let on_disk = runtime.block_on(measure(file, bodies.clone(), warmup, count));
-    let in_memory =
-        runtime.block_on(measure(Store::in_memory().expect("memory"), bodies, warmup, count));
+    let on_disk = runtime.block_on(measure(vec![file], bodies.clone(), warmup, count));
+    let in_memory = runtime.block_on(measure(
+        vec![Store::in_memory().expect("memory")],
+        bodies.clone(),
+        warmup,
+        count,
+    ));
+    // Two replicas on one PostgreSQL database (TEST_DATABASE_URL, e.g. from .ci/postgres).
+    let replicas = runtime.block_on(async {
+        let db = TestDatabase::create("contact_sync_bench").await?;
+        let url = db.secret_url();
+        let stores = vec![
+            Store::connect(&url).await.expect("replica 1"),
+            Store::connect(&url).await.expect("replica 2"),
+        ];
+        Some(measure(stores, bodies, warmup, count).await)
+    });
     if measured {
         report("redb file, durable commits", &on_disk);
         report("redb in memory (no fsync)", &in_memory);
+        match &replicas {
+            Some(figures) => report("two replicas on PostgreSQL", figures),
+            None => {
+                println!("contact-sync, two replicas on PostgreSQL: skipped (no TEST_DATABASE_URL)")
+            }
+        }
     }
 }
 
@@ -79,57 +105,85 @@ fn bodies(count: usize) -> Vec<String> {
         .collect()
 }
 
-async fn measure(store: Store, bodies: Arc<Vec<String>>, warmup: usize, count: usize) -> Figures {
+/// Serve one receiver per store (replicas of one database, or a single store) and send to
+/// them in turn; then send the first 500 measured deliveries again, each to another replica.
+async fn measure(
+    stores: Vec<Store>,
+    bodies: Arc<Vec<String>>,
+    warmup: usize,
+    count: usize,
+) -> Figures {
     let config = SyncConfig::from_toml_str(
         "[[connections]]\nid = \"bench\"\nauto_create = true\n[connections.auth]\ntype = \"WebhookKey\"\nkey = \"bench-key\"\n",
     )
     .expect("config");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!(
-        "http://{}/api/crm/webhook/dynamics/bench?code=bench-key",
-        listener.local_addr().expect("addr")
-    );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, ContactSync::new(config, store), async {
-        let _ = stopped.await;
-    }));
+    let mut urls = Vec::new();
+    let mut servers = Vec::new();
+    for store in stores {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        urls.push(format!(
+            "http://{}/api/crm/webhook/dynamics/bench?code=bench-key",
+            listener.local_addr().expect("addr")
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = ContactSync::new(config.clone(), store);
+        let server = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+        servers.push((stop, server));
+    }
     let client =
         reqwest::Client::builder().pool_max_idle_per_host(SENDERS).build().expect("client");
 
-    run(&client, &url, &bodies[..warmup]).await;
+    run(&client, &urls, &bodies[..warmup], 0).await;
     let started = Instant::now();
-    let latencies = run(&client, &url, &bodies[warmup..warmup + count]).await;
+    let (latencies, _) = run(&client, &urls, &bodies[warmup..warmup + count], 0).await;
     let elapsed = started.elapsed();
+    let again = &bodies[warmup..warmup + count.min(500)];
+    let (_, duplicates_applied) = run(&client, &urls, again, 1).await;
 
-    let _ = stop.send(());
-    let _ = server.await;
-    Figures { deliveries: latencies.len(), elapsed, latencies }
+    for (stop, server) in servers {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
+    Figures { deliveries: latencies.len(), elapsed, latencies, duplicates_applied }
 }
 
-/// Send every body once from 32 concurrent senders; returns each request's latency.
-async fn run(client: &reqwest::Client, url: &str, bodies: &[String]) -> Vec<Duration> {
+/// Send every body once from 32 concurrent senders, body `n` to replica `n + shift`; returns
+/// each request's latency and how many answers applied a change again.
+async fn run(
+    client: &reqwest::Client,
+    urls: &[String],
+    bodies: &[String],
+    shift: usize,
+) -> (Vec<Duration>, usize) {
     let next = Arc::new(AtomicUsize::new(0));
+    let applied_again = Arc::new(AtomicUsize::new(0));
     let bodies: Arc<Vec<String>> = Arc::new(bodies.to_vec());
+    let urls: Arc<Vec<String>> = Arc::new(urls.to_vec());
     let senders: Vec<_> = (0..SENDERS)
         .map(|_| {
-            let (client, url, next, bodies) =
-                (client.clone(), url.to_owned(), next.clone(), bodies.clone());
+            let (client, urls, next, bodies, applied_again) =
+                (client.clone(), urls.clone(), next.clone(), bodies.clone(), applied_again.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(body) = bodies.get(index) else { break };
+                    let url = &urls[(index + shift) % urls.len()];
                     let sent = Instant::now();
                     let response =
-                        client.post(&url).body(body.clone()).send().await.expect("delivery");
+                        client.post(url).body(body.clone()).send().await.expect("delivery");
                     let status = response.status();
                     let answer: Value = response.json().await.expect("JSON answer");
                     latencies.push(sent.elapsed());
                     let outcome = answer["outcome"].as_str().unwrap_or_default();
-                    assert!(
-                        status == 200 && (outcome == "created" || outcome == "updated"),
-                        "{status} {answer}"
-                    );
+                    assert_eq!(status, 200, "{answer}");
+                    if shift == 0 {
+                        assert!(outcome == "created" || outcome == "updated", "{answer}");
+                    } else if outcome != "duplicate" {
+                        applied_again.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
                 latencies
             })
@@ -139,7 +193,7 @@ async fn run(client: &reqwest::Client, url: &str, bodies: &[String]) -> Vec<Dura
     for sender in senders {
         all.extend(sender.await.expect("sender"));
     }
-    all
+    (all, applied_again.load(Ordering::Relaxed))
 }
 
 fn report(store: &str, figures: &Figures) {
@@ -152,11 +206,13 @@ fn report(store: &str, figures: &Figures) {
     let per_second = figures.deliveries as f64 / figures.elapsed.as_secs_f64();
     println!(
         "contact-sync, {store}: {} accepted deliveries from {SENDERS} concurrent senders in {:.2} s \
-         = {per_second:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+         = {per_second:.0} deliveries/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         redeliveries applied again: {}",
         figures.deliveries,
         figures.elapsed.as_secs_f64(),
         percentile(0.50),
         percentile(0.99),
         percentile(1.0),
+        figures.duplicates_applied,
     );
 }

@@ -37,8 +37,12 @@ pub const EXIT_RUNTIME: u8 = 1;
 /// examples/contact-sync/README.md. Logs go to stderr (RUST_LOG, default info). SIGINT/SIGTERM stop
 /// accepting connections and let requests in flight finish.
 ///
+/// The store is a redb file by default (one process per file). With --database-url it is a
+/// PostgreSQL database that any number of replicas share: a change delivered to two replicas
+/// at once applies once, and ordering by modifiedon holds across them.
+///
 /// Exit codes: 0 after a clean shutdown, 2 for a bad config or flag, 1 when the database
-/// cannot be opened or the address cannot be bound.
+/// cannot be opened or reached, or the address cannot be bound.
 #[derive(Debug, Parser)]
 #[command(name = "contact-sync", version, verbatim_doc_comment)]
 pub struct Args {
@@ -46,9 +50,22 @@ pub struct Args {
     #[arg(long, env = "CONTACT_SYNC_CONFIG", value_name = "PATH")]
     pub config: PathBuf,
 
-    /// The database file (redb); created if missing.
+    /// The database file (redb); created if missing. One process per file: for replicas, use
+    /// --database-url.
     #[arg(long, env = "CONTACT_SYNC_DB", value_name = "PATH", default_value = "contact-sync.redb")]
     pub db: PathBuf,
+
+    /// Keep the users and the sync log in PostgreSQL instead of the file (postgres://user:password@host:port/dbname):
+    /// any number of replicas may share one database. The schema is created or migrated at start.
+    #[arg(
+        long,
+        env = "CONTACT_SYNC_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        conflicts_with = "db",
+        value_parser = |url: &str| Ok::<_, Infallible>(SecretString::from(url))
+    )]
+    pub database_url: Option<SecretString>,
 
     /// The address to listen on (`127.0.0.1:0` picks a free port).
     #[arg(
@@ -97,7 +114,11 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
             return EXIT_BAD_CONFIG;
         }
     };
-    let store = match Store::open(&args.db) {
+    let opened = match &args.database_url {
+        Some(url) => Store::connect(url).await,
+        None => Store::open(&args.db),
+    };
+    let store = match opened {
         Ok(store) => store.with_retention(config.retention()),
         Err(error) => {
             let _ = writeln!(stderr, "contact-sync: {}", one_line(&error.to_string()));
@@ -117,7 +138,8 @@ pub async fn run(args: Args, mut stdout: impl Write, mut stderr: impl Write) -> 
     if let Some(token) = read_token {
         app = app.with_read_token(token);
     }
-    tracing::info!(%address, connections, db = %args.db.display(), "contact-sync started");
+    let db = app.store().location().to_owned();
+    tracing::info!(%address, connections, db, "contact-sync started");
     let _ = writeln!(stdout, "contact-sync listening on http://{address}");
     let _ = stdout.flush();
     let shutdown = program_support::shutdown::on_signals();
@@ -164,6 +186,30 @@ mod tests {
             assert!(reason.contains("--read-token") && !reason.contains('\n'), "{reason}");
             assert_eq!(check_read_access(open.parse().unwrap(), true), Ok(()));
         }
+    }
+
+    #[test]
+    fn the_database_url_never_prints_and_excludes_the_file() {
+        let args = Args::parse_from([
+            "contact-sync",
+            "--config",
+            "contact-sync.toml",
+            "--database-url",
+            "postgres://sync:pa55w0rd@db.internal/sync",
+        ]);
+        let shown = format!("{args:?} {args:#?}");
+        assert!(!shown.contains("pa55w0rd"), "{shown}");
+        assert!(args.database_url.is_some());
+        let both = Args::try_parse_from([
+            "contact-sync",
+            "--config",
+            "c.toml",
+            "--db",
+            "x.redb",
+            "--database-url",
+            "postgres://db/sync",
+        ]);
+        assert!(both.is_err(), "a file and a database are two stores");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The contact-sync receiver: Dynamics 365 / Dataverse contact changes → an embedded user store,
+//! The contact-sync receiver: Dynamics 365 / Dataverse contact changes → a user store,
 //! idempotent and ordered (spec 000, "Real-time Webhooks with Power Automate").
 //!
 //! A Power Automate flow (spec step 4) or a webhook registered with the Plug-in Registration
@@ -11,8 +11,9 @@
 //!    is not a contact change): `MessageName` synonyms are normalized, `""` from empty dynamic
 //!    content never wipes a value, `statecode` 0/"0"/"Active" is active and 1/"1"/"Inactive"
 //!    is inactive;
-//! 4. applies it in **one** redb write transaction together with its sync-log entry and its
-//!    redelivery marker ([`Store`]): a redelivered change is answered as `duplicate`, a change
+//! 4. applies it in **one** transaction together with its sync-log entry and its redelivery
+//!    marker ([`Store`]: an embedded redb file, or PostgreSQL shared by any number of
+//!    replicas): a redelivered change is answered as `duplicate`, a change
 //!    older (by `modifiedon`) than one already applied is `ignored-stale`, a create/update
 //!    upserts the user matched by CRM contact id then email (or creates one when the
 //!    connection's `auto_create` is on), and a delete deactivates and unlinks the user;

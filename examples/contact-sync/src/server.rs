@@ -148,16 +148,6 @@ fn error_body(code: &str, message: &str, log_id: Option<u64>) -> Json {
     body
 }
 
-/// Run a blocking store call off the async threads.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(join) => Err(StoreError::Worker(join.to_string())),
-    }
-}
-
 /// 503 (not 500): Dataverse and Power Automate both retry a 503, and the store may recover.
 fn store_unavailable(error: &StoreError) -> Response {
     tracing::error!(%error, "store failure");
@@ -201,23 +191,17 @@ async fn reject(
     // The connection id comes from the URL and the reason may quote the body (a table or
     // message name): `?` escapes them, so a newline in either cannot forge a log line.
     tracing::info!(connection = ?connection_id, status = status.as_u16(), error = %code, reason = ?reason, "delivery rejected");
-    let store = app.store().clone();
-    let rejection_connection = connection_id.to_owned();
-    let rejection_code = code.clone();
-    let rejection_reason = reason.clone();
-    let logged = blocking(move || {
-        store.log_rejection(&Rejection {
-            connection_id: &rejection_connection,
-            known: known_connection,
-            status: status.as_u16(),
-            error: &rejection_code,
-            reason: rejection_reason,
-            message: known.message,
-            contact_id: known.contact_id,
-            shape: known.shape,
-        })
-    })
-    .await;
+    let rejection = Rejection {
+        connection_id,
+        known: known_connection,
+        status: status.as_u16(),
+        error: &code,
+        reason: reason.clone(),
+        message: known.message,
+        contact_id: known.contact_id,
+        shape: known.shape,
+    };
+    let logged = app.store().log_rejection(&rejection).await;
     let log_id = match logged {
         Ok(id) => Some(id),
         Err(error) => {
@@ -273,12 +257,7 @@ async fn receive(
         }
     };
     let key = DedupeKey::of(connection.id(), &delivery, &parts.headers, change.contact_id());
-    let store = app.store().clone();
-    let applied_connection = connection.clone();
-    let applied_change = change.clone();
-    let applied =
-        blocking(move || store.apply(&applied_connection, &applied_change, key.as_ref())).await;
-    match applied {
+    match app.store().apply(&connection, &change, key.as_ref()).await {
         Ok(applied) => accepted(&connection, &change, &applied),
         Err(error) => store_unavailable(&error),
     }
@@ -378,9 +357,7 @@ async fn sync_log(
             );
         }
     };
-    let store = app.store().clone();
-    let id = connection_id.clone();
-    match blocking(move || store.sync_log(&id, limit)).await {
+    match app.store().sync_log(&connection_id, limit).await {
         Ok(entries) => json_response(
             StatusCode::OK,
             json!({ "connection_id": connection_id, "limit": limit, "entries": entries }),
@@ -425,9 +402,7 @@ async fn contact(
             error_body("invalid_contact_id", &message, None),
         );
     };
-    let store = app.store().clone();
-    let id = connection_id.clone();
-    match blocking(move || store.user_for_contact(&id, contact)).await {
+    match app.store().user_for_contact(&connection_id, contact).await {
         Ok(Some(user)) => json_response(StatusCode::OK, json!(user)),
         Ok(None) => json_response(
             StatusCode::NOT_FOUND,
@@ -443,8 +418,7 @@ async fn contact(
 
 /// `GET /healthz`.
 async fn healthz(State(app): State<ContactSync>) -> Response {
-    let store = app.store().clone();
-    match blocking(move || store.check()).await {
+    match app.store().check().await {
         Ok(()) => json_response(StatusCode::OK, json!({ "status": "ok" })),
         Err(error) => store_unavailable(&error),
     }

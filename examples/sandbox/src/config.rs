@@ -6,6 +6,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::dataverse::DataverseSchema;
+use super::dataverse::ServiceProtection;
 use super::ids;
 use super::ironclad::{DeliveryPolicy, IroncladRateLimits};
 use super::seed::SeedData;
@@ -71,6 +72,8 @@ pub struct SandboxConfig {
     pub signed_copy_size: u64,
     /// Ironclad's per-bucket rate limits (`None` = off, the default).
     pub ironclad_rate_limits: Option<IroncladRateLimits>,
+    /// Dataverse's service protection limits per user (`None` = off, the default).
+    pub dataverse_service_protection: Option<ServiceProtection>,
     /// How many polls of an async launch answer `in_progress` before the result.
     pub async_launch_polls: u32,
     /// Accept `http://` webhook targets on loopback (Ironclad itself wants HTTPS).
@@ -108,6 +111,7 @@ impl Default for SandboxConfig {
             signing_key: SigningKeySource::default(),
             signed_copy_size: 0,
             ironclad_rate_limits: None,
+            dataverse_service_protection: None,
             async_launch_polls: 1,
             allow_http_webhook_targets: true,
         }
@@ -134,6 +138,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("signing_key", &self.signing_key)
             .field("signed_copy_size", &self.signed_copy_size)
             .field("ironclad_rate_limits", &self.ironclad_rate_limits)
+            .field("dataverse_service_protection", &self.dataverse_service_protection)
             .field("async_launch_polls", &self.async_launch_polls)
             .field("allow_http_webhook_targets", &self.allow_http_webhook_targets)
             .finish_non_exhaustive()

@@ -28,7 +28,7 @@ use url::Url;
 use uuid::Uuid;
 
 pub use config::SandboxConfig;
-pub use dataverse::{Agreement, DataverseControl, NewAgreement, Note};
+pub use dataverse::{Agreement, DataverseControl, NewAgreement, Note, ServiceProtection};
 pub use faults::{Fault, FaultSettings, Faults, Service};
 pub use ironclad::{
     ChangedAttributes, Completion, DeliveryAttempt, DeliveryPolicy, DeliveryRecord, DeliveryStatus,
@@ -154,7 +154,12 @@ impl Sandbox {
             config.dataverse_client_secret.clone(),
             config.token_lifetime,
         );
-        let dataverse = Arc::new(DataverseState::new(store, auth, dataverse_url.clone()));
+        let dataverse = Arc::new(DataverseState::new(
+            store,
+            auth,
+            dataverse_url.clone(),
+            config.dataverse_service_protection.clone(),
+        ));
         let dataverse_control = DataverseControl::new(dataverse.clone());
         let seeded = seed::seed_dataverse(&dataverse_control, config.seed)?;
         if let Some(seed_file) = &config.seed_file {

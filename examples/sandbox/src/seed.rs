@@ -169,6 +169,7 @@ pub(crate) fn seed_dataverse(
         }
         control.set_defaults(None, rows.currency("USD"));
     }
+    super::dataverse::seed_system_views(control)?;
     if seed == SeedData::ReferenceOnly
         || !control.has_table(ACCOUNTS)
         || !control.has_table(OPPORTUNITIES)

@@ -1,6 +1,10 @@
 //! dynamics-web-api (npm), a Dataverse client this repository did not write, drives the
-//! `sandbox` binary on the standard tables: CRUD, queries, paging, counts, upsert, `$batch`,
-//! FetchXML, notes, change tracking and errors (`conformance/dynamics-web-api.mjs`).
+//! `sandbox` binary: CRUD, queries, paging, counts, upsert, `$batch`, FetchXML, notes, change
+//! tracking and errors on the standard tables; file columns (chunked upload and ranged
+//! download); read-only table definitions; `$apply` and FetchXML aggregates; custom API actions
+//! and functions (unbound and bound) and the bulk messages; saved and personal views; and the
+//! `501` of what the sandbox does not emulate (Search API, background operations, metadata
+//! writes). The checks live in `conformance/checks/`, run by `conformance/dynamics-web-api.mjs`.
 //!
 //! Needs Node.js 20 and npm: the package is installed with `npm ci` into the gitignored
 //! `conformance/node_modules` on the first run. Without Node, npm or the registry the test says
@@ -106,5 +110,6 @@ fn dynamics_web_api_passes_against_the_sandbox_binary() {
     );
     assert!(output.status.success(), "{stdout}");
     assert_eq!(summary["failures"], serde_json::json!([]), "{stdout}");
-    assert!(summary["total"].as_u64().unwrap_or(0) >= 40, "{stdout}");
+    // Every check of the script ran (a group that stopped early would lower the count).
+    assert!(summary["total"].as_u64().unwrap_or(0) >= 76, "{stdout}");
 }

@@ -5,6 +5,8 @@
 mod dataverse;
 #[path = "sandbox/dataverse_breadth.rs"]
 mod dataverse_breadth;
+#[path = "sandbox/dataverse_clients.rs"]
+mod dataverse_clients;
 #[path = "sandbox/dataverse_features.rs"]
 mod dataverse_features;
 #[path = "sandbox/deliveries.rs"]

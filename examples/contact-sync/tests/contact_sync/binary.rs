@@ -197,7 +197,7 @@ async fn the_binary_serves_and_stops_on_sigterm_after_requests_in_flight() {
 
     // Both deliveries were committed before the exit.
     let store = contact_sync::Store::open(&dir.path().join("users.redb")).unwrap();
-    let user = store.user_for_contact("c1", ADA.parse().unwrap()).unwrap().expect("synced");
+    let user = store.user_for_contact("c1", ADA.parse().unwrap()).await.unwrap().expect("synced");
     assert_eq!(user.first_name.as_deref(), Some("Ada"));
-    assert_eq!(store.sync_log("c1", 10).unwrap().len(), 2);
+    assert_eq!(store.sync_log("c1", 10).await.unwrap().len(), 2);
 }

@@ -13,7 +13,7 @@ async fn unknown_connection_is_404_and_logged() {
     assert_eq!(reply.error(), "unknown_connection");
     assert_eq!(reply.json["message"], "no connection `nope` is configured");
 
-    let unknown = receiver.app.store().unknown_connection_log(10).unwrap();
+    let unknown = receiver.app.store().unknown_connection_log(10).await.unwrap();
     assert_eq!(unknown.len(), 1);
     assert_eq!(unknown[0].connection_id, "nope");
     assert_eq!(unknown[0].status, 404);

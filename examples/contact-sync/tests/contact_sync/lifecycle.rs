@@ -63,7 +63,7 @@ async fn a_delete_deactivates_and_unlinks_but_never_erases() {
     let lookup = receiver.get(&format!("/api/crm/connections/c1/contacts/{JAMES}")).await;
     assert_eq!(lookup.status, 404);
     assert_eq!(lookup.error(), "contact_not_synced");
-    let kept = receiver.app.store().user(user_id).unwrap().expect("the user is kept");
+    let kept = receiver.app.store().user(user_id).await.unwrap().expect("the user is kept");
     assert!(!kept.active);
     assert!(kept.crm_contacts.is_empty());
     assert_eq!(kept.first_name.as_deref(), Some("James"));
@@ -92,7 +92,7 @@ async fn with_auto_create_off_nothing_is_created_and_the_log_says_why() {
     );
     assert_eq!(reply.json["reason"], why.as_str());
     assert_eq!(receiver.get(&format!("/api/crm/connections/c1/contacts/{ADA}")).await.status, 404);
-    assert!(receiver.app.store().user_by_email("ada@example.com").unwrap().is_none());
+    assert!(receiver.app.store().user_by_email("ada@example.com").await.unwrap().is_none());
     let log = receiver.log("c1", 1).await;
     assert_eq!(log[0]["outcome"], "skipped-no-match");
     assert_eq!(log[0]["reason"], why.as_str());
@@ -102,6 +102,7 @@ async fn with_auto_create_off_nothing_is_created_and_the_log_says_why() {
         .app
         .store()
         .create_user(NewUser::new().email("ADA@example.com ").first_name("A."))
+        .await
         .unwrap();
     let reply = receiver.post("c1", fixture("power_automate_update.json")).await;
     assert_eq!((reply.status, reply.outcome()), (200, "updated"), "{reply:?}");
@@ -124,7 +125,7 @@ async fn with_auto_create_off_nothing_is_created_and_the_log_says_why() {
     assert_eq!(user["email"], "ada.lovelace@example.com");
     assert_eq!(user["active"], false);
     assert!(
-        receiver.app.store().user_by_email("ada@example.com").unwrap().is_none(),
+        receiver.app.store().user_by_email("ada@example.com").await.unwrap().is_none(),
         "the old email is released"
     );
     receiver.stop().await;
@@ -134,7 +135,7 @@ async fn with_auto_create_off_nothing_is_created_and_the_log_says_why() {
 async fn conflicts_change_nothing_and_are_409() {
     let receiver = Receiver::start(AUTO_CREATE).await;
     let store = receiver.app.store().clone();
-    let other = store.create_user(NewUser::new().email("taken@example.com")).unwrap();
+    let other = store.create_user(NewUser::new().email("taken@example.com")).await.unwrap();
     receiver.post("c1", fixture("power_automate_create.json")).await;
 
     // Ada's contact now has an email another user owns.

@@ -50,8 +50,12 @@ pub const SCOPES: [&str; 3] = [
 /// or IRONCLAD_CLIENT_ID and IRONCLAD_CLIENT_SECRET with IRONCLAD_AS_USER_EMAIL (or
 /// IRONCLAD_AS_USER_ID). Logs go to stderr (RUST_LOG, default info).
 ///
+/// With --database-url the state is in PostgreSQL, shared by any number of replicas: one of
+/// them polls at a time (the others wait for it), each run starting from the watermark and
+/// launch log the previous one left, so no agreement gets two workflows.
+///
 /// Exit codes: 0 success (with --once: every agreement processed), 1 an agreement could not be
-/// processed, the state file cannot be opened or Ironclad cannot be reached at start, 2 a
+/// processed, the state cannot be opened or Ironclad cannot be reached at start, 2 a
 /// missing or malformed setting, or a template without a field the flow fills.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "launch-msa-workflows", version, verbatim_doc_comment)]
@@ -72,6 +76,17 @@ pub struct LaunchArgs {
         default_value = "launch-msa-workflows.redb"
     )]
     pub state: PathBuf,
+
+    /// Keep the watermark and launch log in PostgreSQL instead of the state file (postgres://user:password@host:port/dbname): any number of replicas may share one database, one polls at a time
+    #[arg(
+        long,
+        env = "LAUNCH_MSA_WORKFLOWS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        conflicts_with = "state",
+        value_parser = |url: &str| Ok::<_, std::convert::Infallible>(secrecy::SecretString::from(url))
+    )]
+    pub database_url: Option<secrecy::SecretString>,
 
     /// Agreements launched and written back at the same time
     #[arg(long, env = "LAUNCH_MSA_WORKFLOWS_CONCURRENCY", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -110,11 +125,13 @@ pub struct LaunchArgs {
 /// ```no_run
 /// use flows::cli::launch::{LaunchArgs, build};
 ///
+/// # async fn demo() {
 /// let args: LaunchArgs = clap::Parser::parse_from(["launch-msa-workflows", "--once"]);
-/// let flow = build(&args, &mut std::io::stderr()).unwrap_or_else(|code| std::process::exit(code.into()));
+/// let flow = build(&args, &mut std::io::stderr()).await.unwrap_or_else(|code| std::process::exit(code.into()));
 /// # let _ = flow;
+/// # }
 /// ```
-pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWorkflows, u8> {
+pub async fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWorkflows, u8> {
     let config =
         FlowsConfig::load(args.config.as_deref()).map_err(|e| config_error(PROGRAM, &e, stderr))?;
     let dataverse = DataverseSettings::from_args(&args.dataverse)
@@ -134,7 +151,11 @@ pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWork
         .rate_limits(limits)
         .build()
         .map_err(|e| config_error(PROGRAM, &ironclad.client_error(&e), stderr))?;
-    let state = LaunchState::open(&args.state).map_err(|e| failure(PROGRAM, &e, stderr))?;
+    let state = match &args.database_url {
+        Some(url) => LaunchState::connect(url).await,
+        None => LaunchState::open(&args.state),
+    }
+    .map_err(|e| failure(PROGRAM, &e, stderr))?;
     let context = FlowContext::new(dataverse_client, ironclad_client, config.agreement, template)
         .with_attribute_overrides(config.attributes);
     let options = LaunchOptions {
@@ -158,7 +179,7 @@ pub fn build(args: &LaunchArgs, stderr: &mut impl Write) -> Result<LaunchMsaWork
 /// # }
 /// ```
 pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Write) -> u8 {
-    let flow = match build(&args, stderr) {
+    let flow = match build(&args, stderr).await {
         Ok(flow) => flow,
         Err(code) => return code,
     };
@@ -172,7 +193,7 @@ pub async fn run(args: LaunchArgs, stdout: &mut impl Write, stderr: &mut impl Wr
         print_report(&report, stdout);
         if report.is_success() { 0 } else { EXIT_FAILURE }
     } else {
-        tracing::info!(interval = ?args.interval, state = %args.state.display(), "polling");
+        tracing::info!(interval = ?args.interval, state = flow.state().location(), "polling");
         let runs = flow.poll(args.interval, shutdown).await;
         tracing::info!(runs, "stopped");
         0

@@ -3,16 +3,18 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
 use super::{config_error, failure};
 use crate::config::{
     DataverseArgs, DataverseSettings, FlowsConfig, IroncladArgs, IroncladSettings, TemplateArgs,
+    parse_interval,
 };
 use crate::state::EventQueue;
 use crate::webhooks::{EVENTS, Registration, register_subscription};
-use crate::{FlowContext, WebhookFlows};
+use crate::{FlowContext, WebhookFlows, WorkerOptions};
 
 const PROGRAM: &str = "ironclad-webhooks";
 /// Where the receiver listens unless told otherwise.
@@ -40,6 +42,10 @@ pub const SCOPES: [&str; 6] = [
 /// answered 200 and not stored again), answered 200 at once, and processed by a background
 /// worker that retries with backoff and resumes after a restart. GET /healthz.
 ///
+/// With --database-url the queue is in PostgreSQL: any number of replicas accept deliveries
+/// into it and their workers share it, each event processed once; the event of a replica
+/// that dies is taken by another when its --lease runs out.
+///
 /// --register-url URL creates the subscription of URL to the three events, or reuses (and if
 /// needed updates and re-enables) the one URL has; then the program exits unless --listen is
 /// also given. Ironclad delivers to HTTPS URLs only: put the receiver behind a TLS proxy.
@@ -52,8 +58,9 @@ pub const SCOPES: [&str; 6] = [
 /// Logs go to stderr (RUST_LOG, default info). SIGINT/SIGTERM stop accepting, finish requests
 /// in flight and the event in progress.
 ///
-/// Exit codes: 0 after a clean shutdown (or after registering), 1 the state file or the address
-/// cannot be opened or the registration failed, 2 a missing or malformed setting.
+/// Exit codes: 0 after a clean shutdown (or after registering), 1 the state file, the database
+/// or the address cannot be opened or the registration failed, 2 a missing or malformed
+/// setting.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "ironclad-webhooks", version, verbatim_doc_comment)]
 pub struct WebhooksArgs {
@@ -69,6 +76,21 @@ pub struct WebhooksArgs {
         default_value = "ironclad-webhooks.redb"
     )]
     pub state: PathBuf,
+
+    /// Keep the queue in PostgreSQL instead of the state file (postgres://user:password@host:port/dbname): any number of replicas may share one database, their workers share the queue
+    #[arg(
+        long,
+        env = "IRONCLAD_WEBHOOKS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        conflicts_with = "state",
+        value_parser = |url: &str| Ok::<_, std::convert::Infallible>(secrecy::SecretString::from(url))
+    )]
+    pub database_url: Option<secrecy::SecretString>,
+
+    /// How long a worker holds the event it processes: if its replica dies, another takes the event after this (30s, 5m)
+    #[arg(long, env = "IRONCLAD_WEBHOOKS_LEASE", value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
+    pub lease: Duration,
 
     /// Subscribe this public URL of the receiver to the three events, then exit (unless --listen is given)
     #[arg(long, env = "IRONCLAD_WEBHOOKS_REGISTER_URL", value_name = "URL")]
@@ -143,7 +165,11 @@ pub async fn run(args: WebhooksArgs, stdout: &mut impl Write, stderr: &mut impl 
         }
     }
 
-    let queue = match EventQueue::open(&args.state) {
+    let opened = match &args.database_url {
+        Some(url) => EventQueue::connect(url).await,
+        None => EventQueue::open(&args.state),
+    };
+    let queue = match opened {
         Ok(queue) => queue,
         Err(error) => return failure(PROGRAM, &error, stderr),
     };
@@ -157,7 +183,8 @@ pub async fn run(args: WebhooksArgs, stdout: &mut impl Write, stderr: &mut impl 
     let address = listener.local_addr().map_or_else(|_| listen.to_string(), |a| a.to_string());
     let context = FlowContext::new(dataverse, ironclad, config.agreement, template)
         .with_attribute_overrides(config.attributes);
-    let flows = WebhookFlows::new(context, queue);
+    let options = WorkerOptions { lease: args.lease, ..WorkerOptions::default() };
+    let flows = WebhookFlows::new(context, queue).options(options);
     if let Err(error) = flows.verifier().prefetch_key().await {
         // Not fatal: deliveries are answered 503 (and retried by Ironclad) until it is fetched.
         tracing::warn!(%error, "cannot fetch the webhook verification key yet");
@@ -168,7 +195,8 @@ pub async fn run(args: WebhooksArgs, stdout: &mut impl Write, stderr: &mut impl 
         }
         _ => {}
     }
-    tracing::info!(%address, state = %args.state.display(), "ironclad-webhooks started");
+    let state = flows.queue().location().to_owned();
+    tracing::info!(%address, state, "ironclad-webhooks started");
     let _ = writeln!(stdout, "ironclad-webhooks listening on http://{address}");
     let _ = stdout.flush();
     match flows.serve(listener, program_support::shutdown::on_signals()).await {
@@ -204,6 +232,8 @@ mod tests {
             "IRONCLAD_AS_USER_ID",
             "IRONCLAD_MSA_TEMPLATE_ID",
             "IRONCLAD_CREATOR_EMAIL",
+            "IRONCLAD_WEBHOOKS_DATABASE_URL",
+            "IRONCLAD_WEBHOOKS_LEASE",
         ] {
             assert!(help.contains(&format!("[env: {variable}")), "{variable} missing from --help");
         }

@@ -356,6 +356,21 @@ impl LaunchMsaWorkflows {
                 return report;
             }
         };
+        // One run at a time across replicas sharing the state: wait for the one in progress,
+        // then start from the watermark and launch log it left.
+        let _run = tokio::select! {
+            lock = self.state.run_lock() => match lock {
+                Ok(lock) => lock,
+                Err(error) => {
+                    report.incomplete = Some(error.to_string());
+                    return report;
+                }
+            },
+            () = shutdown.cancelled() => {
+                report.stopped = true;
+                return report;
+            }
+        };
         let started = OffsetDateTime::now_utc();
         let bounds = watermark::bounds(&self.context, &self.state, &self.options, started).await;
         let (previous, since) = match bounds {

@@ -1,29 +1,26 @@
-//! Flow 1's state: the watermark and the launch log.
+//! Flow 1's state: the watermark and the launch log, in the redb file
+//! ([`open`](LaunchState::open)) or in PostgreSQL shared by replicas
+//! ([`connect`](LaunchState::connect)).
+//!
+//! On PostgreSQL, a run holds a lock across replicas ([`LaunchState::run_lock`]): one poll at
+//! a time, each starting from the watermark and launch log the previous one left, so two
+//! replicas never launch a workflow for the same agreement.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use redb::{
-    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
+use program_support::BoxFuture;
+use program_support::postgres::SessionLock;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::{StateDb, StateError, decode, encode};
-
-/// `watermark` and `floor` → RFC 3339 text.
-const META: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("launch_meta");
-/// Agreement id → [`LaunchRecord`] JSON, until the write-back is confirmed.
-const LAUNCHES: TableDefinition<'static, u128, &[u8]> = TableDefinition::new("launches");
-
-const WATERMARK: &str = "watermark";
-/// The lower bound of every read: the start of the first run (`--since`), so the overlap read
-/// again never reaches back into the backlog the first run left alone.
-const FLOOR: &str = "floor";
+use super::StateError;
+use super::launches_postgres::PgLaunches;
+use super::launches_redb::RedbLaunches;
 
 /// A workflow launched (or found) for an agreement whose write-back is not yet confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +57,48 @@ impl LaunchRecord {
     }
 }
 
+/// Which stored time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mark {
+    /// Agreements modified before it were all processed.
+    Watermark,
+    /// Agreements modified before it are never read.
+    Floor,
+}
+
+impl Mark {
+    pub(super) fn key(self) -> &'static str {
+        match self {
+            Mark::Watermark => "watermark",
+            // The lower bound of every read: the start of the first run (`--since`), so the
+            // overlap read again never reaches back into the backlog the first run left alone.
+            Mark::Floor => "floor",
+        }
+    }
+}
+
+/// What a launch store does; the redb file and PostgreSQL implement it.
+pub(super) trait LaunchStore: Send + Sync + std::fmt::Debug {
+    fn location(&self) -> &str;
+    fn mark(&self, mark: Mark) -> BoxFuture<'_, Result<Option<OffsetDateTime>, StateError>>;
+    /// Store `at` as watermark and floor unless a watermark is stored; whether it was.
+    fn start_at(&self, at: OffsetDateTime) -> BoxFuture<'_, Result<bool, StateError>>;
+    fn launches(
+        &self,
+        agreements: Vec<Uuid>,
+    ) -> BoxFuture<'_, Result<HashMap<Uuid, LaunchRecord>, StateError>>;
+    fn pending_launches(&self) -> BoxFuture<'_, Result<u64, StateError>>;
+    /// Durably record these launches, in one commit.
+    fn record(&self, launches: Vec<(Uuid, LaunchRecord)>) -> BoxFuture<'_, Result<(), StateError>>;
+    fn finish_run(
+        &self,
+        watermark: Option<OffsetDateTime>,
+        written_back: Vec<Uuid>,
+    ) -> BoxFuture<'_, Result<(), StateError>>;
+    /// Wait until no other replica runs; `None` when no other process can share the state.
+    fn run_lock(&self) -> BoxFuture<'_, Result<Option<SessionLock>, StateError>>;
+}
+
 type Waiter = oneshot::Sender<Result<(), StateError>>;
 
 /// Launch records waiting for the next commit. Concurrent launches share one commit (and one
@@ -68,6 +107,13 @@ type Waiter = oneshot::Sender<Result<(), StateError>>;
 struct GroupCommit {
     queued: Mutex<Vec<(Uuid, LaunchRecord, Waiter)>>,
     committing: tokio::sync::Mutex<()>,
+}
+
+/// Holds the run of one replica: no other replica runs until it is dropped.
+#[derive(Debug)]
+#[must_use = "the run lock is released when dropped"]
+pub struct RunLock {
+    _held: Option<SessionLock>,
 }
 
 /// Flow 1's durable state: the poll watermark, and the workflows launched for agreements whose
@@ -89,23 +135,23 @@ struct GroupCommit {
 /// ```
 #[derive(Clone)]
 pub struct LaunchState {
-    db: StateDb,
+    store: Arc<dyn LaunchStore>,
     group: Arc<GroupCommit>,
 }
 
 impl std::fmt::Debug for LaunchState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LaunchState").field("location", &self.db.location).finish_non_exhaustive()
+        f.debug_struct("LaunchState")
+            .field("location", &self.store.location())
+            .finish_non_exhaustive()
     }
 }
 
-fn create_tables(txn: &WriteTransaction) -> Result<(), StateError> {
-    txn.open_table(META)?;
-    txn.open_table(LAUNCHES)?;
-    Ok(())
-}
-
 impl LaunchState {
+    fn new(store: impl LaunchStore + 'static) -> Self {
+        Self { store: Arc::new(store), group: Arc::default() }
+    }
+
     /// Open (or create) the state file.
     ///
     /// # Errors
@@ -117,7 +163,7 @@ impl LaunchState {
     /// # Ok::<(), flows::state::StateError>(())
     /// ```
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        Ok(Self { db: StateDb::open(path, create_tables)?, group: Arc::default() })
+        Ok(Self::new(RedbLaunches::open(path)?))
     }
 
     /// A state in memory only.
@@ -125,7 +171,40 @@ impl LaunchState {
     /// # Errors
     /// When redb cannot set up its tables.
     pub fn in_memory() -> Result<Self, StateError> {
-        Ok(Self { db: StateDb::in_memory(create_tables)?, group: Arc::default() })
+        Ok(Self::new(RedbLaunches::in_memory()?))
+    }
+
+    /// Connect to a PostgreSQL database shared by any number of replicas, and bring its schema
+    /// up to date (safe while other replicas start too).
+    ///
+    /// # Errors
+    /// [`StateError::Postgres`] when the URL is invalid, the server cannot be reached or a
+    /// migration fails.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), flows::state::StateError> {
+    /// let url = std::env::var("LAUNCH_MSA_WORKFLOWS_DATABASE_URL").unwrap_or_default();
+    /// let state = flows::state::LaunchState::connect(&url.into()).await?;
+    /// # let _ = state;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &SecretString) -> Result<Self, StateError> {
+        Ok(Self::new(PgLaunches::connect(url).await?))
+    }
+
+    /// Where the state is: a file, `memory`, or `postgres://host:port/dbname`.
+    pub fn location(&self) -> &str {
+        self.store.location()
+    }
+
+    /// Wait until no other replica is running a poll, and keep them out until the returned
+    /// lock is dropped (or this process dies). Immediate on the redb file, which one process
+    /// holds alone.
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    pub async fn run_lock(&self) -> Result<RunLock, StateError> {
+        Ok(RunLock { _held: self.store.run_lock().await? })
     }
 
     /// The watermark: agreements modified before it were all processed.
@@ -133,7 +212,7 @@ impl LaunchState {
     /// # Errors
     /// When the state cannot be read.
     pub async fn watermark(&self) -> Result<Option<OffsetDateTime>, StateError> {
-        self.meta_time(WATERMARK).await
+        self.store.mark(Mark::Watermark).await
     }
 
     /// The floor: agreements modified before it are never read (the backlog the first run
@@ -142,22 +221,7 @@ impl LaunchState {
     /// # Errors
     /// When the state cannot be read.
     pub async fn floor(&self) -> Result<Option<OffsetDateTime>, StateError> {
-        self.meta_time(FLOOR).await
-    }
-
-    async fn meta_time(&self, key: &'static str) -> Result<Option<OffsetDateTime>, StateError> {
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_read()?;
-                let meta = txn.open_table(META)?;
-                let Some(value) = meta.get(key)? else { return Ok(None) };
-                let text = String::from_utf8_lossy(value.value()).into_owned();
-                OffsetDateTime::parse(&text, &Rfc3339).map(Some).map_err(|e| StateError::Corrupt {
-                    table: "launch_meta",
-                    message: e.to_string(),
-                })
-            })
-            .await
+        self.store.mark(Mark::Floor).await
     }
 
     /// Start from `at`: store it as the watermark and the floor, unless a watermark is already
@@ -177,24 +241,7 @@ impl LaunchState {
     /// # Ok(()) }
     /// ```
     pub async fn start_at(&self, at: OffsetDateTime) -> Result<bool, StateError> {
-        let text = rfc3339(at)?;
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                let stored = {
-                    let mut meta = txn.open_table(META)?;
-                    if meta.get(WATERMARK)?.is_some() {
-                        false
-                    } else {
-                        meta.insert(WATERMARK, text.as_bytes())?;
-                        meta.insert(FLOOR, text.as_bytes())?;
-                        true
-                    }
-                };
-                txn.commit()?;
-                Ok(stored)
-            })
-            .await
+        self.store.start_at(at).await
     }
 
     /// The launch records of these agreements (those that have one).
@@ -205,19 +252,7 @@ impl LaunchState {
         &self,
         agreements: Vec<Uuid>,
     ) -> Result<HashMap<Uuid, LaunchRecord>, StateError> {
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_read()?;
-                let table = txn.open_table(LAUNCHES)?;
-                let mut found = HashMap::new();
-                for id in agreements {
-                    if let Some(value) = table.get(id.as_u128())? {
-                        found.insert(id, decode("launches", value.value())?);
-                    }
-                }
-                Ok(found)
-            })
-            .await
+        self.store.launches(agreements).await
     }
 
     /// How many launches wait for a confirmed write-back.
@@ -225,10 +260,10 @@ impl LaunchState {
     /// # Errors
     /// When the state cannot be read.
     pub async fn pending_launches(&self) -> Result<u64, StateError> {
-        self.db.blocking(|db| Ok(db.begin_read()?.open_table(LAUNCHES)?.len()?)).await
+        self.store.pending_launches().await
     }
 
-    /// Durably record the workflow of an agreement. Returns once it is on disk; concurrent
+    /// Durably record the workflow of an agreement. Returns once it is committed; concurrent
     /// calls share commits.
     ///
     /// # Errors
@@ -247,20 +282,7 @@ impl LaunchState {
             if !batch.is_empty() {
                 let (entries, waiters): (Vec<_>, Vec<_>) =
                     batch.into_iter().map(|(id, record, waiter)| ((id, record), waiter)).unzip();
-                let result = self
-                    .db
-                    .blocking(move |db| {
-                        let txn = db.begin_write()?;
-                        {
-                            let mut table = txn.open_table(LAUNCHES)?;
-                            for (id, record) in &entries {
-                                table.insert(id.as_u128(), encode(record).as_slice())?;
-                            }
-                        }
-                        txn.commit()?;
-                        Ok(())
-                    })
-                    .await;
+                let result = self.store.record(entries).await;
                 for waiter in waiters {
                     let _ = waiter.send(result.clone());
                 }
@@ -279,75 +301,6 @@ impl LaunchState {
         watermark: Option<OffsetDateTime>,
         written_back: Vec<Uuid>,
     ) -> Result<(), StateError> {
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                {
-                    if let Some(watermark) = watermark {
-                        txn.open_table(META)?.insert(WATERMARK, rfc3339(watermark)?.as_bytes())?;
-                    }
-                    let mut table = txn.open_table(LAUNCHES)?;
-                    for id in written_back {
-                        table.remove(id.as_u128())?;
-                    }
-                }
-                txn.commit()?;
-                Ok(())
-            })
-            .await
-    }
-}
-
-fn rfc3339(at: OffsetDateTime) -> Result<String, StateError> {
-    at.format(&Rfc3339)
-        .map_err(|e| StateError::Corrupt { table: "launch_meta", message: e.to_string() })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn concurrent_records_all_land_and_survive_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("launch.redb");
-        let ids: Vec<Uuid> = (0..32).map(|_| Uuid::new_v4()).collect();
-        {
-            let state = LaunchState::open(&path).unwrap();
-            let tasks: Vec<_> = ids
-                .iter()
-                .map(|id| {
-                    let state = state.clone();
-                    let id = *id;
-                    tokio::spawn(async move {
-                        state
-                            .record_launch(id, LaunchRecord::new(id.to_string(), None, None, true))
-                            .await
-                    })
-                })
-                .collect();
-            for task in tasks {
-                task.await.unwrap().unwrap();
-            }
-        }
-        let state = LaunchState::open(&path).unwrap();
-        let found = state.launches(ids.clone()).await.unwrap();
-        assert_eq!(found.len(), 32);
-        assert_eq!(found[&ids[3]].workflow_id, ids[3].to_string());
-        assert_eq!(state.pending_launches().await.unwrap(), 32);
-        assert_eq!(state.watermark().await.unwrap(), None);
-        let at = time::macros::datetime!(2026-05-01 10:00:00 UTC);
-        state.finish_run(Some(at), ids[..30].to_vec()).await.unwrap();
-        assert_eq!(state.pending_launches().await.unwrap(), 2);
-        assert_eq!(state.watermark().await.unwrap(), Some(at));
-    }
-
-    #[test]
-    fn a_second_process_cannot_open_the_same_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("launch.redb");
-        let _first = LaunchState::open(&path).unwrap();
-        let error = LaunchState::open(&path).unwrap_err();
-        assert!(error.to_string().starts_with("cannot open the state file"), "{error}");
+        self.store.finish_run(watermark, written_back).await
     }
 }

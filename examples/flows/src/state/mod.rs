@@ -1,4 +1,5 @@
-//! Durable state of the flows, in an embedded redb file.
+//! Durable state of the flows: an embedded redb file (the default, one process per file) or a
+//! PostgreSQL database shared by any number of replicas.
 //!
 //! - [`LaunchState`] (flow 1): the watermark of the last poll and a log of launched workflows
 //!   whose write-back to Dataverse is still to be confirmed, so a crash between launch and
@@ -8,19 +9,28 @@
 //!   processed twice.
 //!
 //! Every commit is durable (`fsync`) before the caller continues. redb holds a lock on the file:
-//! one process per state file.
+//! one process per state file. On PostgreSQL, workers of every replica share the queue (each
+//! claims due events for a lease, with `FOR UPDATE SKIP LOCKED`), and flow 1's runs take a lock
+//! across replicas ([`LaunchState::run_lock`]).
 
 #![deny(missing_docs)]
 
 mod launches;
+mod launches_postgres;
+mod launches_redb;
 mod queue;
+mod queue_postgres;
+mod queue_redb;
+#[cfg(test)]
+mod suite;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use redb::{Database, WriteTransaction};
 
-pub use launches::{LaunchRecord, LaunchState};
+pub use launches::{LaunchRecord, LaunchState, RunLock};
+use program_support::postgres::PgError;
 pub use queue::{Enqueued, EventQueue, EventStatus, QueueCounts, QueuedEvent};
 
 /// A state operation failed.
@@ -47,12 +57,27 @@ pub enum StateError {
         /// The decoding error.
         message: String,
     },
+    /// PostgreSQL failed (or cannot be reached).
+    #[error("{0}")]
+    Postgres(#[source] Arc<PgError>),
     /// The blocking task running a state call failed.
     #[error("the state task failed: {0}")]
     Worker(String),
 }
 
 program_support::impl_from_redb!(StateError, |e| StateError::Database(Arc::new(e)));
+
+impl From<PgError> for StateError {
+    fn from(error: PgError) -> Self {
+        StateError::Postgres(Arc::new(error))
+    }
+}
+
+impl From<program_support::postgres::client::Error> for StateError {
+    fn from(error: program_support::postgres::client::Error) -> Self {
+        StateError::Postgres(Arc::new(PgError::Query(error)))
+    }
+}
 
 /// Creates a state's tables.
 type CreateTables = fn(&WriteTransaction) -> Result<(), StateError>;

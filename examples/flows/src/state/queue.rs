@@ -1,24 +1,24 @@
-//! Flows 2–4's state: the durable queue of accepted webhook deliveries.
+//! Flows 2–4's state: the durable queue of accepted webhook deliveries, in the redb file
+//! ([`open`](EventQueue::open)) or in PostgreSQL shared by replicas
+//! ([`connect`](EventQueue::connect)).
+//!
+//! Workers [claim](EventQueue::claim) due events for a lease: a claimed event is due again
+//! only when its lease runs out, so a worker that dies mid-event (even by SIGKILL) leaves it to
+//! another one then. On PostgreSQL, workers of every replica claim with `FOR UPDATE SKIP
+//! LOCKED`, so two workers never take the same event at once.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
-use redb::{
-    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
-};
+use program_support::BoxFuture;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{StateDb, StateError, decode, encode};
-
-/// Event id → [`QueuedEvent`] JSON (pending, done or failed).
-const EVENTS: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("events");
-/// `(due unix ms, seq)` → event id, for pending events only.
-const DUE: TableDefinition<'static, (u64, u64), &str> = TableDefinition::new("events_due");
-/// `(finished unix ms, seq)` → event id, for done and failed events (pruning).
-const FINISHED: TableDefinition<'static, (u64, u64), &str> =
-    TableDefinition::new("events_finished");
-/// `seq`: the last sequence number given.
-const COUNTERS: TableDefinition<'static, &str, u64> = TableDefinition::new("events_counters");
+use super::StateError;
+use super::queue_postgres::PgEvents;
+use super::queue_redb::RedbEvents;
 
 /// Where an event stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +31,25 @@ pub enum EventStatus {
     Done,
     /// Given up on: a permanent error, or every retry failed; see the last error.
     Failed,
+}
+
+impl EventStatus {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Pending => "pending",
+            EventStatus::Done => "done",
+            EventStatus::Failed => "failed",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<Self> {
+        match text {
+            "pending" => Some(EventStatus::Pending),
+            "done" => Some(EventStatus::Done),
+            "failed" => Some(EventStatus::Failed),
+            _ => None,
+        }
+    }
 }
 
 /// One accepted delivery and its processing history.
@@ -64,6 +83,24 @@ pub struct QueuedEvent {
     pub finished_at: Option<OffsetDateTime>,
 }
 
+impl QueuedEvent {
+    /// A new pending event, due at once.
+    pub(super) fn new(event_id: String, seq: u64, body: String, now: OffsetDateTime) -> Self {
+        Self {
+            event_id,
+            seq,
+            body,
+            received_at: now,
+            status: EventStatus::Pending,
+            attempts: 0,
+            next_attempt_at: Some(now),
+            last_error: None,
+            outcome: None,
+            finished_at: None,
+        }
+    }
+}
+
 /// The answer to [`EventQueue::enqueue`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -86,36 +123,92 @@ pub struct QueueCounts {
     pub failed: u64,
 }
 
-fn millis(at: OffsetDateTime) -> u64 {
-    u64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+/// What processing did to a pending event. Applied only while the event is pending: a worker
+/// whose lease ran out cannot undo what the worker after it recorded.
+#[derive(Debug, Clone)]
+pub(super) enum Finish {
+    /// Processed, with what it did.
+    Complete(String),
+    /// Failed; try again at this time.
+    RetryAt(OffsetDateTime, String),
+    /// Given up on.
+    Fail(String),
+}
+
+impl Finish {
+    /// Apply to `event` (pending) at `now`.
+    pub(super) fn apply(self, event: &mut QueuedEvent, now: OffsetDateTime) {
+        match self {
+            Finish::Complete(outcome) => {
+                event.status = EventStatus::Done;
+                event.outcome = Some(outcome);
+            }
+            Finish::RetryAt(at, error) => {
+                event.attempts += 1;
+                event.next_attempt_at = Some(at);
+                event.last_error = Some(error);
+            }
+            Finish::Fail(error) => {
+                event.attempts += 1;
+                event.status = EventStatus::Failed;
+                event.last_error = Some(error);
+            }
+        }
+        if event.status != EventStatus::Pending {
+            event.next_attempt_at = None;
+            event.finished_at = Some(now);
+        }
+    }
+}
+
+/// What an event store does; the redb file and PostgreSQL implement it.
+pub(super) trait EventStore: Send + Sync + std::fmt::Debug {
+    fn location(&self) -> &str;
+    /// Whether other processes share it (their deliveries do not wake this worker).
+    fn is_shared(&self) -> bool;
+    fn enqueue(
+        &self,
+        event_id: String,
+        body: String,
+    ) -> BoxFuture<'_, Result<Enqueued, StateError>>;
+    fn due(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+    ) -> BoxFuture<'_, Result<Vec<QueuedEvent>, StateError>>;
+    /// Take up to `limit` due events: each is due again only at `lease_until`.
+    fn claim(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+        lease_until: OffsetDateTime,
+    ) -> BoxFuture<'_, Result<Vec<QueuedEvent>, StateError>>;
+    fn next_due(&self) -> BoxFuture<'_, Result<Option<OffsetDateTime>, StateError>>;
+    fn get(&self, event_id: String) -> BoxFuture<'_, Result<Option<QueuedEvent>, StateError>>;
+    fn finish(&self, event_id: String, finish: Finish) -> BoxFuture<'_, Result<(), StateError>>;
+    fn counts(&self) -> BoxFuture<'_, Result<QueueCounts, StateError>>;
+    fn prune_finished(&self, before: OffsetDateTime) -> BoxFuture<'_, Result<usize, StateError>>;
 }
 
 /// The durable queue of accepted webhook deliveries, keyed by event id. Cheap to clone.
 ///
 /// ```
 /// # async fn demo() -> Result<(), flows::state::StateError> {
+/// use std::time::Duration;
 /// use flows::state::{Enqueued, EventQueue};
 /// use time::OffsetDateTime;
 ///
 /// let queue = EventQueue::in_memory()?;
 /// assert_eq!(queue.enqueue("webhookEvent1", "{}".into()).await?, Enqueued::Accepted);
 /// assert!(matches!(queue.enqueue("webhookEvent1", "{}".into()).await?, Enqueued::Duplicate(_)));
-/// let due = queue.due(OffsetDateTime::now_utc(), 10).await?;
-/// queue.complete(&due[0].event_id, "ignored: not the MSA template").await?;
+/// let claimed = queue.claim(OffsetDateTime::now_utc(), 10, Duration::from_secs(300)).await?;
+/// queue.complete(&claimed[0].event_id, "ignored: not the MSA template").await?;
 /// assert_eq!(queue.counts().await?.done, 1);
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
 pub struct EventQueue {
-    db: StateDb,
-}
-
-fn create_tables(txn: &WriteTransaction) -> Result<(), StateError> {
-    txn.open_table(EVENTS)?;
-    txn.open_table(DUE)?;
-    txn.open_table(FINISHED)?;
-    txn.open_table(COUNTERS)?;
-    Ok(())
+    store: Arc<dyn EventStore>,
 }
 
 impl EventQueue {
@@ -130,7 +223,7 @@ impl EventQueue {
     /// # Ok::<(), flows::state::StateError>(())
     /// ```
     pub fn open(path: &Path) -> Result<Self, StateError> {
-        Ok(Self { db: StateDb::open(path, create_tables)? })
+        Ok(Self { store: Arc::new(RedbEvents::open(path)?) })
     }
 
     /// A queue in memory only.
@@ -138,7 +231,35 @@ impl EventQueue {
     /// # Errors
     /// When redb cannot set up its tables.
     pub fn in_memory() -> Result<Self, StateError> {
-        Ok(Self { db: StateDb::in_memory(create_tables)? })
+        Ok(Self { store: Arc::new(RedbEvents::in_memory()?) })
+    }
+
+    /// Connect to a PostgreSQL database shared by any number of replicas, and bring its schema
+    /// up to date (safe while other replicas start too).
+    ///
+    /// # Errors
+    /// [`StateError::Postgres`] when the URL is invalid, the server cannot be reached or a
+    /// migration fails.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), flows::state::StateError> {
+    /// let url = std::env::var("IRONCLAD_WEBHOOKS_DATABASE_URL").unwrap_or_default();
+    /// let queue = flows::state::EventQueue::connect(&url.into()).await?;
+    /// # let _ = queue;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect(url: &SecretString) -> Result<Self, StateError> {
+        Ok(Self { store: Arc::new(PgEvents::connect(url).await?) })
+    }
+
+    /// Where the queue is: a file, `memory`, or `postgres://host:port/dbname`.
+    pub fn location(&self) -> &str {
+        self.store.location()
+    }
+
+    /// Whether other processes share the queue (a PostgreSQL database).
+    pub fn is_shared(&self) -> bool {
+        self.store.is_shared()
     }
 
     /// Queue a verified delivery unless its event id is known. Durable when it returns.
@@ -146,44 +267,11 @@ impl EventQueue {
     /// # Errors
     /// When the commit fails.
     pub async fn enqueue(&self, event_id: &str, body: String) -> Result<Enqueued, StateError> {
-        let event_id = event_id.to_owned();
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                let answer = {
-                    let mut events = txn.open_table(EVENTS)?;
-                    if let Some(known) = events.get(event_id.as_str())? {
-                        let known: QueuedEvent = decode("events", known.value())?;
-                        Enqueued::Duplicate(known.status)
-                    } else {
-                        let mut counters = txn.open_table(COUNTERS)?;
-                        let seq = counters.get("seq")?.map_or(0, |v| v.value()) + 1;
-                        counters.insert("seq", seq)?;
-                        let now = OffsetDateTime::now_utc();
-                        let event = QueuedEvent {
-                            event_id: event_id.clone(),
-                            seq,
-                            body,
-                            received_at: now,
-                            status: EventStatus::Pending,
-                            attempts: 0,
-                            next_attempt_at: Some(now),
-                            last_error: None,
-                            outcome: None,
-                            finished_at: None,
-                        };
-                        events.insert(event_id.as_str(), encode(&event).as_slice())?;
-                        txn.open_table(DUE)?.insert((millis(now), seq), event_id.as_str())?;
-                        Enqueued::Accepted
-                    }
-                };
-                txn.commit()?;
-                Ok(answer)
-            })
-            .await
+        self.store.enqueue(event_id.to_owned(), body).await
     }
 
-    /// Up to `limit` pending events due at `now`, oldest due first.
+    /// Up to `limit` pending events due at `now`, oldest due first (a look: nothing is
+    /// claimed).
     ///
     /// # Errors
     /// When the state cannot be read.
@@ -192,21 +280,23 @@ impl EventQueue {
         now: OffsetDateTime,
         limit: usize,
     ) -> Result<Vec<QueuedEvent>, StateError> {
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_read()?;
-                let due = txn.open_table(DUE)?;
-                let events = txn.open_table(EVENTS)?;
-                let mut found = Vec::new();
-                for entry in due.range(..=(millis(now), u64::MAX))?.take(limit) {
-                    let (_, id) = entry?;
-                    if let Some(event) = events.get(id.value())? {
-                        found.push(decode("events", event.value())?);
-                    }
-                }
-                Ok(found)
-            })
-            .await
+        self.store.due(now, limit).await
+    }
+
+    /// Take up to `limit` pending events due at `now`, oldest due first, for `lease`: until
+    /// it runs out no other worker takes them. Record the result with
+    /// [`complete`](Self::complete), [`retry_at`](Self::retry_at) or [`fail`](Self::fail);
+    /// an event whose worker died is due again when its lease runs out.
+    ///
+    /// # Errors
+    /// When the claim cannot be committed.
+    pub async fn claim(
+        &self,
+        now: OffsetDateTime,
+        limit: usize,
+        lease: Duration,
+    ) -> Result<Vec<QueuedEvent>, StateError> {
+        self.store.claim(now, limit, now + lease).await
     }
 
     /// When the earliest pending event is due, if any is pending.
@@ -214,16 +304,7 @@ impl EventQueue {
     /// # Errors
     /// When the state cannot be read.
     pub async fn next_due(&self) -> Result<Option<OffsetDateTime>, StateError> {
-        self.db
-            .blocking(|db| {
-                let txn = db.begin_read()?;
-                let due = txn.open_table(DUE)?;
-                let first = due.first()?.map(|(key, _)| key.value().0);
-                Ok(first.and_then(|ms| {
-                    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-                }))
-            })
-            .await
+        self.store.next_due().await
     }
 
     /// An event by id.
@@ -231,30 +312,18 @@ impl EventQueue {
     /// # Errors
     /// When the state cannot be read.
     pub async fn get(&self, event_id: &str) -> Result<Option<QueuedEvent>, StateError> {
-        let event_id = event_id.to_owned();
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_read()?;
-                let events = txn.open_table(EVENTS)?;
-                events.get(event_id.as_str())?.map(|v| decode("events", v.value())).transpose()
-            })
-            .await
+        self.store.get(event_id.to_owned()).await
     }
 
-    /// Mark an event processed, with what it did.
+    /// Mark a pending event processed, with what it did.
     ///
     /// # Errors
     /// When the commit fails.
     pub async fn complete(&self, event_id: &str, outcome: &str) -> Result<(), StateError> {
-        let outcome = outcome.to_owned();
-        self.update(event_id, move |event| {
-            event.status = EventStatus::Done;
-            event.outcome = Some(outcome);
-        })
-        .await
+        self.store.finish(event_id.to_owned(), Finish::Complete(outcome.to_owned())).await
     }
 
-    /// Count a failed attempt and schedule the next at `at`.
+    /// Count a failed attempt of a pending event and schedule the next at `at`.
     ///
     /// # Errors
     /// When the commit fails.
@@ -264,69 +333,15 @@ impl EventQueue {
         at: OffsetDateTime,
         error: &str,
     ) -> Result<(), StateError> {
-        let error = error.to_owned();
-        self.update(event_id, move |event| {
-            event.attempts += 1;
-            event.next_attempt_at = Some(at);
-            event.last_error = Some(error);
-        })
-        .await
+        self.store.finish(event_id.to_owned(), Finish::RetryAt(at, error.to_owned())).await
     }
 
-    /// Give up on an event (a permanent error, or out of retries).
+    /// Give up on a pending event (a permanent error, or out of retries).
     ///
     /// # Errors
     /// When the commit fails.
     pub async fn fail(&self, event_id: &str, error: &str) -> Result<(), StateError> {
-        let error = error.to_owned();
-        self.update(event_id, move |event| {
-            event.attempts += 1;
-            event.status = EventStatus::Failed;
-            event.last_error = Some(error);
-        })
-        .await
-    }
-
-    /// Rewrite one event and keep the indexes in step, in one commit.
-    async fn update<F>(&self, event_id: &str, change: F) -> Result<(), StateError>
-    where
-        F: FnOnce(&mut QueuedEvent) + Send + 'static,
-    {
-        let event_id = event_id.to_owned();
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                {
-                    let mut events = txn.open_table(EVENTS)?;
-                    let Some(stored) = events.get(event_id.as_str())?.map(|v| v.value().to_vec())
-                    else {
-                        return Ok(());
-                    };
-                    let mut event: QueuedEvent = decode("events", &stored)?;
-                    let mut due = txn.open_table(DUE)?;
-                    if let Some(at) = event.next_attempt_at {
-                        due.remove((millis(at), event.seq))?;
-                    }
-                    change(&mut event);
-                    match event.status {
-                        EventStatus::Pending => {
-                            let at = event.next_attempt_at.unwrap_or_else(OffsetDateTime::now_utc);
-                            due.insert((millis(at), event.seq), event_id.as_str())?;
-                        }
-                        EventStatus::Done | EventStatus::Failed => {
-                            let now = OffsetDateTime::now_utc();
-                            event.next_attempt_at = None;
-                            event.finished_at = Some(now);
-                            txn.open_table(FINISHED)?
-                                .insert((millis(now), event.seq), event_id.as_str())?;
-                        }
-                    }
-                    events.insert(event_id.as_str(), encode(&event).as_slice())?;
-                }
-                txn.commit()?;
-                Ok(())
-            })
-            .await
+        self.store.finish(event_id.to_owned(), Finish::Fail(error.to_owned())).await
     }
 
     /// How many events are pending, done and failed.
@@ -334,22 +349,7 @@ impl EventQueue {
     /// # Errors
     /// When the state cannot be read.
     pub async fn counts(&self) -> Result<QueueCounts, StateError> {
-        self.db
-            .blocking(|db| {
-                let txn = db.begin_read()?;
-                let mut counts =
-                    QueueCounts { pending: txn.open_table(DUE)?.len()?, ..QueueCounts::default() };
-                for entry in txn.open_table(EVENTS)?.iter()? {
-                    let (_, value) = entry?;
-                    match decode::<QueuedEvent>("events", value.value())?.status {
-                        EventStatus::Done => counts.done += 1,
-                        EventStatus::Failed => counts.failed += 1,
-                        EventStatus::Pending => {}
-                    }
-                }
-                Ok(counts)
-            })
-            .await
+        self.store.counts().await
     }
 
     /// Forget events finished before `before` (their ids then no longer dedupe redeliveries:
@@ -358,65 +358,6 @@ impl EventQueue {
     /// # Errors
     /// When the commit fails.
     pub async fn prune_finished(&self, before: OffsetDateTime) -> Result<usize, StateError> {
-        self.db
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                let removed = {
-                    let mut finished = txn.open_table(FINISHED)?;
-                    let mut events = txn.open_table(EVENTS)?;
-                    let old: Vec<((u64, u64), String)> = finished
-                        .range(..(millis(before), 0))?
-                        .map(|entry| entry.map(|(k, v)| (k.value(), v.value().to_owned())))
-                        .collect::<Result<_, _>>()?;
-                    for (key, id) in &old {
-                        finished.remove(*key)?;
-                        events.remove(id.as_str())?;
-                    }
-                    old.len()
-                };
-                txn.commit()?;
-                Ok(removed)
-            })
-            .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use time::Duration;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn an_event_goes_through_retries_to_done_and_survives_a_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.redb");
-        let now = OffsetDateTime::now_utc();
-        {
-            let queue = EventQueue::open(&path).unwrap();
-            assert_eq!(queue.enqueue("e1", "{\"a\":1}".into()).await.unwrap(), Enqueued::Accepted);
-            assert_eq!(queue.enqueue("e2", "{}".into()).await.unwrap(), Enqueued::Accepted);
-            queue.retry_at("e1", now + Duration::hours(1), "503").await.unwrap();
-            let due = queue.due(now + Duration::seconds(1), 10).await.unwrap();
-            assert_eq!(due.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e2"]);
-        }
-        let queue = EventQueue::open(&path).unwrap();
-        let later = queue.due(now + Duration::hours(2), 10).await.unwrap();
-        assert_eq!(later.len(), 2);
-        assert_eq!(later[1].event_id, "e1");
-        assert_eq!(later[1].attempts, 1);
-        assert_eq!(later[1].last_error.as_deref(), Some("503"));
-        assert_eq!(later[1].body, "{\"a\":1}");
-        queue.complete("e1", "value synced").await.unwrap();
-        queue.fail("e2", "agreement does not exist").await.unwrap();
-        assert_eq!(
-            queue.enqueue("e1", "{}".into()).await.unwrap(),
-            Enqueued::Duplicate(EventStatus::Done)
-        );
-        assert_eq!(queue.counts().await.unwrap(), QueueCounts { pending: 0, done: 1, failed: 1 });
-        assert_eq!(queue.next_due().await.unwrap(), None);
-        assert_eq!(queue.prune_finished(now - Duration::hours(1)).await.unwrap(), 0);
-        assert_eq!(queue.prune_finished(now + Duration::hours(3)).await.unwrap(), 2);
-        assert_eq!(queue.get("e1").await.unwrap(), None);
+        self.store.prune_finished(before).await
     }
 }

@@ -34,6 +34,10 @@ pub struct WorkerOptions {
     /// How long finished events are remembered, so that a redelivery of one is recognised
     /// (default 7 days; Ironclad stops retrying within 3 days).
     pub retention: Duration,
+    /// How long a worker holds an event it took (default 5 minutes): if it dies mid-event,
+    /// another worker (of any replica) takes the event when the lease runs out. Longer than
+    /// the slowest event (a signed copy streamed into a note).
+    pub lease: Duration,
 }
 
 impl Default for WorkerOptions {
@@ -43,6 +47,7 @@ impl Default for WorkerOptions {
             max_backoff: Duration::from_secs(600),
             max_attempts: 15,
             retention: Duration::from_secs(7 * 24 * 3600),
+            lease: Duration::from_secs(300),
         }
     }
 }
@@ -59,6 +64,8 @@ impl WorkerOptions {
 const BATCH: usize = 16;
 /// The longest sleep with nothing due (new deliveries wake the worker at once).
 const IDLE: Duration = Duration::from_secs(30);
+/// The longest sleep on a shared queue: deliveries other replicas accept do not wake this one.
+const SHARED_IDLE: Duration = Duration::from_secs(1);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Process events until `shutdown`; the event in progress is finished first.
@@ -82,12 +89,13 @@ pub(crate) async fn run(flows: WebhookFlows, shutdown: CancellationToken) {
         if processed > 0 {
             continue;
         }
+        let idle = if flows.queue.is_shared() { SHARED_IDLE } else { IDLE };
         let wait = match flows.queue.next_due().await {
             Ok(Some(at)) => {
                 let until = at - OffsetDateTime::now_utc();
-                Duration::try_from(until).unwrap_or(Duration::ZERO).min(IDLE)
+                Duration::try_from(until).unwrap_or(Duration::ZERO).min(idle)
             }
-            _ => IDLE,
+            _ => idle,
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
@@ -107,8 +115,9 @@ async fn prune(flows: &WebhookFlows) {
 }
 
 impl WebhookFlows {
-    /// Process every event due now, one at a time, oldest first. Returns how many were
-    /// processed (the worker calls this in a loop; tests call it directly).
+    /// Claim every event due now (for [`WorkerOptions::lease`]) and process them one at a
+    /// time, oldest first. Returns how many were processed (the worker calls this in a loop;
+    /// tests call it directly).
     ///
     /// # Errors
     /// When the queue cannot be read.
@@ -122,7 +131,11 @@ impl WebhookFlows {
     pub async fn process_due(&self) -> Result<usize, crate::state::StateError> {
         let mut processed = 0;
         loop {
-            let due = self.queue.due(OffsetDateTime::now_utc(), BATCH).await?;
+            let now = OffsetDateTime::now_utc();
+            // On a shared queue, one at a time: the lease of an event waiting behind others
+            // would run out, and replicas share the work evenly.
+            let batch = if self.queue.is_shared() { 1 } else { BATCH };
+            let due = self.queue.claim(now, batch, self.options.lease).await?;
             if due.is_empty() {
                 return Ok(processed);
             }

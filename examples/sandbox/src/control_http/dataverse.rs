@@ -8,10 +8,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use uuid::Uuid;
 
-use super::{ControlState, Refusal, authorize, body, error, guarded, rejected, reply};
+use super::{
+    ControlState, Refusal, authorize, body, error, guarded, optional_u64, rejected, reply,
+};
 use crate::json::{Json, JsonObject};
 
 type Shared = Arc<ControlState>;
@@ -22,6 +24,8 @@ pub(super) fn routes() -> Router<Shared> {
         .route("/dataverse/tables/{set}/rows", get(list).post(insert))
         .route("/dataverse/tables/{set}/rows/{id}", get(row).patch(update).delete(delete))
         .route("/dataverse/seeded", get(seeded))
+        .route("/dataverse/files/chunk-size", put(file_chunk_size))
+        .route("/dataverse/custom-apis", post(custom_api))
 }
 
 fn parse_id(id: &str) -> Result<Uuid, Refusal> {
@@ -166,4 +170,39 @@ async fn seeded(State(state): State<Shared>, headers: HeaderMap) -> Response {
         .with("opportunities", ids(&seeded.opportunities))
         .with("agreements", ids(&seeded.agreements));
     reply(StatusCode::OK, Json::Object(body))
+}
+
+/// `PUT /_sandbox/dataverse/files/chunk-size` with `{"bytes":1024}`: the chunk size announced in
+/// `x-ms-chunk-size` from now on (so a test can make a client upload in several chunks without
+/// a large file). Answers `{"bytes":1024}`.
+async fn file_chunk_size(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Response {
+    guarded(&state, &headers, || {
+        let size =
+            optional_u64(&body(&bytes)?, "bytes")?.filter(|size| *size > 0).ok_or_else(|| {
+                error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "'bytes' must be a whole number above 0",
+                )
+            })?;
+        state.dataverse.set_file_chunk_size(usize::try_from(size).unwrap_or(usize::MAX));
+        Ok(reply(StatusCode::OK, Json::Object(JsonObject::new().with("bytes", size))))
+    })
+}
+
+/// `POST /_sandbox/dataverse/custom-apis` with a custom API declaration (its name, kind,
+/// binding, parameters and answer; see the README): `201 {"name":"…"}`. A custom API with the
+/// same name is replaced.
+async fn custom_api(State(state): State<Shared>, headers: HeaderMap, bytes: Bytes) -> Response {
+    guarded(&state, &headers, || {
+        let name = state
+            .dataverse
+            .register_declared_custom_api(&body(&bytes)?)
+            .map_err(|reason| error(StatusCode::BAD_REQUEST, "invalid_request", reason))?;
+        Ok(reply(StatusCode::CREATED, Json::Object(JsonObject::new().with("name", name))))
+    })
 }

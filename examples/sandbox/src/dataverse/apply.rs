@@ -94,10 +94,7 @@ fn parse_aggregates(def: &EntitySetDef, text: &str) -> Result<Vec<Aggregate>, Dv
             };
             let name = name.trim();
             let kind = &column(def, name)?.kind;
-            let numeric = matches!(
-                kind,
-                ColumnKind::WholeNumber | ColumnKind::BigInt | ColumnKind::SmallInt | ColumnKind::Decimal | ColumnKind::Money | ColumnKind::Double
-            );
+            let numeric = kind.is_numeric();
             let ordered = numeric || matches!(kind, ColumnKind::DateTime | ColumnKind::DateOnly);
             let fits = match method {
                 Method::Sum | Method::Average => numeric,
@@ -186,15 +183,6 @@ fn split_steps(text: &str) -> Vec<String> {
     steps
 }
 
-fn numeric(cell: &Cell) -> Option<Decimal> {
-    match cell {
-        Cell::Int(n) => Some(Decimal::from(*n)),
-        Cell::Decimal(d) => Some(*d),
-        Cell::Float(f) => Decimal::try_from(*f).ok(),
-        _ => None,
-    }
-}
-
 fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
     match aggregate {
         Aggregate::Count { .. } => Json::from(rows.len() as u64),
@@ -203,10 +191,11 @@ fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
                 rows.iter().map(|r| r.get(column)).filter(|c| !c.is_null()).collect();
             match method {
                 Method::Sum => {
-                    Json::from(values.iter().filter_map(|c| numeric(c)).sum::<Decimal>())
+                    Json::from(values.iter().filter_map(|c| c.as_decimal()).sum::<Decimal>())
                 }
                 Method::Average => {
-                    let numbers: Vec<Decimal> = values.iter().filter_map(|c| numeric(c)).collect();
+                    let numbers: Vec<Decimal> =
+                        values.iter().filter_map(|c| c.as_decimal()).collect();
                     if numbers.is_empty() {
                         Json::Null
                     } else {

@@ -144,6 +144,16 @@ impl Cell {
         matches!(self, Cell::Null)
     }
 
+    /// The value as a decimal, for a number (what sums and averages add up).
+    pub(crate) fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Cell::Int(n) => Some(Decimal::from(*n)),
+            Cell::Decimal(d) => Some(*d),
+            Cell::Float(f) => Decimal::try_from(*f).ok(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn as_text(&self) -> Option<&str> {
         match self {
             Cell::Text(s) => Some(s),

@@ -35,6 +35,9 @@ pub(crate) fn list(
     request: &ApiRequest,
     def: &EntitySetDef,
 ) -> Result<Reply, DvError> {
+    if let Some(reply) = super::views::execute(store, request, def) {
+        return reply;
+    }
     if let Some(fetch) = request.query_param("fetchXml") {
         return fetchxml::execute(store, request, def, &fetch);
     }

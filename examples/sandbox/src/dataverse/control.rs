@@ -54,6 +54,21 @@ impl std::fmt::Debug for DataverseControl {
 }
 
 impl DataverseControl {
+    /// Turn Dataverse's service protection on (with these limits per user) or off, and forget
+    /// the usage so far.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), dataverse_ironclad_sandbox::SandboxError> {
+    /// use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, ServiceProtection};
+    ///
+    /// let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    /// sandbox.dataverse().set_service_protection(Some(ServiceProtection::dataverse().scaled(60.0)));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_service_protection(&self, limits: Option<super::ServiceProtection>) {
+        self.state.protection.set(limits);
+    }
+
     pub(crate) fn new(state: Arc<DataverseState>) -> Self {
         Self { state }
     }
@@ -77,6 +92,16 @@ impl DataverseControl {
     /// ```
     pub fn register_custom_api(&self, api: super::CustomApi) {
         self.state.register_custom_api(api);
+    }
+
+    /// Register the custom API a JSON declaration describes (the body of
+    /// `POST /_sandbox/dataverse/custom-apis`); answers its name, or why the body is not a
+    /// declaration.
+    pub(crate) fn register_declared_custom_api(&self, body: &Json) -> Result<String, String> {
+        let api = super::declared_api::declared(body, &self.entity_sets())?;
+        let name = api.name().to_owned();
+        self.state.register_custom_api(api);
+        Ok(name)
     }
 
     /// The chunk size the emulator announces for chunked file uploads and ranged downloads

@@ -10,7 +10,9 @@
 //!
 //! The sandbox has one custom API of its own, `cre6f_SummarizeAgreements` (an unbound action
 //! taking `AgreementType` and an optional `MinimumValue`, answering `Count` and `TotalValue`),
-//! and tests register theirs with [`DataverseControl::register_custom_api`](super::DataverseControl::register_custom_api).
+//! and tests register theirs with [`DataverseControl::register_custom_api`](super::DataverseControl::register_custom_api)
+//! (a Rust handler) or, from any language, by declaring one over HTTP (see `declared`): its
+//! parameters, and an answer that may repeat parameters and the bound row's id.
 
 use std::fmt;
 use std::sync::Arc;
@@ -144,6 +146,22 @@ enum Handler {
     /// A custom API of the sandbox, which reads the rows.
     Builtin(fn(&Store, &CustomApiCall) -> Result<Json, DvError>),
     User(Arc<UserHandler>),
+}
+
+impl ParameterType {
+    /// The type an EDM type name stands for (`Edm.String`, …, `Microsoft.Dynamics.CRM.account`).
+    pub(crate) fn from_edm(name: &str) -> Option<Self> {
+        Some(match name {
+            "Edm.String" => ParameterType::String,
+            "Edm.Int32" => ParameterType::Integer,
+            "Edm.Decimal" => ParameterType::Decimal,
+            "Edm.Boolean" => ParameterType::Boolean,
+            "Edm.Guid" => ParameterType::Guid,
+            "Edm.DateTimeOffset" => ParameterType::DateTime,
+            "Edm.Untyped" => ParameterType::Any,
+            other => ParameterType::Entity(other.strip_prefix(NAMESPACE)?.to_owned()),
+        })
+    }
 }
 
 /// A custom API to register with

@@ -1,146 +1,43 @@
-//! Table definitions (`EntityDefinitions`) built from the loaded schema, so a client can read the
-//! tables of a `$metadata` document as the real service serves them
+//! Metadata definitions built from the loaded schema, so a client can read the tables of a
+//! `$metadata` document as the real service serves them
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query-metadata-web-api>):
 //!
-//! - `EntityDefinitions(LogicalName='<table>')` and `EntityDefinitions?$filter=EntitySetName eq
-//!   '<set>'` (or `LogicalName eq …`), with `$select` and `$expand` of `Attributes`, `Keys`,
-//!   `ManyToOneRelationships`, `OneToManyRelationships` and `ManyToManyRelationships` (each with
-//!   its own `$select`);
-//! - `EntityDefinitions(LogicalName='<table>')/Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata`
-//!   with `$expand=OptionSet,GlobalOptionSet`, for the options of choice, status and yes/no
-//!   columns.
+//! - `EntityDefinitions`, `EntityDefinitions(LogicalName='<table>')` (or by `MetadataId`), with
+//!   `$select`, `$filter` (see `metadata_filter`) and `$expand` of `Attributes`, `Keys`,
+//!   `ManyToOneRelationships`, `OneToManyRelationships` and `ManyToManyRelationships` (each
+//!   with its own `$select` and `$filter`);
+//! - those navigation properties as collections (`EntityDefinitions(…)/Attributes?$filter=…`),
+//!   one attribute by logical name or id (`Attributes(LogicalName='name')`), and casts to a
+//!   derived type (`Attributes/Microsoft.Dynamics.CRM.PicklistAttributeMetadata` with
+//!   `$expand=OptionSet,GlobalOptionSet`, `Attributes(…)/Microsoft.Dynamics.CRM.FileAttributeMetadata`
+//!   for `MaxSizeInKB`);
+//! - `RelationshipDefinitions` (with a cast to `OneToManyRelationshipMetadata` or
+//!   `ManyToManyRelationshipMetadata`, by `SchemaName` or id);
+//! - `GlobalOptionSetDefinitions`: the loaded schema has no global choices, so the list is
+//!   empty and a name is not found; `$filter` is refused there as the service refuses it.
 //!
-//! An unknown property in `$select` is refused as the service refuses it. What `$metadata` does
-//! not say is filled in plainly: display names are the schema names, every key index is
-//! `Active`, every table is `Standard`.
+//! Definitions are read-only here: creating, updating or deleting them (`createEntity`,
+//! `createAttribute`, `createRelationship`, …) answers `501` and says the sandbox does not
+//! emulate it. An unknown property in `$select` or `$filter` is refused as the service refuses
+//! it. What `$metadata` does not say is filled in plainly: display names are the schema names,
+//! every key index is `Active`, every table is `Standard`.
 
 use http::StatusCode;
-use uuid::Uuid;
 
+use super::attribute_definitions::{
+    self as attribute, Attribute, DERIVED_TYPES, NAMESPACE, attribute_name, label, metadata_id,
+};
 use super::errors::DvError;
+use super::metadata_filter::MetadataFilter;
 use super::reply::Reply;
 use super::request::ApiRequest;
-use super::schema::{Access, CollectionKind, ColumnKind, EntitySetDef};
+use super::schema::{CollectionKind, ColumnKind, EntitySetDef};
 use super::store::Store;
 use crate::json::{Json, JsonObject};
 
-const NAMESPACE: &str = "Microsoft.Dynamics.CRM.";
-
-/// A stable id for a piece of metadata.
-fn metadata_id(kind: &str, name: &str) -> String {
-    Uuid::new_v5(&Uuid::NAMESPACE_OID, format!("{kind}:{name}").as_bytes()).to_string()
-}
-
-fn label(text: &str) -> Json {
-    let localized = JsonObject::new()
-        .with("Label", text)
-        .with("LanguageCode", 1033i64)
-        .with("IsManaged", true)
-        .with("MetadataId", metadata_id("label", text))
-        .with("HasChanged", Json::Null);
-    Json::Object(
-        JsonObject::new()
-            .with("LocalizedLabels", Json::Array(vec![Json::Object(localized.clone())]))
-            .with("UserLocalizedLabel", Json::Object(localized)),
-    )
-}
-
-/// `_x_value` → `x`, other names unchanged.
-fn attribute_name(column: &str) -> &str {
-    column.strip_prefix('_').and_then(|c| c.strip_suffix("_value")).unwrap_or(column)
-}
-
-/// `(AttributeType, AttributeTypeName)` of a column.
-fn attribute_type(
-    def: &EntitySetDef,
-    name: &str,
-    kind: &ColumnKind,
-) -> (&'static str, &'static str) {
-    match kind {
-        ColumnKind::Text { .. } | ColumnKind::Autonumber { .. } => ("String", "StringType"),
-        ColumnKind::Memo { .. } | ColumnKind::DocumentBody => ("Memo", "MemoType"),
-        ColumnKind::WholeNumber | ColumnKind::SmallInt => ("Integer", "IntegerType"),
-        ColumnKind::BigInt => ("BigInt", "BigIntType"),
-        ColumnKind::Decimal => ("Decimal", "DecimalType"),
-        ColumnKind::Money => ("Money", "MoneyType"),
-        ColumnKind::Double => ("Double", "DoubleType"),
-        ColumnKind::Boolean => ("Boolean", "BooleanType"),
-        ColumnKind::DateTime | ColumnKind::DateOnly => ("DateTime", "DateTimeType"),
-        ColumnKind::Choice { .. } if name == "statecode" => ("State", "StateType"),
-        ColumnKind::Choice { .. } if name == "statuscode" => ("Status", "StatusType"),
-        ColumnKind::Choice { .. } => ("Picklist", "PicklistType"),
-        ColumnKind::PrimaryKey | ColumnKind::Guid => ("Uniqueidentifier", "UniqueidentifierType"),
-        ColumnKind::Lookup if name == "_ownerid_value" => ("Owner", "OwnerType"),
-        ColumnKind::Lookup
-            if def
-                .navigations_for(name)
-                .map(|n| &n.target_set)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
-                > 1 =>
-        {
-            ("Customer", "CustomerType")
-        }
-        ColumnKind::Lookup => ("Lookup", "LookupType"),
-        ColumnKind::EntityName => ("EntityName", "EntityNameType"),
-        ColumnKind::File { .. } => ("Virtual", "FileType"),
-        ColumnKind::Image { .. } | ColumnKind::Binary => ("Virtual", "ImageType"),
-        _ => ("Virtual", "VirtualType"),
-    }
-}
-
-fn attributes(def: &EntitySetDef) -> Vec<JsonObject> {
-    def.columns
-        .iter()
-        .map(|column| {
-            let name = attribute_name(&column.name);
-            let (kind, type_name) = attribute_type(def, &column.name, &column.kind);
-            let attribute_of = name
-                .strip_suffix("_base")
-                .or_else(|| name.strip_suffix("_name"))
-                .filter(|owner| def.column_def(owner).is_some())
-                .map_or(Json::Null, |owner| Json::String(owner.to_owned()));
-            let writable = column.access == Access::ReadWrite;
-            JsonObject::new()
-                .with("LogicalName", name)
-                .with("SchemaName", name)
-                .with("AttributeType", kind)
-                .with("AttributeTypeName", Json::Object(JsonObject::new().with("Value", type_name)))
-                .with("DisplayName", label(name))
-                .with("IsPrimaryId", column.name == def.primary_key)
-                .with("IsPrimaryName", column.name == def.primary_name)
-                .with("IsValidForCreate", writable || column.name == def.primary_key)
-                .with("IsValidForUpdate", writable)
-                .with("IsValidForRead", true)
-                .with("AttributeOf", attribute_of)
-                .with(
-                    "MetadataId",
-                    metadata_id("attribute", &format!("{}.{name}", def.logical_name)),
-                )
-                .with("HasChanged", Json::Null)
-        })
-        .collect()
-}
-
-fn keys(def: &EntitySetDef) -> Vec<JsonObject> {
-    def.alternate_keys
-        .iter()
-        .map(|key| {
-            let columns: Vec<Json> =
-                key.columns.iter().map(|c| Json::String(attribute_name(c).to_owned())).collect();
-            JsonObject::new()
-                .with("LogicalName", key.name.as_str())
-                .with("SchemaName", key.name.as_str())
-                .with("KeyAttributes", Json::Array(columns))
-                .with("EntityKeyIndexStatus", "Active")
-                .with(
-                    "MetadataId",
-                    metadata_id("key", &format!("{}.{}", def.logical_name, key.name)),
-                )
-                .with("HasChanged", Json::Null)
-        })
-        .collect()
-}
+const ENTITY_DEFINITIONS: &str = "EntityDefinitions";
+const RELATIONSHIP_DEFINITIONS: &str = "RelationshipDefinitions";
+const OPTION_SET_DEFINITIONS: &str = "GlobalOptionSetDefinitions";
 
 #[allow(clippy::too_many_arguments)]
 fn one_to_many(
@@ -153,7 +50,9 @@ fn one_to_many(
     referencing_navigation: &str,
 ) -> JsonObject {
     JsonObject::new()
+        .with("@odata.type", format!("#{NAMESPACE}OneToManyRelationshipMetadata"))
         .with("SchemaName", schema_name)
+        .with("RelationshipType", "OneToManyRelationship")
         .with("ReferencedEntity", referenced)
         .with("ReferencedAttribute", referenced_attribute)
         .with("ReferencingEntity", referencing)
@@ -167,6 +66,7 @@ fn one_to_many(
         .with("HasChanged", Json::Null)
 }
 
+/// `(many-to-one, one-to-many, many-to-many)` relationships of a table.
 fn relationships(
     store: &Store,
     def: &EntitySetDef,
@@ -209,7 +109,9 @@ fn relationships(
             }
             CollectionKind::ManyToMany { relationship } => many_to_many.push(
                 JsonObject::new()
+                    .with("@odata.type", format!("#{NAMESPACE}ManyToManyRelationshipMetadata"))
                     .with("SchemaName", relationship.as_str())
+                    .with("RelationshipType", "ManyToManyRelationship")
                     .with("Entity1LogicalName", def.logical_name.as_str())
                     .with("Entity2LogicalName", target.as_str())
                     .with("IntersectEntityName", relationship.to_lowercase())
@@ -223,10 +125,10 @@ fn relationships(
     (many_to_one, one_to_many_list, many_to_many)
 }
 
-/// Every property of a table's `EntityMetadata` the sandbox serves, with its navigation
-/// properties.
-fn entity(store: &Store, def: &EntitySetDef) -> (JsonObject, Vec<(&'static str, Vec<JsonObject>)>) {
-    let table = JsonObject::new()
+/// The properties of a table's `EntityMetadata` the sandbox serves.
+fn table(def: &EntitySetDef) -> JsonObject {
+    let owned = def.column_def("_ownerid_value").is_some();
+    JsonObject::new()
         .with("LogicalName", def.logical_name.as_str())
         .with("SchemaName", def.logical_name.as_str())
         .with("EntitySetName", def.entity_set.as_str())
@@ -240,59 +142,91 @@ fn entity(store: &Store, def: &EntitySetDef) -> (JsonObject, Vec<(&'static str, 
                 .find(|c| matches!(c.kind, ColumnKind::Image { .. }))
                 .map_or(Json::Null, |c| Json::String(c.name.clone())),
         )
+        .with("OwnershipType", if owned { "UserOwned" } else { "OrganizationOwned" })
         .with("TableType", "Standard")
         .with("IsActivity", false)
+        .with("IsIntersect", false)
         .with("IsCustomEntity", def.logical_name.contains('_'))
         .with("DisplayName", label(&def.logical_name))
+        .with("DisplayCollectionName", label(&def.entity_set))
         .with("MetadataId", metadata_id("table", &def.logical_name))
-        .with("HasChanged", Json::Null);
-    let (many_to_one, one_to_many, many_to_many) = relationships(store, def);
-    let navigations = vec![
-        ("Attributes", attributes(def)),
-        ("Keys", keys(def)),
-        ("ManyToOneRelationships", many_to_one),
-        ("OneToManyRelationships", one_to_many),
-        ("ManyToManyRelationships", many_to_many),
-    ];
-    (table, navigations)
+        .with("HasChanged", Json::Null)
 }
 
-/// Keep the `$select`ed properties of `object` (and `MetadataId`, which always comes back).
-fn select(
-    object: &JsonObject,
-    selected: Option<&[String]>,
-    type_name: &str,
-) -> Result<JsonObject, DvError> {
-    let Some(selected) = selected else { return Ok(object.clone()) };
-    let mut out = JsonObject::new();
-    for name in selected {
-        let value = object.get(name).ok_or_else(|| {
-            DvError::query(format!(
-                "Could not find a property named '{name}' on type '{NAMESPACE}{type_name}'."
-            ))
-        })?;
-        out.insert(name.as_str(), value.clone());
-    }
-    if let Some(id) = object.get("MetadataId") {
-        out.insert("MetadataId", id.clone());
-    }
-    Ok(out)
+/// The collection-valued navigation properties of `EntityMetadata`, with their item type.
+const TABLE_NAVIGATIONS: &[(&str, &str)] = &[
+    ("Attributes", "AttributeMetadata"),
+    ("Keys", "EntityKeyMetadata"),
+    ("ManyToOneRelationships", "OneToManyRelationshipMetadata"),
+    ("OneToManyRelationships", "OneToManyRelationshipMetadata"),
+    ("ManyToManyRelationships", "ManyToManyRelationshipMetadata"),
+];
+
+fn keys(def: &EntitySetDef) -> Vec<JsonObject> {
+    def.alternate_keys
+        .iter()
+        .map(|key| {
+            let columns: Vec<Json> =
+                key.columns.iter().map(|c| Json::String(attribute_name(c).to_owned())).collect();
+            JsonObject::new()
+                .with("LogicalName", key.name.as_str())
+                .with("SchemaName", key.name.as_str())
+                .with("EntityLogicalName", def.logical_name.as_str())
+                .with("KeyAttributes", Json::Array(columns))
+                .with("EntityKeyIndexStatus", "Active")
+                .with(
+                    "MetadataId",
+                    metadata_id("key", &format!("{}.{}", def.logical_name, key.name)),
+                )
+                .with("HasChanged", Json::Null)
+        })
+        .collect()
 }
 
-/// `$select=a,b` and `$expand=Nav($select=…),Nav2` of a metadata request.
+/// The items of one of a table's navigation properties.
+fn navigation_items(store: &Store, def: &EntitySetDef, name: &str) -> Vec<JsonObject> {
+    match name {
+        "Attributes" => attribute::attributes(store, def).iter().map(|a| a.json(false)).collect(),
+        "Keys" => keys(def),
+        "ManyToOneRelationships" => relationships(store, def).0,
+        "OneToManyRelationships" => relationships(store, def).1,
+        _ => relationships(store, def).2,
+    }
+}
+
+/// `$select`, `$filter` and `$expand=Nav($select=…;$filter=…)` of a metadata request.
+#[derive(Default)]
 struct Options {
     select: Option<Vec<String>>,
-    expand: Vec<(String, Option<Vec<String>>)>,
     filter: Option<String>,
+    expand: Vec<(String, Options)>,
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').map(|s| s.trim().to_owned()).collect()
+}
+
+fn parse_inner(text: &str) -> Result<Options, DvError> {
+    let mut options = Options::default();
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("$select", value)) => options.select = Some(list(value)),
+            Some(("$filter", value)) => options.filter = Some(value.to_owned()),
+            _ => {
+                return Err(DvError::query(format!(
+                    "The sandbox emulates only $select and $filter inside $expand of metadata, not '{part}'."
+                )));
+            }
+        }
+    }
+    Ok(options)
 }
 
 fn parse_options(request: &ApiRequest) -> Result<Options, DvError> {
-    let mut options = Options { select: None, expand: Vec::new(), filter: None };
+    let mut options = Options::default();
     for (key, value) in request.query_pairs() {
         match key.as_str() {
-            "$select" => {
-                options.select = Some(value.split(',').map(|s| s.trim().to_owned()).collect())
-            }
+            "$select" => options.select = Some(list(&value)),
             "$filter" => options.filter = Some(value),
             "$expand" => {
                 for item in super::custom_api::split_top_level(&value) {
@@ -300,23 +234,15 @@ fn parse_options(request: &ApiRequest) -> Result<Options, DvError> {
                     let (name, inner) = match item.split_once('(') {
                         Some((name, rest)) => (
                             name.trim(),
-                            Some(rest.strip_suffix(')').ok_or_else(DvError::query_syntax)?),
+                            parse_inner(rest.strip_suffix(')').ok_or_else(DvError::query_syntax)?)?,
                         ),
-                        None => (item, None),
+                        None => (item, Options::default()),
                     };
-                    let select = match inner {
-                        None | Some("") => None,
-                        Some(inner) => {
-                            let select = inner.strip_prefix("$select=").ok_or_else(|| {
-                                DvError::query(format!("The sandbox emulates only $select inside $expand of metadata, not '{inner}'."))
-                            })?;
-                            Some(select.split(',').map(|s| s.trim().to_owned()).collect())
-                        }
-                    };
-                    options.expand.push((name.to_owned(), select));
+                    options.expand.push((name.to_owned(), inner));
                 }
             }
             other if other.starts_with('$') => {
+                // Metadata has no paging, counting or ordering.
                 return Err(DvError::query(format!(
                     "The query parameter {other} is not supported"
                 )));
@@ -327,205 +253,360 @@ fn parse_options(request: &ApiRequest) -> Result<Options, DvError> {
     Ok(options)
 }
 
-/// One table's definition, shaped by the options.
-fn render(store: &Store, def: &EntitySetDef, options: &Options) -> Result<JsonObject, DvError> {
-    let (table, navigations) = entity(store, def);
-    let mut out = select(&table, options.select.as_deref(), "EntityMetadata")?;
-    for (name, item_select) in &options.expand {
-        let (nav, items) = navigations.iter().find(|(nav, _)| nav == name).ok_or_else(|| {
-            DvError::query(format!(
-                "Could not find a property named '{name}' on type '{NAMESPACE}EntityMetadata'."
-            ))
-        })?;
-        let type_name = match *nav {
-            "Attributes" => "AttributeMetadata",
-            "Keys" => "EntityKeyMetadata",
-            "ManyToManyRelationships" => "ManyToManyRelationshipMetadata",
-            _ => "OneToManyRelationshipMetadata",
-        };
-        let items = items
-            .iter()
-            .map(|item| select(item, item_select.as_deref(), type_name).map(Json::Object))
-            .collect::<Result<Vec<_>, _>>()?;
-        out.insert(*nav, Json::Array(items));
+/// Keep the `$select`ed properties of `object` (with `MetadataId` and `@odata.type`, which
+/// always come back).
+fn select(
+    object: &JsonObject,
+    selected: Option<&[String]>,
+    type_name: &str,
+) -> Result<JsonObject, DvError> {
+    let Some(selected) = selected else { return Ok(object.clone()) };
+    let mut out = JsonObject::new();
+    if let Some(odata_type) = object.get("@odata.type") {
+        out.insert("@odata.type", odata_type.clone());
+    }
+    for name in selected {
+        let value = object.get(name).ok_or_else(|| unknown(name, type_name))?;
+        out.insert(name.as_str(), value.clone());
+    }
+    if let Some(id) = object.get("MetadataId") {
+        out.insert("MetadataId", id.clone());
     }
     Ok(out)
 }
 
-/// The table named by `EntityDefinitions(LogicalName='x')` (or by its metadata id).
-fn table_of_segment<'s>(
-    store: &'s Store,
-    segment: &str,
-) -> Result<&'s std::sync::Arc<EntitySetDef>, DvError> {
-    let key = segment
-        .strip_prefix("EntityDefinitions(")
-        .and_then(|rest| rest.strip_suffix(')'))
-        .ok_or_else(DvError::query_syntax)?;
-    let name = key
-        .strip_prefix("LogicalName=")
-        .and_then(|v| v.strip_prefix('\''))
-        .and_then(|v| v.strip_suffix('\''));
-    let found = match name {
-        Some(name) => store.catalog.set_by_logical(name),
-        None => store.catalog.sets().find(|d| metadata_id("table", &d.logical_name) == key),
+fn unknown(name: &str, type_name: &str) -> DvError {
+    DvError::query(format!(
+        "Could not find a property named '{name}' on type '{NAMESPACE}{type_name}'."
+    ))
+}
+
+/// The `$filter` of `options`, checked against the properties of `sample` (an item of the
+/// collection filtered, of type `type_name`).
+fn filter_of(
+    options: &Options,
+    sample: Option<&JsonObject>,
+    type_name: &str,
+) -> Result<Option<MetadataFilter>, DvError> {
+    let Some(text) = &options.filter else { return Ok(None) };
+    // With no item to look at, any property name is let through (nothing can match).
+    let known = |name: &str| sample.is_none_or(|s| s.get(name).is_some());
+    MetadataFilter::parse(text, &known, type_name).map(Some)
+}
+
+/// Filter and select `items` (all of type `type_name`) as `options` say.
+fn shape(items: Vec<JsonObject>, options: &Options, type_name: &str) -> Result<Vec<Json>, DvError> {
+    let filter = filter_of(options, items.first(), type_name)?;
+    items
+        .into_iter()
+        .filter(|item| filter.as_ref().is_none_or(|f| f.matches(item)))
+        .map(|item| select(&item, options.select.as_deref(), type_name).map(Json::Object))
+        .collect()
+}
+
+/// One table's definition, shaped by the options.
+fn render(store: &Store, def: &EntitySetDef, options: &Options) -> Result<JsonObject, DvError> {
+    let mut out = select(&table(def), options.select.as_deref(), "EntityMetadata")?;
+    for (name, inner) in &options.expand {
+        let (nav, type_name) = TABLE_NAVIGATIONS
+            .iter()
+            .find(|(nav, _)| nav == name)
+            .ok_or_else(|| unknown(name, "EntityMetadata"))?;
+        out.insert(*nav, Json::Array(shape(navigation_items(store, def, nav), inner, type_name)?));
+    }
+    Ok(out)
+}
+
+/// A key in a segment: the key property (empty for a bare `MetadataId`) and its value.
+type Key<'a> = (&'a str, String);
+
+/// `Name(Key='value')` → `("Name", Some(("Key", "value")))`; `Name(<id>)` → `("Name", Some(("", id)))`.
+fn split_key(segment: &str) -> Result<(&str, Option<Key<'_>>), DvError> {
+    let Some((name, rest)) = segment.split_once('(') else { return Ok((segment, None)) };
+    let inner = rest.strip_suffix(')').ok_or_else(DvError::query_syntax)?;
+    let key = match inner.split_once('=') {
+        Some((property, value)) => {
+            let value = value
+                .trim()
+                .strip_prefix('\'')
+                .and_then(|v| v.strip_suffix('\''))
+                .ok_or_else(DvError::query_syntax)?;
+            (property.trim(), value.replace("''", "'"))
+        }
+        None => ("", inner.trim().trim_matches('\'').to_owned()),
     };
-    found.ok_or_else(|| {
-        DvError::new(
-            StatusCode::NOT_FOUND,
-            "0x80060888",
-            format!("Could not find an entity with key '{}'.", name.unwrap_or(key)),
-        )
-    })
+    Ok((name, Some(key)))
 }
 
-/// Whether `segment` is the `EntityDefinitions` entity set or one of its rows.
-pub(crate) fn is_entity_definitions(segment: &str) -> bool {
-    segment == "EntityDefinitions" || segment.starts_with("EntityDefinitions(")
+fn not_found(what: &str, key: &str) -> DvError {
+    DvError::new(
+        StatusCode::NOT_FOUND,
+        "0x80060888",
+        format!("Could not find {what} with key '{key}'."),
+    )
 }
 
-/// Answer a `GET` under `EntityDefinitions`.
-pub(crate) fn get(
+/// The table `EntityDefinitions(LogicalName='x')` or `EntityDefinitions(<MetadataId>)` names.
+fn table_of_key<'s>(
+    store: &'s Store,
+    key: &Key<'_>,
+) -> Result<&'s std::sync::Arc<EntitySetDef>, DvError> {
+    let found = match key.0 {
+        "LogicalName" => store.catalog.set_by_logical(&key.1),
+        "" => store.catalog.sets().find(|d| metadata_id("table", &d.logical_name) == key.1),
+        other => return Err(DvError::query(format!("'{other}' is not a key of EntityMetadata."))),
+    };
+    found.ok_or_else(|| not_found("an entity", &key.1))
+}
+
+/// Whether `segment` is one of the metadata entity sets or one of their rows.
+pub(crate) fn is_definitions(segment: &str) -> bool {
+    let name = segment.split('(').next().unwrap_or(segment);
+    [ENTITY_DEFINITIONS, RELATIONSHIP_DEFINITIONS, OPTION_SET_DEFINITIONS].contains(&name)
+}
+
+/// Answer a request under `EntityDefinitions`, `RelationshipDefinitions` or
+/// `GlobalOptionSetDefinitions`.
+pub(crate) fn handle(
     store: &Store,
     request: &ApiRequest,
     segments: &[String],
 ) -> Result<Reply, DvError> {
+    let (root, key) = split_key(&segments[0])?;
     if request.method != http::Method::GET {
-        return Err(DvError::query("The sandbox serves table definitions read-only."));
+        return Err(DvError::not_emulated(&format!(
+            "creating, updating or deleting metadata definitions ({} {root}); define tables in the $metadata document the sandbox loads",
+            request.method
+        )));
     }
     let options = parse_options(request)?;
-    match segments {
-        [set] if set == "EntityDefinitions" => {
-            let filter = options.filter.as_deref().unwrap_or_default();
-            let wanted = |prefix: &str| {
-                filter
-                    .strip_prefix(prefix)
-                    .and_then(|v| v.trim().strip_prefix('\''))
-                    .and_then(|v| v.strip_suffix('\''))
-                    .map(|v| v.replace("''", "'"))
-            };
-            let tables: Vec<&std::sync::Arc<EntitySetDef>> = match (
-                wanted("EntitySetName eq "),
-                wanted("LogicalName eq "),
-            ) {
-                (Some(set), _) => store.catalog.set(&set).into_iter().collect(),
-                (_, Some(logical)) => store.catalog.set_by_logical(&logical).into_iter().collect(),
-                _ if filter.is_empty() => store.catalog.sets().collect(),
-                _ => {
-                    return Err(DvError::query(format!(
-                        "The sandbox emulates only 'EntitySetName eq …' and 'LogicalName eq …' filters on table definitions, not '{filter}'."
-                    )));
-                }
-            };
-            let value = tables
-                .into_iter()
-                .map(|def| render(store, def, &options).map(Json::Object))
-                .collect::<Result<Vec<_>, _>>()?;
-            let body = JsonObject::new()
-                .with("@odata.context", request.context("EntityDefinitions"))
-                .with("value", Json::Array(value));
-            Ok(Reply::json(StatusCode::OK, body))
+    let rest: Vec<&str> = segments[1..].iter().map(String::as_str).collect();
+    match root {
+        ENTITY_DEFINITIONS => entity_definitions(store, request, key, &rest, &options),
+        RELATIONSHIP_DEFINITIONS => relationship_definitions(store, request, key, &rest, &options),
+        _ => option_set_definitions(request, key, &rest, &options),
+    }
+}
+
+fn ok(request: &ApiRequest, context: &str, fields: JsonObject) -> Result<Reply, DvError> {
+    let mut body = JsonObject::new().with("@odata.context", request.context(context));
+    for (key, value) in fields.iter() {
+        body.insert(key, value.clone());
+    }
+    Ok(Reply::json(StatusCode::OK, body))
+}
+
+fn collection(request: &ApiRequest, context: &str, value: Vec<Json>) -> Result<Reply, DvError> {
+    ok(request, context, JsonObject::new().with("value", Json::Array(value)))
+}
+
+fn entity_definitions(
+    store: &Store,
+    request: &ApiRequest,
+    key: Option<Key<'_>>,
+    rest: &[&str],
+    options: &Options,
+) -> Result<Reply, DvError> {
+    let Some(key) = key else {
+        if !rest.is_empty() {
+            return Err(DvError::no_resource(&request.full_uri()));
         }
-        [table] => {
-            let def = table_of_segment(store, table)?;
-            let mut body = JsonObject::new()
-                .with("@odata.context", request.context("EntityDefinitions/$entity"));
-            for (key, value) in render(store, def, &options)?.iter() {
-                body.insert(key, value.clone());
+        let tables: Vec<JsonObject> = store.catalog.sets().map(|def| table(def)).collect();
+        let filter = filter_of(options, tables.first(), "EntityMetadata")?;
+        let mut value = Vec::new();
+        for def in store.catalog.sets() {
+            if filter.as_ref().is_none_or(|f| f.matches(&table(def))) {
+                value.push(Json::Object(render(store, def, options)?));
             }
-            Ok(Reply::json(StatusCode::OK, body))
         }
-        [table, attributes, cast] if attributes == "Attributes" => {
-            let def = table_of_segment(store, table)?;
-            choice_attributes(def, request, cast, &options)
+        return collection(request, ENTITY_DEFINITIONS, value);
+    };
+    let def = table_of_key(store, &key)?;
+    let context = format!("{ENTITY_DEFINITIONS}('{}')", def.logical_name);
+    match rest {
+        [] => ok(request, &format!("{ENTITY_DEFINITIONS}/$entity"), render(store, def, options)?),
+        [first, ..] if first.split('(').next() == Some("Attributes") => {
+            attributes(store, request, def, &context, rest, options)
+        }
+        [nav] => {
+            let (nav, type_name) = TABLE_NAVIGATIONS
+                .iter()
+                .find(|(name, _)| name == nav)
+                .ok_or_else(|| DvError::resource_not_found(nav))?;
+            let value = shape(navigation_items(store, def, nav), options, type_name)?;
+            collection(request, &format!("{context}/{nav}"), value)
         }
         _ => Err(DvError::no_resource(&request.full_uri())),
     }
 }
 
-fn option(value: i64, text: &str) -> Json {
-    Json::Object(
-        JsonObject::new()
-            .with("Value", value)
-            .with("Label", label(text))
-            .with("Description", label(""))
-            .with("Color", Json::Null)
-            .with("IsManaged", true),
-    )
+/// `Microsoft.Dynamics.CRM.XAttributeMetadata` → `XAttributeMetadata`, when it is one.
+fn derived_type<'a>(request: &ApiRequest, cast: &'a str) -> Result<&'a str, DvError> {
+    let name = cast.strip_prefix(NAMESPACE).ok_or_else(|| DvError::resource_not_found(cast))?;
+    if DERIVED_TYPES.contains(&name) {
+        Ok(name)
+    } else if name.ends_with("AttributeMetadata") {
+        Err(DvError::resource_not_found(cast))
+    } else {
+        Err(DvError::no_resource(&request.full_uri()))
+    }
 }
 
-/// `Attributes/Microsoft.Dynamics.CRM.<Type>AttributeMetadata`: the columns of that type with
-/// their option sets.
-fn choice_attributes(
-    def: &EntitySetDef,
+/// `Attributes`, `Attributes/<cast>`, `Attributes(<key>)` and `Attributes(<key>)/<cast>`
+/// (`path` starts at the `Attributes` segment).
+fn attributes(
+    store: &Store,
     request: &ApiRequest,
-    cast: &str,
+    def: &EntitySetDef,
+    context: &str,
+    path: &[&str],
     options: &Options,
 ) -> Result<Reply, DvError> {
-    let kind =
-        cast.strip_prefix(NAMESPACE).ok_or_else(|| DvError::no_resource(&request.full_uri()))?;
-    let wanted: fn(&str, &ColumnKind) -> bool = match kind {
-        "PicklistAttributeMetadata" => {
-            |n, k| matches!(k, ColumnKind::Choice { .. }) && n != "statecode" && n != "statuscode"
-        }
-        "StateAttributeMetadata" => {
-            |n, k| matches!(k, ColumnKind::Choice { .. }) && n == "statecode"
-        }
-        "StatusAttributeMetadata" => {
-            |n, k| matches!(k, ColumnKind::Choice { .. }) && n == "statuscode"
-        }
-        "BooleanAttributeMetadata" => |_, k| *k == ColumnKind::Boolean,
-        "MultiSelectPicklistAttributeMetadata" => |_, _| false,
-        other => return Err(DvError::resource_not_found(&format!("{NAMESPACE}{other}"))),
+    let all = attribute::attributes(store, def);
+    let key = match split_key(path[0])? {
+        (_, None) => None,
+        (_, Some(key)) => Some(key),
     };
-    let expand_option_set = options.expand.iter().any(|(n, _)| n == "OptionSet");
-    let mut value = Vec::new();
-    for column in def.columns.iter().filter(|c| wanted(&c.name, &c.kind)) {
-        let mut attribute = JsonObject::new().with("LogicalName", column.name.as_str()).with(
-            "MetadataId",
-            metadata_id("attribute", &format!("{}.{}", def.logical_name, column.name)),
-        );
-        if expand_option_set {
-            let mut set = JsonObject::new()
-                .with("Name", format!("{}_{}", def.logical_name, column.name))
-                .with("IsGlobal", false)
-                .with(
-                    "MetadataId",
-                    metadata_id("optionset", &format!("{}.{}", def.logical_name, column.name)),
-                );
-            match &column.kind {
-                ColumnKind::Choice { options } => {
-                    set.insert(
-                        "Options",
-                        Json::Array(options.iter().map(|(v, l)| option(*v, l)).collect()),
-                    );
+    let cast = match &path[1..] {
+        [] => None,
+        [cast] => Some(derived_type(request, cast)?),
+        _ => return Err(DvError::no_resource(&request.full_uri())),
+    };
+    let type_name = cast.unwrap_or("AttributeMetadata");
+    let expand_option_sets = |attribute: &Attribute, out: &mut JsonObject| -> Result<(), DvError> {
+        for (name, _) in &options.expand {
+            let enum_type = matches!(
+                type_name,
+                "PicklistAttributeMetadata"
+                    | "StateAttributeMetadata"
+                    | "StatusAttributeMetadata"
+                    | "BooleanAttributeMetadata"
+                    | "MultiSelectPicklistAttributeMetadata"
+            );
+            match name.as_str() {
+                "OptionSet" if enum_type => {
+                    let logical = attribute.common.get("LogicalName").and_then(Json::as_str);
+                    let set = logical.and_then(|l| attribute::option_set(def, l));
+                    out.insert("OptionSet", set.unwrap_or(Json::Null));
                 }
-                _ => {
-                    set.insert("TrueOption", option(1, "Yes"));
-                    set.insert("FalseOption", option(0, "No"));
-                }
+                "GlobalOptionSet" if enum_type => out.insert("GlobalOptionSet", Json::Null),
+                other => return Err(unknown(other, type_name)),
             }
-            attribute.insert("OptionSet", Json::Object(set));
         }
-        if options.expand.iter().any(|(n, _)| n == "GlobalOptionSet") {
-            attribute.insert("GlobalOptionSet", Json::Null);
+        Ok(())
+    };
+    let typed: Vec<&Attribute> =
+        all.iter().filter(|a| cast.is_none_or(|c| a.derived_type == c)).collect();
+    let Some(key) = key else {
+        let items: Vec<JsonObject> = typed.iter().map(|a| a.json(cast.is_some())).collect();
+        let filter = filter_of(options, items.first(), type_name)?;
+        let mut value = Vec::new();
+        for (item, attribute) in items.iter().zip(&typed) {
+            if filter.as_ref().is_none_or(|f| f.matches(item)) {
+                let mut out = select(item, options.select.as_deref(), type_name)?;
+                expand_option_sets(attribute, &mut out)?;
+                value.push(Json::Object(out));
+            }
         }
-        if let Some((unknown, _)) =
-            options.expand.iter().find(|(n, _)| n != "OptionSet" && n != "GlobalOptionSet")
-        {
-            return Err(DvError::query(format!(
-                "Could not find a property named '{unknown}' on type '{NAMESPACE}{kind}'."
-            )));
-        }
-        value.push(Json::Object(attribute));
+        let context = match cast {
+            Some(cast) => format!("{context}/Attributes/{NAMESPACE}{cast}"),
+            None => format!("{context}/Attributes"),
+        };
+        return collection(request, &context, value);
+    };
+    let attribute = all
+        .iter()
+        .find(|a| match key.0 {
+            "LogicalName" => a.common.get("LogicalName").and_then(Json::as_str) == Some(&key.1),
+            _ => a.common.get("MetadataId").and_then(Json::as_str) == Some(&key.1),
+        })
+        .ok_or_else(|| not_found("an attribute", &key.1))?;
+    if cast.is_some_and(|c| attribute.derived_type != c) {
+        return Err(DvError::query(format!(
+            "The attribute '{}' is not of type '{NAMESPACE}{type_name}'.",
+            key.1
+        )));
     }
-    let body = JsonObject::new()
-        .with(
-            "@odata.context",
-            request.context(&format!(
-                "EntityDefinitions('{}')/Attributes/{NAMESPACE}{kind}",
-                def.logical_name
-            )),
-        )
-        .with("value", Json::Array(value));
-    Ok(Reply::json(StatusCode::OK, body))
+    let mut out = select(&attribute.json(cast.is_some()), options.select.as_deref(), type_name)?;
+    expand_option_sets(attribute, &mut out)?;
+    ok(request, &format!("{context}/Attributes/$entity"), out)
+}
+
+/// Every relationship of the loaded schema, once each.
+fn all_relationships(store: &Store) -> Vec<JsonObject> {
+    let mut out: Vec<JsonObject> = Vec::new();
+    for def in store.catalog.sets() {
+        let (many_to_one, one_to_many, many_to_many) = relationships(store, def);
+        for relationship in one_to_many.into_iter().chain(many_to_one).chain(many_to_many) {
+            let name = relationship.get("SchemaName").cloned();
+            if !out.iter().any(|r| r.get("SchemaName").cloned() == name) {
+                out.push(relationship);
+            }
+        }
+    }
+    out
+}
+
+fn relationship_definitions(
+    store: &Store,
+    request: &ApiRequest,
+    key: Option<Key<'_>>,
+    rest: &[&str],
+    options: &Options,
+) -> Result<Reply, DvError> {
+    let cast = match rest {
+        [] => None,
+        [cast] => match cast.strip_prefix(NAMESPACE) {
+            Some(name @ ("OneToManyRelationshipMetadata" | "ManyToManyRelationshipMetadata")) => {
+                Some(name)
+            }
+            _ => return Err(DvError::resource_not_found(cast)),
+        },
+        _ => return Err(DvError::no_resource(&request.full_uri())),
+    };
+    let type_name = cast.unwrap_or("RelationshipMetadataBase");
+    let items: Vec<JsonObject> = all_relationships(store)
+        .into_iter()
+        .filter(|r| {
+            cast.is_none_or(|c| {
+                r.get("@odata.type").and_then(Json::as_str) == Some(&format!("#{NAMESPACE}{c}"))
+            })
+        })
+        .collect();
+    match key {
+        None => {
+            let context = match cast {
+                Some(cast) => format!("{RELATIONSHIP_DEFINITIONS}/{NAMESPACE}{cast}"),
+                None => RELATIONSHIP_DEFINITIONS.to_owned(),
+            };
+            collection(request, &context, shape(items, options, type_name)?)
+        }
+        Some(key) => {
+            let property = if key.0.is_empty() { "MetadataId" } else { key.0 };
+            let found = items
+                .iter()
+                .find(|r| r.get(property).and_then(Json::as_str) == Some(&key.1))
+                .ok_or_else(|| not_found("a relationship", &key.1))?;
+            let out = select(found, options.select.as_deref(), type_name)?;
+            ok(request, &format!("{RELATIONSHIP_DEFINITIONS}/$entity"), out)
+        }
+    }
+}
+
+fn option_set_definitions(
+    request: &ApiRequest,
+    key: Option<Key<'_>>,
+    rest: &[&str],
+    options: &Options,
+) -> Result<Reply, DvError> {
+    if options.filter.is_some() {
+        return Err(DvError::query(
+            "The query parameter $filter is not supported on GlobalOptionSetDefinitions.",
+        ));
+    }
+    match (key, rest) {
+        (None, []) => collection(request, OPTION_SET_DEFINITIONS, Vec::new()),
+        (Some(key), []) => Err(not_found("a global option set", &key.1)),
+        _ => Err(DvError::no_resource(&request.full_uri())),
+    }
 }

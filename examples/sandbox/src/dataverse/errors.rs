@@ -208,6 +208,16 @@ impl DvError {
         )
     }
 
+    /// 501: a feature of the service the sandbox does not emulate (a whole API surface, not a
+    /// query detail), so a client learns at once that the sandbox, not its request, is the limit.
+    pub(crate) fn not_emulated(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "0x0",
+            format!("The sandbox does not emulate {what}."),
+        )
+    }
+
     /// 400: a malformed or unsupported query.
     pub(crate) fn query(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "0x0", message)

@@ -11,8 +11,8 @@
 //! istracking="False" />` shape with the inner cookie URL-encoded twice) and
 //! `@Microsoft.Dynamics.CRM.morerecords`
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results>).
-//! As the service does, columns whose value is null are left out of the rows. Aggregates are not
-//! emulated and are refused.
+//! As the service does, columns whose value is null are left out of the rows. Aggregates
+//! (`aggregate="true"`) are answered by `fetch_aggregate`.
 
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -41,7 +41,7 @@ const TOTAL_COUNT_EXCEEDED: &str = "Microsoft.Dynamics.CRM.totalrecordcountlimit
 const SIMPLE_PAGING_LIMIT: usize = 50_000;
 
 /// A FetchXML error (400, `0x80040203` unless a more specific code applies).
-fn invalid(message: impl Into<String>) -> DvError {
+pub(super) fn invalid(message: impl Into<String>) -> DvError {
     DvError::new(StatusCode::BAD_REQUEST, "0x80040203", message)
 }
 
@@ -58,8 +58,8 @@ fn no_attribute(logical: &str, name: &str) -> DvError {
 
 /// One `<entity>` or `<link-entity>`.
 #[derive(Debug)]
-struct Node {
-    def: Arc<EntitySetDef>,
+pub(super) struct Node {
+    pub(super) def: Arc<EntitySetDef>,
     /// `None` for the main entity.
     alias: Option<String>,
     /// `None` for `<all-attributes/>`: `(column, output name)`.
@@ -88,17 +88,17 @@ enum Filter {
 
 /// One result: the main row and the linked rows by alias.
 #[derive(Debug, Clone)]
-struct Record<'s> {
-    main: &'s Row,
-    linked: Vec<Linked<'s>>,
+pub(super) struct Record<'s> {
+    pub(super) main: &'s Row,
+    pub(super) linked: Vec<Linked<'s>>,
 }
 
 /// The row a `<link-entity>` joined (none for an outer join without a match).
 #[derive(Debug, Clone)]
-struct Linked<'s> {
-    alias: String,
-    def: Arc<EntitySetDef>,
-    row: Option<&'s Row>,
+pub(super) struct Linked<'s> {
+    pub(super) alias: String,
+    pub(super) def: Arc<EntitySetDef>,
+    pub(super) row: Option<&'s Row>,
     /// The columns asked for (`None`: all), `(column, output name)`.
     attributes: Option<Vec<(String, String)>>,
 }
@@ -113,9 +113,6 @@ pub(crate) fn execute(
     let root = xml::parse(fetch).map_err(|e| invalid(format!("Invalid FetchXML: {e}")))?;
     if root.name != "fetch" {
         return Err(invalid("The FetchXML root element must be 'fetch'."));
-    }
-    if root.attr("aggregate").is_some_and(|a| a == "true") {
-        return Err(invalid("The sandbox does not emulate FetchXML aggregates."));
     }
     let number = |name: &str| -> Result<Option<usize>, DvError> {
         root.attr(name)
@@ -144,13 +141,11 @@ pub(crate) fn execute(
         )));
     }
     let main = node(store, entity, Arc::new(def.clone()), None)?;
-
-    let mut records: Vec<Record<'_>> = Vec::new();
-    for row in store.rows(&def.entity_set) {
-        if main.filter.as_ref().is_none_or(|f| eval(f, row)) {
-            expand(store, &main, row, Record { main: row, linked: Vec::new() }, &mut records);
-        }
+    if root.attr("aggregate").is_some_and(|a| a == "true") {
+        return super::fetch_aggregate::execute(store, request, &root, entity, &main, top);
     }
+
+    let mut records = records(store, &main);
     records.sort_by(|a, b| {
         for (column, descending) in &main.orders {
             let order = a.main.get(column).sort_cmp(b.main.get(column));
@@ -204,8 +199,19 @@ pub(crate) fn execute(
     Ok(reply)
 }
 
+/// The records of `main`'s table that pass its filter, joined with its link-entities.
+pub(super) fn records<'s>(store: &'s Store, main: &Node) -> Vec<Record<'s>> {
+    let mut records: Vec<Record<'_>> = Vec::new();
+    for row in store.rows(&main.def.entity_set) {
+        if main.filter.as_ref().is_none_or(|f| eval(f, row)) {
+            expand(store, main, row, Record { main: row, linked: Vec::new() }, &mut records);
+        }
+    }
+    records
+}
+
 /// The column an attribute name stands for: itself, or `_<name>_value` for a lookup.
-fn column_of(def: &EntitySetDef, name: &str) -> Result<String, DvError> {
+pub(super) fn column_of(def: &EntitySetDef, name: &str) -> Result<String, DvError> {
     if def.column_def(name).is_some() {
         return Ok(name.to_owned());
     }
@@ -244,6 +250,8 @@ fn node(
                     list.push((column, output));
                 }
             }
+            // An aggregate query orders by the alias of a result column (see fetch_aggregate).
+            "order" if child.attr("attribute").is_none() && child.attr("alias").is_some() => {}
             "order" => {
                 let name = child
                     .attr("attribute")

@@ -5,15 +5,21 @@
 //! - Upload in one request: `PATCH <row>/<column>` with the bytes and `x-ms-file-name`.
 //! - Upload in chunks: `PATCH <row>/<column>?x-ms-file-name=…` with `x-ms-transfer-mode: chunked`
 //!   → `200` with `Location` (`…?sessiontoken=…`), `x-ms-chunk-size` and `Accept-Ranges`; then one
-//!   `PATCH <Location>` per chunk with `Content-Range: bytes a-b/size`, `x-ms-file-name` and
-//!   `Content-Type: application/octet-stream` → `206`, the last one `204`. Chunks must come in
-//!   order and be no larger than the chunk size the sandbox announced (the real service refuses
-//!   larger ones, "Maximum chunk size supported: 4 MB").
+//!   `PATCH <Location>` per chunk with `Content-Range: bytes a-b/size` and
+//!   `Content-Type: application/octet-stream` → `206`, the last one `204`. Microsoft's example
+//!   repeats `x-ms-file-name` on every chunk; the session already knows the name, and clients
+//!   such as dynamics-web-api send it only on the first request, so a chunk may leave it out.
+//!   Chunks must come in order and be no larger than the chunk size the sandbox announced (the
+//!   real service refuses larger ones, "Maximum chunk size supported: 4 MB").
 //! - Upload with the messages `InitializeFileBlocksUpload`, `UploadBlock`,
 //!   `CommitFileBlocksUpload` (→ `FileId`, `FileSizeInBytes`).
 //! - Download: `GET <row>/<column>/$value`, with `Range: bytes=a-b` → `206` and `x-ms-file-size`,
 //!   `x-ms-file-name`, `x-ms-chunk-size`, `mimetype`; `?size=full` for a full-size image; or
-//!   `InitializeFileBlocksDownload` and `DownloadBlock`.
+//!   `InitializeFileBlocksDownload` and `DownloadBlock`. Without `$value` the column reads as an
+//!   OData property (<https://learn.microsoft.com/power-apps/developer/data-platform/webapi/retrieve-entity-using-web-api#retrieve-a-single-property-value>):
+//!   `{"@odata.context","value":"<base64 of the bytes asked for>"}` with the same headers and
+//!   `Content-Disposition: attachment; filename="…"`, honouring `Range` the same way; this is
+//!   what dynamics-web-api's `downloadFile` reads.
 //! - Delete: `DELETE <row>/<column>` or the `DeleteFile` message.
 //!
 //! A file column reads as the file's id, its `<column>_name` column as the file name. Files
@@ -237,7 +243,8 @@ pub(crate) fn column_request(
 ) -> Result<Reply, DvError> {
     let row = existing(store, def, key)?;
     match (&request.method, value) {
-        (&http::Method::GET, true) => download(state, store, request, def, row, column),
+        (&http::Method::GET, true) => download(state, store, request, def, row, column, false),
+        (&http::Method::GET, false) => download(state, store, request, def, row, column, true),
         (&http::Method::PATCH, false) if request.query_param("sessiontoken").is_some() => {
             upload_chunk(state, store, request, def, row, column)
         }
@@ -326,9 +333,6 @@ fn upload_chunk(
 ) -> Result<Reply, DvError> {
     let token = request.query_param("sessiontoken").unwrap_or_default();
     let (start, end, size) = content_range(request)?;
-    if request.header("x-ms-file-name").is_none() {
-        return Err(bad("Every chunk must carry the x-ms-file-name header."));
-    }
     let chunk_size = state.file_chunk_size();
     let length = request.body.len();
     if length > chunk_size {
@@ -386,6 +390,21 @@ fn range_of(request: &ApiRequest, size: usize) -> Result<Option<(usize, usize)>,
     }
 }
 
+/// Whether a `GET <row>/<column>` (without `$value`) is a file download: always for a file
+/// column; for an image column only when it asks for a range or a size (else the column reads
+/// as its base64 value, like any property).
+pub(crate) fn is_download(def: &EntitySetDef, column: &str, request: &ApiRequest) -> bool {
+    match def.column_def(column).map(|c| &c.kind) {
+        Some(ColumnKind::File { .. }) => true,
+        Some(ColumnKind::Image { .. }) => {
+            request.header(header::RANGE).is_some() || request.query_param("size").is_some()
+        }
+        _ => false,
+    }
+}
+
+/// `GET <row>/<column>/$value` (the bytes) or, with `as_property`, `GET <row>/<column>` (the
+/// bytes as the base64 `value` of an OData property).
 fn download(
     state: &DataverseState,
     store: &Store,
@@ -393,6 +412,7 @@ fn download(
     def: &EntitySetDef,
     row: Uuid,
     column: &str,
+    as_property: bool,
 ) -> Result<Reply, DvError> {
     let full = match request.query_param("size").as_deref() {
         None => false,
@@ -413,22 +433,29 @@ fn download(
         }
     };
     let size = bytes.len();
-    let mut reply = match range_of(request, size)? {
-        Some((start, end)) => {
-            let mut reply = Reply::bytes(
-                StatusCode::PARTIAL_CONTENT,
-                "application/octet-stream",
-                bytes.slice(start..=end),
-            );
-            reply.header(header::CONTENT_RANGE, &format!("bytes {start}-{end}/{size}"));
-            reply.header(
-                http::HeaderName::from_static("x-ms-chunk-size"),
-                &state.file_chunk_size().to_string(),
-            );
-            reply
-        }
-        None => Reply::bytes(StatusCode::OK, "application/octet-stream", bytes),
+    let range = range_of(request, size)?;
+    let (status, part) = match range {
+        Some((start, end)) => (StatusCode::PARTIAL_CONTENT, bytes.slice(start..=end)),
+        None => (StatusCode::OK, bytes),
     };
+    let mut reply = if as_property {
+        let body = JsonObject::new()
+            .with("@odata.context", request.context(&format!("{}({row})/{column}", def.entity_set)))
+            .with("value", STANDARD.encode(&part));
+        let mut reply = Reply::json(status, body);
+        let quoted = name.replace('\\', "\\\\").replace('"', "\\\"");
+        reply.header(header::CONTENT_DISPOSITION, &format!("attachment; filename=\"{quoted}\""));
+        reply
+    } else {
+        Reply::bytes(status, "application/octet-stream", part)
+    };
+    if let Some((start, end)) = range {
+        reply.header(header::CONTENT_RANGE, &format!("bytes {start}-{end}/{size}"));
+        reply.header(
+            http::HeaderName::from_static("x-ms-chunk-size"),
+            &state.file_chunk_size().to_string(),
+        );
+    }
     reply.header(http::HeaderName::from_static("x-ms-file-size"), &size.to_string());
     reply.header(http::HeaderName::from_static("x-ms-file-name"), &name);
     reply.header(http::HeaderName::from_static("mimetype"), &mime_type);

@@ -26,6 +26,25 @@ use super::store::Store;
 use super::{batch, bulk, collection, custom_api, entity_definitions, files, notes, relations};
 use crate::json::{Json, JsonObject};
 
+/// Every request under `/api/search/` (the Dataverse Search API) and `/api/backgroundoperation/`
+/// (the status monitor of background operations): neither is emulated, and the answer says so
+/// once the token is checked.
+pub(crate) async fn not_emulated_api(
+    State(state): State<Arc<DataverseState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if !state.auth.check(&headers) {
+        return challenge(&state);
+    }
+    let what = if uri.path().starts_with("/api/search/") {
+        "the Dataverse Search API (/api/search/…: query, suggest, autocomplete); query rows with $filter, FetchXML or the like operators instead"
+    } else {
+        "background operations (/api/backgroundoperation/…)"
+    };
+    with_request_id(Reply::from(DvError::not_emulated(what)).into_response())
+}
+
 /// Every request under `/api/data/`.
 pub(crate) async fn api(
     State(state): State<Arc<DataverseState>>,
@@ -35,6 +54,25 @@ pub(crate) async fn api(
     body: Bytes,
 ) -> Response {
     let reply = if state.auth.check(&headers) {
+        // Service protection, per user (by token), when configured.
+        let user = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let operations = if uri.path().ends_with("/$batch") { batch_operations(&body) } else { 1 };
+        let admitted = match state.protection.admit(&user, operations) {
+            Ok(admitted) => {
+                admitted.map(|admitted| Admission { state: state.clone(), admitted, done: false })
+            }
+            Err(refused) => {
+                let mut response = refused.into_response();
+                if let Some(hint) = state.protection.dop_hint() {
+                    response.headers_mut().insert("x-ms-dop-hint", HeaderValue::from(hint));
+                }
+                return with_request_id(response);
+            }
+        };
         let request = ApiRequest::new(
             method,
             uri.path().to_owned(),
@@ -43,13 +81,60 @@ pub(crate) async fn api(
             body,
             state.origin().to_owned(),
         );
-        handle(&state, &request)
+        let reply = handle(&state, &request);
+        if let Some(mut admission) = admitted {
+            // The emulated execution time, then the remaining budget.
+            tokio::time::sleep(admission.admitted.cost()).await;
+            let mut response = reply.into_response();
+            for (name, value) in admission.finish() {
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            return with_request_id(response);
+        }
+        reply
     } else {
-        let authority =
-            format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
-        return with_request_id(errors::unauthorized(&authority, state.origin()));
+        return challenge(&state);
     };
     with_request_id(reply.into_response())
+}
+
+/// An admitted request; dropped unanswered (the client went away), it gives its place back.
+struct Admission {
+    state: Arc<DataverseState>,
+    admitted: super::protection::Admitted,
+    done: bool,
+}
+
+impl Admission {
+    /// Give the place back; the budget headers to answer with.
+    fn finish(&mut self) -> Vec<(&'static str, String)> {
+        self.done = true;
+        self.state.protection.release(&self.admitted)
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        if !self.done {
+            self.state.protection.release(&self.admitted);
+        }
+    }
+}
+
+/// The operations of a `$batch` body: one `application/http` part each.
+fn batch_operations(body: &[u8]) -> u32 {
+    let needle = b"application/http";
+    let count = body.windows(needle.len()).filter(|w| w.eq_ignore_ascii_case(needle)).count();
+    u32::try_from(count).unwrap_or(u32::MAX).max(1)
+}
+
+/// The 401 for a missing or wrong token, naming the tenant's authority.
+fn challenge(state: &DataverseState) -> Response {
+    let authority =
+        format!("https://login.microsoftonline.com/{}/oauth2/authorize", state.auth.tenant_id);
+    with_request_id(errors::unauthorized(&authority, state.origin()))
 }
 
 fn with_request_id(mut response: Response) -> Response {
@@ -66,6 +151,14 @@ fn with_request_id(mut response: Response) -> Response {
 /// Answer one request; the store is locked for its duration (for a whole `$batch`, so a change
 /// set is atomic).
 pub(crate) fn handle(state: &DataverseState, request: &ApiRequest) -> Reply {
+    if request.prefs.respond_async {
+        // A client asking for a background operation waits for a 202 and a status monitor;
+        // answering synchronously would mislead it, so the sandbox says what it lacks.
+        return DvError::not_emulated(
+            "background operations (Prefer: respond-async); send the request without it to run it synchronously",
+        )
+        .into();
+    }
     let mut store = state.store();
     if request.resource() == "$batch" && VERSIONS.contains(&request.version.as_str()) {
         return batch::handle(state, &mut store, request).unwrap_or_else(Reply::from);
@@ -116,8 +209,8 @@ pub(crate) fn dispatch(
         {
             Err(DvError::no_resource(&request.full_uri()))
         }
-        name if entity_definitions::is_entity_definitions(name) => {
-            entity_definitions::get(store, request, &segments)
+        name if entity_definitions::is_definitions(name) => {
+            entity_definitions::handle(store, request, &segments)
         }
         _ => entity_route(state, store, request, &segments),
     }
@@ -148,7 +241,10 @@ fn entity_route(
         return Err(DvError::resource_not_found(operation));
     }
     match (&key, tail.as_slice()) {
-        (Some(key), [column]) if files::is_file_column(&def, column) && method != Method::GET => {
+        (Some(key), [column])
+            if files::is_file_column(&def, column)
+                && (method != Method::GET || files::is_download(&def, column, request)) =>
+        {
             return files::column_request(state, store, request, &def, key, column, false);
         }
         (Some(key), [column, "$value"]) if files::is_file_column(&def, column) => {

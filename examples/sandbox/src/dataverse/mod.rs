@@ -22,15 +22,21 @@
 //! - Notes: base64 `documentbody` with `filesize`, `GET …/documentbody/$value`, the
 //!   `MaxUploadFileSize` limit, and the block upload/download messages.
 //! - `$metadata`, `WhoAmI`, errors and service protection (429 + `Retry-After`) in the real
-//!   shapes; 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
+//!   shapes; per-user service protection limits when configured ([`ServiceProtection`]:
+//!   requests and execution time per sliding window, concurrent requests, `x-ms-dop-hint` and
+//!   the remaining-budget headers); 401 with a `WWW-Authenticate` challenge; an Entra-like token endpoint.
 //!
 //! - File and image columns: single-request, chunked and block uploads, ranged and block
 //!   downloads, deletes (see `files`).
+//! - Bulk messages, custom APIs (also declared as JSON over the control surface), read-only
+//!   table definitions, `$apply` and FetchXML aggregates, system and personal views.
 //!
-//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query
-//! functions, FetchXML aggregates, plug-ins and business rules.
+//! Not emulated: lambda operators and most `Microsoft.Dynamics.CRM.*` query functions,
+//! plug-ins and business rules (refused with a 400 that says so); the Search API, background
+//! operations and metadata writes (a 501 that says so).
 
 mod apply;
+mod attribute_definitions;
 mod auth;
 mod batch;
 mod bulk;
@@ -40,8 +46,10 @@ mod collection;
 mod control;
 mod csdl_writer;
 mod custom_api;
+mod declared_api;
 mod entity_definitions;
 mod errors;
+mod fetch_aggregate;
 mod fetchxml;
 mod files;
 mod filter;
@@ -49,9 +57,11 @@ mod handlers;
 mod keys;
 mod like;
 mod metadata;
+mod metadata_filter;
 mod notes;
 mod odata_query;
 mod paging;
+mod protection;
 mod relations;
 mod render;
 mod reply;
@@ -59,6 +69,7 @@ mod request;
 mod schema;
 mod store;
 mod tables;
+mod views;
 mod xml;
 
 use std::collections::HashMap;
@@ -74,6 +85,8 @@ pub use control::{Agreement, DataverseControl, NewAgreement, Note};
 pub use custom_api::{CustomApi, CustomApiCall, CustomApiError, ParameterType};
 pub(crate) use errors::fault_response;
 pub use metadata::MetadataError;
+pub(crate) use protection::Protection;
+pub use protection::ServiceProtection;
 pub use schema::{
     Access, AlternateKeyDef, CollectionKind, CollectionNavigationDef, ColumnDef, ColumnKind,
     DataverseSchema, EntitySetDef, NavigationDef,
@@ -83,6 +96,8 @@ pub use tables::{
     ACCOUNTS, AGREEMENT_TYPE_MSA, AGREEMENTS, ANNOTATIONS, CONTACTS, CURRENCIES, OPPORTUNITIES,
     SYSTEM_USERS,
 };
+pub(crate) use views::seed_system_views;
+pub use views::{ACTIVE_ACCOUNTS_VIEW, ACTIVE_CONTACTS_VIEW};
 
 /// The emulator's shared state.
 pub(crate) struct DataverseState {
@@ -100,10 +115,17 @@ pub(crate) struct DataverseState {
     file_chunk_size: std::sync::atomic::AtomicUsize,
     /// The custom APIs: the sandbox's own and those registered.
     custom_apis: Mutex<Vec<CustomApi>>,
+    /// Service protection per user (off unless configured).
+    pub(crate) protection: Protection,
 }
 
 impl DataverseState {
-    pub(crate) fn new(store: Store, auth: DataverseAuth, environment_url: Url) -> Self {
+    pub(crate) fn new(
+        store: Store,
+        auth: DataverseAuth,
+        environment_url: Url,
+        protection: Option<ServiceProtection>,
+    ) -> Self {
         Self {
             store: Mutex::new(store),
             auth,
@@ -115,6 +137,7 @@ impl DataverseState {
             file_sessions: Mutex::new(HashMap::new()),
             file_chunk_size: std::sync::atomic::AtomicUsize::new(files::DEFAULT_CHUNK_SIZE),
             custom_apis: Mutex::new(custom_api::builtin()),
+            protection: Protection::new(protection),
         }
     }
 
@@ -165,6 +188,8 @@ pub(crate) fn router(state: Arc<DataverseState>) -> Router {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token))
         .route("/api/data/{*rest}", any(handlers::api))
+        .route("/api/search/{*rest}", any(handlers::not_emulated_api))
+        .route("/api/backgroundoperation/{*rest}", any(handlers::not_emulated_api))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BODY))
         .with_state(state)
 }

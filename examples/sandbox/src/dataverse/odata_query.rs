@@ -235,6 +235,8 @@ pub(crate) struct Preferences {
     pub(crate) track_changes: bool,
     /// `odata.continue-on-error` (for `$batch`).
     pub(crate) continue_on_error: bool,
+    /// `respond-async`: run the request as a background operation (not emulated).
+    pub(crate) respond_async: bool,
 }
 
 impl Preferences {
@@ -252,6 +254,7 @@ impl Preferences {
                     "odata.include-annotations" => prefs.include_annotations = Some(arg.to_owned()),
                     "odata.track-changes" => prefs.track_changes = true,
                     "odata.continue-on-error" => prefs.continue_on_error = true,
+                    "respond-async" => prefs.respond_async = true,
                     _ => {}
                 }
             }

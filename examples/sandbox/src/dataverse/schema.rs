@@ -103,6 +103,19 @@ impl ColumnKind {
         }
     }
 
+    /// Whether the column holds numbers (what sums and averages take).
+    pub(crate) fn is_numeric(&self) -> bool {
+        matches!(
+            self,
+            ColumnKind::WholeNumber
+                | ColumnKind::BigInt
+                | ColumnKind::SmallInt
+                | ColumnKind::Decimal
+                | ColumnKind::Money
+                | ColumnKind::Double
+        )
+    }
+
     /// The EDM type of a scalar column; `None` for [`ColumnKind::Other`].
     pub(crate) fn scalar_edm(&self) -> Option<&'static str> {
         Some(match self {

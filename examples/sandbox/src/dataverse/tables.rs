@@ -4,7 +4,8 @@
 //! an "MSA" option, a currency value, signer name and email, the Ironclad workflow URL and
 //! status) plus the standard tables integrations use: `account`, `contact`, `opportunity`,
 //! `annotation`, `transactioncurrency` and `systemuser`, with the columns, lookups and
-//! relationships of their reference pages
+//! relationships of their reference pages, and the views `savedquery` and `userquery` (name,
+//! `fetchxml`, `returnedtypecode`, `querytype`) that `?savedQuery=`/`?userQuery=` run
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/reference/entities/account>
 //! and its siblings). Lengths follow the platform defaults of those columns.
 //!
@@ -127,7 +128,17 @@ mod tests {
         let sets: Vec<&str> = schema.sets.iter().map(|s| s.entity_set.as_str()).collect();
         assert_eq!(
             sets,
-            [AGREEMENTS, ACCOUNTS, OPPORTUNITIES, CURRENCIES, ANNOTATIONS, CONTACTS, SYSTEM_USERS]
+            [
+                AGREEMENTS,
+                ACCOUNTS,
+                OPPORTUNITIES,
+                CURRENCIES,
+                ANNOTATIONS,
+                CONTACTS,
+                "savedqueries",
+                "userqueries",
+                SYSTEM_USERS
+            ]
         );
         assert_eq!(schema.csdl.as_deref(), Some(BUILTIN_CSDL), "served as written");
         let agreement = schema.set(AGREEMENTS).unwrap();
