@@ -130,9 +130,7 @@ pub(crate) fn function_field(
                 let ty = rust_type(kind);
                 quote!(Vec<#ty>)
             }
-            Shape::Enum(name) | Shape::Complex(name)
-                if !paths.types.is_flags(name) =>
-            {
+            Shape::Enum(name) | Shape::Complex(name) if !paths.types.is_flags(name) => {
                 let ty = paths.named(name);
                 quote!(Vec<#ty>)
             }
@@ -238,9 +236,7 @@ pub(crate) fn response_type(paths: &Paths<'_>, type_use: &TypeUse) -> TokenStrea
             let ty = paths.named(name);
             value(quote!(Vec<#ty>))
         }
-        (Shape::Enum(name), false) if !paths.types.is_flags(name) => {
-            value(paths.named(name))
-        }
+        (Shape::Enum(name), false) if !paths.types.is_flags(name) => value(paths.named(name)),
         (Shape::Enum(name), true) if !paths.types.is_flags(name) => {
             let ty = paths.named(name);
             value(quote!(Vec<#ty>))
