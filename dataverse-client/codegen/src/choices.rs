@@ -100,6 +100,11 @@ impl TableExtras {
         self.choices.entry(table.to_owned()).or_default().insert(column.to_owned(), choice);
     }
 
+    /// Set the primary name column of a table by hand.
+    pub fn set_primary_name(&mut self, table: &str, column: &str) {
+        self.primary_names.insert(table.to_owned(), column.to_owned());
+    }
+
     /// The labels of `table`'s `column`, if known.
     pub fn choice(&self, table: &str, column: &str) -> Option<&Choice> {
         self.choices.get(table).and_then(|c| c.get(column))

@@ -14,6 +14,12 @@ pub enum Error {
         "no table `{0}` in the $metadata document (name tables by logical name, e.g. `account`)"
     )]
     UnknownTable(String),
+    /// A requested unbound action or function is not imported by the document's entity
+    /// container.
+    #[error(
+        "no unbound action or function `{0}` in the $metadata document (name it as its ActionImport or FunctionImport does, e.g. `WhoAmI`)"
+    )]
+    UnknownOperation(String),
     /// A requested table has no entity set (an abstract or internal type).
     #[error("`{0}` has no entity set in the $metadata document, so it cannot be read or written")]
     NoEntitySet(String),

@@ -4,15 +4,26 @@
 
 mod choices;
 mod emit;
+mod emit_operations;
+mod emit_shapes;
+mod emit_types;
 mod error;
+#[cfg(feature = "client")]
+mod live;
 mod names;
+mod operations;
 mod plan;
+mod service_types;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use proc_macro2::TokenStream;
 
 pub use choices::{Choice, TableExtras};
 pub use dataverse_csdl::Document;
 pub use error::Error;
+pub use operations::UnboundOperations;
 
 /// Which tables to generate.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -62,6 +73,8 @@ pub struct Generator<'d> {
     selection: Selection,
     extras: TableExtras,
     layout: Layout,
+    unbound: Option<UnboundOperations>,
+    operations: Vec<String>,
 }
 
 /// One generated file.
@@ -120,12 +133,16 @@ impl<'d> Generator<'d> {
             selection: Selection::None,
             extras: TableExtras::default(),
             layout: Layout::Modules,
+            unbound: None,
+            operations: Vec::new(),
         }
     }
 
     /// Generate these tables (logical names, such as `account` or `cre6f_agreement`). Each
-    /// table's module includes the columns it inherits; modules do not depend on each other,
-    /// so no other table has to be generated with it.
+    /// table's module includes the columns it inherits and needs no other table's: an action
+    /// or function that takes or returns a row of a table not generated uses
+    /// `dataverse_client::records::Record` and `typed::Entity` for it (the complex types they
+    /// use go to a shared module `types`).
     pub fn tables<I, S>(mut self, tables: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -145,6 +162,27 @@ impl<'d> Generator<'d> {
     /// columns are plain `i32`s.
     pub fn extras(mut self, extras: TableExtras) -> Self {
         self.extras = extras;
+        self
+    }
+
+    /// Which unbound actions and functions to generate, in the module `unbound`. The default
+    /// is [`UnboundOperations::Referenced`] with [`tables`](Self::tables) (those taking or
+    /// returning a row of a generated table) and [`UnboundOperations::All`] with
+    /// [`all`](Self::all). The actions and functions bound to a generated table are always
+    /// generated, in the table's module.
+    pub fn unbound(mut self, which: UnboundOperations) -> Self {
+        self.unbound = Some(which);
+        self
+    }
+
+    /// Generate these unbound actions and functions (custom APIs included) too, by the name
+    /// the service root exposes them under (`WhoAmI`, `sample_ScoreAccount`).
+    pub fn operations<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.operations.extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -198,18 +236,19 @@ impl<'d> Generator<'d> {
         tables.sort_by(|a, b| {
             a.module.cmp(&b.module).then_with(|| a.logical_name.cmp(&b.logical_name))
         });
+        let modules = self.modules(&tables)?;
         let files = match self.layout {
             Layout::Modules => {
-                let mut files = Vec::with_capacity(tables.len() + 1);
-                for table in &tables {
+                let mut files = Vec::with_capacity(modules.len() + 1);
+                for module in &modules {
                     files.push(GeneratedFile {
-                        path: format!("{}.rs", table.module),
-                        contents: emit::table(table)?,
+                        path: format!("{}.rs", module.name),
+                        contents: emit::print(module.body.clone())?,
                     });
                 }
                 files.push(GeneratedFile {
                     path: "mod.rs".to_owned(),
-                    contents: emit::module(&tables)?,
+                    contents: emit::module(&modules)?,
                 });
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 files
@@ -217,10 +256,95 @@ impl<'d> Generator<'d> {
             Layout::SingleFile => {
                 vec![GeneratedFile {
                     path: "tables.rs".to_owned(),
-                    contents: emit::single_file(&tables)?,
+                    contents: emit::single_file(&modules)?,
                 }]
             }
         };
         Ok(Output { files })
+    }
+
+    /// The module of every table, then the `types` and `unbound` modules when there is
+    /// something to put in them.
+    fn modules(&self, tables: &[plan::Table]) -> Result<Vec<emit::Module>, Error> {
+        let document = self.document;
+        let selected: BTreeSet<&str> = tables.iter().map(|t| t.logical_name.as_str()).collect();
+        let which = self.unbound.unwrap_or(match self.selection {
+            Selection::All => UnboundOperations::All,
+            _ => UnboundOperations::Referenced,
+        });
+        let mut functions = names::Scope::default();
+        let mut type_names = names::Scope::default();
+        let unbound: Vec<operations::OperationPlan> =
+            operations::unbound(document, which, &self.operations, &selected)?
+                .into_iter()
+                .map(|(op, import)| {
+                    operations::plan(document, op, &import, &mut functions, &mut type_names)
+                })
+                .collect();
+
+        let uses =
+            tables.iter().flat_map(|t| t.operations.iter()).chain(unbound.iter()).flat_map(|op| {
+                op.parameters.iter().map(|p| &p.type_use).chain(op.returns.as_ref())
+            });
+        let types = service_types::Types::collect(document, uses);
+
+        let mut module_names = names::Scope::default();
+        for table in tables {
+            module_names.claim(table.module.clone());
+        }
+        let types_module = module_names.claim("types".to_owned());
+        let unbound_module = module_names.claim("unbound".to_owned());
+        let table_paths: BTreeMap<String, (String, String)> = tables
+            .iter()
+            .map(|t| (t.logical_name.clone(), (t.module.clone(), t.struct_name.clone())))
+            .collect();
+        let paths = emit_shapes::Paths {
+            types: &types,
+            types_module: Some(&types_module),
+            tables: &table_paths,
+            here: None,
+        };
+        let entity_set_of = |logical_name: &str| {
+            document
+                .entity_types()
+                .find(|t| t.name == logical_name)
+                .and_then(|t| document.entity_set_of(t))
+                .map(|s| s.name.clone())
+        };
+
+        let mut modules: Vec<emit::Module> = tables
+            .iter()
+            .map(|table| emit::Module {
+                name: table.module.clone(),
+                doc: emit::table_doc(table),
+                body: emit::table_tokens(
+                    table,
+                    &emit_shapes::Paths { here: Some(&table.module), ..paths },
+                    &entity_set_of,
+                ),
+            })
+            .collect();
+        if !types.is_empty() {
+            let inside = emit_shapes::Paths { types_module: None, ..paths };
+            modules.push(emit::Module {
+                name: types_module.clone(),
+                doc: emit_types::TYPES_DOC.to_owned(),
+                body: emit_types::types_tokens(&inside),
+            });
+        }
+        if !unbound.is_empty() {
+            let operations = emit_operations::operations(&paths, &unbound, &entity_set_of, None);
+            let doc = emit_operations::UNBOUND_DOC;
+            let body: TokenStream = quote::quote! {
+                #![doc = #doc]
+                #operations
+            };
+            modules.push(emit::Module {
+                name: unbound_module,
+                doc: emit_operations::UNBOUND_DOC.to_owned(),
+                body,
+            });
+        }
+        Ok(modules)
     }
 }

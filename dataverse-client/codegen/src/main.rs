@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use dataverse_codegen::{Document, Generator, Layout, TableExtras};
+use dataverse_codegen::{Document, Generator, Layout, TableExtras, UnboundOperations};
 
 /// Generate typed Rust for Dataverse tables from a CSDL `$metadata` document.
 ///
@@ -34,9 +34,28 @@ struct Args {
     /// responses, keyed by table. Repeat for several files.
     #[arg(long, value_name = "PATH")]
     choices: Vec<PathBuf>,
+    /// With --url: read the choice labels and primary names of the generated tables from the
+    /// environment's table definitions (a few requests per table).
+    #[arg(long, requires = "url")]
+    live_choices: bool,
+    /// Which unbound actions and functions to generate (module `unbound`): those taking or
+    /// returning a row of a generated table (`referenced`, the default with --tables), `all`
+    /// (the default with --all) or `none`. Bound ones are generated with their table.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    unbound: Option<Unbound>,
+    /// More unbound actions and functions (custom APIs) to generate, by name, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    operations: Vec<String>,
     /// Write one `tables.rs` with inline modules instead of a module folder.
     #[arg(long)]
     single_file: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Unbound {
+    Referenced,
+    All,
+    None,
 }
 
 fn main() -> ExitCode {
@@ -54,12 +73,17 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<String, String> {
-    if let Some(url) = &args.url {
-        download(url, &args.metadata)?;
+    let connection = args.url.as_deref().map(Connection::open).transpose()?;
+    if let Some(connection) = &connection {
+        connection.download(&args.metadata)?;
     }
     let document = Document::from_path(&args.metadata)
         .map_err(|e| format!("{}: {e}", args.metadata.display()))?;
     let mut extras = TableExtras::new();
+    if let (Some(connection), true) = (&connection, args.live_choices) {
+        let tables = if args.all { every_table(&document) } else { args.tables.clone() };
+        extras.merge(connection.choices(&tables)?);
+    }
     for path in &args.choices {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         extras
@@ -71,6 +95,13 @@ fn run(args: &Args) -> Result<String, String> {
         Layout::Modules
     });
     let generator = if args.all { generator.all() } else { generator.tables(args.tables.clone()) };
+    let generator = match args.unbound {
+        Some(Unbound::Referenced) => generator.unbound(UnboundOperations::Referenced),
+        Some(Unbound::All) => generator.unbound(UnboundOperations::All),
+        Some(Unbound::None) => generator.unbound(UnboundOperations::None),
+        None => generator,
+    };
+    let generator = generator.operations(args.operations.iter().map(|o| o.trim().to_owned()));
     let output = generator.generate().map_err(|e| e.to_string())?;
     output.write_to(&args.out).map_err(|e| e.to_string())?;
     Ok(format!(
@@ -81,43 +112,77 @@ fn run(args: &Args) -> Result<String, String> {
     ))
 }
 
-/// Stream the document to `path`.
-fn download(url: &str, path: &std::path::Path) -> Result<(), String> {
-    use dataverse_client::{
-        Client,
-        auth::{ClientSecretCredential, StaticToken},
-    };
-    use futures_util::TryStreamExt;
-    use tokio::io::AsyncWriteExt;
+/// The logical name of every entity type with an entity set (what `--all` generates).
+fn every_table(document: &Document) -> Vec<String> {
+    let sets = document.entity_container().map(|c| c.entity_sets.as_slice()).unwrap_or_default();
+    let mut tables: Vec<String> = sets
+        .iter()
+        .filter_map(|set| document.entity_type(&set.entity_type).map(|t| t.name.clone()))
+        .collect();
+    tables.sort();
+    tables.dedup();
+    tables
+}
 
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let builder = Client::builder(url);
-    let builder = match (
-        var("DATAVERSE_TOKEN"),
-        var("DATAVERSE_TENANT_ID"),
-        var("DATAVERSE_CLIENT_ID"),
-        var("DATAVERSE_CLIENT_SECRET"),
-    ) {
-        (Some(token), ..) => builder.credential(StaticToken::new(token)),
-        (None, Some(tenant), Some(client), Some(secret)) => {
-            builder.credential(ClientSecretCredential::new(tenant, client, secret))
-        }
-        _ => {
-            return Err("--url needs DATAVERSE_TOKEN, or DATAVERSE_TENANT_ID, DATAVERSE_CLIENT_ID and DATAVERSE_CLIENT_SECRET".to_owned());
-        }
-    };
-    let client = builder.build().map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let mut document = client.metadata_document(false).await.map_err(|e| e.to_string())?;
-        let mut file =
-            tokio::fs::File::create(path).await.map_err(|e| format!("{}: {e}", path.display()))?;
-        while let Some(chunk) = document.try_next().await.map_err(|e| e.to_string())? {
-            file.write_all(&chunk).await.map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-        file.flush().await.map_err(|e| format!("{}: {e}", path.display()))
-    })
+/// A client for `--url` and the runtime its requests run on.
+struct Connection {
+    client: dataverse_client::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Connection {
+    fn open(url: &str) -> Result<Self, String> {
+        use dataverse_client::{
+            Client,
+            auth::{ClientSecretCredential, StaticToken},
+        };
+
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let builder = Client::builder(url);
+        let builder = match (
+            var("DATAVERSE_TOKEN"),
+            var("DATAVERSE_TENANT_ID"),
+            var("DATAVERSE_CLIENT_ID"),
+            var("DATAVERSE_CLIENT_SECRET"),
+        ) {
+            (Some(token), ..) => builder.credential(StaticToken::new(token)),
+            (None, Some(tenant), Some(client), Some(secret)) => {
+                builder.credential(ClientSecretCredential::new(tenant, client, secret))
+            }
+            _ => {
+                return Err("--url needs DATAVERSE_TOKEN, or DATAVERSE_TENANT_ID, DATAVERSE_CLIENT_ID and DATAVERSE_CLIENT_SECRET".to_owned());
+            }
+        };
+        let client = builder.build().map_err(|e| e.to_string())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Connection { client, runtime })
+    }
+
+    /// Stream the `$metadata` document to `path`.
+    fn download(&self, path: &std::path::Path) -> Result<(), String> {
+        use futures_util::TryStreamExt;
+        use tokio::io::AsyncWriteExt;
+
+        self.runtime.block_on(async {
+            let mut document =
+                self.client.metadata_document(false).await.map_err(|e| e.to_string())?;
+            let mut file = tokio::fs::File::create(path)
+                .await
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            while let Some(chunk) = document.try_next().await.map_err(|e| e.to_string())? {
+                file.write_all(&chunk).await.map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+            file.flush().await.map_err(|e| format!("{}: {e}", path.display()))
+        })
+    }
+
+    /// The choice labels and primary names of `tables`, from their table definitions.
+    fn choices(&self, tables: &[String]) -> Result<TableExtras, String> {
+        self.runtime
+            .block_on(TableExtras::fetch(&self.client, tables.iter().map(|t| t.trim())))
+            .map_err(|e| format!("reading table definitions: {e}"))
+    }
 }

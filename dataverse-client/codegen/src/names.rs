@@ -36,6 +36,28 @@ pub(crate) fn snake(name: &str) -> String {
     out
 }
 
+/// `LocalizedStandardName` → `localized_standard_name`, `sample_ScoreAccount` →
+/// `sample_score_account`, `RetrieveAsIfPublished` → `retrieve_as_if_published`: [`snake`] with
+/// a `_` where a lowercase letter or digit meets an uppercase one (and before the last capital
+/// of a run followed by lowercase: `HTTPServer` → `http_server`). For the PascalCase names of
+/// operations, parameters and complex type properties.
+pub(crate) fn snake_words(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut spaced = String::with_capacity(name.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        if i > 0 && c.is_ascii_uppercase() {
+            let before = chars[i - 1];
+            let after_run = before.is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|next| next.is_ascii_lowercase());
+            if before.is_ascii_lowercase() || before.is_ascii_digit() || after_run {
+                spaced.push('_');
+            }
+        }
+        spaced.push(c);
+    }
+    snake(&spaced)
+}
+
 /// `address1_line1` → `Address1Line1`, `Preferred Customer` → `PreferredCustomer`.
 pub(crate) fn upper_camel(name: &str) -> String {
     let mut out = String::new();
@@ -122,6 +144,12 @@ mod tests {
         assert_eq!(snake("1st"), "n1st");
         assert_eq!(snake("_msdyn__fileid_value_"), "msdyn_fileid_value");
         assert_eq!(snake("EntityMetadata"), "entitymetadata");
+        assert_eq!(snake_words("LocalizedStandardName"), "localized_standard_name");
+        assert_eq!(snake_words("sample_ScoreAccount"), "sample_score_account");
+        assert_eq!(snake_words("WhoAmI"), "who_am_i");
+        assert_eq!(snake_words("HTTPServer2Go"), "http_server2_go");
+        assert_eq!(snake_words("cre6f_Approve"), "cre6f_approve");
+        assert_eq!(snake_words("UoM"), "uo_m");
         assert_eq!(upper_camel("address1_line1"), "Address1Line1");
         assert_eq!(upper_camel("Non-petrol (natural) Resources"), "NonPetrolNaturalResources");
         assert_eq!(upper_camel("2 to 5"), "V2To5");

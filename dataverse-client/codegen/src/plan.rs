@@ -3,10 +3,13 @@
 
 use std::collections::BTreeMap;
 
-use dataverse_csdl::{Annotated, Document, EdmType, EntityType, NavigationProperty, Property};
+use dataverse_csdl::{
+    Annotated, Document, EdmType, EntityType, NavigationProperty, Property, TypeRef,
+};
 
 use crate::choices::{Choice, TableExtras};
 use crate::names::{Scope, snake, upper_camel};
+use crate::operations::{self, OperationPlan};
 
 /// How a column's value is represented in Rust.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +39,12 @@ impl Kind {
         if property.type_ref.collection {
             return Kind::Json;
         }
-        match property.type_ref.primitive() {
+        Kind::of_primitive(&property.type_ref)
+    }
+
+    /// The kind of a primitive type (ignoring `Collection(…)`); anything else is JSON.
+    pub(crate) fn of_primitive(type_ref: &TypeRef) -> Kind {
+        match type_ref.primitive() {
             Some(EdmType::Guid) => Kind::Guid,
             Some(EdmType::String | EdmType::Binary) => Kind::Text,
             Some(EdmType::Boolean) => Kind::Bool,
@@ -116,6 +124,20 @@ pub(crate) struct Table {
     pub(crate) columns: Vec<Column>,
     pub(crate) lookups: Vec<WritableLookup>,
     pub(crate) keys: Vec<Key>,
+    /// The actions and functions bound to a row of the table or to the table.
+    pub(crate) operations: Vec<OperationPlan>,
+}
+
+impl Table {
+    /// The primary key's field and whether it is an `Option`, when it is a GUID column (what
+    /// `typed::Table::id` returns).
+    pub(crate) fn primary_id_field(&self) -> Option<(&str, bool)> {
+        let id = self.primary_id.as_deref()?;
+        self.columns
+            .iter()
+            .find(|c| c.json_name == id && c.kind == Kind::Guid)
+            .map(|c| (c.field.as_str(), c.nullable))
+    }
 }
 
 /// Names the generated module uses itself.
@@ -190,7 +212,12 @@ pub(crate) fn table(
         methods.claim(format!("clear_{}", column.field));
     }
     let lookups = writable_lookups(document, entity, entity_set, &columns, &mut methods);
-    let keys = alternate_keys(entity, &columns);
+    let mut functions = Scope::with(&MODULE_ITEMS);
+    let keys = alternate_keys(entity, &columns, &mut functions);
+    let operations = operations::bound(document, entity)
+        .into_iter()
+        .map(|op| operations::plan(document, op, &op.name, &mut functions, &mut type_names))
+        .collect();
     let primary_id = document.key_of(entity).first().cloned();
     let primary_name = extras
         .primary_name(&logical_name)
@@ -208,6 +235,7 @@ pub(crate) fn table(
         columns,
         lookups,
         keys,
+        operations,
     }
 }
 
@@ -351,8 +379,7 @@ fn targets(
     concrete
 }
 
-fn alternate_keys(entity: &EntityType, columns: &[Column]) -> Vec<Key> {
-    let mut functions = Scope::with(&["by_id"]);
+fn alternate_keys(entity: &EntityType, columns: &[Column], functions: &mut Scope) -> Vec<Key> {
     entity
         .alternate_keys()
         .into_iter()

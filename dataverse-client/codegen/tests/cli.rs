@@ -31,11 +31,15 @@ fn writes_the_same_files_as_the_library() {
         out.path().to_str().expect("path"),
         "--tables",
         "account,contact,cre6f_agreement",
+        "--operations",
+        "WhoAmI",
     ]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("wrote 4 files ("), "{stdout}");
+    assert!(stdout.starts_with("wrote 6 files ("), "{stdout}");
     let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    for name in ["account.rs", "contact.rs", "cre6f_agreement.rs", "mod.rs"] {
+    for name in
+        ["account.rs", "contact.rs", "cre6f_agreement.rs", "mod.rs", "types.rs", "unbound.rs"]
+    {
         let written = std::fs::read_to_string(out.path().join(name)).expect("written");
         let expected = std::fs::read_to_string(golden.join(name)).expect("golden");
         assert!(written == expected, "{name} differs from tests/golden");
@@ -52,13 +56,26 @@ fn bad_input_is_one_line_and_exit_code_2() {
     let metadata = fixture("contoso.xml");
     let metadata = metadata.to_str().expect("path");
 
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (
             &["--metadata", broken, "--out", out, "--all"],
             "line 4, column 1: <EntityType> has no `Name` attribute",
         ),
         (&["--metadata", metadata, "--out", out, "--tables", "acount"], "no table `acount`"),
         (&["--metadata", metadata, "--out", out], "no tables selected"),
+        (
+            &[
+                "--metadata",
+                metadata,
+                "--out",
+                out,
+                "--tables",
+                "account",
+                "--operations",
+                "WhoIsIt",
+            ],
+            "no unbound action or function `WhoIsIt`",
+        ),
         (
             &["--metadata", "/nonexistent.xml", "--out", out, "--all"],
             "/nonexistent.xml: cannot read",

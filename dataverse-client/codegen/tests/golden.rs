@@ -23,6 +23,7 @@ fn generator_output(layout: Layout) -> dataverse_codegen::Output {
     .expect("choices parse");
     Generator::new(&document)
         .tables(["cre6f_agreement", "contact", "account", "account"])
+        .operations(["WhoAmI"])
         .extras(extras)
         .layout(layout)
         .generate()
@@ -37,7 +38,10 @@ fn output_matches_the_committed_golden_files() {
         output.write_to(&golden).expect("write golden");
     }
     let names: Vec<&str> = output.files().iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(names, ["account.rs", "contact.rs", "cre6f_agreement.rs", "mod.rs"]);
+    assert_eq!(
+        names,
+        ["account.rs", "contact.rs", "cre6f_agreement.rs", "mod.rs", "types.rs", "unbound.rs"]
+    );
     for file in output.files() {
         let expected = std::fs::read_to_string(golden.join(&file.path)).expect("golden file");
         assert!(
@@ -99,7 +103,72 @@ fn selection_errors() {
             "mod.rs",
             "opportunity.rs",
             "systemuser.rs",
-            "team.rs"
+            "team.rs",
+            "types.rs",
+            "unbound.rs"
         ]
     );
+}
+
+fn unbound_functions(output: &dataverse_codegen::Output) -> Vec<String> {
+    let Some(file) = output.files().iter().find(|f| f.path == "unbound.rs") else {
+        return Vec::new();
+    };
+    file.contents
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub fn "))
+        .map(|rest| rest.split('(').next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[test]
+fn which_unbound_operations_are_generated() {
+    use dataverse_codegen::UnboundOperations;
+    let document = Document::from_path(dir().join("fixtures/contoso.xml")).expect("fixture");
+    // With chosen tables: those taking or returning one of their rows, plus those named.
+    let referenced = Generator::new(&document).tables(["account"]).generate().expect("account");
+    assert_eq!(
+        unbound_functions(&referenced),
+        [
+            "cre6f_assign_many",
+            "cre6f_find_accounts",
+            "cre6f_find_accounts_2",
+            "cre6f_find_opportunities"
+        ]
+    );
+    let agreement = Generator::new(&document)
+        .tables(["cre6f_agreement"])
+        .operations(["cre6f_Ping"])
+        .generate()
+        .expect("agreement");
+    assert_eq!(unbound_functions(&agreement), ["cre6f_close_agreement", "cre6f_ping"]);
+    // None: only those named; with none named there is no module at all.
+    let none = Generator::new(&document)
+        .tables(["account"])
+        .unbound(UnboundOperations::None)
+        .generate()
+        .expect("none");
+    let files: Vec<&str> = none.files().iter().map(|f| f.path.as_str()).collect();
+    // The account's own operations still need the shared types.
+    assert_eq!(files, ["account.rs", "mod.rs", "types.rs"]);
+    let mod_rs = &none.files().iter().find(|f| f.path == "mod.rs").expect("mod").contents;
+    assert!(!mod_rs.contains("pub mod unbound;"), "{mod_rs}");
+    // All: every import, the default with --all.
+    let all = Generator::new(&document)
+        .tables(["contact"])
+        .unbound(UnboundOperations::All)
+        .generate()
+        .expect("all");
+    assert_eq!(unbound_functions(&all).len(), 7);
+    assert!(unbound_functions(&all).contains(&"who_am_i".to_owned()));
+    let unknown =
+        Generator::new(&document).tables(["account"]).operations(["WhoAmI", "WhoIsIt"]).generate();
+    assert!(
+        matches!(unknown, Err(Error::UnknownOperation(ref name)) if name == "WhoIsIt"),
+        "{unknown:?}"
+    );
+    // A bound operation is not an unbound one.
+    let bound =
+        Generator::new(&document).tables(["account"]).operations(["cre6f_ScoreAccount"]).generate();
+    assert!(matches!(bound, Err(Error::UnknownOperation(_))), "{bound:?}");
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use dataverse_codegen::{Document, Generator, Output};
+use dataverse_codegen::{Document, Generator, Output, UnboundOperations};
 
 #[path = "support/captures.rs"]
 mod captures;
@@ -55,8 +55,11 @@ fn v9_1_download() {
     // This environment has no `opportunity` table.
     let missing = Generator::new(&document).tables(["opportunity"]).generate();
     assert!(matches!(missing, Err(dataverse_codegen::Error::UnknownTable(_))));
+    // Every unbound action and function of the service, to compile the generator's output for
+    // all their parameter and response shapes.
     let output = Generator::new(&document)
         .tables(["account", "contact", "annotation"])
+        .unbound(UnboundOperations::All)
         .generate()
         .expect("generate");
     check(&output, "v9_1");
@@ -75,10 +78,25 @@ fn crm8_annotated_download() {
     let Some(path) = capture("dynamics-crm8-2016-annotated.metadata.xml") else { return };
     let document = Document::from_path(path).expect("parse");
     let output = Generator::new(&document)
-        .tables(["account", "contact", "opportunity", "annotation"])
+        .tables(["account", "contact", "opportunity", "annotation", "campaign", "list"])
         .generate()
         .expect("generate");
     check(&output, "crm8");
+    // `AddItemCampaign` is declared four times, bound to four tables: each table's module has
+    // its own, posting to its own entity set.
+    for (module, set) in [("campaign.rs", "campaigns"), ("list.rs", "lists")] {
+        let code = squash(file(&output, module));
+        assert!(
+            code.contains(&squash(r#"Action::bound(ENTITY_SET, key, "AddItemCampaign")"#)),
+            "{module}"
+        );
+        assert!(
+            file(&output, module)
+                .contains(&format!("`POST {set}(<key>)/Microsoft.Dynamics.CRM.AddItemCampaign`"))
+        );
+    }
+    // Overloads of a function bound to one table's collection and other tables' are apart.
+    assert!(file(&output, "opportunity.rs").contains("pub fn get_quantity_decimal("));
     let account = file(&output, "account.rs");
     // Read-only columns (annotated as computed) get no setter; descriptions become docs.
     assert!(account.contains("pub openrevenue: Option<::rust_decimal::Decimal>,"));

@@ -4,7 +4,12 @@
 //! - [`ColumnValues`]: the body of a create, update or upsert holding only the columns that
 //!   were set, with lookups bound through their navigation properties and money written
 //!   exactly.
-//! - [`date`] and [`date_time`]: serde helpers for `Edm.Date` and `Edm.DateTimeOffset` columns.
+//! - [`date`] and [`date_time`]: serde helpers for `Edm.Date` and `Edm.DateTimeOffset` columns,
+//!   and [`flags`] for flags enumerations.
+//! - [`Table`]: a row type that knows its table, taken by [`Client::table`](crate::Client::table)
+//!   in place of an entity-set string.
+//! - [`Entity`]: a row with its `@odata.type`, as actions take entity-typed parameters, and
+//!   [`ValueResponse`]: the answer of an operation returning a primitive or a collection.
 //!
 //! Column names generated as enums implement `AsRef<str>` and convert into `String`, so
 //! [`Query::select`](crate::query::Query::select), [`Filter`](crate::query::Filter),
@@ -12,8 +17,15 @@
 //! take them as they take strings.
 
 pub mod date;
+mod entity;
+pub mod flags;
+mod response;
+mod table;
 mod values;
 
+pub use entity::Entity;
+pub use response::ValueResponse;
+pub use table::{Table, TableClient};
 pub use values::{ColumnValue, ColumnValues};
 
 /// Serde helpers for `Edm.DateTimeOffset` columns as [`time::OffsetDateTime`]

@@ -135,6 +135,11 @@ impl ColumnValues {
         self.entries.iter().map(|(n, v)| (n.as_str(), v.get()))
     }
 
+    /// The members as JSON, for serializers that add members around them.
+    pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&str, &RawValue)> {
+        self.entries.iter().map(|(n, v)| (n.as_str(), &**v))
+    }
+
     /// How many members are set.
     pub fn len(&self) -> usize {
         self.entries.len()

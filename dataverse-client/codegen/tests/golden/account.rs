@@ -99,6 +99,18 @@ pub struct Account {
     pub revenue: Option<::rust_decimal::Decimal>,
 }
 
+impl ::dataverse_client::typed::Table for Account {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.accountid
+    }
+}
+
 /// The columns of `account`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -197,6 +209,11 @@ impl AccountWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `accountid`.
@@ -344,6 +361,13 @@ impl ::serde::Serialize for AccountWrite {
     }
 }
 
+impl From<AccountWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: AccountWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
+    }
+}
+
 /// The row with this primary key.
 pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
     ::dataverse_client::records::RecordKey::Id(id)
@@ -356,6 +380,101 @@ pub fn by_accountnumber(
     ::dataverse_client::records::RecordKey::alternate([
         ("accountnumber", ::dataverse_client::query::Literal::from(accountnumber.into())),
     ])
+}
+
+/// The parameters of `cre6f_CountByRegion` (see [`cre6f_count_by_region`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cre6fCountByRegionParameters {
+    /// `Region` (Edm.String).
+    pub region: String,
+}
+
+/// `cre6f_CountByRegion`: a function on the table: `GET accounts/Microsoft.Dynamics.CRM.cre6f_CountByRegion(Region=@p1)` with the values as parameter aliases (`?@p1=…`).
+///
+/// It returns `Edm.Int32`: `let response: ::dataverse_client::typed::ValueResponse<i32> = client.function(cre6f_count_by_region(&parameters)).await?;`
+pub fn cre6f_count_by_region(
+    parameters: &Cre6fCountByRegionParameters,
+) -> ::dataverse_client::operations::Function {
+    let mut function = ::dataverse_client::operations::Function::bound_to_table(
+        ENTITY_SET,
+        "cre6f_CountByRegion",
+    );
+    function = function.parameter("Region", parameters.region.as_str());
+    function
+}
+
+/// `cre6f_Recalculate`: an action on one row: `POST accounts(<key>)/Microsoft.Dynamics.CRM.cre6f_Recalculate`.
+///
+/// It returns `mscrm.account`: `let response: Account = client.action(cre6f_recalculate(id)).returning().await?;`
+pub fn cre6f_recalculate(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(ENTITY_SET, key, "cre6f_Recalculate")
+}
+
+/// `cre6f_Recalculate`: an action on the table: `POST accounts/Microsoft.Dynamics.CRM.cre6f_Recalculate`.
+///
+/// It returns `Collection(mscrm.account)`: `let response: ::dataverse_client::typed::ValueResponse<Vec<Account>> = client.action(cre6f_recalculate_2()).returning().await?;`
+pub fn cre6f_recalculate_2() -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound_to_table(
+        ENTITY_SET,
+        "cre6f_Recalculate",
+    )
+}
+
+/// The parameters of `cre6f_ScoreAccount` (see [`cre6f_score_account`]).
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize)]
+pub struct Cre6fScoreAccountParameters {
+    /// `Weight` (Edm.Int32).
+    #[serde(rename = "Weight")]
+    pub weight: i32,
+    /// `Ceiling` (Edm.Decimal, optional: left out when `None`).
+    #[serde(
+        rename = "Ceiling",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "::dataverse_client::json_decimal::option::serialize"
+    )]
+    pub ceiling: Option<::rust_decimal::Decimal>,
+    /// `Since` (Edm.DateTimeOffset, optional: left out when `None`).
+    #[serde(
+        rename = "Since",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "::dataverse_client::typed::date_time::option::serialize"
+    )]
+    pub since: Option<::time::OffsetDateTime>,
+    /// `Tier` (mscrm.cre6f_Tier).
+    #[serde(rename = "Tier")]
+    pub tier: super::types::Cre6fTier,
+}
+
+/// `cre6f_ScoreAccount`: an action on one row: `POST accounts(<key>)/Microsoft.Dynamics.CRM.cre6f_ScoreAccount` with the parameters as the JSON body.
+///
+/// It returns `mscrm.cre6f_ScoreAccountResponse`: `let response: super::types::Cre6fScoreAccountResponse = client.action(cre6f_score_account(id, &parameters)).returning().await?;`
+pub fn cre6f_score_account(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &Cre6fScoreAccountParameters,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(ENTITY_SET, key, "cre6f_ScoreAccount")
+        .parameters(parameters)
+}
+
+/// The parameters of `cre6f_Tag` (see [`cre6f_tag`]).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
+pub struct Cre6fTagParameters {
+    /// `Tag` (Edm.String).
+    #[serde(rename = "Tag")]
+    pub tag: String,
+}
+
+/// `cre6f_Tag`: an action on one row: `POST accounts(<key>)/Microsoft.Dynamics.CRM.cre6f_Tag` with the parameters as the JSON body.
+///
+/// It returns nothing: `client.action(cre6f_tag(id, &parameters)).await?;`
+pub fn cre6f_tag(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &Cre6fTagParameters,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(ENTITY_SET, key, "cre6f_Tag")
+        .parameters(parameters)
 }
 
 /// The options of the `industrycode` choice of `account`, with a fallback for values added after generation.

@@ -69,6 +69,18 @@ pub struct Contact {
     pub versionnumber: Option<i64>,
 }
 
+impl ::dataverse_client::typed::Table for Contact {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.contactid
+    }
+}
+
 /// The columns of `contact`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -159,6 +171,11 @@ impl ContactWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `address1_latitude`.
@@ -309,7 +326,115 @@ impl ::serde::Serialize for ContactWrite {
     }
 }
 
+impl From<ContactWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: ContactWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
+    }
+}
+
 /// The row with this primary key.
 pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
     ::dataverse_client::records::RecordKey::Id(id)
+}
+
+/// `Query`: a function on one row: `GET contacts(<key>)/Microsoft.Dynamics.CRM.Query()`.
+///
+/// It returns `Edm.Boolean`: `let response: ::dataverse_client::typed::ValueResponse<bool> = client.function(query_2(id)).await?;`
+pub fn query_2(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+) -> ::dataverse_client::operations::Function {
+    ::dataverse_client::operations::Function::bound(ENTITY_SET, key, "Query")
+}
+
+/// The parameters of `cre6f_GetSummary` (see [`cre6f_get_summary`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cre6fGetSummaryParameters {
+    /// `Since` (Edm.DateTimeOffset).
+    pub since: ::time::OffsetDateTime,
+    /// `Subject` (Edm.String, optional: left out when `None`).
+    pub subject: Option<String>,
+    /// `Owner` (mscrm.systemuser). The key of the `systemuser` row.
+    pub owner: ::dataverse_client::records::RecordKey,
+    /// `Target` (mscrm.crmbaseentity). A row reference: `ParameterValue::record("<entity set>", key)`.
+    pub target: ::dataverse_client::operations::ParameterValue,
+    /// `Rights` (mscrm.AccessRights).
+    pub rights: Vec<super::types::AccessRights>,
+    /// `Tier` (mscrm.cre6f_Tier, optional: left out when `None`).
+    pub tier: Option<super::types::Cre6fTier>,
+    /// `Codes` (Collection(Edm.Int32)).
+    pub codes: Vec<i32>,
+    /// `Query` (mscrm.QueryBase, optional: left out when `None`).
+    pub query: Option<::serde_json::Value>,
+}
+
+/// `cre6f_GetSummary`: a function on one row: `GET contacts(<key>)/Microsoft.Dynamics.CRM.cre6f_GetSummary(Since=@p1,Subject=@p2,Owner=@p3,Target=@p4,Rights=@p5,Tier=@p6,Codes=@p7,Query=@p8)` with the values as parameter aliases (`?@p1=…`); a `None` is left out.
+///
+/// It returns `mscrm.cre6f_SummaryResponse`: `let response: super::types::Cre6fSummaryResponse = client.function(cre6f_get_summary(id, &parameters)).await?;`
+pub fn cre6f_get_summary(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &Cre6fGetSummaryParameters,
+) -> ::dataverse_client::operations::Function {
+    let mut function = ::dataverse_client::operations::Function::bound(
+        ENTITY_SET,
+        key,
+        "cre6f_GetSummary",
+    );
+    function = function.parameter("Since", parameters.since);
+    if let Some(value) = &parameters.subject {
+        function = function.parameter("Subject", value.as_str());
+    }
+    function = function
+        .parameter(
+            "Owner",
+            ::dataverse_client::operations::ParameterValue::record(
+                "systemusers",
+                parameters.owner.clone(),
+            ),
+        );
+    function = function.parameter("Target", parameters.target.clone());
+    function = function
+        .parameter(
+            "Rights",
+            ::dataverse_client::operations::ParameterValue::enum_members(
+                "Microsoft.Dynamics.CRM.AccessRights",
+                parameters.rights.iter().map(|member| member.as_ref()),
+            ),
+        );
+    if let Some(value) = &parameters.tier {
+        function = function
+            .parameter(
+                "Tier",
+                ::dataverse_client::operations::ParameterValue::enum_members(
+                    "Microsoft.Dynamics.CRM.cre6f_Tier",
+                    [value.as_ref()],
+                ),
+            );
+    }
+    function = function
+        .parameters(&::std::collections::BTreeMap::from([("Codes", &parameters.codes)]));
+    if let Some(value) = &parameters.query {
+        function = function
+            .parameters(&::std::collections::BTreeMap::from([("Query", value)]));
+    }
+    function
+}
+
+/// The parameters of `cre6f_Tag` (see [`cre6f_tag`]).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
+pub struct Cre6fTagParameters {
+    /// `Tag` (Edm.String).
+    #[serde(rename = "Tag")]
+    pub tag: String,
+}
+
+/// `cre6f_Tag`: an action on one row: `POST contacts(<key>)/Microsoft.Dynamics.CRM.cre6f_Tag` with the parameters as the JSON body.
+///
+/// It returns nothing: `client.action(cre6f_tag(id, &parameters)).await?;`
+pub fn cre6f_tag(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &Cre6fTagParameters,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(ENTITY_SET, key, "cre6f_Tag")
+        .parameters(parameters)
 }

@@ -74,6 +74,18 @@ pub struct Cre6fAgreement {
     pub regardingobjectid_table: Option<String>,
 }
 
+impl ::dataverse_client::typed::Table for Cre6fAgreement {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        Some(self.cre6f_agreementid)
+    }
+}
+
 /// The columns of `cre6f_agreement`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -152,6 +164,11 @@ impl Cre6fAgreementWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `cre6f_agreementid`.
@@ -281,6 +298,13 @@ impl ::serde::Serialize for Cre6fAgreementWrite {
     }
 }
 
+impl From<Cre6fAgreementWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: Cre6fAgreementWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
+    }
+}
+
 /// The row with this primary key.
 pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
     ::dataverse_client::records::RecordKey::Id(id)
@@ -298,6 +322,38 @@ pub fn by_cre6f_region_and_cre6f_opportunity(
             ::dataverse_client::query::Literal::from(cre6f_opportunity),
         ),
     ])
+}
+
+/// `cre6f_Approve`: an action on one row: `POST cre6f_agreements(<key>)/Microsoft.Dynamics.CRM.cre6f_Approve`.
+///
+/// It returns nothing: `client.action(cre6f_approve(id)).await?;`
+pub fn cre6f_approve(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(ENTITY_SET, key, "cre6f_Approve")
+}
+
+/// The parameters of `cre6f_CloneAgreement` (see [`cre6f_clone_agreement`]).
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize)]
+pub struct Cre6fCloneAgreementParameters {
+    /// `Type` (Edm.Int32).
+    #[serde(rename = "Type")]
+    pub r#type: i32,
+}
+
+/// `cre6f_CloneAgreement`: an action on one row: `POST cre6f_agreements(<key>)/Microsoft.Dynamics.CRM.cre6f_CloneAgreement` with the parameters as the JSON body.
+///
+/// It returns `mscrm.cre6f_agreement`: `let response: Cre6fAgreement = client.action(cre6f_clone_agreement(id, &parameters)).returning().await?;`
+pub fn cre6f_clone_agreement(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &Cre6fCloneAgreementParameters,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(
+            ENTITY_SET,
+            key,
+            "cre6f_CloneAgreement",
+        )
+        .parameters(parameters)
 }
 
 /// The options of the `cre6f_status` choice of `cre6f_agreement`, with a fallback for values added after generation.

@@ -745,6 +745,18 @@ pub struct Account {
     pub yominame: Option<String>,
 }
 
+impl ::dataverse_client::typed::Table for Account {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.accountid
+    }
+}
+
 /// The columns of `account`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -1411,6 +1423,11 @@ impl AccountWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `accountcategorycode`.
@@ -2704,6 +2721,13 @@ impl ::serde::Serialize for AccountWrite {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         self.values.serialize(serializer)
+    }
+}
+
+impl From<AccountWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: AccountWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
     }
 }
 

@@ -859,6 +859,18 @@ pub struct Contact {
     pub yomimiddlename: Option<String>,
 }
 
+impl ::dataverse_client::typed::Table for Contact {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.contactid
+    }
+}
+
 /// The columns of `contact`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -1677,6 +1689,11 @@ impl ContactWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `accountrolecode`.
@@ -3528,6 +3545,13 @@ impl ::serde::Serialize for ContactWrite {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         self.values.serialize(serializer)
+    }
+}
+
+impl From<ContactWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: ContactWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
     }
 }
 

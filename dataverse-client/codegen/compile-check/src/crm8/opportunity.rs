@@ -559,6 +559,18 @@ pub struct Opportunity {
     pub versionnumber: Option<i64>,
 }
 
+impl ::dataverse_client::typed::Table for Opportunity {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.opportunityid
+    }
+}
+
 /// The columns of `opportunity`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -1025,6 +1037,11 @@ impl OpportunityWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `actualclosedate`.
@@ -1934,7 +1951,67 @@ impl ::serde::Serialize for OpportunityWrite {
     }
 }
 
+impl From<OpportunityWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: OpportunityWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
+    }
+}
+
 /// The row with this primary key.
 pub fn by_id(id: ::uuid::Uuid) -> ::dataverse_client::records::RecordKey {
     ::dataverse_client::records::RecordKey::Id(id)
+}
+
+/// `CalculateActualValueOpportunity`: an action on one row: `POST opportunities(<key>)/Microsoft.Dynamics.CRM.CalculateActualValueOpportunity`.
+///
+/// It returns `mscrm.CalculateActualValueOpportunityResponse`: `let response: super::types::CalculateActualValueOpportunityResponse = client.action(calculate_actual_value_opportunity(id)).returning().await?;`
+pub fn calculate_actual_value_opportunity(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+) -> ::dataverse_client::operations::Action {
+    ::dataverse_client::operations::Action::bound(
+        ENTITY_SET,
+        key,
+        "CalculateActualValueOpportunity",
+    )
+}
+
+/// The parameters of `GetQuantityDecimal` (see [`get_quantity_decimal`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GetQuantityDecimalParameters {
+    /// `Product` (mscrm.product). The key of the `product` row.
+    pub product: ::dataverse_client::records::RecordKey,
+    /// `UoM` (mscrm.uom). The key of the `uom` row.
+    pub uo_m: ::dataverse_client::records::RecordKey,
+}
+
+/// `GetQuantityDecimal`: a function on one row: `GET opportunities(<key>)/Microsoft.Dynamics.CRM.GetQuantityDecimal(Product=@p1,UoM=@p2)` with the values as parameter aliases (`?@p1=…`).
+///
+/// It returns `mscrm.GetQuantityDecimalResponse`: `let response: super::types::GetQuantityDecimalResponse = client.function(get_quantity_decimal(id, &parameters)).await?;`
+pub fn get_quantity_decimal(
+    key: impl Into<::dataverse_client::records::RecordKey>,
+    parameters: &GetQuantityDecimalParameters,
+) -> ::dataverse_client::operations::Function {
+    let mut function = ::dataverse_client::operations::Function::bound(
+        ENTITY_SET,
+        key,
+        "GetQuantityDecimal",
+    );
+    function = function
+        .parameter(
+            "Product",
+            ::dataverse_client::operations::ParameterValue::record(
+                "products",
+                parameters.product.clone(),
+            ),
+        );
+    function = function
+        .parameter(
+            "UoM",
+            ::dataverse_client::operations::ParameterValue::record(
+                "uoms",
+                parameters.uo_m.clone(),
+            ),
+        );
+    function
 }

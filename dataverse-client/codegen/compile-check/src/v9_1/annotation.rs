@@ -219,6 +219,18 @@ pub struct Annotation {
     pub versionnumber: Option<i64>,
 }
 
+impl ::dataverse_client::typed::Table for Annotation {
+    const LOGICAL_NAME: &'static str = LOGICAL_NAME;
+
+    const ENTITY_SET: &'static str = ENTITY_SET;
+
+    const PRIMARY_ID: &'static str = PRIMARY_ID;
+
+    fn id(&self) -> Option<::uuid::Uuid> {
+        self.annotationid
+    }
+}
+
 /// The columns of `annotation`, for `$select`, `$filter` and `$orderby`: `Query::select`, `Filter` and `Expand` take them like strings, and a misspelt column does not compile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Column {
@@ -385,6 +397,11 @@ impl AnnotationWrite {
     /// The columns set so far.
     pub fn values(&self) -> &::dataverse_client::typed::ColumnValues {
         &self.values
+    }
+
+    /// The columns set, to add to by hand.
+    pub fn into_values(self) -> ::dataverse_client::typed::ColumnValues {
+        self.values
     }
 
     /// Set `annotationid`.
@@ -1099,6 +1116,13 @@ impl ::serde::Serialize for AnnotationWrite {
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
         self.values.serialize(serializer)
+    }
+}
+
+impl From<AnnotationWrite> for ::dataverse_client::typed::Entity {
+    /// The row with its `@odata.type`, as an action's entity parameter.
+    fn from(write: AnnotationWrite) -> Self {
+        ::dataverse_client::typed::Entity::new(LOGICAL_NAME, write.values)
     }
 }
 
