@@ -11,7 +11,7 @@ use dataverse_client::typed::{ColumnValues, Entity, Table, ValueResponse};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
-use wiremock::matchers::{body_string, method, path, query_param};
+use wiremock::matchers::{body_json, body_string, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const ID: &str = "7eb682f1-ca75-e511-80d4-00155d2a68d1";
@@ -113,13 +113,19 @@ async fn an_entity_parameter_carries_its_odata_type_and_exact_columns() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path(format!("{API}/contacts({ID})/Microsoft.Dynamics.CRM.sample_Merge")))
-        .and(body_string(format!(
-            concat!(
-                r#"{{"Note":{{"@odata.type":"Microsoft.Dynamics.CRM.annotation","amount":1234567.8912,"subject":"Merged"}},"#,
-                r#""Target":{{"@odata.type":"Microsoft.Dynamics.CRM.contact","contactid":"{id}"}}}}"#
-            ),
-            id = ID
-        )))
+        // Parameters may arrive in either order (serde_json's `preserve_order` feature, which
+        // another crate of a build can turn on, keeps insertion order); inside each row,
+        // `@odata.type` comes first, as OData's JSON format asks of control information.
+        .and(body_json(json!({
+            "Note": {"@odata.type": "Microsoft.Dynamics.CRM.annotation", "amount": 1234567.8912, "subject": "Merged"},
+            "Target": {"@odata.type": "Microsoft.Dynamics.CRM.contact", "contactid": ID},
+        })))
+        .and(|request: &Request| {
+            let body = String::from_utf8_lossy(&request.body);
+            body.contains(r#"{"@odata.type":"Microsoft.Dynamics.CRM.annotation","#)
+                && body.contains(r#"{"@odata.type":"Microsoft.Dynamics.CRM.contact","#)
+                && body.contains("1234567.8912")
+        })
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "@odata.context": "https://contoso.crm.dynamics.com/api/data/v9.2/$metadata#Edm.Boolean",
             "value": true
