@@ -8,20 +8,23 @@
 //! next state:
 //!
 //! - the server's recommended degree of parallelism (`x-ms-dop-hint`) sets the concurrency the
-//!   first time it is seen, and is the ceiling it climbs back to; nothing ever exceeds
-//!   [`GovernorLimits::max_concurrency`] (52, Dataverse's documented concurrent-request limit);
+//!   first time it is seen; nothing ever exceeds [`GovernorLimits::max_concurrency`] (52,
+//!   Dataverse's documented concurrent-request limit);
 //! - the request budget is spent as the sliding window gives it back: the server's count of
 //!   requests left (`x-ms-ratelimit-burst-remaining-xrm-requests`) plus the client's own
-//!   requests in the window tell how many it may have in a window (its
-//!   [allowance](RequestBudget::allowance)); once that many are in flight or finished within the
+//!   requests it counted tell how many it may have in a window (its
+//!   [allowance](RequestBudget::allowance)); once that many are in flight or counted within the
 //!   last [window](GovernorLimits::window), the next request starts when the oldest of them
-//!   leaves the window, not before (and not a rounded-up second later). A sliding window frees
-//!   exactly what was spent one window earlier, so the budget is spent at the rate it comes
-//!   back, in bursts or evenly, without a 429;
+//!   leaves the window, or when an answer's count says the server has freed one, not before
+//!   (and not a rounded-up second later). A sliding window frees exactly what was spent one
+//!   window earlier, so the budget is spent at the rate it comes back, without a 429;
 //! - a 429 pauses every request of the budget for its `Retry-After` (not only the one that got
 //!   it), lowers the concurrency by a quarter and the allowance to what the client holds;
-//! - each [`GovernorLimits::climb_after`] successes in a row add one to the concurrency, back up
-//!   to the ceiling;
+//! - while every place is taken, successes raise the concurrency: by two each until the first
+//!   429 (it triples each round trip, so a window's budget is spent in a burst and not over a
+//!   slow climb: the concurrent-request limit is documented and the budgets are watched, so
+//!   there is nothing to probe for), then by one per [`GovernorLimits::climb_after`] successes
+//!   in a row, up to the maximum;
 //! - when the execution time left (`x-ms-ratelimit-time-remaining-xrm-requests`) falls below a
 //!   share of the most seen, the concurrency shrinks in proportion.
 //!
@@ -92,7 +95,8 @@ impl GovernorLimits {
         self
     }
 
-    /// Successes in a row that add one to the concurrency (default 8).
+    /// After the first 429, successes in a row (with every place taken) that add one to the
+    /// concurrency (default 8).
     #[must_use]
     pub fn climb_after(mut self, successes: u32) -> Self {
         self.climb_after = successes.max(1);
@@ -142,6 +146,7 @@ impl GovernorLimits {
             concurrency: self.initial_concurrency.min(self.max_concurrency),
             ceiling: self.max_concurrency,
             hinted: false,
+            throttled: false,
             streak: 0,
             paused_until: None,
             in_flight: 0,
@@ -158,10 +163,12 @@ impl GovernorLimits {
 pub struct GovernorState {
     /// Requests allowed in flight at once.
     pub concurrency: u32,
-    /// What the concurrency climbs back to: the server's hint, else the maximum.
+    /// What the concurrency climbs to: [`GovernorLimits::max_concurrency`].
     pub ceiling: u32,
     /// Whether the server's hint was seen (it sets the concurrency once).
     pub hinted: bool,
+    /// Whether a 429 was seen (until then the concurrency climbs by one per success).
+    pub throttled: bool,
     /// Successes since the concurrency last changed.
     pub streak: u32,
     /// No request may start before this time.
@@ -191,7 +198,7 @@ impl GovernorState {
     /// Requests this client may still start in the current window (`None` until the server
     /// reports its budget).
     pub fn budget_left(&self) -> Option<u64> {
-        self.budget.left(self.in_flight)
+        self.budget.left()
     }
 }
 
@@ -264,7 +271,7 @@ pub fn start(
     if state.in_flight >= state.concurrency {
         return (state, Admission::WaitForAnswer);
     }
-    if state.budget.left(state.in_flight) == Some(0) {
+    if state.budget.left() == Some(0) {
         let admission = match state.budget.next_free(limits.window) {
             Some(free) => Admission::Wait(free.saturating_sub(now)),
             None => Admission::WaitForAnswer,
@@ -272,6 +279,7 @@ pub fn start(
         return (state, admission);
     }
     state.in_flight += 1;
+    state.budget.take(now);
     (state, Admission::Now)
 }
 
@@ -301,8 +309,11 @@ pub fn govern(
     observation: Observation,
     now: Duration,
 ) -> GovernorState {
+    // Every place was taken when this attempt ended.
+    let saturated = state.in_flight >= state.concurrency;
     let mut next = state;
     next.in_flight = next.in_flight.saturating_sub(1);
+    next.budget.land(started);
     next.budget.forget_before(now, limits.window);
     if next.paused_until.is_some_and(|until| until <= now) {
         next.paused_until = None;
@@ -321,23 +332,29 @@ pub fn govern(
                     next.concurrency - (next.concurrency / 4).max(1).min(next.concurrency - 1);
                 // The server's count is full at what this client holds (or someone else shares
                 // the budget): no more than that until the server says otherwise.
-                next.budget.cap_at(next.in_flight);
+                next.budget.cap();
             }
+            next.throttled = true;
             next.paused_until = Some(next.paused_until.map_or(until, |current| current.max(until)));
             next.streak = 0;
         }
         Observation::Answered { dop_hint, remaining_requests, remaining_time } => {
-            if let Some(hint) = dop_hint.filter(|hint| *hint > 0) {
-                next.ceiling = hint.min(limits.max_concurrency);
-                if !next.hinted {
-                    next.hinted = true;
-                    next.concurrency = next.ceiling;
-                    next.streak = 0;
-                }
+            // The server's hint is where the concurrency starts, the first time it is seen.
+            if let Some(hint) = dop_hint.filter(|hint| *hint > 0)
+                && !next.hinted
+            {
+                next.hinted = true;
+                next.concurrency = hint.min(next.ceiling);
+                next.streak = 0;
             }
+            // Climb only when every place was taken (a caller that sends three at a time
+            // gives no reason to allow more): by one per success until the first 429 (the
+            // concurrency doubles each round trip, so a burst of budget is spent at once),
+            // then by one per `climb_after` successes in a row.
             next.streak = next.streak.saturating_add(1);
-            if next.streak >= limits.climb_after && next.concurrency < next.ceiling {
-                next.concurrency += 1;
+            let climb_after = if next.throttled { limits.climb_after } else { 1 };
+            if saturated && next.streak >= climb_after && next.concurrency < next.ceiling {
+                next.concurrency += if next.throttled { 1 } else { 2 };
                 next.streak = 0;
             }
             next.concurrency = next.concurrency.min(next.ceiling).max(1);

@@ -326,8 +326,14 @@ mod tests {
         let batch = b"--b\r\nContent-Type: application/http\r\n\r\nPOST accounts\r\n--b\r\nContent-Type: Application/HTTP\r\n\r\nPOST accounts\r\n--b--";
         assert_eq!(operations("/api/data/v9.2/$batch", batch), 2);
         let bulk = br#"{"Targets":[{"name":"a"},{"name":"b"},{"name":"c"}]}"#;
-        assert_eq!(operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", bulk), 3);
-        assert_eq!(operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", b"{"), 1);
+        assert_eq!(
+            operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", bulk),
+            3
+        );
+        assert_eq!(
+            operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", b"{"),
+            1
+        );
         assert_eq!(operations("/api/data/v9.2/accounts", bulk), 1);
         assert_eq!(operations("/api/data/v9.2/$batch", b""), 1);
     }
