@@ -10,8 +10,9 @@
 //!
 //! Every answer carries `x-ms-dop-hint` and the remaining budget
 //! (`x-ms-ratelimit-burst-remaining-xrm-requests`,
-//! `x-ms-ratelimit-time-remaining-xrm-requests`, in seconds). A `$batch` is one request; each of
-//! its operations costs execution time. The emulator charges [`ServiceProtection::cost_per_operation`]
+//! `x-ms-ratelimit-time-remaining-xrm-requests`, in seconds). A `$batch` or a bulk message
+//! (`CreateMultiple`, …) is one request; each of its operations (parts, or targets) costs
+//! execution time: batching saves requests, not execution time. The emulator charges [`ServiceProtection::cost_per_operation`]
 //! per operation and takes that long to answer. [`ServiceProtection::scaled`] divides the window
 //! and its budgets by a factor, so tests and benchmarks run in seconds.
 
@@ -144,7 +145,7 @@ impl Protection {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    fn limits(&self) -> Option<ServiceProtection> {
+    pub(crate) fn limits(&self) -> Option<ServiceProtection> {
         self.limits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
