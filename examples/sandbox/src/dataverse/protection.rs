@@ -12,8 +12,8 @@
 //! (`x-ms-ratelimit-burst-remaining-xrm-requests`,
 //! `x-ms-ratelimit-time-remaining-xrm-requests`, in seconds). A `$batch` or a bulk message
 //! (`CreateMultiple`, …) is one request; each of its operations (parts, or targets) costs
-//! execution time: batching saves requests, not execution time. The emulator charges [`ServiceProtection::cost_per_operation`]
-//! per operation and takes that long to answer. [`ServiceProtection::scaled`] divides the window
+//! execution time: batching saves requests, not execution time. The emulator charges
+//! [`ServiceProtection::cost_per_operation`] per operation and takes that long to answer. [`ServiceProtection::scaled`] divides the window
 //! and its budgets by a factor, so tests and benchmarks run in seconds.
 
 use std::collections::{HashMap, VecDeque};
