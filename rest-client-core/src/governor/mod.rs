@@ -340,9 +340,8 @@ pub fn govern(
         }
         Observation::Answered { dop_hint, remaining_requests, remaining_time } => {
             // The server's hint is where the concurrency starts, the first time it is seen.
-            if let Some(hint) = dop_hint.filter(|hint| *hint > 0)
-                && !next.hinted
-            {
+            let first_hint = dop_hint.filter(|hint| *hint > 0 && !next.hinted);
+            if let Some(hint) = first_hint {
                 next.hinted = true;
                 next.concurrency = hint.min(next.ceiling);
                 next.streak = 0;
@@ -353,7 +352,11 @@ pub fn govern(
             // then by one per `climb_after` successes in a row.
             next.streak = next.streak.saturating_add(1);
             let climb_after = if next.throttled { limits.climb_after } else { 1 };
-            if saturated && next.streak >= climb_after && next.concurrency < next.ceiling {
+            if saturated
+                && first_hint.is_none()
+                && next.streak >= climb_after
+                && next.concurrency < next.ceiling
+            {
                 next.concurrency += if next.throttled { 1 } else { 2 };
                 next.streak = 0;
             }

@@ -66,6 +66,11 @@ fn govern_decisions() {
             unhinted.clone(), 0, answered(Some(12), None), 100,
             GovernorState { concurrency: 12, hinted: true, streak: 1, in_flight: 0,
                 budget: budget(None, &[(0, 100)], &[], None), ..unhinted.clone() }),
+        // Old logic: the same answer also counted towards a climb.
+        ("the first hint sets the concurrency, and that answer climbs no further",
+            GovernorState { concurrency: 1, ..unhinted.clone() }, 0, answered(Some(3), None), 100,
+            GovernorState { concurrency: 3, hinted: true, streak: 1, in_flight: 0,
+                budget: budget(None, &[(0, 100)], &[], None), ..unhinted.clone() }),
         ("a hint above 52 is held to 52",
             unhinted.clone(), 0, answered(Some(200), None), 100,
             GovernorState { concurrency: 52, hinted: true, streak: 1, in_flight: 0,
