@@ -1,12 +1,15 @@
 //! The throughput governor: one budget per client, shared by every clone and every task using
 //! it, that spends Dataverse's service-protection limits instead of tripping them.
 //!
-//! Each attempt waits for a place among the requests allowed in flight (and for any pause to
-//! end) before it is sent, and reports what its response said. The decisions are
+//! Each attempt waits for a place among the requests allowed in flight, for any pause to end
+//! and for budget in the service's window before it is sent, and reports what its response
+//! said. The decisions are [`rest_client_core::governor::start`]'s and
 //! [`rest_client_core::governor::govern`]'s: the concurrency starts from the server's
-//! `x-ms-dop-hint` and never exceeds 52; a 429 pauses every request of the client for its
-//! `Retry-After` and lowers the concurrency, which climbs back while requests succeed; the
-//! `x-ms-ratelimit-*-remaining-xrm-requests` headers slow it down before the limit is hit.
+//! `x-ms-dop-hint`, rises while every place is taken and never exceeds 52; the request budget
+//! of the 5-minute window (`x-ms-ratelimit-burst-remaining-xrm-requests`) is spent as the window
+//! gives it back, so a bulk load does not trip it; a 429 pauses every request of the client for
+//! its `Retry-After` and lowers the concurrency; little execution time left
+//! (`x-ms-ratelimit-time-remaining-xrm-requests`) lowers it too.
 //! See Microsoft Learn, "Service protection API limits"
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>).
 
