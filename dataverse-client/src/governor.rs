@@ -1,12 +1,15 @@
 //! The throughput governor: one budget per client, shared by every clone and every task using
 //! it, that spends Dataverse's service-protection limits instead of tripping them.
 //!
-//! Each attempt waits for a place among the requests allowed in flight (and for any pause to
-//! end) before it is sent, and reports what its response said. The decisions are
+//! Each attempt waits for a place among the requests allowed in flight, for any pause to end
+//! and for budget in the service's window before it is sent, and reports what its response
+//! said. The decisions are [`rest_client_core::governor::start`]'s and
 //! [`rest_client_core::governor::govern`]'s: the concurrency starts from the server's
-//! `x-ms-dop-hint` and never exceeds 52; a 429 pauses every request of the client for its
-//! `Retry-After` and lowers the concurrency, which climbs back while requests succeed; the
-//! `x-ms-ratelimit-*-remaining-xrm-requests` headers slow it down before the limit is hit.
+//! `x-ms-dop-hint`, rises while every place is taken and never exceeds 52; the request budget
+//! of the 5-minute window (`x-ms-ratelimit-burst-remaining-xrm-requests`) is spent as the window
+//! gives it back, so a bulk load does not trip it; a 429 pauses every request of the client for
+//! its `Retry-After` and lowers the concurrency; little execution time left
+//! (`x-ms-ratelimit-time-remaining-xrm-requests`) lowers it too.
 //! See Microsoft Learn, "Service protection API limits"
 //! (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits>).
 
@@ -15,7 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode};
-use rest_client_core::governor::{GovernorLimits, GovernorState, Observation, govern};
+use rest_client_core::governor::{
+    Admission, GovernorLimits, GovernorState, Observation, govern, start,
+};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -32,16 +37,9 @@ pub const REMAINING_TIME: &str = "x-ms-ratelimit-time-remaining-xrm-requests";
 pub(crate) struct Governor {
     limits: GovernorLimits,
     epoch: Instant,
-    shared: Mutex<Shared>,
+    state: Mutex<GovernorState>,
     changed: Notify,
     throttled: AtomicU64,
-}
-
-struct Shared {
-    state: GovernorState,
-    in_flight: u32,
-    /// When the last request started (for the spacing of starts).
-    last_start: Option<Duration>,
 }
 
 /// What the governor of a client stands at ([`Client::throughput_governor`]).
@@ -58,6 +56,9 @@ pub struct GovernorStatus {
     pub throttled: u64,
     /// How long requests are still paused for.
     pub paused_for: Duration,
+    /// Requests this client may still start in the service's current window, as the
+    /// `x-ms-ratelimit-burst-remaining-xrm-requests` answers tell (`None` until one does).
+    pub budget_left: Option<u64>,
 }
 
 impl Governor {
@@ -66,7 +67,7 @@ impl Governor {
         Self {
             limits,
             epoch: Instant::now(),
-            shared: Mutex::new(Shared { state, in_flight: 0, last_start: None }),
+            state: Mutex::new(state),
             changed: Notify::new(),
             throttled: AtomicU64::new(0),
         }
@@ -76,58 +77,58 @@ impl Governor {
         self.epoch.elapsed()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> std::sync::MutexGuard<'_, GovernorState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Wait until a request may be sent: no pause, and a free place.
+    /// Wait until [`start`] admits a request: no pause, a free place, and budget left in the
+    /// window.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
         loop {
             let mut notified = std::pin::pin!(self.changed.notified());
             notified.as_mut().enable();
-            let wait = {
-                let mut shared = self.lock();
+            let admission = {
+                let mut state = self.lock();
                 let now = self.now();
-                let spaced = shared.last_start.map_or(Duration::ZERO, |last| {
-                    (last + shared.state.spacing).saturating_sub(now)
-                });
-                let wait = shared.state.wait_at(now).max(spaced);
-                if wait.is_zero() && shared.in_flight < shared.state.concurrency {
-                    shared.in_flight += 1;
-                    shared.last_start = Some(now);
-                    return Permit { governor: self, done: false };
+                let (next, admission) = start(&self.limits, std::mem::take(&mut *state), now);
+                *state = next;
+                if admission == Admission::Now {
+                    return Permit { governor: self, started: now, done: false };
                 }
-                wait
+                admission
             };
-            if wait.is_zero() {
-                notified.await;
-            } else {
-                // Until the pause ends, or sooner when something changes.
-                let _ = tokio::time::timeout(wait, notified).await;
+            match admission {
+                // Until then, or sooner when an attempt finishes.
+                Admission::Wait(wait) if !wait.is_zero() => {
+                    let _ = tokio::time::timeout(wait, notified).await;
+                }
+                Admission::Wait(_) => tokio::task::yield_now().await,
+                _ => notified.await,
             }
         }
     }
 
-    fn finish(&self, observation: Observation) {
+    fn finish(&self, started: Duration, observation: Observation) {
         if matches!(observation, Observation::Throttled { .. }) {
             self.throttled.fetch_add(1, Ordering::Relaxed);
         }
         {
-            let mut shared = self.lock();
-            shared.in_flight = shared.in_flight.saturating_sub(1);
-            shared.state = govern(&self.limits, shared.state, observation, self.now());
+            let mut state = self.lock();
+            let taken = std::mem::take(&mut *state);
+            *state = govern(&self.limits, taken, started, observation, self.now());
         }
         self.changed.notify_waiters();
     }
 
     pub(crate) fn status(&self) -> GovernorStatus {
-        let shared = self.lock();
+        let state = self.lock();
         GovernorStatus {
-            concurrency: shared.state.concurrency,
-            ceiling: shared.state.ceiling,
-            in_flight: shared.in_flight,
+            concurrency: state.concurrency,
+            ceiling: state.ceiling,
+            in_flight: state.in_flight,
             throttled: self.throttled.load(Ordering::Relaxed),
-            paused_for: shared.state.wait_at(self.now()),
+            paused_for: state.wait_at(self.now()),
+            budget_left: state.budget_left(),
         }
     }
 }
@@ -135,6 +136,8 @@ impl Governor {
 /// A place among the requests in flight, given back with what the response said.
 pub(crate) struct Permit<'g> {
     governor: &'g Governor,
+    /// When the attempt was admitted (on the governor's clock).
+    started: Duration,
     done: bool,
 }
 
@@ -149,7 +152,7 @@ impl Permit<'_> {
             Ok(Ok(response)) => observe(response.status(), response.headers()),
             _ => Observation::NoAnswer,
         };
-        self.governor.finish(observation);
+        self.governor.finish(self.started, observation);
     }
 }
 
@@ -157,7 +160,7 @@ impl Drop for Permit<'_> {
     fn drop(&mut self) {
         // A cancelled request gives its place back without a verdict.
         if !self.done {
-            self.governor.finish(Observation::NoAnswer);
+            self.governor.finish(self.started, Observation::NoAnswer);
         }
     }
 }
@@ -277,7 +280,10 @@ mod tests {
         let third = tokio::time::timeout(Duration::from_millis(10), governor.acquire()).await;
         assert!(third.is_err(), "two places only");
         // A 429 with Retry-After: 3 frees its place, lowers to one and pauses everyone.
-        first.governor.finish(Observation::Throttled { retry_after: Some(Duration::from_secs(3)) });
+        first.governor.finish(
+            first.started,
+            Observation::Throttled { retry_after: Some(Duration::from_secs(3)) },
+        );
         std::mem::forget(first);
         drop(second);
         let started = Instant::now();

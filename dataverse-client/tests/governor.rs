@@ -1,5 +1,5 @@
-//! The throughput governor against a mock Dataverse: `x-ms-dop-hint` caps the requests in
-//! flight, a 429 pauses every request of the client (clones included) for its `Retry-After`,
+//! The throughput governor against a mock Dataverse: `x-ms-dop-hint` sets the requests in
+//! flight (demand raises them up to the maximum), a 429 pauses every request of the client (clones included) for its `Retry-After`,
 //! and turning the governor off lets everything through at once.
 
 mod common;
@@ -86,9 +86,9 @@ async fn read_all(client: &Client, count: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dop_hint_caps_the_requests_in_flight() {
+async fn the_dop_hint_sets_the_requests_in_flight_and_demand_raises_them_to_the_maximum() {
     let (server, arrivals) = serve(Some("3"), 0).await;
-    let limits = GovernorLimits::default().initial_concurrency(1);
+    let limits = GovernorLimits::default().initial_concurrency(1).max_concurrency(5);
     let client = builder(&server).throughput_governor(limits).build().unwrap();
     // One request learns the hint, then 12 more at once.
     read_all(&client, 1).await;
@@ -96,7 +96,13 @@ async fn the_dop_hint_caps_the_requests_in_flight() {
     read_all(&client, 12).await;
     let arrivals = arrivals.lock().unwrap().clone();
     assert_eq!(arrivals.len(), 13);
-    assert_eq!(most_at_once(&arrivals[1..]), 3, "never more than the hint");
+    // The first three go at once; the fourth waits for an answer.
+    let fourth = arrivals[4].duration_since(arrivals[1]);
+    assert!(fourth >= HOLD - Duration::from_millis(10), "the fourth went after {fourth:?}");
+    // With every place taken, answers raise the concurrency past the hint, never past 5.
+    let most = most_at_once(&arrivals[1..]);
+    assert!((4..=5).contains(&most), "{most} at once");
+    assert_eq!(client.throughput_governor().unwrap().concurrency, 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

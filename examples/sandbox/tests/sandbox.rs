@@ -17,6 +17,8 @@ mod faults;
 mod ironclad;
 #[path = "sandbox/receiver.rs"]
 mod receiver;
+#[path = "sandbox/service_protection.rs"]
+mod service_protection;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;

@@ -8,14 +8,15 @@
 mod lock;
 mod migrate;
 pub mod testing;
+pub mod tls;
 
 use std::future::Future;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use secrecy::{ExposeSecret, SecretString};
-use tokio_postgres::NoTls;
 use tokio_postgres::error::SqlState;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use lock::SessionLock;
 pub use migrate::Migration;
@@ -36,6 +37,9 @@ pub enum PgError {
     /// The server cannot be reached, or refused the connection.
     #[error("cannot connect to PostgreSQL: {0}")]
     Connect(String),
+    /// TLS cannot be set up as `sslmode` asks (the trusted roots cannot be read).
+    #[error("PostgreSQL TLS: {0}")]
+    Tls(String),
     /// A query failed.
     #[error("PostgreSQL error: {0}")]
     Query(#[from] tokio_postgres::Error),
@@ -103,6 +107,7 @@ pub fn is_race(error: &tokio_postgres::Error) -> bool {
 pub struct Database {
     pool: Pool,
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
 }
 
 impl std::fmt::Debug for Database {
@@ -116,28 +121,39 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Database {
     /// Parse `url` and check the server answers, with at most `max_connections` pooled
-    /// connections.
+    /// connections. TLS follows the URL's `sslmode` (default `prefer`) and `sslrootcert`, as
+    /// libpq does ([`tls`]).
     ///
     /// # Errors
-    /// [`PgError::InvalidUrl`] or [`PgError::Connect`].
+    /// [`PgError::InvalidUrl`], [`PgError::Tls`] or [`PgError::Connect`].
     pub async fn connect(url: &SecretString, max_connections: usize) -> Result<Self, PgError> {
-        let mut config: tokio_postgres::Config = url
-            .expose_secret()
-            .parse()
-            .map_err(|e: tokio_postgres::Error| PgError::InvalidUrl(e.to_string()))?;
+        let (rest, settings) = tls::TlsSettings::split(url.expose_secret())?;
+        let mut config: tokio_postgres::Config =
+            rest.parse().map_err(|e: tokio_postgres::Error| PgError::InvalidUrl(e.to_string()))?;
+        config.ssl_mode(settings.ssl_mode());
+        // As libpq: no TLS over a unix socket, whatever sslmode says.
+        #[cfg(unix)]
+        if config
+            .get_hosts()
+            .iter()
+            .all(|host| matches!(host, tokio_postgres::config::Host::Unix(_)))
+        {
+            config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        let tls = settings.connector()?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig { recycling_method: RecyclingMethod::Fast },
         );
         let pool = Pool::builder(manager)
             .max_size(max_connections.max(1))
             .build()
             .map_err(|e| PgError::Connect(e.to_string()))?;
-        let db = Self { pool, config };
+        let db = Self { pool, config, tls };
         db.client().await?.simple_query("SELECT 1").await?;
         Ok(db)
     }
@@ -168,8 +184,11 @@ impl Database {
 
     /// A connection of its own, outside the pool (for a lock that lives as long as it).
     async fn dedicated(&self) -> Result<tokio_postgres::Client, PgError> {
-        let (client, connection) =
-            self.config.connect(NoTls).await.map_err(|e| PgError::Connect(e.to_string()))?;
+        let (client, connection) = self
+            .config
+            .connect(self.tls.clone())
+            .await
+            .map_err(|e| PgError::Connect(e.to_string()))?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "a dedicated PostgreSQL connection ended");

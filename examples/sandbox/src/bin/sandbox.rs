@@ -4,7 +4,12 @@
 //! sandbox [--dataverse-listen ADDR] [--ironclad-listen ADDR]
 //!         [--dataverse-token TOKEN] [--ironclad-token TOKEN]
 //!         [--metadata PATH] [--seed PATH] [--no-demo-data]
+//!         [--service-protection-scale FACTOR]
 //! ```
+//!
+//! `--service-protection-scale 60` turns on Dataverse's service protection with the window
+//! and its budgets divided by 60 (100 requests and 20 s of execution time per 5 s); 1 is the
+//! real limits. `/_sandbox/dataverse/service-protection` changes it while running.
 //!
 //! When both listeners are up it prints four shell-sourceable lines on stdout
 //! (`DATAVERSE_URL=…`, `DATAVERSE_TOKEN=…`, `IRONCLAD_BASE_URL=…`, `IRONCLAD_TOKEN=…`) and
@@ -15,11 +20,12 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use dataverse_ironclad_sandbox::dataverse::DataverseSchema;
-use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, SeedData, SeedFile};
+use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig, SeedData, SeedFile, ServiceProtection};
 use secrecy::{ExposeSecret, SecretString};
 
 const USAGE: &str = "usage: sandbox [--dataverse-listen ADDR] [--ironclad-listen ADDR] \
-[--dataverse-token TOKEN] [--ironclad-token TOKEN] [--metadata PATH] [--seed PATH] [--no-demo-data]";
+[--dataverse-token TOKEN] [--ironclad-token TOKEN] [--metadata PATH] [--seed PATH] [--no-demo-data] \
+[--service-protection-scale FACTOR]";
 
 /// What the command line asked for.
 #[derive(Debug, Default, PartialEq)]
@@ -31,6 +37,7 @@ struct Options {
     metadata: Option<String>,
     seed: Option<String>,
     no_demo_data: bool,
+    service_protection_scale: Option<f64>,
     help: bool,
     version: bool,
 }
@@ -66,6 +73,13 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
             "--metadata" => options.metadata = Some(value(&flag)?),
             "--seed" => options.seed = Some(value(&flag)?),
             "--no-demo-data" if inline.is_none() => options.no_demo_data = true,
+            "--service-protection-scale" => {
+                let text = value(&flag)?;
+                let factor = text.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 1.0);
+                options.service_protection_scale = Some(factor.ok_or_else(|| {
+                    format!("{flag}: '{text}' is not a factor of at least 1 (such as 60)")
+                })?);
+            }
             "-h" | "--help" => options.help = true,
             "-V" | "--version" => options.version = true,
             other => return Err(format!("unknown argument '{other}' ({USAGE})")),
@@ -98,6 +112,9 @@ fn config(options: &Options) -> Result<SandboxConfig, String> {
     if options.no_demo_data || options.metadata.is_some() {
         // Another environment's tables get the reference rows only (a user and currencies).
         config.seed = SeedData::ReferenceOnly;
+    }
+    if let Some(factor) = options.service_protection_scale {
+        config.dataverse_service_protection = Some(ServiceProtection::dataverse().scaled(factor));
     }
     if let Some(path) = &options.seed {
         config.seed_file = Some(SeedFile::read(path).map_err(|e| format!("--seed: {e}"))?);
@@ -226,11 +243,23 @@ mod tests {
             (&["--metadata"][..], "--metadata needs a value"),
             (&["--frobnicate"][..], "unknown argument '--frobnicate'"),
             (&["--seed="][..], "--seed needs a value"),
+            (&["--service-protection-scale", "0.5"][..], "is not a factor of at least 1"),
+            (&["--service-protection-scale=lots"][..], "is not a factor of at least 1"),
         ] {
             let error = parse(args(list)).unwrap_err();
             assert!(error.contains(expected), "{list:?}: {error}");
             assert!(!error.contains('\n'));
         }
+    }
+
+    #[test]
+    fn service_protection_is_off_unless_scaled() {
+        assert_eq!(config(&parse(args(&[])).unwrap()).unwrap().dataverse_service_protection, None);
+        let options = parse(args(&["--service-protection-scale=60"])).unwrap();
+        assert_eq!(options.service_protection_scale, Some(60.0));
+        let limits = config(&options).unwrap().dataverse_service_protection.unwrap();
+        assert_eq!(limits, ServiceProtection::dataverse().scaled(60.0));
+        assert_eq!((limits.requests_per_window, limits.window.as_secs()), (100, 5));
     }
 
     #[test]

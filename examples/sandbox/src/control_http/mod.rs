@@ -9,6 +9,7 @@
 mod common;
 mod dataverse;
 mod ironclad;
+mod service_protection;
 
 use std::sync::{Arc, Mutex};
 
@@ -45,7 +46,7 @@ pub(crate) struct ControlState {
 /// The control routes of one listener, to merge with its API routes.
 pub(crate) fn router(state: ControlState) -> Router {
     let service_routes = match state.service {
-        Service::Dataverse => dataverse::routes(),
+        Service::Dataverse => dataverse::routes().merge(service_protection::routes()),
         Service::Ironclad => ironclad::routes(),
     };
     Router::new().nest(PREFIX, common::routes().merge(service_routes)).with_state(Arc::new(state))

@@ -69,6 +69,20 @@ impl DataverseControl {
         self.state.protection.set(limits);
     }
 
+    /// The service protection in force (`None`: off).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), dataverse_ironclad_sandbox::SandboxError> {
+    /// use dataverse_ironclad_sandbox::{Sandbox, SandboxConfig};
+    ///
+    /// let sandbox = Sandbox::start(SandboxConfig::default()).await?;
+    /// assert!(sandbox.dataverse().service_protection().is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn service_protection(&self) -> Option<super::ServiceProtection> {
+        self.state.protection.limits()
+    }
+
     pub(crate) fn new(state: Arc<DataverseState>) -> Self {
         Self { state }
     }

@@ -60,7 +60,7 @@ pub(crate) async fn api(
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let operations = if uri.path().ends_with("/$batch") { batch_operations(&body) } else { 1 };
+        let operations = super::protection::operations(uri.path(), &body);
         let admitted = match state.protection.admit(&user, operations) {
             Ok(admitted) => {
                 admitted.map(|admitted| Admission { state: state.clone(), admitted, done: false })
@@ -121,13 +121,6 @@ impl Drop for Admission {
             self.state.protection.release(&self.admitted);
         }
     }
-}
-
-/// The operations of a `$batch` body: one `application/http` part each.
-fn batch_operations(body: &[u8]) -> u32 {
-    let needle = b"application/http";
-    let count = body.windows(needle.len()).filter(|w| w.eq_ignore_ascii_case(needle)).count();
-    u32::try_from(count).unwrap_or(u32::MAX).max(1)
 }
 
 /// The 401 for a missing or wrong token, naming the tenant's authority.

@@ -10,9 +10,10 @@
 //!
 //! Every answer carries `x-ms-dop-hint` and the remaining budget
 //! (`x-ms-ratelimit-burst-remaining-xrm-requests`,
-//! `x-ms-ratelimit-time-remaining-xrm-requests`, in seconds). A `$batch` is one request; each of
-//! its operations costs execution time. The emulator charges [`ServiceProtection::cost_per_operation`]
-//! per operation and takes that long to answer. [`ServiceProtection::scaled`] divides the window
+//! `x-ms-ratelimit-time-remaining-xrm-requests`, in seconds). A `$batch` or a bulk message
+//! (`CreateMultiple`, …) is one request; each of its operations (parts, or targets) costs
+//! execution time: batching saves requests, not execution time. The emulator charges
+//! [`ServiceProtection::cost_per_operation`] per operation and takes that long to answer. [`ServiceProtection::scaled`] divides the window
 //! and its budgets by a factor, so tests and benchmarks run in seconds.
 
 use std::collections::{HashMap, VecDeque};
@@ -144,7 +145,7 @@ impl Protection {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    fn limits(&self) -> Option<ServiceProtection> {
+    pub(crate) fn limits(&self) -> Option<ServiceProtection> {
         self.limits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -208,6 +209,25 @@ impl Protection {
     pub(crate) fn dop_hint(&self) -> Option<u32> {
         self.limits().map(|limits| limits.dop_hint)
     }
+}
+
+/// The operations a request carries, each charged [`ServiceProtection::cost_per_operation`]: one
+/// per part of a `$batch`, one per target of a bulk message (`CreateMultiple`, …), else one.
+/// Batching and bulk messages save requests, not execution time
+/// (<https://learn.microsoft.com/power-apps/developer/data-platform/api-limits#execution-time>).
+pub(crate) fn operations(path: &str, body: &[u8]) -> u32 {
+    let count = if path.ends_with("/$batch") {
+        let needle = b"application/http";
+        body.windows(needle.len()).filter(|w| w.eq_ignore_ascii_case(needle)).count()
+    } else if path.ends_with("Multiple") {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|body| body.get("Targets")?.as_array().map(Vec::len))
+            .unwrap_or(1)
+    } else {
+        1
+    };
+    u32::try_from(count).unwrap_or(u32::MAX).max(1)
 }
 
 /// `Retry-After` is whole seconds: round up, at least 1.
@@ -300,6 +320,23 @@ mod tests {
         // Turned off: everything passes.
         protection.set(None);
         assert!(protection.admit("ada", 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn batches_and_bulk_messages_cost_one_operation_per_row() {
+        let batch = b"--b\r\nContent-Type: application/http\r\n\r\nPOST accounts\r\n--b\r\nContent-Type: Application/HTTP\r\n\r\nPOST accounts\r\n--b--";
+        assert_eq!(operations("/api/data/v9.2/$batch", batch), 2);
+        let bulk = br#"{"Targets":[{"name":"a"},{"name":"b"},{"name":"c"}]}"#;
+        assert_eq!(
+            operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", bulk),
+            3
+        );
+        assert_eq!(
+            operations("/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.CreateMultiple", b"{"),
+            1
+        );
+        assert_eq!(operations("/api/data/v9.2/accounts", bulk), 1);
+        assert_eq!(operations("/api/data/v9.2/$batch", b""), 1);
     }
 
     #[test]
