@@ -1,4 +1,4 @@
-//! Message shapes without a public sample (research §4.7): Delete, Associate, SetState,
+//! Message shapes without a public sample: Delete, Associate, SetState,
 //! CreateMultiple, and a payload over 256 KB.
 
 mod common;

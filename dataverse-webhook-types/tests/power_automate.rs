@@ -1,4 +1,4 @@
-//! The simplified body a Power Automate HTTP action sends (spec 000, step 4).
+//! The simplified body a Power Automate HTTP action sends (a flat `Target` of the changed row).
 
 mod common;
 

@@ -1,4 +1,9 @@
-//! The four real payloads of research §4.8, read field by field.
+//! Four published payloads, read field by field: the contact `Update` of Microsoft's webhook
+//! documentation (<https://learn.microsoft.com/power-apps/developer/data-platform/use-webhooks>),
+//! the synchronous `Create` of Dynamics 365 Contact Center's presence sync
+//! (<https://learn.microsoft.com/dynamics365/contact-center/extend/presence-status-sync>), and two
+//! bodies from an open-source serializer's tests (an all-types `Create`, a synchronous `Update`
+//! with `Guid:#System` wrappers).
 
 mod common;
 
@@ -287,9 +292,9 @@ fn the_research_samples_parse_through_from_str_too() {
     }
 }
 
-/// The fixtures are the research samples byte for byte. The research notes live outside the
-/// repository (`shared/research/` in some ancestor directory); without them (e.g. a packaged
-/// crate) there is nothing to compare against and the test says so.
+/// The fixtures are the published samples byte for byte, checked against the team's copy of
+/// them when it sits beside the checkout; without it (e.g. a packaged crate) there is nothing to
+/// compare against and the test says so.
 #[test]
 fn fixtures_are_the_research_samples_byte_for_byte() {
     let manifest_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -1,5 +1,6 @@
-//! What the parser tolerates: drift in field sets, tags and value encodings (research §4.5,
-//! §4.9). Unrecognised values are kept, never rejected.
+//! What the parser tolerates: drift in field sets, tags and value encodings (the
+//! `DataContractJsonSerializer` forms a `RemoteExecutionContext` takes). Unrecognised values are
+//! kept, never rejected.
 
 use dataverse_webhook_types::{
     Field, PayloadShape, RemoteExecutionContext, Target, Value, ValueKind,
