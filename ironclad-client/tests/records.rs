@@ -6,8 +6,8 @@ use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
     records::{
-        ContractState, ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField,
-        SortDirection,
+        AmendmentType, ContractState, ListRecords, NewRecord, ParentLink, RecordPatch,
+        RecordSortField, SortDirection,
     },
     values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
     workflows::Filter,
@@ -277,4 +277,30 @@ async fn attachment_upload_is_multipart_with_metadata_and_delete_works() {
         body.contains(r#"name="metadata""#) && body.contains(r#"{"filename":"NDA.pdf"}"#),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn update_sends_properties_to_amend_and_an_amend_only_patch_is_not_empty() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/records/IC-32")))
+        .and(body_json(json!({
+            "addPropertiesToAmend": {
+                "contractValue": {"amendmentType": "replace"},
+                "agreementExpirationDate": {"amendmentType": "replace"}
+            },
+            "removePropertiesToAmend": ["counterpartyAddress"]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": RECORD})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let patch = RecordPatch::new()
+        .add_property_to_amend("contractValue", AmendmentType::Replace)
+        .add_property_to_amend("agreementExpirationDate", AmendmentType::Replace)
+        .remove_property_to_amend("counterpartyAddress");
+    assert!(!patch.is_empty());
+    let record = client(&server).records().update("IC-32", &patch).await.unwrap();
+    assert_eq!(record.id, RECORD);
+    assert!(!RecordPatch::new().remove_property_to_amend("x").is_empty());
 }

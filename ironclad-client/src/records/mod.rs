@@ -16,7 +16,7 @@ pub use ironclad_type::{EnumOption, EnumType, IroncladType};
 pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
 pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordLink};
 pub use query::{ListRecords, RecordSortField, SortDirection};
-pub use write::{NewRecord, ParentLink, RecordPatch};
+pub use write::{AmendmentType, NewRecord, ParentLink, RecordPatch};
 
 pub use crate::ids::RecordId;
 
