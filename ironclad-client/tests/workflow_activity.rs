@@ -8,11 +8,13 @@ use common::{api, client, fixture, fixture_json};
 use futures_util::StreamExt;
 use ironclad_client::{
     auth::UserRef,
-    workflows::{ApprovalDecision, ApprovalStatus, NewComment},
+    workflows::{
+        ApprovalDecision, ApprovalRequestType, ApprovalRequestsQuery, ApprovalStatus, NewComment,
+    },
 };
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const WORKFLOW: &str = "6a6b4091ef38863a01482499";
@@ -69,6 +71,8 @@ async fn approval_requests_are_paged() {
     Mock::given(method("GET"))
         .and(path(api(&format!("/workflows/{WORKFLOW}/approval-requests"))))
         .and(query_param("page", "0"))
+        .and(query_param_is_missing("actorDetails"))
+        .and(query_param_is_missing("requestType"))
         .respond_with(
             ResponseTemplate::new(200).set_body_string(fixture("approval_requests_page.json")),
         )
@@ -408,4 +412,67 @@ async fn the_signed_copy_of_a_completed_workflow_is_one_document_and_downloads()
     let download = client.workflows().download_document(&workflow.id, &signed[0]).await.unwrap();
     assert_eq!(download.file_name(), Some("MSA - Northwind Traders (signed).pdf"));
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 signed");
+}
+
+#[tokio::test]
+async fn turn_history_is_paged_and_tolerates_odd_fields() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/turn-history"))))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("turn_history_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let turns = client(&server).workflows().turn_history(WORKFLOW).collect_all().await.unwrap();
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[0].turn_number, Some(1));
+    assert_eq!(turns[0].turn_party.as_deref(), Some("internal"));
+    assert_eq!(turns[0].turn_location.as_deref(), Some("manual change"));
+    assert_eq!(turns[0].turn_start_time, Some(datetime!(2026-07-30 12:01:10 UTC)));
+    assert_eq!(turns[0].turn_end_time, Some(datetime!(2026-07-31 09:15:00.250 UTC)));
+    assert_eq!(turns[0].turn_user_email.as_deref(), Some("kelvin@example.com"));
+    // The current turn has no end, and an informational field of another shape is dropped.
+    assert_eq!(turns[1].turn_party.as_deref(), Some("counterparty"));
+    assert_eq!(turns[1].turn_end_time, None);
+    assert_eq!(turns[1].turn_location, None);
+}
+
+#[tokio::test]
+async fn approval_requests_with_actor_details_and_request_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approval-requests"))))
+        .and(query_param("page", "0"))
+        .and(query_param("actorDetails", "true"))
+        .and(query_param("requestType", "role"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 20, "count": 1,
+            "list": [{
+                "startTime": "2026-07-30T12:01:10.000Z",
+                "status": "Workflow Paused",
+                "actorId": "68dc41166622f04ca177be37",
+                "actorType": "User",
+                "actorDetails": {"userName": "Kelvin Legal", "userEmail": "kelvin@example.com"},
+                "role": ROLE,
+                "roleName": "Legal",
+                "aggregateDuration": 1500
+            }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query =
+        ApprovalRequestsQuery::new().actor_details(true).request_type(ApprovalRequestType::Role);
+    let requests = client(&server)
+        .workflows()
+        .approval_requests_with(WORKFLOW, &query)
+        .collect_all()
+        .await
+        .unwrap();
+    let actor = requests[0].actor_details.as_ref().unwrap();
+    assert_eq!(actor.user_name.as_deref(), Some("Kelvin Legal"));
+    assert_eq!(actor.user_email.as_deref(), Some("kelvin@example.com"));
+    assert_eq!(requests[0].aggregate_duration, Some(1500.0));
+    assert_eq!(requests[0].status, Some(ApprovalStatus::Other("Workflow Paused".into())));
 }

@@ -119,7 +119,7 @@ impl Workflows<'_> {
     /// # Ok(()) }
     /// ```
     pub fn comments(&self, workflow_id: impl Into<WorkflowId>) -> Paginated<Comment> {
-        self.paged(workflow_id.into(), "comments", None, "page of comments")
+        self.paged(workflow_id.into(), "comments", Vec::new(), "page of comments")
     }
 
     /// One comment.
@@ -186,7 +186,7 @@ impl Workflows<'_> {
         self.paged(
             workflow_id.into(),
             "participants",
-            email.map(|e| ("email", e.to_owned())),
+            email.map(|e| ("email", e.to_owned())).into_iter().collect(),
             "page of participants",
         )
     }
@@ -196,7 +196,7 @@ impl Workflows<'_> {
         &self,
         workflow_id: WorkflowId,
         resource: &'static str,
-        filter: Option<(&'static str, String)>,
+        filters: Vec<(&'static str, String)>,
         what: &'static str,
     ) -> Paginated<T> {
         let id = match id_segment("workflow id", &workflow_id) {
@@ -207,7 +207,7 @@ impl Workflows<'_> {
         Paginated::new(0, DEFAULT_PAGE_SIZE, move |page| {
             let mut request =
                 ApiRequest::get(segments!["workflows", id.clone(), resource]).query("page", page);
-            if let Some((key, value)) = &filter {
+            for (key, value) in &filters {
                 request = request.query(key, value);
             }
             let client = client.clone();

@@ -5,6 +5,7 @@
 mod approvals;
 mod comments;
 mod documents;
+mod history;
 mod launch;
 mod lifecycle;
 mod model;
@@ -14,10 +15,12 @@ mod signatures;
 mod update;
 
 pub use approvals::{
-    ApprovalDecision, ApprovalGroup, ApprovalRequest, ApprovalStatus, Reviewer, WorkflowApprovals,
+    ActorDetails, ApprovalDecision, ApprovalGroup, ApprovalRequest, ApprovalRequestType,
+    ApprovalRequestsQuery, ApprovalStatus, Reviewer, WorkflowApprovals,
 };
 pub use comments::{Comment, NewComment, Participant};
 pub use documents::{DocumentAuthor, DocumentModification, WorkflowDocument, WorkflowDocuments};
+pub use history::Turn;
 pub use launch::{
     AsyncJobStatus, AsyncLaunch, AsyncLaunchFailure, AsyncLaunchJob, AsyncPolling, LaunchWorkflow,
     WorkflowUrls,
