@@ -9,7 +9,8 @@ use futures_util::StreamExt;
 use ironclad_client::{
     auth::UserRef,
     workflows::{
-        ApprovalDecision, ApprovalRequestType, ApprovalRequestsQuery, ApprovalStatus, NewComment,
+        ApprovalDecision, ApprovalRequestType, ApprovalRequestsQuery, ApprovalStatus,
+        EmailDirection, NewComment,
     },
 };
 use serde_json::json;
@@ -475,4 +476,69 @@ async fn approval_requests_with_actor_details_and_request_type() {
     assert_eq!(actor.user_email.as_deref(), Some("kelvin@example.com"));
     assert_eq!(requests[0].aggregate_duration, Some(1500.0));
     assert_eq!(requests[0].status, Some(ApprovalStatus::Other("Workflow Paused".into())));
+}
+
+#[tokio::test]
+async fn emails_decode_inbound_and_outbound_and_an_attachment_streams() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/emails"))))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("emails_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/emails/emailThread7f3a0c1e"))))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_json("emails_page.json")["list"][0].clone()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!(
+            "/workflows/{WORKFLOW}/emails/emailThread7f3a0c1e/attachments/attachmentId5c2e"
+        ))))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK\x03\x04 docx".to_vec()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let emails = client.workflows().emails(WORKFLOW).collect_all().await.unwrap();
+    assert_eq!(emails.len(), 2);
+    let inbound = &emails[0];
+    assert_eq!(inbound.direction, Some(EmailDirection::Inbound));
+    assert_eq!(inbound.email_thread_id.as_deref(), Some("emailThread7f3a0c1e"));
+    assert_eq!(inbound.timestamp, Some(datetime!(2026-08-03 14:22:05.034 UTC)));
+    let author = inbound.author.as_ref().unwrap();
+    assert_eq!(author.email.as_deref(), Some("dana@acme.example"));
+    assert_eq!(author.company_name.as_deref(), Some("Acme LLC"));
+    assert_eq!(inbound.body.as_deref(), Some("Our redline is attached.\r\n\r\nDana"));
+    let attachment = &inbound.attachments[0];
+    assert_eq!(attachment.attachment_id(), Some("attachmentId5c2e"));
+    assert!(attachment.content_type.as_deref().unwrap().contains("wordprocessingml"));
+
+    let outbound = &emails[1];
+    assert_eq!(outbound.direction, Some(EmailDirection::Outbound));
+    assert_eq!(outbound.recipients, ["dana@acme.example"]);
+    // `cc` arrived as a string instead of a list: dropped, the email still decodes.
+    assert!(outbound.cc.is_empty());
+    assert_eq!(outbound.email_opened_timestamps[0].opened, Some(true));
+    // An outbound attachment points at a workflow document, not at an email attachment.
+    assert_eq!(outbound.attachments[0].attachment_id(), None);
+    assert_eq!(outbound.attachments[0].document_key.as_deref(), Some("XZ9j0cHGA"));
+    assert_eq!(outbound.attachments[0].document_version, Some(1));
+
+    let thread = client.workflows().email_thread(WORKFLOW, "emailThread7f3a0c1e").await.unwrap();
+    assert_eq!(thread.subject.as_deref(), Some("Re: MSA for review"));
+    let download = client
+        .workflows()
+        .download_email_attachment(WORKFLOW, "emailThread7f3a0c1e", "attachmentId5c2e")
+        .await
+        .unwrap();
+    assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04 docx");
+    let empty = client.workflows().email_thread(WORKFLOW, "").await.unwrap_err();
+    assert!(matches!(empty, ironclad_client::Error::InvalidRequest(_)), "{empty:?}");
 }

@@ -1,10 +1,11 @@
 //! Workflows (`/workflows`): list, launch, get, update attributes, approvals, comments,
-//! participants, documents, signatures and lifecycle; and the launch schemas of workflow
-//! templates (`/workflow-schemas`).
+//! participants, turn history, emails, documents, signatures and lifecycle; and the launch
+//! schemas of workflow templates (`/workflow-schemas`).
 
 mod approvals;
 mod comments;
 mod documents;
+mod emails;
 mod history;
 mod launch;
 mod lifecycle;
@@ -20,6 +21,7 @@ pub use approvals::{
 };
 pub use comments::{Comment, NewComment, Participant};
 pub use documents::{DocumentAuthor, DocumentModification, WorkflowDocument, WorkflowDocuments};
+pub use emails::{EmailAttachment, EmailDirection, EmailOpened, WorkflowEmail};
 pub use history::Turn;
 pub use launch::{
     AsyncJobStatus, AsyncLaunch, AsyncLaunchFailure, AsyncLaunchJob, AsyncPolling, LaunchWorkflow,
