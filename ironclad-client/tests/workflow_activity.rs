@@ -10,7 +10,7 @@ use ironclad_client::{
     auth::UserRef,
     workflows::{
         ApprovalDecision, ApprovalRequestType, ApprovalRequestsQuery, ApprovalStatus,
-        EmailDirection, NewComment,
+        DocumentUpload, EmailDirection, LifecycleComment, NewComment,
     },
 };
 use serde_json::json;
@@ -541,4 +541,91 @@ async fn emails_decode_inbound_and_outbound_and_an_attachment_streams() {
     assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04 docx");
     let empty = client.workflows().email_thread(WORKFLOW, "").await.unwrap_err();
     assert!(matches!(empty, ironclad_client::Error::InvalidRequest(_)), "{empty:?}");
+}
+
+#[tokio::test]
+async fn upload_document_is_multipart_with_the_comment_and_is_not_replayed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/documents/draft"))))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/workflows/w503/documents/draft")))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let upload = DocumentUpload::new(
+        "MSA - Acme v2.docx",
+        b"PK\x03\x04 version two".to_vec(),
+        LifecycleComment::new("Redline from <@dana@acme.example>").add_users_to_workflow(true),
+    )
+    .new_version_of("F7IYVm-59VHKoqCLLuiFd");
+    client.workflows().upload_document(WORKFLOW, "draft", &upload).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let content_type = requests[0].headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+    let body = String::from_utf8_lossy(&requests[0].body).into_owned();
+    assert!(body.contains(r#"name="attachment"; filename="MSA - Acme v2.docx""#), "{body}");
+    assert!(
+        body.to_ascii_lowercase().contains(
+            "content-type: application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("PK\u{3}\u{4} version two"), "{body}");
+    assert!(
+        body.contains(r#"{"comment":{"message":"Redline from <@dana@acme.example>","addUsersToWorkflow":true},"key":"F7IYVm-59VHKoqCLLuiFd"}"#),
+        "{body}"
+    );
+
+    // A second upload would add the file twice.
+    let plain = DocumentUpload::new("NDA.pdf", b"%PDF".to_vec(), "Counterparty paper");
+    assert!(client.workflows().upload_document("w503", "draft", &plain).await.is_err());
+    // Ironclad requires the comment and a file name; neither leaves the client without one.
+    for bad in [
+        DocumentUpload::new("NDA.pdf", b"%PDF".to_vec(), " "),
+        DocumentUpload::new("", b"%PDF".to_vec(), "ok"),
+    ] {
+        let error = client.workflows().upload_document(WORKFLOW, "draft", &bad).await.unwrap_err();
+        assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error:?}");
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn set_signature_packet_sends_the_keys_in_order_and_decodes_the_documents() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/signature-packet"))))
+        .and(body_json(json!({"signaturePacketDocumentKeys": ["XZ9j0cHGA", "rJklwCHQ"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "signaturePacketDocuments": [
+                {"key": "XZ9j0cHGA", "filename": "Order Form.pdf", "version": "B1QePArXb", "versionNumber": 1,
+                 "download": "/public/api/v1/workflows/w/document/XZ9j0cHGA/download"},
+                {"key": "rJklwCHQ", "filename": "MSA.docx", "version": "C2", "versionNumber": 3,
+                 "download": "/public/api/v1/workflows/w/document/rJklwCHQ/download"}
+            ],
+            "excludedFromSignaturePacketDocuments": [
+                {"key": "n0tS1gned", "filename": "Notes.pdf", "versionNumber": "one"}
+            ]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let keys = ["XZ9j0cHGA".to_owned(), "rJklwCHQ".to_owned()];
+    let documents = client.workflows().set_signature_packet(WORKFLOW, &keys).await.unwrap();
+    let order: Vec<_> =
+        documents.signature_packet_documents.iter().map(|d| d.key.as_deref().unwrap()).collect();
+    assert_eq!(order, ["XZ9j0cHGA", "rJklwCHQ"]);
+    assert_eq!(documents.signature_packet_documents[1].version_number, Some(3));
+    // A version number of another shape is dropped, the document kept.
+    assert_eq!(documents.excluded_from_signature_packet_documents[0].version_number, None);
+    let blank = client.workflows().set_signature_packet(WORKFLOW, &[" ".to_owned()]).await;
+    assert!(matches!(blank, Err(ironclad_client::Error::InvalidRequest(_))), "{blank:?}");
 }

@@ -6,11 +6,8 @@ mod model;
 mod query;
 mod write;
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http::Method;
-use reqwest::multipart::{Form, Part};
 
 pub use ironclad_type::{EnumOption, EnumType, IroncladType};
 pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
@@ -23,6 +20,7 @@ pub use crate::ids::RecordId;
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::paging::{Page, Paginated, checked_page_size};
+use crate::upload::{attachment_form, metadata_json};
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
 
@@ -295,20 +293,8 @@ impl<'a> Records<'a> {
         if file_name.trim().is_empty() {
             return Err(Error::InvalidRequest("the attachment needs a file name".into()));
         }
-        let content: Bytes = content.into();
-        let file_name = file_name.to_owned();
-        let metadata = serde_json::json!({ "filename": file_name }).to_string();
-        let mime = mime_for(&file_name);
-        let form = move || -> Result<Form, Error> {
-            let attachment = Part::stream_with_length(
-                reqwest::Body::from(content.clone()),
-                content.len() as u64,
-            )
-            .file_name(file_name.clone())
-            .mime_str(mime)
-            .map_err(|e| Error::InvalidRequest(format!("invalid content type: {e}")))?;
-            Ok(Form::new().part("attachment", attachment).text("metadata", metadata.clone()))
-        };
+        let metadata = metadata_json(&serde_json::json!({ "filename": file_name }))?;
+        let form = attachment_form(file_name, content.into(), Some(metadata))?;
         let request = ApiRequest::new(
             Method::POST,
             segments![
@@ -318,7 +304,7 @@ impl<'a> Records<'a> {
                 id_segment("attachment key", key)?
             ],
         )
-        .multipart(Arc::new(form));
+        .multipart(form);
         self.client.execute_unit(request).await
     }
 
@@ -347,18 +333,5 @@ impl<'a> Records<'a> {
             ],
         );
         self.client.execute_unit(request).await
-    }
-}
-
-fn mime_for(file_name: &str) -> &'static str {
-    let lower = file_name.to_ascii_lowercase();
-    if lower.ends_with(".pdf") {
-        "application/pdf"
-    } else if lower.ends_with(".docx") {
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    } else if lower.ends_with(".doc") {
-        "application/msword"
-    } else {
-        "application/octet-stream"
     }
 }

@@ -48,6 +48,12 @@ impl LifecycleComment {
     }
 }
 
+impl LifecycleComment {
+    pub(crate) fn is_blank(&self) -> bool {
+        self.message.trim().is_empty()
+    }
+}
+
 impl From<&str> for LifecycleComment {
     fn from(message: &str) -> Self {
         LifecycleComment::new(message)
@@ -174,7 +180,7 @@ impl Workflows<'_> {
         action: &'static str,
         comment: LifecycleComment,
     ) -> Result<(), Error> {
-        if comment.message.trim().is_empty() {
+        if comment.is_blank() {
             return Err(Error::InvalidRequest(format!(
                 "Ironclad requires a comment to {action} a workflow"
             )));

@@ -13,6 +13,7 @@ mod model;
 mod query;
 mod schemas;
 mod signatures;
+mod signing;
 mod update;
 
 pub use approvals::{
@@ -20,7 +21,9 @@ pub use approvals::{
     ApprovalRequestsQuery, ApprovalStatus, Reviewer, WorkflowApprovals,
 };
 pub use comments::{Comment, NewComment, Participant};
-pub use documents::{DocumentAuthor, DocumentModification, WorkflowDocument, WorkflowDocuments};
+pub use documents::{
+    DocumentAuthor, DocumentModification, DocumentUpload, WorkflowDocument, WorkflowDocuments,
+};
 pub use emails::{EmailAttachment, EmailDirection, EmailOpened, WorkflowEmail};
 pub use history::Turn;
 pub use launch::{
@@ -36,6 +39,10 @@ pub use model::{
 pub(crate) use query::format_utc_millis;
 pub use query::{Filter, ListWorkflows};
 pub use signatures::{SignStatus, SignStatusSigner, Signer, WorkflowSignatures};
+pub use signing::{
+    Recipient, ReminderStatus, ScheduledSend, ScheduledSendStatus, ScheduledSendUpdate,
+    SignedUpload, SignerAssignment,
+};
 pub use update::AttributeUpdates;
 
 pub use schemas::{WorkflowSchema, WorkflowSchemas};

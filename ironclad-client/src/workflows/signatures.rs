@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Workflows;
+use super::{ScheduledSendStatus, Workflows};
 use crate::Error;
 use crate::http::{ApiRequest, segments};
 use crate::ids::WorkflowId;
@@ -85,6 +85,9 @@ pub struct SignStatus {
     /// The signature provider (`Ironclad Signature`, DocuSign, …).
     #[serde(default, deserialize_with = "lenient")]
     pub provider: Option<String>,
+    /// When a scheduled request goes out (only while `not_sent`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub scheduled_send: Option<ScheduledSendStatus>,
 }
 
 /// A signer in [`SignStatus`].
