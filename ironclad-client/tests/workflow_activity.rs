@@ -629,3 +629,78 @@ async fn set_signature_packet_sends_the_keys_in_order_and_decodes_the_documents(
     let blank = client.workflows().set_signature_packet(WORKFLOW, &[" ".to_owned()]).await;
     assert!(matches!(blank, Err(ironclad_client::Error::InvalidRequest(_))), "{blank:?}");
 }
+
+#[tokio::test]
+async fn roles_are_assigned_by_encoded_name_and_eligible_assignees_are_paged() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver"))))
+        .and(body_json(json!({"userId": "61968ae4945dcecf4a78cc83"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "roleName": "Legal Approver",
+            "assignee": {"userId": "61968ae4945dcecf4a78cc83", "displayName": "Jane Doe", "email": "jane@example.com"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver/eligible-assignees"))))
+        .and(query_param("page", "0"))
+        .and(query_param_is_missing("pageSize"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 20, "count": 2,
+            "list": [
+                {"userId": "61968ae4945dcecf4a78cc83", "email": "jane@example.com", "displayName": "Jane Doe"},
+                {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+            ],
+            "defaultAssignee": {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver/eligible-assignees"))))
+        .and(query_param("page", "0"))
+        .and(query_param("pageSize", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 1, "count": 2,
+            "list": [{"userId": "61968ae4945dcecf4a78cc83"}],
+            "defaultAssignee": {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let workflows = client.workflows();
+    let assigned = workflows
+        .assign_role(WORKFLOW, "Legal Approver", "61968ae4945dcecf4a78cc83")
+        .await
+        .unwrap();
+    assert_eq!(assigned.role_name.as_deref(), Some("Legal Approver"));
+    assert_eq!(assigned.assignee.unwrap().email.as_deref(), Some("jane@example.com"));
+    let people =
+        workflows.eligible_assignees(WORKFLOW, "Legal Approver").collect_all().await.unwrap();
+    let emails: Vec<_> = people.iter().map(|p| p.email.as_deref().unwrap()).collect();
+    assert_eq!(emails, ["jane@example.com", "sam@example.com"]);
+    let default = workflows.default_assignee(WORKFLOW, "Legal Approver").await.unwrap().unwrap();
+    assert_eq!(default.display_name.as_deref(), Some("Sam Lee"));
+    let blank = workflows.assign_role(WORKFLOW, "Legal Approver", " ").await.unwrap_err();
+    assert!(matches!(blank, ironclad_client::Error::InvalidRequest(_)), "{blank:?}");
+}
+
+#[tokio::test]
+async fn assigning_a_role_on_a_completed_workflow_is_a_conflict() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Archiver"))))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "code": "INVALID_STATE", "message": "workflow is completed and cannot be reassigned"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error =
+        client(&server).workflows().assign_role(WORKFLOW, "Archiver", "u1").await.unwrap_err();
+    assert!(error.is_conflict(), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
+}

@@ -199,14 +199,22 @@ impl Workflows<'_> {
         filters: Vec<(&'static str, String)>,
         what: &'static str,
     ) -> Paginated<T> {
-        let id = match id_segment("workflow id", &workflow_id) {
-            Ok(id) => id,
-            Err(error) => return Paginated::failed(error),
-        };
+        match id_segment("workflow id", &workflow_id) {
+            Ok(id) => self.paged_at(segments!["workflows", id, resource], filters, what),
+            Err(error) => Paginated::failed(error),
+        }
+    }
+
+    /// A paged list at `path` below the API base, with `filters` on every page.
+    pub(super) fn paged_at<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        path: Vec<String>,
+        filters: Vec<(&'static str, String)>,
+        what: &'static str,
+    ) -> Paginated<T> {
         let client = self.client.clone();
         Paginated::new(0, DEFAULT_PAGE_SIZE, move |page| {
-            let mut request =
-                ApiRequest::get(segments!["workflows", id.clone(), resource]).query("page", page);
+            let mut request = ApiRequest::get(path.clone()).query("page", page);
             for (key, value) in &filters {
                 request = request.query(key, value);
             }

@@ -11,6 +11,7 @@ mod launch;
 mod lifecycle;
 mod model;
 mod query;
+mod roles;
 mod schemas;
 mod signatures;
 mod signing;
@@ -38,6 +39,7 @@ pub use model::{
 };
 pub(crate) use query::format_utc_millis;
 pub use query::{Filter, ListWorkflows};
+pub use roles::{RoleAssignment, RoleUser};
 pub use signatures::{SignStatus, SignStatusSigner, Signer, WorkflowSignatures};
 pub use signing::{
     Recipient, ReminderStatus, ScheduledSend, ScheduledSendStatus, ScheduledSendUpdate,
