@@ -6,8 +6,8 @@ use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
     records::{
-        AmendmentType, ContractState, ListRecords, NewRecord, ParentLink, RecordPatch,
-        RecordSortField, SortDirection,
+        AmendmentType, ContractState, DownloadUrlsStatus, ListRecords, NewRecord, ParentLink,
+        RecordPatch, RecordSortField, RecordsExport, SortDirection,
     },
     values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
     workflows::Filter,
@@ -15,7 +15,9 @@ use ironclad_client::{
 use rust_decimal::Decimal;
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{body_json, header_regex, method, path, query_param};
+use wiremock::matchers::{
+    body_json, header_regex, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const RECORD: &str = "1f4d5a1e-7b3c-4f9a-9a63-0b7e9c2d4e51";
@@ -303,4 +305,95 @@ async fn update_sends_properties_to_amend_and_an_amend_only_patch_is_not_empty()
     let record = client(&server).records().update("IC-32", &patch).await.unwrap();
     assert_eq!(record.id, RECORD);
     assert!(!RecordPatch::new().remove_property_to_amend("x").is_empty());
+}
+
+#[tokio::test]
+async fn export_streams_the_xlsx_with_comma_lists() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/export")))
+        .and(query_param("types", "mutualNDA,NDA"))
+        .and(query_param("properties", "counterpartyName,agreementDate"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "content-type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+                .insert_header("content-disposition", r#"attachment; filename="records.xlsx""#)
+                .set_body_bytes(b"PK\x03\x04 xlsx".to_vec()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/export")))
+        .and(query_param_is_missing("types"))
+        .and(query_param_is_missing("properties"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK all".to_vec()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let export = RecordsExport::new()
+        .types(["mutualNDA", " NDA"])
+        .properties(["counterpartyName", "agreementDate"]);
+    let download = client.records().export(&export).await.unwrap();
+    assert_eq!(download.file_name(), Some("records.xlsx"));
+    assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04 xlsx");
+    let all = client.records().export(&RecordsExport::new()).await.unwrap();
+    assert_eq!(&all.bytes().await.unwrap()[..], b"PK all");
+}
+
+#[tokio::test]
+async fn signed_copy_urls_start_a_job_and_report_results() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/attachments/download-urls")))
+        .and(body_json(json!({"identifiers": ["IC-31", RECORD], "type": "latestSignedCopy"})))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .set_body_json(json!({"jobId": "job-7d1e", "status": "processing"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/attachments/download-urls/job-7d1e")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "jobId": "job-7d1e",
+            "status": "complete",
+            "succeeded": [{
+                "identifier": "IC-31", "ironcladId": "IC-31", "recordId": RECORD,
+                "downloadUrl": "https://storage.example.com/ic/abc.pdf?X-Goog-Signature=s3cr3tsig",
+                "filename": "NDA - signed.pdf", "fileKey": "signedCopy[1]", "fileId": "d2079940",
+                "fileHash": "8674ec09", "expiration": "2026-08-07T00:00:00.000Z"
+            }],
+            "failed": [{
+                "identifier": "IC-404", "errorCode": "RECORD_NOT_FOUND", "errorMessage": "Record not found"
+            }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let job = client.records().request_signed_copy_urls(["IC-31", RECORD]).await.unwrap();
+    assert!(job.is_processing());
+    let done = client.records().signed_copy_urls(job.job_id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(done.status, Some(DownloadUrlsStatus::Complete));
+    let url = &done.succeeded[0];
+    assert_eq!(url.record_id.as_deref(), Some(RECORD));
+    assert_eq!(url.file_key.as_deref(), Some("signedCopy[1]"));
+    assert_eq!(url.expiration, Some(datetime!(2026-08-07 00:00 UTC)));
+    assert!(url.download_url.as_deref().unwrap().contains("X-Goog-Signature"));
+    // The signed query is the credential: Debug output hides it.
+    let debug = format!("{url:?}");
+    assert!(!debug.contains("s3cr3tsig") && debug.contains("[redacted]"), "{debug}");
+    assert_eq!(done.failed[0].error_code.as_deref(), Some("RECORD_NOT_FOUND"));
+
+    let none: [&str; 0] = [];
+    assert!(client.records().request_signed_copy_urls(none).await.is_err());
+    let too_many: Vec<String> = (0..101).map(|i| format!("IC-{i}")).collect();
+    let error = client.records().request_signed_copy_urls(too_many).await.unwrap_err();
+    assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error:?}");
 }
