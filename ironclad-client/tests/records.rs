@@ -6,8 +6,9 @@ use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
     records::{
-        AmendmentType, ContractState, DownloadUrlsStatus, ListRecords, NewRecord, ParentLink,
-        RecordPatch, RecordSortField, RecordsExport, SortDirection,
+        AmendmentType, ContractAction, ContractActionType, ContractState, DownloadUrlsStatus,
+        ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField, RecordsExport,
+        SortDirection,
     },
     values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
     workflows::Filter,
@@ -396,4 +397,58 @@ async fn signed_copy_urls_start_a_job_and_report_results() {
     let too_many: Vec<String> = (0..101).map(|i| format!("IC-{i}")).collect();
     let error = client.records().request_signed_copy_urls(too_many).await.unwrap_err();
     assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn contract_actions_send_the_documented_bodies_and_are_not_replayed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-31/actions")))
+        .and(body_json(json!({
+            "type": "extend",
+            "properties": {"standard_renewalTermLength": {"type": "duration", "value": "P1Y"}}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "extend",
+            "properties": {"standard_renewalTermLength": {"type": "duration", "value": "P1Y"}}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-32/actions")))
+        .and(body_json(json!({"type": "cancelAutoRenewal"})))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-33/actions")))
+        .and(body_json(json!({
+            "type": "undo",
+            "properties": {"standard_undoObligationAction": {"type": "string", "value": "terminate"}}
+        })))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": "INVALID_STATE", "message": "nothing to undo", "param": "standard_undoObligationAction"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let extend = ContractAction::new(ContractActionType::Extend).property(
+        "standard_renewalTermLength",
+        RecordProperty::duration(ContractDuration::new().years(1)),
+    );
+    let applied = client.records().run_action("IC-31", &extend).await.unwrap();
+    assert_eq!(applied.action, Some(ContractActionType::Extend));
+    assert_eq!(
+        applied.properties["standard_renewalTermLength"].value,
+        PropertyValue::Duration(ContractDuration::new().years(1))
+    );
+    // Extending twice would extend twice: a lost answer is not replayed.
+    let lost = client.records().run_action("IC-32", &ContractAction::cancel_auto_renewal()).await;
+    assert!(lost.is_err());
+    let undo = ContractAction::undo(ContractActionType::Terminate);
+    let error = client.records().run_action("IC-33", &undo).await.unwrap_err();
+    assert!(error.is_conflict(), "{error:?}");
 }

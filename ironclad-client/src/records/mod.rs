@@ -1,6 +1,7 @@
 //! Records (`/records`): list, get, create, update, replace, delete, metadata, attachments, the
-//! XLSX export and bulk signed-copy URLs.
+//! XLSX export, bulk signed-copy URLs and contract lifecycle actions.
 
+mod actions;
 mod download_urls;
 mod ironclad_type;
 mod metadata;
@@ -11,6 +12,7 @@ mod write;
 use bytes::Bytes;
 use http::Method;
 
+pub use actions::{AppliedContractAction, ContractAction, ContractActionType};
 pub use download_urls::{
     DownloadUrlsJob, DownloadUrlsStatus, MAX_DOWNLOAD_URL_RECORDS, SignedCopyUrl,
     SignedCopyUrlFailure,
@@ -428,5 +430,32 @@ impl<'a> Records<'a> {
             id_segment("job id", job_id)?
         ]);
         self.client.execute_json(request, "download-URLs job").await
+    }
+
+    /// Run a lifecycle action (activate, terminate, extend, …) on a contract record. Not
+    /// replayed after a lost answer: extending twice would extend twice.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::records::ContractAction;
+    ///
+    /// client.records().run_action("IC-31", &ContractAction::cancel_auto_renewal()).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Api`] `MISSING_PARAM`/`INVALID_PARAM`/`INVALID_STATE` (with `param`) when the
+    /// action does not fit the contract.
+    pub async fn run_action(
+        &self,
+        record_id: impl Into<RecordId>,
+        action: &ContractAction,
+    ) -> Result<AppliedContractAction, Error> {
+        let request = ApiRequest::new(
+            Method::POST,
+            segments!["records", RecordId::segment(record_id)?, "actions"],
+        )
+        .json(action)?;
+        self.client.execute_json(request, "contract action").await
     }
 }
