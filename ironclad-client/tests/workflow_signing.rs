@@ -149,8 +149,8 @@ async fn signers_are_reassigned_removed_and_reminded_by_encoded_role_name() {
     let signer =
         workflows.update_signer(WORKFLOW, "Counterparty Signer", &assignment).await.unwrap();
     assert_eq!(signer.email.as_deref(), Some("jane@acme.example"));
-    // A wet signer's routing order is -1: not a valid order, dropped rather than failing.
-    assert_eq!(signer.routing_order, None);
+    // A signer who signed on paper has routing order -1.
+    assert_eq!(signer.routing_order, Some(-1));
     workflows.remove_signer(WORKFLOW, "Counterparty Signer").await.unwrap();
     workflows.remind_signer(WORKFLOW, "Counterparty Signer").await.unwrap();
 }

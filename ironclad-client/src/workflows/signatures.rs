@@ -104,9 +104,10 @@ pub struct SignStatusSigner {
     /// The signer role.
     #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
-    /// The signing order.
+    /// The signing order when signing is sequential; `-1` for a signer who signed on paper
+    /// ([sign status](https://developer.ironcladapp.com/reference/get-sign-status)).
     #[serde(default, deserialize_with = "lenient")]
-    pub routing_order: Option<u32>,
+    pub routing_order: Option<i32>,
     /// `pending`, `sent`, …
     #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
