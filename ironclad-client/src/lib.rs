@@ -18,6 +18,7 @@ mod rate_limit;
 pub mod records;
 mod serde_util;
 mod string_enum;
+mod upload;
 pub mod values;
 pub mod webhooks;
 pub mod workflows;

@@ -6,7 +6,8 @@ use common::{api, client, fixture, fixture_json};
 use ironclad_client::records::IroncladType;
 use ironclad_client::{
     records::{
-        ContractState, ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField,
+        AmendmentType, ContractAction, ContractActionType, ContractState, DownloadUrlsStatus,
+        ListRecords, NewRecord, ParentLink, RecordPatch, RecordSortField, RecordsExport,
         SortDirection,
     },
     values::{ContractDuration, MonetaryAmount, PropertyValue, RecordProperty},
@@ -15,7 +16,9 @@ use ironclad_client::{
 use rust_decimal::Decimal;
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{body_json, header_regex, method, path, query_param};
+use wiremock::matchers::{
+    body_json, header_regex, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const RECORD: &str = "1f4d5a1e-7b3c-4f9a-9a63-0b7e9c2d4e51";
@@ -277,4 +280,175 @@ async fn attachment_upload_is_multipart_with_metadata_and_delete_works() {
         body.contains(r#"name="metadata""#) && body.contains(r#"{"filename":"NDA.pdf"}"#),
         "{body}"
     );
+}
+
+#[tokio::test]
+async fn update_sends_properties_to_amend_and_an_amend_only_patch_is_not_empty() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/records/IC-32")))
+        .and(body_json(json!({
+            "addPropertiesToAmend": {
+                "contractValue": {"amendmentType": "replace"},
+                "agreementExpirationDate": {"amendmentType": "replace"}
+            },
+            "removePropertiesToAmend": ["counterpartyAddress"]
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": RECORD})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let patch = RecordPatch::new()
+        .add_property_to_amend("contractValue", AmendmentType::Replace)
+        .add_property_to_amend("agreementExpirationDate", AmendmentType::Replace)
+        .remove_property_to_amend("counterpartyAddress");
+    assert!(!patch.is_empty());
+    let record = client(&server).records().update("IC-32", &patch).await.unwrap();
+    assert_eq!(record.id, RECORD);
+    assert!(!RecordPatch::new().remove_property_to_amend("x").is_empty());
+}
+
+#[tokio::test]
+async fn export_streams_the_xlsx_with_comma_lists() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/export")))
+        .and(query_param("types", "mutualNDA,NDA"))
+        .and(query_param("properties", "counterpartyName,agreementDate"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "content-type",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+                .insert_header("content-disposition", r#"attachment; filename="records.xlsx""#)
+                .set_body_bytes(b"PK\x03\x04 xlsx".to_vec()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/export")))
+        .and(query_param_is_missing("types"))
+        .and(query_param_is_missing("properties"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK all".to_vec()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let export = RecordsExport::new()
+        .types(["mutualNDA", " NDA"])
+        .properties(["counterpartyName", "agreementDate"]);
+    let download = client.records().export(&export).await.unwrap();
+    assert_eq!(download.file_name(), Some("records.xlsx"));
+    assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04 xlsx");
+    let all = client.records().export(&RecordsExport::new()).await.unwrap();
+    assert_eq!(&all.bytes().await.unwrap()[..], b"PK all");
+}
+
+#[tokio::test]
+async fn signed_copy_urls_start_a_job_and_report_results() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/attachments/download-urls")))
+        .and(body_json(json!({"identifiers": ["IC-31", RECORD], "type": "latestSignedCopy"})))
+        .respond_with(
+            ResponseTemplate::new(202)
+                .set_body_json(json!({"jobId": "job-7d1e", "status": "processing"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api("/records/attachments/download-urls/job-7d1e")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "jobId": "job-7d1e",
+            "status": "complete",
+            "succeeded": [{
+                "identifier": "IC-31", "ironcladId": "IC-31", "recordId": RECORD,
+                "downloadUrl": "https://storage.example.com/ic/abc.pdf?X-Goog-Signature=s3cr3tsig",
+                "filename": "NDA - signed.pdf", "fileKey": "signedCopy[1]", "fileId": "d2079940",
+                "fileHash": "8674ec09", "expiration": "2026-08-07T00:00:00.000Z"
+            }],
+            "failed": [{
+                "identifier": "IC-404", "errorCode": "RECORD_NOT_FOUND", "errorMessage": "Record not found"
+            }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let job = client.records().request_signed_copy_urls(["IC-31", RECORD]).await.unwrap();
+    assert!(job.is_processing());
+    let done = client.records().signed_copy_urls(job.job_id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(done.status, Some(DownloadUrlsStatus::Complete));
+    let url = &done.succeeded[0];
+    assert_eq!(url.record_id.as_deref(), Some(RECORD));
+    assert_eq!(url.file_key.as_deref(), Some("signedCopy[1]"));
+    assert_eq!(url.expiration, Some(datetime!(2026-08-07 00:00 UTC)));
+    assert!(url.download_url.as_deref().unwrap().contains("X-Goog-Signature"));
+    // The signed query is the credential: Debug output hides it.
+    let debug = format!("{url:?}");
+    assert!(!debug.contains("s3cr3tsig") && debug.contains("[redacted]"), "{debug}");
+    assert_eq!(done.failed[0].error_code.as_deref(), Some("RECORD_NOT_FOUND"));
+
+    let none: [&str; 0] = [];
+    assert!(client.records().request_signed_copy_urls(none).await.is_err());
+    let too_many: Vec<String> = (0..101).map(|i| format!("IC-{i}")).collect();
+    let error = client.records().request_signed_copy_urls(too_many).await.unwrap_err();
+    assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn contract_actions_send_the_documented_bodies_and_are_not_replayed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-31/actions")))
+        .and(body_json(json!({
+            "type": "extend",
+            "properties": {"standard_renewalTermLength": {"type": "duration", "value": "P1Y"}}
+        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "type": "extend",
+            "properties": {"standard_renewalTermLength": {"type": "duration", "value": "P1Y"}}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-32/actions")))
+        .and(body_json(json!({"type": "cancelAutoRenewal"})))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/records/IC-33/actions")))
+        .and(body_json(json!({
+            "type": "undo",
+            "properties": {"standard_undoObligationAction": {"type": "string", "value": "terminate"}}
+        })))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": "INVALID_STATE", "message": "nothing to undo", "param": "standard_undoObligationAction"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let extend = ContractAction::new(ContractActionType::Extend).property(
+        "standard_renewalTermLength",
+        RecordProperty::duration(ContractDuration::new().years(1)),
+    );
+    let applied = client.records().run_action("IC-31", &extend).await.unwrap();
+    assert_eq!(applied.action, Some(ContractActionType::Extend));
+    assert_eq!(
+        applied.properties["standard_renewalTermLength"].value,
+        PropertyValue::Duration(ContractDuration::new().years(1))
+    );
+    // Extending twice would extend twice: a lost answer is not replayed.
+    let lost = client.records().run_action("IC-32", &ContractAction::cancel_auto_renewal()).await;
+    assert!(lost.is_err());
+    let undo = ContractAction::undo(ContractActionType::Terminate);
+    let error = client.records().run_action("IC-33", &undo).await.unwrap_err();
+    assert!(error.is_conflict(), "{error:?}");
 }

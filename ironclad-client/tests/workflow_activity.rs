@@ -8,11 +8,14 @@ use common::{api, client, fixture, fixture_json};
 use futures_util::StreamExt;
 use ironclad_client::{
     auth::UserRef,
-    workflows::{ApprovalDecision, ApprovalStatus, NewComment},
+    workflows::{
+        ApprovalDecision, ApprovalRequestType, ApprovalRequestsQuery, ApprovalStatus,
+        DocumentUpload, EmailDirection, LifecycleComment, NewComment,
+    },
 };
 use serde_json::json;
 use time::macros::datetime;
-use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const WORKFLOW: &str = "6a6b4091ef38863a01482499";
@@ -69,6 +72,8 @@ async fn approval_requests_are_paged() {
     Mock::given(method("GET"))
         .and(path(api(&format!("/workflows/{WORKFLOW}/approval-requests"))))
         .and(query_param("page", "0"))
+        .and(query_param_is_missing("actorDetails"))
+        .and(query_param_is_missing("requestType"))
         .respond_with(
             ResponseTemplate::new(200).set_body_string(fixture("approval_requests_page.json")),
         )
@@ -408,4 +413,294 @@ async fn the_signed_copy_of_a_completed_workflow_is_one_document_and_downloads()
     let download = client.workflows().download_document(&workflow.id, &signed[0]).await.unwrap();
     assert_eq!(download.file_name(), Some("MSA - Northwind Traders (signed).pdf"));
     assert_eq!(download.bytes().await.unwrap().as_ref(), b"%PDF-1.7 signed");
+}
+
+#[tokio::test]
+async fn turn_history_is_paged_and_tolerates_odd_fields() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/turn-history"))))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("turn_history_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let turns = client(&server).workflows().turn_history(WORKFLOW).collect_all().await.unwrap();
+    assert_eq!(turns.len(), 2);
+    assert_eq!(turns[0].turn_number, Some(1));
+    assert_eq!(turns[0].turn_party.as_deref(), Some("internal"));
+    assert_eq!(turns[0].turn_location.as_deref(), Some("manual change"));
+    assert_eq!(turns[0].turn_start_time, Some(datetime!(2026-07-30 12:01:10 UTC)));
+    assert_eq!(turns[0].turn_end_time, Some(datetime!(2026-07-31 09:15:00.250 UTC)));
+    assert_eq!(turns[0].turn_user_email.as_deref(), Some("kelvin@example.com"));
+    // The current turn has no end, and an informational field of another shape is dropped.
+    assert_eq!(turns[1].turn_party.as_deref(), Some("counterparty"));
+    assert_eq!(turns[1].turn_end_time, None);
+    assert_eq!(turns[1].turn_location, None);
+}
+
+#[tokio::test]
+async fn approval_requests_with_actor_details_and_request_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/approval-requests"))))
+        .and(query_param("page", "0"))
+        .and(query_param("actorDetails", "true"))
+        .and(query_param("requestType", "role"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 20, "count": 1,
+            "list": [{
+                "startTime": "2026-07-30T12:01:10.000Z",
+                "status": "Workflow Paused",
+                "actorId": "68dc41166622f04ca177be37",
+                "actorType": "User",
+                "actorDetails": {"userName": "Kelvin Legal", "userEmail": "kelvin@example.com"},
+                "role": ROLE,
+                "roleName": "Legal",
+                "aggregateDuration": 1500
+            }]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query =
+        ApprovalRequestsQuery::new().actor_details(true).request_type(ApprovalRequestType::Role);
+    let requests = client(&server)
+        .workflows()
+        .approval_requests_with(WORKFLOW, &query)
+        .collect_all()
+        .await
+        .unwrap();
+    let actor = requests[0].actor_details.as_ref().unwrap();
+    assert_eq!(actor.user_name.as_deref(), Some("Kelvin Legal"));
+    assert_eq!(actor.user_email.as_deref(), Some("kelvin@example.com"));
+    assert_eq!(requests[0].aggregate_duration, Some(1500.0));
+    assert_eq!(requests[0].status, Some(ApprovalStatus::Other("Workflow Paused".into())));
+}
+
+#[tokio::test]
+async fn emails_decode_inbound_and_outbound_and_an_attachment_streams() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/emails"))))
+        .and(query_param("page", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture("emails_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/emails/emailThread7f3a0c1e"))))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(fixture_json("emails_page.json")["list"][0].clone()),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!(
+            "/workflows/{WORKFLOW}/emails/emailThread7f3a0c1e/attachments/attachmentId5c2e"
+        ))))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"PK\x03\x04 docx".to_vec()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let emails = client.workflows().emails(WORKFLOW).collect_all().await.unwrap();
+    assert_eq!(emails.len(), 2);
+    let inbound = &emails[0];
+    assert_eq!(inbound.direction, Some(EmailDirection::Inbound));
+    assert_eq!(inbound.email_thread_id.as_deref(), Some("emailThread7f3a0c1e"));
+    assert_eq!(inbound.timestamp, Some(datetime!(2026-08-03 14:22:05.034 UTC)));
+    let author = inbound.author.as_ref().unwrap();
+    assert_eq!(author.email.as_deref(), Some("dana@acme.example"));
+    assert_eq!(author.company_name.as_deref(), Some("Acme LLC"));
+    assert_eq!(inbound.body.as_deref(), Some("Our redline is attached.\r\n\r\nDana"));
+    let attachment = &inbound.attachments[0];
+    assert_eq!(attachment.attachment_id(), Some("attachmentId5c2e"));
+    assert!(attachment.content_type.as_deref().unwrap().contains("wordprocessingml"));
+
+    let outbound = &emails[1];
+    assert_eq!(outbound.direction, Some(EmailDirection::Outbound));
+    assert_eq!(outbound.recipients, ["dana@acme.example"]);
+    // `cc` arrived as a string instead of a list: dropped, the email still decodes.
+    assert!(outbound.cc.is_empty());
+    assert_eq!(outbound.email_opened_timestamps[0].opened, Some(true));
+    // An outbound attachment points at a workflow document, not at an email attachment.
+    assert_eq!(outbound.attachments[0].attachment_id(), None);
+    assert_eq!(outbound.attachments[0].document_key.as_deref(), Some("XZ9j0cHGA"));
+    assert_eq!(outbound.attachments[0].document_version, Some(1));
+
+    let thread = client.workflows().email_thread(WORKFLOW, "emailThread7f3a0c1e").await.unwrap();
+    assert_eq!(thread.subject.as_deref(), Some("Re: MSA for review"));
+    let download = client
+        .workflows()
+        .download_email_attachment(WORKFLOW, "emailThread7f3a0c1e", "attachmentId5c2e")
+        .await
+        .unwrap();
+    assert_eq!(&download.bytes().await.unwrap()[..], b"PK\x03\x04 docx");
+    let empty = client.workflows().email_thread(WORKFLOW, "").await.unwrap_err();
+    assert!(matches!(empty, ironclad_client::Error::InvalidRequest(_)), "{empty:?}");
+}
+
+#[tokio::test]
+async fn upload_document_is_multipart_with_the_comment_and_is_not_replayed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/documents/draft"))))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(api("/workflows/w503/documents/draft")))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let upload = DocumentUpload::new(
+        "MSA - Acme v2.docx",
+        b"PK\x03\x04 version two".to_vec(),
+        LifecycleComment::new("Redline from <@dana@acme.example>").add_users_to_workflow(true),
+    )
+    .new_version_of("F7IYVm-59VHKoqCLLuiFd");
+    client.workflows().upload_document(WORKFLOW, "draft", &upload).await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let content_type = requests[0].headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+    let body = String::from_utf8_lossy(&requests[0].body).into_owned();
+    assert!(body.contains(r#"name="attachment"; filename="MSA - Acme v2.docx""#), "{body}");
+    assert!(
+        body.to_ascii_lowercase().contains(
+            "content-type: application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ),
+        "{body}"
+    );
+    assert!(body.contains("PK\u{3}\u{4} version two"), "{body}");
+    assert!(
+        body.contains(r#"{"comment":{"message":"Redline from <@dana@acme.example>","addUsersToWorkflow":true},"key":"F7IYVm-59VHKoqCLLuiFd"}"#),
+        "{body}"
+    );
+
+    // A second upload would add the file twice.
+    let plain = DocumentUpload::new("NDA.pdf", b"%PDF".to_vec(), "Counterparty paper");
+    assert!(client.workflows().upload_document("w503", "draft", &plain).await.is_err());
+    // Ironclad requires the comment and a file name; neither leaves the client without one.
+    for bad in [
+        DocumentUpload::new("NDA.pdf", b"%PDF".to_vec(), " "),
+        DocumentUpload::new("", b"%PDF".to_vec(), "ok"),
+    ] {
+        let error = client.workflows().upload_document(WORKFLOW, "draft", &bad).await.unwrap_err();
+        assert!(matches!(error, ironclad_client::Error::InvalidRequest(_)), "{error:?}");
+    }
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn set_signature_packet_sends_the_keys_in_order_and_decodes_the_documents() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/signature-packet"))))
+        .and(body_json(json!({"signaturePacketDocumentKeys": ["XZ9j0cHGA", "rJklwCHQ"]})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "signaturePacketDocuments": [
+                {"key": "XZ9j0cHGA", "filename": "Order Form.pdf", "version": "B1QePArXb", "versionNumber": 1,
+                 "download": "/public/api/v1/workflows/w/document/XZ9j0cHGA/download"},
+                {"key": "rJklwCHQ", "filename": "MSA.docx", "version": "C2", "versionNumber": 3,
+                 "download": "/public/api/v1/workflows/w/document/rJklwCHQ/download"}
+            ],
+            "excludedFromSignaturePacketDocuments": [
+                {"key": "n0tS1gned", "filename": "Notes.pdf", "versionNumber": "one"}
+            ]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let keys = ["XZ9j0cHGA".to_owned(), "rJklwCHQ".to_owned()];
+    let documents = client.workflows().set_signature_packet(WORKFLOW, &keys).await.unwrap();
+    let order: Vec<_> =
+        documents.signature_packet_documents.iter().map(|d| d.key.as_deref().unwrap()).collect();
+    assert_eq!(order, ["XZ9j0cHGA", "rJklwCHQ"]);
+    assert_eq!(documents.signature_packet_documents[1].version_number, Some(3));
+    // A version number of another shape is dropped, the document kept.
+    assert_eq!(documents.excluded_from_signature_packet_documents[0].version_number, None);
+    let blank = client.workflows().set_signature_packet(WORKFLOW, &[" ".to_owned()]).await;
+    assert!(matches!(blank, Err(ironclad_client::Error::InvalidRequest(_))), "{blank:?}");
+}
+
+#[tokio::test]
+async fn roles_are_assigned_by_encoded_name_and_eligible_assignees_are_paged() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver"))))
+        .and(body_json(json!({"userId": "61968ae4945dcecf4a78cc83"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "roleName": "Legal Approver",
+            "assignee": {"userId": "61968ae4945dcecf4a78cc83", "displayName": "Jane Doe", "email": "jane@example.com"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver/eligible-assignees"))))
+        .and(query_param("page", "0"))
+        .and(query_param_is_missing("pageSize"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 20, "count": 2,
+            "list": [
+                {"userId": "61968ae4945dcecf4a78cc83", "email": "jane@example.com", "displayName": "Jane Doe"},
+                {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+            ],
+            "defaultAssignee": {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Legal%20Approver/eligible-assignees"))))
+        .and(query_param("page", "0"))
+        .and(query_param("pageSize", "1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "page": 0, "pageSize": 1, "count": 2,
+            "list": [{"userId": "61968ae4945dcecf4a78cc83"}],
+            "defaultAssignee": {"userId": "63d415e0dd0d828c3a878548", "email": "sam@example.com", "displayName": "Sam Lee"}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let workflows = client.workflows();
+    let assigned = workflows
+        .assign_role(WORKFLOW, "Legal Approver", "61968ae4945dcecf4a78cc83")
+        .await
+        .unwrap();
+    assert_eq!(assigned.role_name.as_deref(), Some("Legal Approver"));
+    assert_eq!(assigned.assignee.unwrap().email.as_deref(), Some("jane@example.com"));
+    let people =
+        workflows.eligible_assignees(WORKFLOW, "Legal Approver").collect_all().await.unwrap();
+    let emails: Vec<_> = people.iter().map(|p| p.email.as_deref().unwrap()).collect();
+    assert_eq!(emails, ["jane@example.com", "sam@example.com"]);
+    let default = workflows.default_assignee(WORKFLOW, "Legal Approver").await.unwrap().unwrap();
+    assert_eq!(default.display_name.as_deref(), Some("Sam Lee"));
+    let blank = workflows.assign_role(WORKFLOW, "Legal Approver", " ").await.unwrap_err();
+    assert!(matches!(blank, ironclad_client::Error::InvalidRequest(_)), "{blank:?}");
+}
+
+#[tokio::test]
+async fn assigning_a_role_on_a_completed_workflow_is_a_conflict() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/roles/Archiver"))))
+        .respond_with(ResponseTemplate::new(422).set_body_json(json!({
+            "code": "INVALID_STATE", "message": "workflow is completed and cannot be reassigned"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error =
+        client(&server).workflows().assign_role(WORKFLOW, "Archiver", "u1").await.unwrap_err();
+    assert!(error.is_conflict(), "{error:?}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(422));
 }

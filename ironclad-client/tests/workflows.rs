@@ -570,3 +570,56 @@ async fn huge_polling_intervals_time_out_instead_of_overflowing() {
     let error = client(&server).workflows().wait_for_launch("slow-job", polling).await.unwrap_err();
     assert!(matches!(error, Error::LaunchTimedOut { .. }), "{error}");
 }
+
+#[tokio::test]
+async fn revert_to_review_sends_the_optional_user_and_is_not_replayed() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/workflows/w1/revert-to-review")))
+        .and(body_json(json!({})))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/workflows/IC-7/revert-to-review")))
+        .and(body_json(json!({"user": {"type": "email", "email": "legal@example.com"}})))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // A lost answer is not replayed: the second revert would fail on a workflow in Review.
+    Mock::given(method("PATCH"))
+        .and(path(api("/workflows/w503/revert-to-review")))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    client.workflows().revert_to_review("w1", None).await.unwrap();
+    client.workflows().revert_to_review("IC-7", Some("legal@example.com")).await.unwrap();
+    let lost = client.workflows().revert_to_review("w503", None).await.unwrap_err();
+    assert!(matches!(lost, Error::Api(ref e) if e.status.as_u16() == 503), "{lost:?}");
+    let blank = client.workflows().revert_to_review("w1", Some(" ")).await.unwrap_err();
+    assert!(matches!(blank, Error::InvalidRequest(_)), "{blank:?}");
+}
+
+#[tokio::test]
+async fn revert_to_review_reports_the_wrong_step() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(api("/workflows/w1/revert-to-review")))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "code": "INVALID_STATE",
+            "message": "workflow cannot be reverted to review as it is not in the sign stage",
+            "param": "user"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server).workflows().revert_to_review("w1", None).await.unwrap_err();
+    let Error::Api(api_error) = error else { panic!("{error:?}") };
+    assert_eq!(api_error.status.as_u16(), 400);
+    assert_eq!(api_error.code, Some(ErrorCode::InvalidState));
+    assert!(api_error.message.as_deref().unwrap_or_default().contains("sign stage"));
+}

@@ -1,30 +1,39 @@
-//! Records (`/records`): list, get, create, update, replace, delete, metadata and attachments.
+//! Records (`/records`): list, get, create, update, replace, delete, metadata, attachments, the
+//! XLSX export, bulk signed-copy URLs and contract lifecycle actions.
 
+mod actions;
+mod download_urls;
 mod ironclad_type;
 mod metadata;
 mod model;
 mod query;
 mod write;
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http::Method;
-use reqwest::multipart::{Form, Part};
 
+pub use actions::{AppliedContractAction, ContractAction, ContractActionType};
+pub use download_urls::{
+    DownloadUrlsJob, DownloadUrlsStatus, MAX_DOWNLOAD_URL_RECORDS, SignedCopyUrl,
+    SignedCopyUrlFailure,
+};
 pub use ironclad_type::{EnumOption, EnumType, IroncladType};
 pub use metadata::{PropertyDefinition, RecordTypeDefinition, RecordsMetadata};
 pub use model::{ContractState, ContractStatus, Record, RecordAttachment, RecordLink};
-pub use query::{ListRecords, RecordSortField, SortDirection};
-pub use write::{NewRecord, ParentLink, RecordPatch};
+pub use query::{ListRecords, RecordSortField, RecordsExport, SortDirection};
+pub use write::{AmendmentType, NewRecord, ParentLink, RecordPatch};
 
 pub use crate::ids::RecordId;
+
+use rest_client_core::Replay;
 
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::paging::{Page, Paginated, checked_page_size};
+use crate::upload::{attachment_form, metadata_json};
 use crate::workflows::DEFAULT_PAGE_SIZE;
 use crate::{Client, Error};
+use download_urls::DownloadUrlsRequest;
 
 /// The attachment key of a record's signed copy.
 pub const SIGNED_COPY: &str = "signedCopy";
@@ -295,20 +304,8 @@ impl<'a> Records<'a> {
         if file_name.trim().is_empty() {
             return Err(Error::InvalidRequest("the attachment needs a file name".into()));
         }
-        let content: Bytes = content.into();
-        let file_name = file_name.to_owned();
-        let metadata = serde_json::json!({ "filename": file_name }).to_string();
-        let mime = mime_for(&file_name);
-        let form = move || -> Result<Form, Error> {
-            let attachment = Part::stream_with_length(
-                reqwest::Body::from(content.clone()),
-                content.len() as u64,
-            )
-            .file_name(file_name.clone())
-            .mime_str(mime)
-            .map_err(|e| Error::InvalidRequest(format!("invalid content type: {e}")))?;
-            Ok(Form::new().part("attachment", attachment).text("metadata", metadata.clone()))
-        };
+        let metadata = metadata_json(&serde_json::json!({ "filename": file_name }))?;
+        let form = attachment_form(file_name, content.into(), Some(metadata))?;
         let request = ApiRequest::new(
             Method::POST,
             segments![
@@ -318,7 +315,7 @@ impl<'a> Records<'a> {
                 id_segment("attachment key", key)?
             ],
         )
-        .multipart(Arc::new(form));
+        .multipart(form);
         self.client.execute_unit(request).await
     }
 
@@ -348,17 +345,117 @@ impl<'a> Records<'a> {
         );
         self.client.execute_unit(request).await
     }
-}
 
-fn mime_for(file_name: &str) -> &'static str {
-    let lower = file_name.to_ascii_lowercase();
-    if lower.ends_with(".pdf") {
-        "application/pdf"
-    } else if lower.ends_with(".docx") {
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    } else if lower.ends_with(".doc") {
-        "application/msword"
-    } else {
-        "application/octet-stream"
+    /// Export records as an XLSX report, streamed
+    /// ([reference](https://developer.ironcladapp.com/reference/retrieve-xlsx-export-file-of-all-records)).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::records::RecordsExport;
+    ///
+    /// let export = RecordsExport::new().types(["mSA", "mutualNDA"]).properties(["counterpartyName", "agreementDate"]);
+    /// client.records().export(&export).await?.save_to("records.xlsx").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The request's error.
+    pub async fn export(&self, export: &RecordsExport) -> Result<Download, Error> {
+        let request = ApiRequest::get(segments!["records", "export"])
+            .query_opt("types", export.types_param())
+            .query_opt("properties", export.properties_param())
+            .download();
+        let response = self.client.execute(request).await?;
+        Ok(Download::new(response, None, self.client.inner.timeout))
+    }
+
+    /// Start a job that generates signed download URLs for the latest signed copy of up to
+    /// [`MAX_DOWNLOAD_URL_RECORDS`] records (ids or readable ids). The job only reads, so the
+    /// request is replayed after transient failures (a duplicate job is harmless).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let mut job = client.records().request_signed_copy_urls(["IC-31", "IC-32"]).await?;
+    /// while job.is_processing() {
+    ///     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    ///     job = client.records().signed_copy_urls(job.job_id.as_deref().unwrap_or_default()).await?;
+    /// }
+    /// for url in &job.succeeded {
+    ///     println!("{:?} until {:?}", url.filename, url.expiration);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for no records, more than 100 or an empty id (before
+    /// sending); the request's error.
+    pub async fn request_signed_copy_urls<I>(&self, record_ids: I) -> Result<DownloadUrlsJob, Error>
+    where
+        I: IntoIterator,
+        I::Item: Into<RecordId>,
+    {
+        let identifiers: Vec<RecordId> = record_ids.into_iter().map(Into::into).collect();
+        if identifiers.is_empty() || identifiers.len() > MAX_DOWNLOAD_URL_RECORDS {
+            return Err(Error::InvalidRequest(format!(
+                "a download-URLs job takes 1 to {MAX_DOWNLOAD_URL_RECORDS} records, not {}",
+                identifiers.len()
+            )));
+        }
+        if identifiers.iter().any(|id| id.trim().is_empty()) {
+            return Err(Error::InvalidRequest("a record id is empty".into()));
+        }
+        let body = DownloadUrlsRequest { identifiers, kind: "latestSignedCopy" };
+        let request =
+            ApiRequest::new(Method::POST, segments!["records", "attachments", "download-urls"])
+                .json(&body)?
+                .replay(Replay::Safe);
+        self.client.execute_json(request, "download-URLs job").await
+    }
+
+    /// Where a download-URLs job is, and its URLs once complete.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let job = client.records().signed_copy_urls("7d1e8c2a-5b3f-4e6d-9a8b-0c1d2e3f4a5b").await?;
+    /// # let _ = job; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty job id; the request's error.
+    pub async fn signed_copy_urls(&self, job_id: &str) -> Result<DownloadUrlsJob, Error> {
+        let request = ApiRequest::get(segments![
+            "records",
+            "attachments",
+            "download-urls",
+            id_segment("job id", job_id)?
+        ]);
+        self.client.execute_json(request, "download-URLs job").await
+    }
+
+    /// Run a lifecycle action (activate, terminate, extend, …) on a contract record. Not
+    /// replayed after a lost answer: extending twice would extend twice.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::records::ContractAction;
+    ///
+    /// client.records().run_action("IC-31", &ContractAction::cancel_auto_renewal()).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Api`] `MISSING_PARAM`/`INVALID_PARAM`/`INVALID_STATE` (with `param`) when the
+    /// action does not fit the contract.
+    pub async fn run_action(
+        &self,
+        record_id: impl Into<RecordId>,
+        action: &ContractAction,
+    ) -> Result<AppliedContractAction, Error> {
+        let request = ApiRequest::new(
+            Method::POST,
+            segments!["records", RecordId::segment(record_id)?, "actions"],
+        )
+        .json(action)?;
+        self.client.execute_json(request, "contract action").await
     }
 }

@@ -124,3 +124,54 @@ impl ListRecords {
         self.last_updated.map(format_utc_millis)
     }
 }
+
+/// What `GET /records/export` includes: record types and property ids, each sent as a comma
+/// list without spaces; none means all.
+///
+/// ```
+/// use ironclad_client::records::RecordsExport;
+///
+/// let export = RecordsExport::new().types(["mutualNDA", " NDA"]).properties(["counterpartyName"]);
+/// # let _ = export;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct RecordsExport {
+    types: Vec<String>,
+    properties: Vec<String>,
+}
+
+impl RecordsExport {
+    /// Every type and property.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only these record types.
+    pub fn types<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.types.extend(types.into_iter().map(|t| t.into().trim().to_owned()));
+        self
+    }
+
+    /// Only these property ids (columns).
+    pub fn properties<I, S>(mut self, properties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.properties.extend(properties.into_iter().map(|p| p.into().trim().to_owned()));
+        self
+    }
+
+    pub(crate) fn types_param(&self) -> Option<String> {
+        (!self.types.is_empty()).then(|| self.types.join(","))
+    }
+
+    pub(crate) fn properties_param(&self) -> Option<String> {
+        (!self.properties.is_empty()).then(|| self.properties.join(","))
+    }
+}

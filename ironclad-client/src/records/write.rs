@@ -6,7 +6,24 @@ use serde::Serialize;
 
 use super::RecordLink;
 use crate::ids::RecordId;
+use crate::string_enum::string_enum;
 use crate::values::RecordProperty;
+
+string_enum! {
+    /// How an amendment record's property rolls up into its parent record (`amendmentType`;
+    /// see the [amendments guide](https://developer.ironcladapp.com/docs/record-amendments-crud-api-guide)).
+    pub enum AmendmentType {
+        /// The amendment's value replaces the parent's.
+        Replace = "replace",
+    }
+}
+
+/// One entry of `addPropertiesToAmend`: `{"amendmentType": "replace"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PropertyAmendment {
+    amendment_type: AmendmentType,
+}
 
 /// A parent link (`{"recordId":…,"parentLinkType":"amendment"}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -118,7 +135,23 @@ impl NewRecord {
 /// The field names and shapes are those of Ironclad's
 /// [reference](https://developer.ironcladapp.com/reference/patch-record): link lists hold
 /// `{"recordId": …}` (like a record's `links`), a parent is `{recordId, parentLinkType}`, and
-/// `removeParent` is a boolean.
+/// `removeParent` is a boolean. On an amendment record (parent link type `amendment`),
+/// `addPropertiesToAmend` rolls properties up into the parent as
+/// `{"<property>": {"amendmentType": "replace"}}` and `removePropertiesToAmend` stops that
+/// ([update record](https://developer.ironcladapp.com/reference/update-record-metadata)).
+///
+/// ```
+/// use ironclad_client::records::{AmendmentType, RecordPatch};
+///
+/// let amend = RecordPatch::new()
+///     .add_property_to_amend("contractValue", AmendmentType::Replace)
+///     .remove_property_to_amend("agreementDate");
+/// assert_eq!(
+///     serde_json::to_string(&amend)?,
+///     r#"{"addPropertiesToAmend":{"contractValue":{"amendmentType":"replace"}},"removePropertiesToAmend":["agreementDate"]}"#
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 ///
 /// ```
 /// use ironclad_client::{records::RecordPatch, values::{MonetaryAmount, RecordProperty}};
@@ -158,6 +191,10 @@ pub struct RecordPatch {
     add_children: Vec<RecordLink>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     remove_children: Vec<RecordLink>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    add_properties_to_amend: BTreeMap<String, PropertyAmendment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    remove_properties_to_amend: Vec<String>,
 }
 
 impl RecordPatch {
@@ -230,6 +267,23 @@ impl RecordPatch {
         self
     }
 
+    /// Roll property `key` of this amendment record up into its parent record (only valid when
+    /// the record's parent link type is `amendment`).
+    pub fn add_property_to_amend(
+        mut self,
+        key: impl Into<String>,
+        amendment_type: AmendmentType,
+    ) -> Self {
+        self.add_properties_to_amend.insert(key.into(), PropertyAmendment { amendment_type });
+        self
+    }
+
+    /// Stop rolling property `key` up into the parent, which reverts to its own value.
+    pub fn remove_property_to_amend(mut self, key: impl Into<String>) -> Self {
+        self.remove_properties_to_amend.push(key.into());
+        self
+    }
+
     /// Whether no change was added.
     pub fn is_empty(&self) -> bool {
         self.record_type.is_none()
@@ -242,5 +296,7 @@ impl RecordPatch {
             && !self.remove_parent
             && self.add_children.is_empty()
             && self.remove_children.is_empty()
+            && self.add_properties_to_amend.is_empty()
+            && self.remove_properties_to_amend.is_empty()
     }
 }

@@ -178,6 +178,11 @@ impl NewWebhook {
 
 /// Changes to a subscription (`PATCH /webhooks/{id}`).
 ///
+/// Ironclad documents `events`, `targetURL` and `status` for an update; delivery `headers` are
+/// documented on create only ([webhooks](https://developer.ironcladapp.com/reference/webhooks)),
+/// so this type has no way to send them. To change the headers Ironclad sends, delete the
+/// subscription and create it again with [`NewWebhook::header`].
+///
 /// ```
 /// use ironclad_client::webhooks::WebhookUpdate;
 ///

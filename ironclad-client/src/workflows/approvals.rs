@@ -113,6 +113,10 @@ pub struct ApprovalRequest {
     /// `User`, …
     #[serde(default, deserialize_with = "lenient")]
     pub actor_type: Option<String>,
+    /// The actor's name and email, when asked for with
+    /// [`ApprovalRequestsQuery::actor_details`].
+    #[serde(default, deserialize_with = "lenient")]
+    pub actor_details: Option<ActorDetails>,
     /// The role id.
     #[serde(default, deserialize_with = "lenient")]
     pub role: Option<String>,
@@ -125,9 +129,82 @@ pub struct ApprovalRequest {
     /// Duration in seconds.
     #[serde(default, deserialize_with = "lenient")]
     pub duration_seconds: Option<f64>,
+    /// Duration in milliseconds including earlier requests of the same approver interrupted by
+    /// a pause.
+    #[serde(default, deserialize_with = "lenient")]
+    pub aggregate_duration: Option<f64>,
     /// `Workflow`, …
     #[serde(default, deserialize_with = "lenient")]
     pub approval_type: Option<String>,
+}
+
+/// Who acted on an [`ApprovalRequest`] (`actorDetails`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ActorDetails {
+    /// The user's name.
+    #[serde(default, deserialize_with = "lenient")]
+    pub user_name: Option<String>,
+    /// The user's email.
+    #[serde(default, deserialize_with = "lenient")]
+    pub user_email: Option<String>,
+}
+
+string_enum! {
+    /// Whether approval requests are listed per user or per role (`requestType`).
+    pub enum ApprovalRequestType {
+        /// One item per approving user (Ironclad's default).
+        User = "user",
+        /// One item per approver role.
+        Role = "role",
+    }
+}
+
+/// Options of `GET /workflows/{id}/approval-requests`
+/// ([reference](https://developer.ironcladapp.com/reference/approval-requests)).
+///
+/// ```
+/// use ironclad_client::workflows::{ApprovalRequestType, ApprovalRequestsQuery};
+///
+/// let query = ApprovalRequestsQuery::new().actor_details(true).request_type(ApprovalRequestType::Role);
+/// # let _ = query;
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct ApprovalRequestsQuery {
+    actor_details: bool,
+    request_type: Option<ApprovalRequestType>,
+}
+
+impl ApprovalRequestsQuery {
+    /// Ironclad's defaults: no actor details, per user.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add each actor's name and email ([`ApprovalRequest::actor_details`]).
+    pub fn actor_details(mut self, include: bool) -> Self {
+        self.actor_details = include;
+        self
+    }
+
+    /// List per user or per role.
+    pub fn request_type(mut self, request_type: ApprovalRequestType) -> Self {
+        self.request_type = Some(request_type);
+        self
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let mut params = Vec::new();
+        if self.actor_details {
+            params.push(("actorDetails", "true".to_owned()));
+        }
+        if let Some(request_type) = &self.request_type {
+            params.push(("requestType", request_type.as_str().to_owned()));
+        }
+        params
+    }
 }
 
 /// The body of `PATCH /workflows/{id}/approvals/{roleId}`.
@@ -205,7 +282,36 @@ impl Workflows<'_> {
         &self,
         workflow_id: impl Into<WorkflowId>,
     ) -> Paginated<ApprovalRequest> {
-        self.paged(workflow_id.into(), "approval-requests", None, "page of approval requests")
+        self.approval_requests_with(workflow_id, &ApprovalRequestsQuery::new())
+    }
+
+    /// The history of approval requests (paged), with the options of `query`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::workflows::ApprovalRequestsQuery;
+    ///
+    /// let history = client
+    ///     .workflows()
+    ///     .approval_requests_with("6a6b4091ef38863a01482499", &ApprovalRequestsQuery::new().actor_details(true))
+    ///     .collect_all()
+    ///     .await?;
+    /// for request in &history {
+    ///     println!("{:?}", request.actor_details.as_ref().and_then(|a| a.user_email.as_deref()));
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn approval_requests_with(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        query: &ApprovalRequestsQuery,
+    ) -> Paginated<ApprovalRequest> {
+        self.paged(
+            workflow_id.into(),
+            "approval-requests",
+            query.params(),
+            "page of approval requests",
+        )
     }
 
     /// Approve, or reset to pending, the approval of `role_id` (the workflow must be in Review

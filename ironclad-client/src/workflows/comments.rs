@@ -119,7 +119,7 @@ impl Workflows<'_> {
     /// # Ok(()) }
     /// ```
     pub fn comments(&self, workflow_id: impl Into<WorkflowId>) -> Paginated<Comment> {
-        self.paged(workflow_id.into(), "comments", None, "page of comments")
+        self.paged(workflow_id.into(), "comments", Vec::new(), "page of comments")
     }
 
     /// One comment.
@@ -186,7 +186,7 @@ impl Workflows<'_> {
         self.paged(
             workflow_id.into(),
             "participants",
-            email.map(|e| ("email", e.to_owned())),
+            email.map(|e| ("email", e.to_owned())).into_iter().collect(),
             "page of participants",
         )
     }
@@ -196,18 +196,26 @@ impl Workflows<'_> {
         &self,
         workflow_id: WorkflowId,
         resource: &'static str,
-        filter: Option<(&'static str, String)>,
+        filters: Vec<(&'static str, String)>,
         what: &'static str,
     ) -> Paginated<T> {
-        let id = match id_segment("workflow id", &workflow_id) {
-            Ok(id) => id,
-            Err(error) => return Paginated::failed(error),
-        };
+        match id_segment("workflow id", &workflow_id) {
+            Ok(id) => self.paged_at(segments!["workflows", id, resource], filters, what),
+            Err(error) => Paginated::failed(error),
+        }
+    }
+
+    /// A paged list at `path` below the API base, with `filters` on every page.
+    pub(super) fn paged_at<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        path: Vec<String>,
+        filters: Vec<(&'static str, String)>,
+        what: &'static str,
+    ) -> Paginated<T> {
         let client = self.client.clone();
         Paginated::new(0, DEFAULT_PAGE_SIZE, move |page| {
-            let mut request =
-                ApiRequest::get(segments!["workflows", id.clone(), resource]).query("page", page);
-            if let Some((key, value)) = &filter {
+            let mut request = ApiRequest::get(path.clone()).query("page", page);
+            for (key, value) in &filters {
                 request = request.query(key, value);
             }
             let client = client.clone();

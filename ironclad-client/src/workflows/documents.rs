@@ -1,14 +1,19 @@
-//! Workflow documents: `GET /workflows/{id}/documents` and streamed downloads.
+//! Workflow documents: `GET /workflows/{id}/documents`, streamed downloads, uploads
+//! (`POST /workflows/{id}/documents/{attributeId}`) and the signature packet
+//! (`PATCH /workflows/{id}/signature-packet`).
 
+use bytes::Bytes;
+use rest_client_core::Replay;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::Workflows;
+use super::{LifecycleComment, Workflows};
 use crate::Error;
 use crate::download::Download;
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::ids::WorkflowId;
 use crate::serde_util::{lenient, lenient_vec, timestamp_opt};
+use crate::upload::{attachment_form, metadata_json};
 
 /// A document of a workflow (a version of `draft`, a signed copy, an attachment).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +96,149 @@ impl WorkflowDocuments {
     }
 }
 
+/// A file to add to a workflow's document attribute (`draft`, a file field, …), with the
+/// comment Ironclad requires
+/// ([reference](https://developer.ironcladapp.com/reference/create-a-workflow-document)).
+///
+/// The `metadata` part is `{"comment": {"message": …, "addUsersToWorkflow"?: …}, "key"?: …}`;
+/// `key` names an existing draft document to add a new version to (versions exist only for
+/// drafts; otherwise the file is appended to the attribute).
+///
+/// ```
+/// use ironclad_client::workflows::DocumentUpload;
+///
+/// let upload = DocumentUpload::new("MSA - Acme v2.docx", b"PK...".to_vec(), "Acme's redline accepted")
+///     .new_version_of("F7IYVm-59VHKoqCLLuiFd");
+/// # let _ = upload;
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct DocumentUpload {
+    file_name: String,
+    content: Bytes,
+    metadata: DocumentMetadata,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct DocumentMetadata {
+    comment: LifecycleComment,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
+}
+
+impl DocumentUpload {
+    /// Upload `content` as `file_name` (`.pdf`, `.doc` or `.docx`), commenting `comment`.
+    pub fn new(
+        file_name: impl Into<String>,
+        content: impl Into<Bytes>,
+        comment: impl Into<LifecycleComment>,
+    ) -> Self {
+        Self {
+            file_name: file_name.into(),
+            content: content.into(),
+            metadata: DocumentMetadata { comment: comment.into(), key: None },
+        }
+    }
+
+    /// Add the file as a new version of the draft document with this key.
+    pub fn new_version_of(mut self, document_key: impl Into<String>) -> Self {
+        self.metadata.key = Some(document_key.into());
+        self
+    }
+}
+
+/// The body of `PATCH /workflows/{id}/signature-packet`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignaturePacketBody<'a> {
+    signature_packet_document_keys: &'a [String],
+}
+
 impl Workflows<'_> {
+    /// Add a file to document attribute `attribute_id` (`draft`, `myFileField`, …) of a workflow,
+    /// as `multipart/form-data` (`attachment` and `metadata` parts). The workflow is named by its
+    /// id (not its `IC-123` readable id). Not replayed after a lost answer: a second upload
+    /// would add the file twice. For a signed copy use [`Workflows::upload_signed`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// use ironclad_client::workflows::DocumentUpload;
+    ///
+    /// let docx = std::fs::read("MSA - Acme.docx").map_err(|e| ironclad_client::Error::Io { context: "reading".into(), source: e })?;
+    /// client
+    ///     .workflows()
+    ///     .upload_document("6a6b4091ef38863a01482499", "draft", &DocumentUpload::new("MSA - Acme.docx", docx, "Counterparty paper"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty file name or comment (before sending); the
+    /// request's error.
+    pub async fn upload_document(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        attribute_id: &str,
+        upload: &DocumentUpload,
+    ) -> Result<(), Error> {
+        if upload.metadata.comment.is_blank() {
+            return Err(Error::InvalidRequest(
+                "Ironclad requires a comment to add a document".into(),
+            ));
+        }
+        let form = attachment_form(
+            &upload.file_name,
+            upload.content.clone(),
+            Some(metadata_json(&upload.metadata)?),
+        )?;
+        let request = ApiRequest::new(
+            http::Method::POST,
+            segments![
+                "workflows",
+                WorkflowId::segment(workflow_id)?,
+                "documents",
+                id_segment("attribute id", attribute_id)?
+            ],
+        )
+        .multipart(form);
+        self.client.execute_unit(request).await
+    }
+
+    /// Set which documents form the signature packet, in order: documents listed move in,
+    /// others move out ([reference](https://developer.ironcladapp.com/reference/update-workflow-signature-packet)).
+    /// The workflow must be in Review; only `.doc`, `.docx` and `.pdf` documents qualify. Setting
+    /// the same order twice has the same effect, so it is replayed after transient failures.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// let documents = client
+    ///     .workflows()
+    ///     .set_signature_packet("6a6b4091ef38863a01482499", &["rJklwCHQ".to_owned(), "XZ9j0cHGA".to_owned()])
+    ///     .await?;
+    /// assert_eq!(documents.signature_packet_documents.len(), 2);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty or blank key (before sending); [`Error::Api`] when
+    /// the workflow is not in Review or a key is not an editable document.
+    pub async fn set_signature_packet(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        document_keys: &[String],
+    ) -> Result<WorkflowDocuments, Error> {
+        if document_keys.iter().any(|key| key.trim().is_empty()) {
+            return Err(Error::InvalidRequest("a signature packet document key is empty".into()));
+        }
+        let request = ApiRequest::new(
+            http::Method::PATCH,
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "signature-packet"],
+        )
+        .json(&SignaturePacketBody { signature_packet_document_keys: document_keys })?
+        .replay(Replay::Safe);
+        self.client.execute_json(request, "workflow documents").await
+    }
+
     /// The documents of a workflow.
     ///
     /// ```no_run

@@ -1,11 +1,13 @@
-//! Cancel, pause and resume: `POST /workflows/{id}/cancel|pause|resume`.
+//! Cancel, pause and resume: `POST /workflows/{id}/cancel|pause|resume`; and
+//! `PATCH /workflows/{id}/revert-to-review`.
 
+use rest_client_core::Replay;
 use serde::Serialize;
 
 use super::Workflows;
-use crate::Error;
 use crate::http::{ApiRequest, id_segment, segments};
 use crate::ids::WorkflowId;
+use crate::{Error, auth::UserRef};
 
 /// The comment Ironclad requires when a workflow is cancelled, paused or resumed
 /// (`{"comment": {"message": …, "addUsersToWorkflow"?: …}}`); see the
@@ -46,6 +48,12 @@ impl LifecycleComment {
     }
 }
 
+impl LifecycleComment {
+    pub(crate) fn is_blank(&self) -> bool {
+        self.message.trim().is_empty()
+    }
+}
+
 impl From<&str> for LifecycleComment {
     fn from(message: &str) -> Self {
         LifecycleComment::new(message)
@@ -56,6 +64,12 @@ impl From<String> for LifecycleComment {
     fn from(message: String) -> Self {
         LifecycleComment::new(message)
     }
+}
+
+#[derive(Serialize)]
+struct RevertBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<UserRef>,
 }
 
 #[derive(Serialize)]
@@ -124,13 +138,49 @@ impl Workflows<'_> {
         self.transition(workflow_id.into(), "resume", comment.into()).await
     }
 
+    /// Move a workflow from the Sign step back to Review (workflows built in Workflow Designer
+    /// only; see the [reference](https://developer.ironcladapp.com/reference/revert-to-review)).
+    ///
+    /// `user_email` names the reverting user, which a legacy API token requires; OAuth tokens
+    /// revert as the token's (or the acting) user and Ironclad ignores it. Not replayed after
+    /// a lost answer: a second revert of a workflow already in Review fails with
+    /// `INVALID_STATE`, which would hide that the first one worked.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: ironclad_client::Client) -> Result<(), ironclad_client::Error> {
+    /// client.workflows().revert_to_review("6a6b328004308879e7d439b6", None).await?;
+    /// client.workflows().revert_to_review("IC-123", Some("legal@example.com")).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an empty email; [`Error::Api`] `INVALID_STATE` when the
+    /// workflow is not in the Sign step or not built in Workflow Designer.
+    pub async fn revert_to_review(
+        &self,
+        workflow_id: impl Into<WorkflowId>,
+        user_email: Option<&str>,
+    ) -> Result<(), Error> {
+        if user_email.is_some_and(|email| email.trim().is_empty()) {
+            return Err(Error::InvalidRequest("the reverting user's email is empty".into()));
+        }
+        let body = RevertBody { user: user_email.map(UserRef::email) };
+        let request = ApiRequest::new(
+            http::Method::PATCH,
+            segments!["workflows", WorkflowId::segment(workflow_id)?, "revert-to-review"],
+        )
+        .json(&body)?
+        .replay(Replay::Unsafe);
+        self.client.execute_unit(request).await
+    }
+
     async fn transition(
         &self,
         workflow_id: WorkflowId,
         action: &'static str,
         comment: LifecycleComment,
     ) -> Result<(), Error> {
-        if comment.message.trim().is_empty() {
+        if comment.is_blank() {
             return Err(Error::InvalidRequest(format!(
                 "Ironclad requires a comment to {action} a workflow"
             )));

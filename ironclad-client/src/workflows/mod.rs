@@ -1,23 +1,32 @@
 //! Workflows (`/workflows`): list, launch, get, update attributes, approvals, comments,
-//! participants, documents, signatures and lifecycle; and the launch schemas of workflow
-//! templates (`/workflow-schemas`).
+//! participants, turn history, emails, documents, signatures and lifecycle; and the launch
+//! schemas of workflow templates (`/workflow-schemas`).
 
 mod approvals;
 mod comments;
 mod documents;
+mod emails;
+mod history;
 mod launch;
 mod lifecycle;
 mod model;
 mod query;
+mod roles;
 mod schemas;
 mod signatures;
+mod signing;
 mod update;
 
 pub use approvals::{
-    ApprovalDecision, ApprovalGroup, ApprovalRequest, ApprovalStatus, Reviewer, WorkflowApprovals,
+    ActorDetails, ApprovalDecision, ApprovalGroup, ApprovalRequest, ApprovalRequestType,
+    ApprovalRequestsQuery, ApprovalStatus, Reviewer, WorkflowApprovals,
 };
 pub use comments::{Comment, NewComment, Participant};
-pub use documents::{DocumentAuthor, DocumentModification, WorkflowDocument, WorkflowDocuments};
+pub use documents::{
+    DocumentAuthor, DocumentModification, DocumentUpload, WorkflowDocument, WorkflowDocuments,
+};
+pub use emails::{EmailAttachment, EmailDirection, EmailOpened, WorkflowEmail};
+pub use history::Turn;
 pub use launch::{
     AsyncJobStatus, AsyncLaunch, AsyncLaunchFailure, AsyncLaunchJob, AsyncPolling, LaunchWorkflow,
     WorkflowUrls,
@@ -30,7 +39,12 @@ pub use model::{
 };
 pub(crate) use query::format_utc_millis;
 pub use query::{Filter, ListWorkflows};
+pub use roles::{RoleAssignment, RoleUser};
 pub use signatures::{SignStatus, SignStatusSigner, Signer, WorkflowSignatures};
+pub use signing::{
+    Recipient, ReminderStatus, ScheduledSend, ScheduledSendStatus, ScheduledSendUpdate,
+    SignedUpload, SignerAssignment,
+};
 pub use update::AttributeUpdates;
 
 pub use schemas::{WorkflowSchema, WorkflowSchemas};

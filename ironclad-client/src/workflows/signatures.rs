@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Workflows;
+use super::{ScheduledSendStatus, Workflows};
 use crate::Error;
 use crate::http::{ApiRequest, segments};
 use crate::ids::WorkflowId;
@@ -85,6 +85,9 @@ pub struct SignStatus {
     /// The signature provider (`Ironclad Signature`, DocuSign, …).
     #[serde(default, deserialize_with = "lenient")]
     pub provider: Option<String>,
+    /// When a scheduled request goes out (only while `not_sent`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub scheduled_send: Option<ScheduledSendStatus>,
 }
 
 /// A signer in [`SignStatus`].
@@ -101,9 +104,10 @@ pub struct SignStatusSigner {
     /// The signer role.
     #[serde(default, deserialize_with = "lenient")]
     pub role_name: Option<String>,
-    /// The signing order.
+    /// The signing order when signing is sequential; `-1` for a signer who signed on paper
+    /// ([sign status](https://developer.ironcladapp.com/reference/get-sign-status)).
     #[serde(default, deserialize_with = "lenient")]
-    pub routing_order: Option<u32>,
+    pub routing_order: Option<i32>,
     /// `pending`, `sent`, …
     #[serde(default, deserialize_with = "lenient")]
     pub status: Option<String>,
