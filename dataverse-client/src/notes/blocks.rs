@@ -45,9 +45,10 @@ pub(crate) fn block_id(index: usize) -> String {
 /// The messages need the new note's `annotationid` up front: the caller's when the note has an
 /// `annotationid` column (as a single-request create would use it, so a caller can make creates
 /// idempotent with an id of its own), else a random (v4) one. The `Target` carries the same
-/// columns as a single-request create, including the `objectid_<table>@odata.bind` lookup
-/// (believed to be accepted there as in any entity body; Microsoft's example shows a note
-/// without a regarding row).
+/// columns as a single-request create, including the `objectid_<table>@odata.bind` lookup, and,
+/// when the note regards a row, `objecttypecode` with that row's table logical name, as
+/// Microsoft's block-upload example sends both
+/// (<https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files#upload-files>).
 pub(crate) async fn upload(
     client: &Client,
     mut columns: Map<String, Value>,
