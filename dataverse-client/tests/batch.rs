@@ -357,6 +357,48 @@ async fn invalid_requests_and_plain_error_responses() {
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
 
+#[tokio::test]
+async fn a_content_id_used_outside_its_change_set_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let out_of_scope = |error: Error, expected: u32| match error {
+        Error::ContentIdOutOfScope { reference } => assert_eq!(reference.value(), expected),
+        other => panic!("expected ContentIdOutOfScope, got {other:?}"),
+    };
+
+    // In the URL of a request outside any change set.
+    let mut batch = Batch::new();
+    let contact = batch.change_set().add(BatchRequest::create("contacts", &json!({})));
+    batch.add(BatchRequest::update_created(contact, &json!({ "lastname": "Glynn" })));
+    out_of_scope(client.execute_batch(batch).await.expect_err("single"), 1);
+
+    // In an `@odata.bind` of a request in another change set.
+    let mut batch = Batch::new();
+    let contact = batch.change_set().add(BatchRequest::create("contacts", &json!({})));
+    batch.change_set().add(BatchRequest::create(
+        "accounts",
+        &json!({ "name": "Contoso", "primarycontactid@odata.bind": contact.reference() }),
+    ));
+    out_of_scope(client.execute_batch(batch).await.expect_err("other change set"), 1);
+
+    // In the `@odata.id` of `set_lookup_created`, naming the request itself (`$2`, taken
+    // from another batch): only earlier requests of the set define a reference.
+    let mut other = Batch::new();
+    let mut other_set = other.change_set();
+    other_set.add(BatchRequest::create("contacts", &json!({})));
+    let second = other_set.add(BatchRequest::create("contacts", &json!({})));
+    let mut batch = Batch::new();
+    let mut set = batch.change_set();
+    let account = set.add(BatchRequest::create("accounts", &json!({})));
+    set.add(BatchRequest::set_lookup_created(account, "primarycontactid", second));
+    out_of_scope(client.execute_batch(batch).await.expect_err("itself"), 2);
+}
+
 fn in_change_set(part: String) -> String {
     format!(
         "Content-Type: multipart/mixed; boundary=changesetresponse_e5e6\r\n\r\n{}",

@@ -71,6 +71,9 @@ pub struct BatchRequest {
     /// An entity body (`application/json; type=entry`) rather than other JSON.
     pub(crate) entity_body: bool,
     pub(crate) error: Option<Problem>,
+    /// The `$<id>` references in the body (`@odata.bind` / `@odata.id` values), checked
+    /// against the change set when the batch is encoded.
+    pub(crate) body_references: Vec<ContentId>,
 }
 
 /// Why a request cannot be sent, kept until the batch is executed (an [`Error`] is not `Clone`).
@@ -120,12 +123,16 @@ impl BatchRequest {
             body: None,
             entity_body: false,
             error: None,
+            body_references: Vec::new(),
         }
     }
 
     fn with_body<B: serde::Serialize + ?Sized>(mut self, body: &B, entity: bool) -> Self {
         match json_body(body) {
-            Ok(bytes) => self.body = Some(bytes),
+            Ok(bytes) => {
+                self.body_references = body_references(&bytes);
+                self.body = Some(bytes);
+            }
             Err(error) => self.fail(error),
         }
         self.entity_body = entity;
@@ -231,6 +238,15 @@ impl BatchRequest {
         self
     }
 
+    /// Every `$<id>` this request refers to: in its URL and in its body.
+    pub(crate) fn references(&self) -> impl Iterator<Item = ContentId> + '_ {
+        let in_url = match &self.target {
+            Target::Reference(id, _) => Some(*id),
+            _ => None,
+        };
+        in_url.into_iter().chain(self.body_references.iter().copied())
+    }
+
     pub(crate) fn is_get(&self) -> bool {
         self.method == Method::GET
     }
@@ -270,4 +286,35 @@ impl BatchRequest {
             )),
         }
     }
+}
+
+/// The `$<n>` values of `…@odata.bind` and `@odata.id` members anywhere in a JSON body. Only
+/// bodies holding `"$` are parsed, so ordinary rows cost one scan of their bytes.
+fn body_references(body: &[u8]) -> Vec<ContentId> {
+    fn reference(value: &serde_json::Value) -> Option<ContentId> {
+        value.as_str()?.strip_prefix('$')?.parse().ok().map(ContentId)
+    }
+    fn collect(value: &serde_json::Value, out: &mut Vec<ContentId>) {
+        match value {
+            serde_json::Value::Object(members) => {
+                for (name, value) in members {
+                    if name.ends_with("@odata.bind") || name == "@odata.id" {
+                        let values =
+                            value.as_array().map_or(std::slice::from_ref(value), Vec::as_slice);
+                        out.extend(values.iter().filter_map(reference));
+                    }
+                    collect(value, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if body.windows(2).any(|pair| pair == b"\"$")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        collect(&value, &mut out);
+    }
+    out
 }

@@ -127,6 +127,20 @@ pub enum Error {
         character: char,
     },
 
+    /// A `$batch` request refers to a [`ContentId`](crate::batch::ContentId) (`$1`) that is not
+    /// defined by an earlier request of its own change set: a request outside any change set,
+    /// or one in another change set, cannot use it. Dataverse would refuse the batch with
+    /// `400` "Content-ID Reference: '$1' does not exist in the batch context"
+    /// ([Execute batch operations using the Web API](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api#reference-uris-in-an-operation)),
+    /// so nothing was sent.
+    #[error(
+        "Content-ID reference `{reference}` is not defined by an earlier request of the same change set"
+    )]
+    ContentIdOutOfScope {
+        /// The reference that is out of scope.
+        reference: crate::batch::ContentId,
+    },
+
     /// A batch sent in several `$batch` requests (more than
     /// [`MAX_BATCH_REQUESTS`](crate::batch::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
     /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
