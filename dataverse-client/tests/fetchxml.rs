@@ -136,3 +136,45 @@ async fn malformed_fetch_xml_is_rejected_before_sending() {
         .expect_err("not a fetch");
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
+
+#[tokio::test]
+async fn top_with_paging_is_refused_before_sending_but_top_alone_is_sent() {
+    let server = MockServer::start().await;
+    let top =
+        "<fetch top='5'><entity name='contact'><attribute name='fullname' /></entity></fetch>";
+    Mock::given(method("GET"))
+        .and(path(format!("{API}/contacts")))
+        .and(query_param("fetchXml", top))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "value": [{ "fullname": "A" }] })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+
+    let error = client
+        .fetch_xml::<Record>("contacts", top)
+        .page_size(3)
+        .collect_all()
+        .await
+        .expect_err("top and a page size");
+    assert!(
+        matches!(&error, Error::FetchXmlTopWithPaging { paging } if paging == "page_size"),
+        "{error:?}"
+    );
+    let counted = "<fetch top='5' count='2'><entity name='contact' /></fetch>";
+    let error = client
+        .fetch_xml::<Record>("contacts", counted)
+        .first_page()
+        .await
+        .expect_err("top and count");
+    assert!(
+        matches!(&error, Error::FetchXmlTopWithPaging { paging } if paging == "count"),
+        "{error:?}"
+    );
+
+    // `top` on its own is a plain limit, sent unchanged.
+    let rows = client.fetch_xml::<Record>("contacts", top).collect_all().await.expect("top");
+    assert_eq!(rows.len(), 1);
+}

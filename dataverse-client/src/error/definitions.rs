@@ -141,6 +141,20 @@ pub enum Error {
         reference: crate::batch::ContentId,
     },
 
+    /// A FetchXML query limits its rows with the `<fetch>` element's `top` attribute and also
+    /// asks for paging (a page size, or a `count`, `page` or `paging-cookie` attribute).
+    /// Microsoft: "Don't use the fetch element `top` attribute with paging"
+    /// ([Page results using FetchXml](https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results)).
+    /// Nothing was sent: drop `top`, or the paging.
+    #[error(
+        "a FetchXML query with a `top` attribute cannot be paged (it also has {paging}); remove one of them"
+    )]
+    FetchXmlTopWithPaging {
+        /// What asks for paging: `page_size` (the builder), or the attribute `count`, `page` or
+        /// `paging-cookie`.
+        paging: String,
+    },
+
     /// A batch sent in several `$batch` requests (more than
     /// [`MAX_BATCH_REQUESTS`](crate::batch::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
     /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)

@@ -83,7 +83,9 @@ impl<T> fmt::Debug for FetchXmlRequest<'_, T> {
 }
 
 impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
-    /// Rows per page: sets the `count` attribute of `<fetch>` (at most 5000).
+    /// Rows per page: sets the `count` attribute of `<fetch>` (at most 5000). A `<fetch>` with a
+    /// `top` attribute cannot be paged: running it then fails with
+    /// [`Error::FetchXmlTopWithPaging`].
     pub fn page_size(mut self, rows: u32) -> Self {
         self.page_size = Some(rows);
         self
@@ -98,6 +100,20 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
     fn prepare(&self) -> Result<(PageFetcher, FetchPaging)> {
         validate_identifier("entity set", &self.entity_set)?;
         let mut xml_text = self.fetch_xml.clone();
+        // `top` and paging are different ways of limiting rows that Dataverse does not combine:
+        // https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results
+        if xml::fetch_attribute(&xml_text, "top")?.is_some() {
+            let paging = ["count", "page", "paging-cookie"]
+                .into_iter()
+                .map(|name| xml::fetch_attribute(&xml_text, name).map(|v| v.map(|_| name)))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .next();
+            if let Some(paging) = self.page_size.map(|_| "page_size").or(paging) {
+                return Err(Error::FetchXmlTopWithPaging { paging: paging.to_owned() });
+            }
+        }
         if let Some(rows) = self.page_size {
             check_page_size("page_size", rows)?;
             xml_text = xml::set_fetch_attributes(&xml_text, &[("count", &rows.to_string())])?;
