@@ -219,6 +219,12 @@ impl Error {
         self.api_error().and_then(|e| e.request_id.as_deref())
     }
 
+    /// The `x-ms-client-request-id` this client sent with the request Dataverse answered
+    /// with an error (the same on every retry of it), for support.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.client_request_id.as_deref())
+    }
+
     /// The server's requested wait (`Retry-After`), if it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         self.api_error().and_then(|e| e.retry_after)
@@ -372,6 +378,10 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The request id (`x-ms-service-request-id`, `REQ_ID` or `request-id` header).
     pub request_id: Option<String>,
+    /// The `x-ms-client-request-id` the client sent (one per logical request, the same on
+    /// every retry), to find the request in the service's logs and in this client's traces.
+    /// `None` for the result of one request inside a `$batch`.
+    pub client_request_id: Option<String>,
     /// The parsed `Retry-After` (or `x-ms-retry-after-ms`).
     pub retry_after: Option<Duration>,
     /// The first kilobyte of the body, as text.
@@ -396,6 +406,7 @@ impl ApiError {
             code: None,
             message: None,
             request_id,
+            client_request_id: None,
             retry_after,
             body_excerpt: rest_client_core::body_excerpt(
                 body,
@@ -463,6 +474,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
+        }
+        if let Some(id) = &self.client_request_id {
+            write!(f, " [client request id {id}]")?;
         }
         Ok(())
     }

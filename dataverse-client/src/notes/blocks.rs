@@ -16,7 +16,7 @@ use super::document::Document;
 use super::encode::{base64_len, check_limit};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, Payload};
+use crate::http::{APPLICATION_JSON, Call, Payload, random_uuid};
 use crate::options::RequestOptions;
 
 /// Raw bytes per block: 3 MiB, whose base64 (4 MiB) stays within the 4 MB a block may carry.
@@ -58,9 +58,7 @@ pub(crate) async fn upload(
 ) -> Result<Uuid> {
     let given =
         columns.get("annotationid").and_then(Value::as_str).and_then(|id| Uuid::parse_str(id).ok());
-    let annotation_id = given.unwrap_or_else(|| {
-        uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
-    });
+    let annotation_id = given.unwrap_or_else(random_uuid);
     columns.insert("annotationid".to_owned(), Value::String(annotation_id.to_string()));
     columns.insert(
         "@odata.type".to_owned(),
