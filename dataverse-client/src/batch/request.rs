@@ -44,6 +44,8 @@ pub(crate) enum Target {
     Query(Box<Query>),
     /// `$<id>` plus an optional `/suffix`.
     Reference(ContentId, Option<String>),
+    /// A URL the client built: its path and query, as they are.
+    Url(Box<url::Url>),
 }
 
 /// One request inside a [`Batch`](crate::batch::Batch).
@@ -213,6 +215,11 @@ impl BatchRequest {
             .validated(entity_set, None)
     }
 
+    /// `GET` of a URL this client built (a page of a long FetchXML query).
+    pub(crate) fn get_url(url: url::Url) -> Self {
+        Self::new(Method::GET, Target::Url(Box::new(url)))
+    }
+
     /// Associate the row created earlier in the change set (`$<id>`) through a single-valued
     /// navigation property with another row created in it:
     /// `PUT $<created>/<navigation_property>/$ref` with `{"@odata.id": "$<target>"}`.
@@ -264,6 +271,14 @@ impl BatchRequest {
                 if let Some(query) = query {
                     line.push('?');
                     line.push_str(query);
+                }
+                Ok((line, None))
+            }
+            Target::Url(url) => {
+                let mut line = url.path().to_owned();
+                if let Some(q) = url.query() {
+                    line.push('?');
+                    line.push_str(q);
                 }
                 Ok((line, None))
             }
