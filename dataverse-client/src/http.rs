@@ -195,7 +195,6 @@ impl Client {
             target = %call.target,
             status = tracing::field::Empty,
             attempt = tracing::field::Empty,
-            client_request_id = tracing::field::Empty,
         );
         self.send_in_span(call, span.clone()).instrument(span)
     }
@@ -221,7 +220,6 @@ impl Client {
                 .unwrap_or(HeaderValue::from_static("")),
         };
         let client_request_id_text = client_request_id.to_str().unwrap_or_default().to_owned();
-        span.record("client_request_id", client_request_id_text.as_str());
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut reauthorized = false;
