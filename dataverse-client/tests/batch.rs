@@ -584,3 +584,45 @@ async fn a_batch_waits_longer_than_the_attempt_timeout() {
     let error = client.query::<Record>(Query::new("tasks")).first_page().await.expect_err("GET");
     assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)), "{error:?}");
 }
+
+#[tokio::test]
+async fn a_fetch_xml_part_asks_for_the_paging_annotations() {
+    let server = MockServer::start().await;
+    let cookie = "<cookie pagenumber=\\\"2\\\" pagingcookie=\\\"%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e\\\" istracking=\\\"False\\\" />";
+    let page = format!(
+        r#"{{"@Microsoft.Dynamics.CRM.fetchxmlpagingcookie":"{cookie}","@Microsoft.Dynamics.CRM.morerecords":true,"value":[{{"fullname":"A"}}]}}"#
+    );
+    let part = http_part("200 OK", &[("Content-Type", "application/json")], &page, None);
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/$batch")))
+        .respond_with(batch_response(200, multipart(BOUNDARY, &[part])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut batch = Batch::new();
+    batch.add(BatchRequest::fetch_xml(
+        "contacts",
+        "<fetch count='1'><entity name='contact' /></fetch>",
+    ));
+    let results = client(&server).execute_batch(batch).await.expect("batch");
+
+    let requests = server.received_requests().await.unwrap_or_default();
+    let expected = [
+        "--BATCH",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        "",
+        "GET /api/data/v9.2/contacts?fetchXml=%3Cfetch%20count='1'%3E%3Centity%20name='contact'%20/%3E%3C/fetch%3E HTTP/1.1",
+        "Prefer: odata.include-annotations=\"*\"",
+        "",
+        "",
+        "--BATCH--",
+        "",
+    ]
+    .join("\r\n");
+    assert_eq!(normalized_body(&requests[0]), expected);
+    let page: Page<Record> =
+        results.get(0).and_then(BatchOutcome::response).expect("page").json().expect("json");
+    assert_eq!(page.more_records, Some(true));
+    assert!(page.paging_cookie.is_some_and(|c| c.starts_with("<cookie pagenumber=\"2\"")));
+}

@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::json_body;
+use crate::http::{PREFER, json_body};
 use crate::odata::{query_string, validate_identifier};
 use crate::query::Query;
 use crate::records::RecordKey;
@@ -207,12 +207,16 @@ impl BatchRequest {
         Self::new(Method::GET, Target::Query(Box::new(query.clone())))
     }
 
-    /// Run a FetchXML query (first page): `GET <entity_set>?fetchXml=…`. A batch accepts URLs up
-    /// to 64 KB, twice what a plain GET allows, which suits long FetchXML.
+    /// Run a FetchXML query (one page): `GET <entity_set>?fetchXml=…` with
+    /// `Prefer: odata.include-annotations="*"`, so the [`Page`](crate::paging::Page) it decodes
+    /// into carries `more_records` and the `paging_cookie` for the next page. A batch accepts
+    /// URLs up to 64 KB, twice what a plain GET allows, which suits long FetchXML
+    /// ([Client::fetch_xml](crate::Client::fetch_xml) switches to `$batch` by itself).
     pub fn fetch_xml(entity_set: &str, fetch_xml: &str) -> Self {
         let query = query_string(&[("fetchXml", fetch_xml.to_owned())]);
         Self::new(Method::GET, Target::Segments(vec![entity_set.to_owned()], Some(query)))
             .validated(entity_set, None)
+            .header(PREFER, HeaderValue::from_static("odata.include-annotations=\"*\""))
     }
 
     /// `GET` of a URL this client built (a page of a long FetchXML query).
