@@ -293,6 +293,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> AggregateRequest<'c, T> {
             preferences: self.aggregation.annotations.preference().into_iter().collect(),
             options: self.options,
             target: self.aggregation.entity_set,
+            batch_above: None,
         };
         match first {
             Ok(url) => {

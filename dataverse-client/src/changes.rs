@@ -200,6 +200,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> ChangesRequest<'c, T> {
             preferences,
             options: self.options.clone(),
             target,
+            batch_above: None,
         };
         Ok((fetcher, url))
     }

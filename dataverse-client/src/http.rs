@@ -36,6 +36,16 @@ pub(crate) const PREFER: HeaderName = HeaderName::from_static("prefer");
 pub(crate) const IF_MATCH: HeaderName = HeaderName::from_static("if-match");
 pub(crate) const IF_NONE_MATCH: HeaderName = HeaderName::from_static("if-none-match");
 const NULL_ETAG: HeaderValue = HeaderValue::from_static("null");
+/// The id the client gives each logical request, the same on every attempt, so the service's
+/// logs can be matched with ours. Microsoft's Dataverse SDK for Python sends the same header
+/// (<https://github.com/microsoft/PowerPlatform-DataverseClient-Python>), as Azure services
+/// document it (<https://learn.microsoft.com/rest/api/cosmos-db-resource-provider/cosmosdbresourceprovider-headers>).
+pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-ms-client-request-id");
+
+/// A random (version 4) UUID.
+pub(crate) fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
+}
 
 /// Serialize a JSON request body. Builders call it up front and keep the result, so the error
 /// surfaces when the request is sent.
@@ -203,6 +213,13 @@ impl Client {
             _ if call.long_running => options.timeout_value().or(inner.long_attempt_timeout),
             _ => options.timeout_value().or(inner.attempt_timeout),
         };
+        // One id for the logical request, sent on every attempt (a caller's own wins).
+        let client_request_id = match call.headers.get(CLIENT_REQUEST_ID) {
+            Some(given) => given.clone(),
+            None => HeaderValue::try_from(random_uuid().to_string())
+                .unwrap_or(HeaderValue::from_static("")),
+        };
+        let client_request_id_text = client_request_id.to_str().unwrap_or_default().to_owned();
         let started = Instant::now();
         let mut attempt = 0u32;
         let mut reauthorized = false;
@@ -235,7 +252,8 @@ impl Client {
                 },
                 _ => None,
             };
-            let request = build_request(&call, &options, authorization.clone(), streamed);
+            let request =
+                build_request(&call, &options, authorization.clone(), &client_request_id, streamed);
             // The throughput governor: wait for a place (and out any pause), then report.
             let place = match &inner.governor {
                 Some(governor) => Some(Box::pin(governor.acquire()).await),
@@ -267,13 +285,21 @@ impl Client {
                     if status.is_success()
                         || (status == StatusCode::NOT_MODIFIED && call.pass_not_modified)
                     {
-                        return Ok(Sent { response, timer });
+                        return Ok(Sent {
+                            response,
+                            timer,
+                            client_request_id: client_request_id_text,
+                        });
                     }
                     if call.pass_client_errors
                         && status.is_client_error()
                         && !matches!(status.as_u16(), 401 | 408 | 429)
                     {
-                        return Ok(Sent { response, timer });
+                        return Ok(Sent {
+                            response,
+                            timer,
+                            client_request_id: client_request_id_text,
+                        });
                     }
                     if status == StatusCode::UNAUTHORIZED && !reauthorized {
                         // The token was revoked or expired early: fetch a new one and try once more.
@@ -281,11 +307,22 @@ impl Client {
                         tracing::debug!("401 Unauthorized: refreshing the access token");
                         reauthorized = true;
                         inner.auth.invalidate(&authorization);
-                        last_error =
-                            Some(Box::pin(error_from_response(response, &mut timer)).await);
+                        last_error = Some(
+                            Box::pin(error_from_response(
+                                response,
+                                &mut timer,
+                                &client_request_id_text,
+                            ))
+                            .await,
+                        );
                         continue;
                     }
-                    let error = Box::pin(error_from_response(response, &mut timer)).await;
+                    let error = Box::pin(error_from_response(
+                        response,
+                        &mut timer,
+                        &client_request_id_text,
+                    ))
+                    .await;
                     let retry_after = error.retry_after();
                     (Outcome::Status { status: status.as_u16(), retry_after }, error)
                 }
@@ -327,7 +364,7 @@ impl Client {
 
     /// Send `call`, expecting no useful body (204).
     pub(crate) async fn send_empty(&self, call: Call) -> Result<HeaderMap> {
-        let Sent { mut response, mut timer } = self.send(call).await?;
+        let Sent { mut response, mut timer, .. } = self.send(call).await?;
         let headers = std::mem::take(response.headers_mut());
         // Drain so the connection goes back to the pool.
         let _ = timer.run(response.bytes()).await;
@@ -341,6 +378,7 @@ fn build_request(
     call: &Call,
     options: &RequestOptions,
     authorization: HeaderValue,
+    client_request_id: &HeaderValue,
     streamed: Option<OpenedBody>,
 ) -> reqwest::Request {
     let mut headers = HeaderMap::with_capacity(10 + call.headers.len());
@@ -357,6 +395,7 @@ fn build_request(
         headers.insert(IF_NONE_MATCH, NULL_ETAG);
     }
     options.apply(&mut headers);
+    headers.insert(CLIENT_REQUEST_ID, client_request_id.clone());
     headers.insert(AUTHORIZATION, authorization);
     let mut request = reqwest::Request::new(call.method.clone(), call.url.clone());
     match (&call.payload, streamed) {
@@ -432,12 +471,14 @@ impl<F: Future> Future for Timed<'_, F> {
 pub(crate) struct Sent {
     pub(crate) response: reqwest::Response,
     pub(crate) timer: AttemptTimer,
+    /// The `x-ms-client-request-id` the request was sent with.
+    pub(crate) client_request_id: String,
 }
 
 impl Sent {
     /// The whole body, read within the attempt's time limit.
     pub(crate) async fn body(self) -> Result<Bytes> {
-        let Sent { response, mut timer } = self;
+        let Sent { response, mut timer, .. } = self;
         timer.run(response.bytes()).await?.map_err(|e| Error::Transport(e.without_url()))
     }
 }
@@ -492,6 +533,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(body: &[u8], what: What<'_>) -> R
 pub(crate) async fn error_from_response(
     mut response: reqwest::Response,
     timer: &mut AttemptTimer,
+    client_request_id: &str,
 ) -> Error {
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
@@ -502,5 +544,7 @@ pub(crate) async fn error_from_response(
             _ => break,
         }
     }
-    Error::from_api(ApiError::from_parts(status, &headers, &body))
+    let mut error = ApiError::from_parts(status, &headers, &body);
+    error.client_request_id = Some(client_request_id.to_owned());
+    Error::from_api(error)
 }

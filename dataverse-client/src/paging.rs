@@ -14,14 +14,15 @@ use std::task::{Context, Poll};
 
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use http::Method;
+use http::{HeaderValue, Method};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::batch::{Batch, BatchRequest};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{Call, What};
+use crate::http::{Call, PREFER, What};
 use crate::options::RequestOptions;
 use crate::query::Query;
 
@@ -145,14 +146,39 @@ pub(crate) struct PageFetcher {
     pub(crate) preferences: Vec<String>,
     pub(crate) options: RequestOptions,
     pub(crate) target: String,
+    /// A page URL longer than this many characters is requested inside a one-part `$batch`
+    /// instead of as a plain `GET` (long FetchXML).
+    pub(crate) batch_above: Option<usize>,
 }
 
 impl PageFetcher {
     pub(crate) async fn fetch<T: DeserializeOwned>(&self, url: Url) -> Result<Page<T>> {
+        if self.batch_above.is_some_and(|limit| url.as_str().len() > limit) {
+            return self.fetch_in_batch(url).await;
+        }
         let call = Call::new(Method::GET, url, &self.target)
             .prefer(&self.preferences)
             .options(self.options.clone());
         self.client.send_json(call, What::of("a page of", &self.target)).await
+    }
+
+    /// The same `GET` as the one part of a `$batch`, whose body may carry a longer URL; the
+    /// `Prefer` header goes inside the part, so the annotations (and the FetchXML paging
+    /// cookie) come back.
+    async fn fetch_in_batch<T: DeserializeOwned>(&self, url: Url) -> Result<Page<T>> {
+        let mut request = BatchRequest::get_url(url);
+        if !self.preferences.is_empty() {
+            let prefer = HeaderValue::try_from(self.preferences.join(", "))
+                .map_err(|_| Error::InvalidRequest("invalid Prefer value".to_owned()))?;
+            request = request.header(PREFER, prefer);
+        }
+        let mut batch = Batch::new();
+        batch.add(request);
+        let results = self.client.execute_batch(batch).options(self.options.clone()).send().await?;
+        let outcome = results.into_outcomes().into_iter().next().ok_or_else(|| {
+            Error::UnexpectedResponse("the $batch response has no part".to_owned())
+        })?;
+        outcome.into_result()?.json()
     }
 }
 
@@ -305,6 +331,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> QueryRequest<'c, T> {
             preferences: self.query.preferences()?,
             options: self.options.clone(),
             target: self.query.target().to_owned(),
+            batch_above: None,
         })
     }
 

@@ -357,6 +357,48 @@ async fn invalid_requests_and_plain_error_responses() {
     assert!(matches!(error, Error::InvalidRequest(_)), "{error:?}");
 }
 
+#[tokio::test]
+async fn a_content_id_used_outside_its_change_set_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let out_of_scope = |error: Error, expected: u32| match error {
+        Error::ContentIdOutOfScope { reference } => assert_eq!(reference.value(), expected),
+        other => panic!("expected ContentIdOutOfScope, got {other:?}"),
+    };
+
+    // In the URL of a request outside any change set.
+    let mut batch = Batch::new();
+    let contact = batch.change_set().add(BatchRequest::create("contacts", &json!({})));
+    batch.add(BatchRequest::update_created(contact, &json!({ "lastname": "Glynn" })));
+    out_of_scope(client.execute_batch(batch).await.expect_err("single"), 1);
+
+    // In an `@odata.bind` of a request in another change set.
+    let mut batch = Batch::new();
+    let contact = batch.change_set().add(BatchRequest::create("contacts", &json!({})));
+    batch.change_set().add(BatchRequest::create(
+        "accounts",
+        &json!({ "name": "Contoso", "primarycontactid@odata.bind": contact.reference() }),
+    ));
+    out_of_scope(client.execute_batch(batch).await.expect_err("other change set"), 1);
+
+    // In the `@odata.id` of `set_lookup_created`, naming the request itself (`$2`, taken
+    // from another batch): only earlier requests of the set define a reference.
+    let mut other = Batch::new();
+    let mut other_set = other.change_set();
+    other_set.add(BatchRequest::create("contacts", &json!({})));
+    let second = other_set.add(BatchRequest::create("contacts", &json!({})));
+    let mut batch = Batch::new();
+    let mut set = batch.change_set();
+    let account = set.add(BatchRequest::create("accounts", &json!({})));
+    set.add(BatchRequest::set_lookup_created(account, "primarycontactid", second));
+    out_of_scope(client.execute_batch(batch).await.expect_err("itself"), 2);
+}
+
 fn in_change_set(part: String) -> String {
     format!(
         "Content-Type: multipart/mixed; boundary=changesetresponse_e5e6\r\n\r\n{}",
@@ -541,4 +583,46 @@ async fn a_batch_waits_longer_than_the_attempt_timeout() {
     assert!(results.all_succeeded());
     let error = client.query::<Record>(Query::new("tasks")).first_page().await.expect_err("GET");
     assert!(matches!(error, Error::Timeout(t) if t == Duration::from_millis(100)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_fetch_xml_part_asks_for_the_paging_annotations() {
+    let server = MockServer::start().await;
+    let cookie = "<cookie pagenumber=\\\"2\\\" pagingcookie=\\\"%253ccookie%2520page%253d%25221%2522%253e%253c%252fcookie%253e\\\" istracking=\\\"False\\\" />";
+    let page = format!(
+        r#"{{"@Microsoft.Dynamics.CRM.fetchxmlpagingcookie":"{cookie}","@Microsoft.Dynamics.CRM.morerecords":true,"value":[{{"fullname":"A"}}]}}"#
+    );
+    let part = http_part("200 OK", &[("Content-Type", "application/json")], &page, None);
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/$batch")))
+        .respond_with(batch_response(200, multipart(BOUNDARY, &[part])))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut batch = Batch::new();
+    batch.add(BatchRequest::fetch_xml(
+        "contacts",
+        "<fetch count='1'><entity name='contact' /></fetch>",
+    ));
+    let results = client(&server).execute_batch(batch).await.expect("batch");
+
+    let requests = server.received_requests().await.unwrap_or_default();
+    let expected = [
+        "--BATCH",
+        "Content-Type: application/http",
+        "Content-Transfer-Encoding: binary",
+        "",
+        "GET /api/data/v9.2/contacts?fetchXml=%3Cfetch%20count='1'%3E%3Centity%20name='contact'%20/%3E%3C/fetch%3E HTTP/1.1",
+        "Prefer: odata.include-annotations=\"*\"",
+        "",
+        "",
+        "--BATCH--",
+        "",
+    ]
+    .join("\r\n");
+    assert_eq!(normalized_body(&requests[0]), expected);
+    let page: Page<Record> =
+        results.get(0).and_then(BatchOutcome::response).expect("page").json().expect("json");
+    assert_eq!(page.more_records, Some(true));
+    assert!(page.paging_cookie.is_some_and(|c| c.starts_with("<cookie pagenumber=\"2\"")));
 }

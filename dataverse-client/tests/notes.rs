@@ -321,6 +321,55 @@ async fn large_documents_use_block_upload() {
 }
 
 #[tokio::test]
+async fn block_upload_targets_name_the_regarding_table_in_objecttypecode() {
+    let server = MockServer::start().await;
+    let own_id = "6b1d9f0e-2c3a-5d4e-8f70-1a2b3c4d5e6f";
+    let target = json!({
+        "subject": "Signed contract",
+        "notetext": "Signed PDF from Ironclad",
+        "filename": "msa.pdf",
+        "mimetype": "application/pdf",
+        "objectid_cre6f_agreement@odata.bind": format!("/cre6f_agreements({AGREEMENT})"),
+        "objecttypecode": "cre6f_agreement",
+        "annotationid": own_id,
+        "@odata.type": "Microsoft.Dynamics.CRM.annotation",
+    });
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/InitializeAnnotationBlocksUpload")))
+        .and(body_json(json!({ "Target": target })))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({ "FileContinuationToken": "token-1" })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/UploadBlock")))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/CommitAnnotationBlocksUpload")))
+        .and(body_json(json!({
+            "Target": target,
+            "BlockList": [STANDARD.encode("block-0000000000")],
+            "FileContinuationToken": "token-1",
+        })))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({ "AnnotationId": own_id, "FileSizeInBytes": 5 })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let note = new_note(Document::from_bytes(b"%PDF-".to_vec())).column("annotationid", own_id);
+    let id = client(&server).create_note(note).upload_mode(UploadMode::Blocks).await.expect("note");
+    assert_eq!(id.to_string(), own_id);
+}
+
+#[tokio::test]
 async fn a_block_upload_keeps_the_callers_note_id() {
     let server = MockServer::start().await;
     let own_id = "6b1d9f0e-2c3a-5d4e-8f70-1a2b3c4d5e6f";

@@ -335,3 +335,75 @@ async fn answers_that_are_not_echoes_of_an_earlier_success_stay_plain() {
         .expect_err("412");
     assert!(error.is_conflict() && !error.is_possibly_applied(), "{error:?}");
 }
+
+/// The `x-ms-client-request-id` of every request the server received, in order.
+async fn client_request_ids(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let values = r.headers.get_all("x-ms-client-request-id");
+            assert_eq!(values.iter().count(), 1, "exactly one client request id");
+            values.iter().next().and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_attempt_of_a_request_carries_the_same_client_request_id() {
+    let server = MockServer::start().await;
+    mount_once(&server, "GET", throttled("1")).await;
+    mount_once(&server, "GET", unavailable()).await;
+    Mock::given(method("GET")).respond_with(row()).expect(2).mount(&server).await;
+    let client = retrying(&server);
+    let _: Record = client.retrieve("accounts", id()).await.expect("row");
+    let _: Record = client.retrieve("accounts", id()).await.expect("row");
+
+    let ids = client_request_ids(&server).await;
+    assert_eq!(ids.len(), 4, "three attempts, then one for the second request");
+    let first = Uuid::parse_str(&ids[0]).expect("a UUID");
+    assert_eq!(first.get_version_num(), 4);
+    assert_eq!(ids[1], ids[0], "the retry after 429 keeps the id");
+    assert_eq!(ids[2], ids[0], "the retry after 503 keeps the id");
+    assert_ne!(ids[3], ids[0], "a new logical request gets a new id");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_names_the_client_request_id_beside_the_service_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("x-ms-service-request-id", "5b4d1e0a-0000-0000-0000-000000000001")
+                .set_body_json(json!({
+                    "error": { "code": "0x80040217", "message": "account With Id = 7eb682f1 Does Not Exist" }
+                })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = retrying(&server).retrieve::<Record>("accounts", id()).await.expect_err("404");
+    let sent = client_request_ids(&server).await;
+    assert_eq!(error.client_request_id(), Some(sent[0].as_str()));
+    assert_eq!(error.request_id(), Some("5b4d1e0a-0000-0000-0000-000000000001"));
+    assert!(error.to_string().contains(&format!("[client request id {}]", sent[0])), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_batch_names_its_client_request_id() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "error": { "code": "0x0", "message": "The batch request must have a Content-Type header." }
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut batch = dataverse_client::batch::Batch::new();
+    batch.add(dataverse_client::batch::BatchRequest::create("tasks", &json!({})));
+    let error = retrying(&server).execute_batch(batch).await.expect_err("400");
+    let sent = client_request_ids(&server).await;
+    assert_eq!(error.client_request_id(), Some(sent[0].as_str()));
+}

@@ -327,3 +327,57 @@ async fn apply_aggregates_into_typed_rows() {
         ]
     );
 }
+
+#[derive(Debug, Deserialize)]
+struct NamedAgreement {
+    cre6f_name: String,
+}
+
+#[tokio::test]
+async fn a_fetch_xml_too_long_for_a_get_pages_through_batch_with_its_cookie() {
+    let sandbox = sandbox(SandboxConfig::default()).await;
+    let client = dataverse(&sandbox);
+    for n in 0..5 {
+        let row = json!({ "cre6f_name": format!("Long fetch {n}"), "cre6f_agreementtype": 1 });
+        client.create("cre6f_agreements", &row).await.expect("created");
+    }
+    // 400 ids that match nothing make the URL about 24,000 characters long.
+    let excluded: String =
+        (0..400).map(|i| format!("<value>00000000-0000-0000-0000-{i:012}</value>")).collect();
+    let fetch = format!(
+        "<fetch><entity name='cre6f_agreement'><attribute name='cre6f_name' /><order attribute='cre6f_name' /><filter><condition attribute='cre6f_name' operator='like' value='Long fetch %' /><condition attribute='cre6f_agreementid' operator='not-in'>{excluded}</condition></filter></entity></fetch>"
+    );
+    let before = sandbox.requests(dataverse_ironclad_sandbox::Service::Dataverse).len();
+    let rows: Vec<NamedAgreement> =
+        client.fetch_xml("cre6f_agreements", fetch).page_size(2).collect_all().await.expect("rows");
+    let names: Vec<&str> = rows.iter().map(|r| r.cre6f_name.as_str()).collect();
+    assert_eq!(names, (0..5).map(|n| format!("Long fetch {n}")).collect::<Vec<_>>());
+
+    // Three pages, each one `$batch` (the cookie came back inside the part), no plain GET.
+    let sent = sandbox.requests(dataverse_ironclad_sandbox::Service::Dataverse);
+    let routes: Vec<&str> = sent[before..].iter().map(|r| r.route.as_str()).collect();
+    assert_eq!(routes.len(), 3, "{routes:?}");
+    assert!(sent[before..].iter().all(|r| r.method == "POST" && r.path.ends_with("/$batch")));
+}
+
+#[tokio::test]
+async fn a_note_uploaded_in_blocks_names_its_regarding_table() {
+    let sandbox = sandbox(SandboxConfig::default()).await;
+    let client = dataverse(&sandbox);
+    let agreement = sandbox.seeded().agreements[0];
+    let document = vec![7u8; 10_000];
+    let note = client
+        .create_note(
+            dataverse_client::notes::NewNote::new()
+                .regarding("cre6f_agreement", "cre6f_agreements", agreement)
+                .subject("Blocks")
+                .document(Document::from_bytes(document.clone()).file_name("big.bin")),
+        )
+        .upload_mode(dataverse_client::notes::UploadMode::Blocks)
+        .await
+        .expect("note");
+    let stored = sandbox.dataverse().notes_regarding(agreement);
+    let stored = stored.iter().find(|n| n.id == note).expect("stored");
+    assert_eq!(stored.object_type.as_deref(), Some("cre6f_agreement"));
+    assert_eq!(stored.document.as_deref(), Some(document.as_slice()));
+}

@@ -53,6 +53,9 @@ pub(crate) fn encode(client: &Client, items: &[Item]) -> Result<(String, Vec<u8>
     for item in items {
         match item {
             Item::Single(request) => {
+                if let Some(reference) = request.references().next() {
+                    return Err(Error::ContentIdOutOfScope { reference });
+                }
                 write_line(&mut out, &format!("--{batch_boundary}"));
                 write_part(&mut out, client, request, None)?;
             }
@@ -65,11 +68,18 @@ pub(crate) fn encode(client: &Client, items: &[Item]) -> Result<(String, Vec<u8>
                     &format!("Content-Type: multipart/mixed; boundary=\"{change_set_boundary}\""),
                 );
                 write_line(&mut out, "");
-                for (id, request) in requests {
+                for (position, (id, request)) in requests.iter().enumerate() {
                     if request.is_get() {
                         return Err(Error::InvalidRequest(
                             "a change set cannot contain a GET request".to_owned(),
                         ));
+                    }
+                    // A reference must name a request earlier in this change set.
+                    let earlier = &requests[..position];
+                    if let Some(reference) =
+                        request.references().find(|r| !earlier.iter().any(|(e, _)| e == r))
+                    {
+                        return Err(Error::ContentIdOutOfScope { reference });
                     }
                     write_line(&mut out, &format!("--{change_set_boundary}"));
                     write_part(&mut out, client, request, Some(*id))?;

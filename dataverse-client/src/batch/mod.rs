@@ -291,7 +291,12 @@ impl<'c> ExecuteBatch<'c> {
         if decode::boundary_of(&response_type).is_none() {
             // Not a batch response: a plain error (for example a malformed batch).
             if !status.is_success() {
-                return Err(error_from_response(sent.response, &mut sent.timer).await);
+                return Err(error_from_response(
+                    sent.response,
+                    &mut sent.timer,
+                    &sent.client_request_id,
+                )
+                .await);
             }
             return Err(Error::UnexpectedResponse(format!(
                 "the $batch response is {response_type:?}, not multipart/mixed"

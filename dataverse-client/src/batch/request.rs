@@ -7,7 +7,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::json_body;
+use crate::http::{PREFER, json_body};
 use crate::odata::{query_string, validate_identifier};
 use crate::query::Query;
 use crate::records::RecordKey;
@@ -44,6 +44,8 @@ pub(crate) enum Target {
     Query(Box<Query>),
     /// `$<id>` plus an optional `/suffix`.
     Reference(ContentId, Option<String>),
+    /// A URL the client built: its path and query, as they are.
+    Url(Box<url::Url>),
 }
 
 /// One request inside a [`Batch`](crate::batch::Batch).
@@ -71,6 +73,9 @@ pub struct BatchRequest {
     /// An entity body (`application/json; type=entry`) rather than other JSON.
     pub(crate) entity_body: bool,
     pub(crate) error: Option<Problem>,
+    /// The `$<id>` references in the body (`@odata.bind` / `@odata.id` values), checked
+    /// against the change set when the batch is encoded.
+    pub(crate) body_references: Vec<ContentId>,
 }
 
 /// Why a request cannot be sent, kept until the batch is executed (an [`Error`] is not `Clone`).
@@ -120,12 +125,16 @@ impl BatchRequest {
             body: None,
             entity_body: false,
             error: None,
+            body_references: Vec::new(),
         }
     }
 
     fn with_body<B: serde::Serialize + ?Sized>(mut self, body: &B, entity: bool) -> Self {
         match json_body(body) {
-            Ok(bytes) => self.body = Some(bytes),
+            Ok(bytes) => {
+                self.body_references = body_references(&bytes);
+                self.body = Some(bytes);
+            }
             Err(error) => self.fail(error),
         }
         self.entity_body = entity;
@@ -198,12 +207,21 @@ impl BatchRequest {
         Self::new(Method::GET, Target::Query(Box::new(query.clone())))
     }
 
-    /// Run a FetchXML query (first page): `GET <entity_set>?fetchXml=…`. A batch accepts URLs up
-    /// to 64 KB, twice what a plain GET allows, which suits long FetchXML.
+    /// Run a FetchXML query (one page): `GET <entity_set>?fetchXml=…` with
+    /// `Prefer: odata.include-annotations="*"`, so the [`Page`](crate::paging::Page) it decodes
+    /// into carries `more_records` and the `paging_cookie` for the next page. A batch accepts
+    /// URLs up to 64 KB, twice what a plain GET allows, which suits long FetchXML
+    /// ([Client::fetch_xml](crate::Client::fetch_xml) switches to `$batch` by itself).
     pub fn fetch_xml(entity_set: &str, fetch_xml: &str) -> Self {
         let query = query_string(&[("fetchXml", fetch_xml.to_owned())]);
         Self::new(Method::GET, Target::Segments(vec![entity_set.to_owned()], Some(query)))
             .validated(entity_set, None)
+            .header(PREFER, HeaderValue::from_static("odata.include-annotations=\"*\""))
+    }
+
+    /// `GET` of a URL this client built (a page of a long FetchXML query).
+    pub(crate) fn get_url(url: url::Url) -> Self {
+        Self::new(Method::GET, Target::Url(Box::new(url)))
     }
 
     /// Associate the row created earlier in the change set (`$<id>`) through a single-valued
@@ -231,6 +249,15 @@ impl BatchRequest {
         self
     }
 
+    /// Every `$<id>` this request refers to: in its URL and in its body.
+    pub(crate) fn references(&self) -> impl Iterator<Item = ContentId> + '_ {
+        let in_url = match &self.target {
+            Target::Reference(id, _) => Some(*id),
+            _ => None,
+        };
+        in_url.into_iter().chain(self.body_references.iter().copied())
+    }
+
     pub(crate) fn is_get(&self) -> bool {
         self.method == Method::GET
     }
@@ -248,6 +275,14 @@ impl BatchRequest {
                 if let Some(query) = query {
                     line.push('?');
                     line.push_str(query);
+                }
+                Ok((line, None))
+            }
+            Target::Url(url) => {
+                let mut line = url.path().to_owned();
+                if let Some(q) = url.query() {
+                    line.push('?');
+                    line.push_str(q);
                 }
                 Ok((line, None))
             }
@@ -270,4 +305,35 @@ impl BatchRequest {
             )),
         }
     }
+}
+
+/// The `$<n>` values of `…@odata.bind` and `@odata.id` members anywhere in a JSON body. Only
+/// bodies holding `"$` are parsed, so ordinary rows cost one scan of their bytes.
+fn body_references(body: &[u8]) -> Vec<ContentId> {
+    fn reference(value: &serde_json::Value) -> Option<ContentId> {
+        value.as_str()?.strip_prefix('$')?.parse().ok().map(ContentId)
+    }
+    fn collect(value: &serde_json::Value, out: &mut Vec<ContentId>) {
+        match value {
+            serde_json::Value::Object(members) => {
+                for (name, value) in members {
+                    if name.ends_with("@odata.bind") || name == "@odata.id" {
+                        let values =
+                            value.as_array().map_or(std::slice::from_ref(value), Vec::as_slice);
+                        out.extend(values.iter().filter_map(reference));
+                    }
+                    collect(value, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if body.windows(2).any(|pair| pair == b"\"$")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        collect(&value, &mut out);
+    }
+    out
 }

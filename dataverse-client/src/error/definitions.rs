@@ -127,6 +127,34 @@ pub enum Error {
         character: char,
     },
 
+    /// A `$batch` request refers to a [`ContentId`](crate::batch::ContentId) (`$1`) that is not
+    /// defined by an earlier request of its own change set: a request outside any change set,
+    /// or one in another change set, cannot use it. Dataverse would refuse the batch with
+    /// `400` "Content-ID Reference: '$1' does not exist in the batch context"
+    /// ([Execute batch operations using the Web API](https://learn.microsoft.com/power-apps/developer/data-platform/webapi/execute-batch-operations-using-web-api#reference-uris-in-an-operation)),
+    /// so nothing was sent.
+    #[error(
+        "Content-ID reference `{reference}` is not defined by an earlier request of the same change set"
+    )]
+    ContentIdOutOfScope {
+        /// The reference that is out of scope.
+        reference: crate::batch::ContentId,
+    },
+
+    /// A FetchXML query limits its rows with the `<fetch>` element's `top` attribute and also
+    /// asks for paging (a page size, or a `count`, `page` or `paging-cookie` attribute).
+    /// Microsoft: "Don't use the fetch element `top` attribute with paging"
+    /// ([Page results using FetchXml](https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results)).
+    /// Nothing was sent: drop `top`, or the paging.
+    #[error(
+        "a FetchXML query with a `top` attribute cannot be paged (it also has {paging}); remove one of them"
+    )]
+    FetchXmlTopWithPaging {
+        /// What asks for paging: `page_size` (the builder), or the attribute `count`, `page` or
+        /// `paging-cookie`.
+        paging: String,
+    },
+
     /// A batch sent in several `$batch` requests (more than
     /// [`MAX_BATCH_REQUESTS`](crate::batch::MAX_BATCH_REQUESTS)) stopped at a piece that got no usable
     /// answer, after earlier pieces were committed. Its [`results`](InterruptedBatch::results)
@@ -189,6 +217,12 @@ impl Error {
     /// The request id Dataverse assigned (`x-ms-service-request-id` or `REQ_ID`), for support.
     pub fn request_id(&self) -> Option<&str> {
         self.api_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// The `x-ms-client-request-id` this client sent with the request Dataverse answered
+    /// with an error (the same on every retry of it), for support.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.client_request_id.as_deref())
     }
 
     /// The server's requested wait (`Retry-After`), if it sent one.
@@ -344,6 +378,10 @@ pub struct ApiError {
     pub message: Option<String>,
     /// The request id (`x-ms-service-request-id`, `REQ_ID` or `request-id` header).
     pub request_id: Option<String>,
+    /// The `x-ms-client-request-id` the client sent (one per logical request, the same on
+    /// every retry), to find the request in the service's logs and in this client's traces.
+    /// `None` for the result of one request inside a `$batch`.
+    pub client_request_id: Option<String>,
     /// The parsed `Retry-After` (or `x-ms-retry-after-ms`).
     pub retry_after: Option<Duration>,
     /// The first kilobyte of the body, as text.
@@ -368,6 +406,7 @@ impl ApiError {
             code: None,
             message: None,
             request_id,
+            client_request_id: None,
             retry_after,
             body_excerpt: rest_client_core::body_excerpt(
                 body,
@@ -435,6 +474,9 @@ impl fmt::Display for ApiError {
         }
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
+        }
+        if let Some(id) = &self.client_request_id {
+            write!(f, " [client request id {id}]")?;
         }
         Ok(())
     }

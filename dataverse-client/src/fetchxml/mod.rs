@@ -4,7 +4,9 @@
 //! (which is what makes Dataverse return `@Microsoft.Dynamics.CRM.fetchxmlpagingcookie` and
 //! `@Microsoft.Dynamics.CRM.morerecords`). While `morerecords` is true, the next request sets the
 //! `<fetch>` element's `page` to the next number and `paging-cookie` to the cookie's
-//! `pagingcookie` attribute, URL-decoded twice. Null columns are omitted from FetchXML results,
+//! `pagingcookie` attribute, URL-decoded twice. A page whose URL is too long for a `GET` goes
+//! as the one request of a `$batch`, with the same `Prefer` inside the part (see
+//! [`Client::fetch_xml`]). Null columns are omitted from FetchXML results,
 //! so give typed rows `Option` fields (or `#[serde(default)]`).
 
 mod xml;
@@ -23,8 +25,23 @@ use crate::options::RequestOptions;
 use crate::paging::{Page, PageFetcher, Pages, Records, SeenLinks, page_stream};
 use crate::query::{Annotations, check_page_size};
 
+/// The longest page URL (in characters) sent as a plain `GET`; a longer one travels inside a
+/// one-part `$batch`. Dataverse limits a `GET` URL to 32,768 characters and a URL inside a
+/// `$batch` to 65,536
+/// (<https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/retrieve-data#use-fetchxml-within-a-batch-request>,
+/// <https://learn.microsoft.com/power-apps/developer/data-platform/webapi/compose-http-requests-handle-errors#maximum-url-length>).
+/// Half the documented limit leaves room for proxies in between, and the paging cookie makes
+/// later pages' URLs longer than the first.
+pub(crate) const GET_URL_LIMIT: usize = 16 * 1024;
+
 impl Client {
     /// Run a FetchXML query on `entity_set` (the table's entity set name, e.g. `contacts`).
+    ///
+    /// Each page is `GET <entity_set>?fetchXml=…`. When that URL would be longer than 16,384
+    /// characters (half of the 32,768 Dataverse accepts in a `GET`), the page is requested as
+    /// the one `GET` of a `$batch` instead, which carries URLs up to 65,536 characters
+    /// ([Use FetchXML within a batch request](https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/retrieve-data#use-fetchxml-within-a-batch-request)),
+    /// with the same `Prefer` header and the same paging-cookie loop.
     ///
     /// ```no_run
     /// # async fn run(client: dataverse_client::Client) -> Result<(), dataverse_client::Error> {
@@ -83,7 +100,9 @@ impl<T> fmt::Debug for FetchXmlRequest<'_, T> {
 }
 
 impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
-    /// Rows per page: sets the `count` attribute of `<fetch>` (at most 5000).
+    /// Rows per page: sets the `count` attribute of `<fetch>` (at most 5000). A `<fetch>` with a
+    /// `top` attribute cannot be paged: running it then fails with
+    /// [`Error::FetchXmlTopWithPaging`].
     pub fn page_size(mut self, rows: u32) -> Self {
         self.page_size = Some(rows);
         self
@@ -98,6 +117,20 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
     fn prepare(&self) -> Result<(PageFetcher, FetchPaging)> {
         validate_identifier("entity set", &self.entity_set)?;
         let mut xml_text = self.fetch_xml.clone();
+        // `top` and paging are different ways of limiting rows that Dataverse does not combine:
+        // https://learn.microsoft.com/power-apps/developer/data-platform/fetchxml/page-results
+        if xml::fetch_attribute(&xml_text, "top")?.is_some() {
+            let paging = ["count", "page", "paging-cookie"]
+                .into_iter()
+                .map(|name| xml::fetch_attribute(&xml_text, name).map(|v| v.map(|_| name)))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .flatten()
+                .next();
+            if let Some(paging) = self.page_size.map(|_| "page_size").or(paging) {
+                return Err(Error::FetchXmlTopWithPaging { paging: paging.to_owned() });
+            }
+        }
         if let Some(rows) = self.page_size {
             check_page_size("page_size", rows)?;
             xml_text = xml::set_fetch_attributes(&xml_text, &[("count", &rows.to_string())])?;
@@ -114,6 +147,7 @@ impl<'c, T: DeserializeOwned + Send + 'static> FetchXmlRequest<'c, T> {
             preferences: self.annotations.preference().into_iter().collect(),
             options: self.options.clone(),
             target: self.entity_set.clone(),
+            batch_above: Some(GET_URL_LIMIT),
         };
         let paging = FetchPaging {
             entity_set: self.entity_set.clone(),

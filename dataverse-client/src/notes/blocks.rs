@@ -16,7 +16,7 @@ use super::document::Document;
 use super::encode::{base64_len, check_limit};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::http::{APPLICATION_JSON, Call, Payload};
+use crate::http::{APPLICATION_JSON, Call, Payload, random_uuid};
 use crate::options::RequestOptions;
 
 /// Raw bytes per block: 3 MiB, whose base64 (4 MiB) stays within the 4 MB a block may carry.
@@ -45,9 +45,10 @@ pub(crate) fn block_id(index: usize) -> String {
 /// The messages need the new note's `annotationid` up front: the caller's when the note has an
 /// `annotationid` column (as a single-request create would use it, so a caller can make creates
 /// idempotent with an id of its own), else a random (v4) one. The `Target` carries the same
-/// columns as a single-request create, including the `objectid_<table>@odata.bind` lookup
-/// (believed to be accepted there as in any entity body; Microsoft's example shows a note
-/// without a regarding row).
+/// columns as a single-request create, including the `objectid_<table>@odata.bind` lookup, and,
+/// when the note regards a row, `objecttypecode` with that row's table logical name, as
+/// Microsoft's block-upload example sends both
+/// (<https://learn.microsoft.com/power-apps/developer/data-platform/attachment-annotation-files#upload-files>).
 pub(crate) async fn upload(
     client: &Client,
     mut columns: Map<String, Value>,
@@ -57,9 +58,7 @@ pub(crate) async fn upload(
 ) -> Result<Uuid> {
     let given =
         columns.get("annotationid").and_then(Value::as_str).and_then(|id| Uuid::parse_str(id).ok());
-    let annotation_id = given.unwrap_or_else(|| {
-        uuid::Builder::from_random_bytes(fastrand::u128(..).to_le_bytes()).into_uuid()
-    });
+    let annotation_id = given.unwrap_or_else(random_uuid);
     columns.insert("annotationid".to_owned(), Value::String(annotation_id.to_string()));
     columns.insert(
         "@odata.type".to_owned(),

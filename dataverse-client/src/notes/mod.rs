@@ -310,6 +310,14 @@ impl<'c> CreateNote<'c> {
             }
         };
         if blocks && document.size() != Some(0) {
+            let mut columns = columns;
+            if let Some((table, _, _)) = &note.regarding {
+                // The block messages' `Target` names the regarding row's table beside the
+                // lookup, as Microsoft's block-upload example does.
+                columns
+                    .entry("objecttypecode".to_owned())
+                    .or_insert_with(|| Value::String(table.clone()));
+            }
             return blocks::upload(client, columns, &document, limit, &options).await;
         }
         single_request(client, options, columns, document, limit).await

@@ -97,7 +97,28 @@ fn target(body: &JsonObject) -> Result<JsonObject, DvError> {
             "The Target must be an entity of type '{ANNOTATION_TYPE}' (set \"@odata.type\")."
         )));
     }
+    check_object_type(target)?;
     Ok(target.clone())
+}
+
+/// A `Target` may name the regarding row's table in `objecttypecode` beside its
+/// `objectid_<table>@odata.bind` lookup (Microsoft's block-upload example sends both); the two
+/// must agree.
+fn check_object_type(target: &JsonObject) -> Result<(), DvError> {
+    let Some(named) = target.get("objecttypecode") else {
+        return Ok(());
+    };
+    let named =
+        named.as_str().ok_or_else(|| bad("objecttypecode must be a table logical name."))?;
+    let bound = target.iter().find_map(|(key, _)| {
+        key.strip_prefix("objectid_").and_then(|rest| rest.strip_suffix("@odata.bind"))
+    });
+    match bound {
+        Some(table) if table != named => Err(bad(format!(
+            "objecttypecode '{named}' does not match the regarding row's table '{table}'."
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Required text parameter `name` of a message body.

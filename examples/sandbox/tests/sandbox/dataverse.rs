@@ -524,8 +524,15 @@ async fn note_block_upload_and_download() {
             .send()
     };
     let target = format!(
-        r#"{{"subject":"Big file","filename":"big.pdf","mimetype":"application/pdf","@odata.type":"Microsoft.Dynamics.CRM.annotation","objectid_cre6f_agreement@odata.bind":"/cre6f_agreements({agreement})"}}"#
+        r#"{{"subject":"Big file","filename":"big.pdf","mimetype":"application/pdf","@odata.type":"Microsoft.Dynamics.CRM.annotation","objectid_cre6f_agreement@odata.bind":"/cre6f_agreements({agreement})","objecttypecode":"cre6f_agreement"}}"#
     );
+    let mismatched =
+        target.replace(r#""objecttypecode":"cre6f_agreement""#, r#""objecttypecode":"account""#);
+    let refused = post("InitializeAnnotationBlocksUpload", format!(r#"{{"Target":{mismatched}}}"#))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(error_of(&json(refused).await).1.contains("does not match"));
     let init = json(
         post("InitializeAnnotationBlocksUpload", format!(r#"{{"Target":{target}}}"#))
             .await
@@ -558,6 +565,8 @@ async fn note_block_upload_and_download() {
     let committed = json(post("CommitAnnotationBlocksUpload", commit).await.unwrap()).await;
     assert_eq!(committed.get("FileSizeInBytes").unwrap().to_string(), "4000");
     let note_id = text(&committed, "AnnotationId").to_owned();
+    let stored = sandbox.dataverse().notes_regarding(agreement);
+    assert!(stored.iter().any(|note| note.object_type.as_deref() == Some("cre6f_agreement")));
 
     let init = json(post("InitializeAnnotationBlocksDownload", format!(r#"{{"Target":{{"annotationid":"{note_id}","@odata.type":"Microsoft.Dynamics.CRM.annotation"}}}}"#)).await.unwrap()).await;
     assert_eq!(text(&init, "FileName"), "big.pdf");
