@@ -6,7 +6,8 @@
 //! The sandbox runs in a child process (this binary, started again with `BULK_BENCH_SANDBOX`),
 //! so the rows it stores do not count in the client's memory. `cargo bench --bench
 //! bulk_throughput` creates 100,000 rows per mode (single creates: 10,000, which at four in
-//! flight and 20 ms each take 50 s already); `cargo test --benches` a quick smoke run.
+//! flight and 20 ms each take 50 s already; `BULK_BENCH_SINGLE_ROWS=100000` for the full count);
+//! `cargo test --benches` a quick smoke run.
 
 mod support;
 
@@ -108,7 +109,14 @@ fn main() {
     support::with_pinned_allocator();
     let full = support::full_run();
     let rows: u64 = if full { 100_000 } else { 2_000 };
-    let single_rows: u64 = if full { 10_000 } else { 200 };
+    // Single creates are latency-bound (four in flight, 20 ms each: at most 200 rows/s), so the
+    // full run measures 10,000 of them unless BULK_BENCH_SINGLE_ROWS asks for more.
+    let single_rows: u64 = match std::env::var("BULK_BENCH_SINGLE_ROWS").ok().map(|v| v.parse()) {
+        Some(Ok(rows)) => rows,
+        Some(Err(_)) => panic!("BULK_BENCH_SINGLE_ROWS must be a number of rows"),
+        None if full => 10_000,
+        None => 200,
+    };
     let runtime = support::runtime();
     println!(
         "bulk create into the sandbox, {} ms latency per request, {CONCURRENCY} requests in flight:",
