@@ -180,7 +180,8 @@ pub(crate) fn observe(status: StatusCode, headers: &HeaderMap) -> Observation {
         // Bounded by the filters above; fractional hints are not sent.
         dop_hint: number(DOP_HINT).map(|v| v.min(f64::from(u32::MAX)) as u32),
         remaining_requests: number(REMAINING_REQUESTS).map(|v| v as u64),
-        remaining_time: number(REMAINING_TIME).map(Duration::from_secs_f64),
+        // `try_`: a value past `Duration::MAX` (say "1e20") is dropped instead of panicking.
+        remaining_time: number(REMAINING_TIME).and_then(|v| Duration::try_from_secs_f64(v).ok()),
     }
 }
 
@@ -268,6 +269,22 @@ mod tests {
         assert_eq!(
             observe(StatusCode::TOO_MANY_REQUESTS, &headers(&[("retry-after", "7")])),
             Observation::Throttled { retry_after: Some(Duration::from_secs(7)) }
+        );
+    }
+
+    #[test]
+    fn huge_budget_headers_do_not_panic() {
+        let seen = observe(
+            StatusCode::OK,
+            &headers(&[(DOP_HINT, "1e30"), (REMAINING_REQUESTS, "1e30"), (REMAINING_TIME, "1e30")]),
+        );
+        assert_eq!(
+            seen,
+            Observation::Answered {
+                dop_hint: Some(u32::MAX),
+                remaining_requests: Some(u64::MAX),
+                remaining_time: None,
+            }
         );
     }
 

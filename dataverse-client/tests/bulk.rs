@@ -103,6 +103,26 @@ async fn create_multiple_sends_the_documented_targets_in_chunks_and_returns_ever
 }
 
 #[tokio::test]
+async fn a_chunk_size_of_usize_max_sends_the_rows_in_one_request_without_aborting() {
+    let server = MockServer::start().await;
+    let responder: &'static CreatedIds = Box::leak(Box::default());
+    Mock::given(method("POST"))
+        .and(path(format!("{API}/sample_examples/Microsoft.Dynamics.CRM.CreateMultiple")))
+        .respond_with(responder)
+        .expect(1)
+        .mount(&server)
+        .await;
+    let results = client(&server)
+        .create_multiple("sample_examples", rows(3))
+        .table("sample_example", "sample_exampleid")
+        .chunk_size(usize::MAX)
+        .await
+        .expect("results");
+    assert_eq!(results.ids(), (0..3).map(|i| Some(id(i))).collect::<Vec<_>>());
+    assert_eq!(*responder.seen.lock().expect("lock"), [vec!["row 0", "row 1", "row 2"]]);
+}
+
+#[tokio::test]
 async fn the_table_names_come_from_its_definition_once_per_client() {
     let server = MockServer::start().await;
     odata_headers(Mock::given(method("GET")))

@@ -287,6 +287,8 @@ async fn chunked_mode_needs_a_size_and_an_ascii_name_before_anything_is_sent() {
 struct Ranges {
     file: Vec<u8>,
     seen: Mutex<Vec<String>>,
+    /// The `x-ms-chunk-size` it recommends.
+    chunk_size: &'static str,
 }
 
 impl Respond for &'static Ranges {
@@ -307,7 +309,7 @@ impl Respond for &'static Ranges {
         ResponseTemplate::new(206)
             .insert_header("x-ms-file-size", self.file.len().to_string().as_str())
             .insert_header("x-ms-file-name", "25mb.pdf")
-            .insert_header("x-ms-chunk-size", "4096")
+            .insert_header("x-ms-chunk-size", self.chunk_size)
             .insert_header("mimetype", "application/pdf")
             .insert_header(
                 "Content-Range",
@@ -320,8 +322,11 @@ impl Respond for &'static Ranges {
 #[tokio::test]
 async fn a_download_comes_in_ranges_with_its_name_size_and_type() {
     let server = MockServer::start().await;
-    let ranges: &'static Ranges =
-        Box::leak(Box::new(Ranges { file: content(10_000), seen: Mutex::default() }));
+    let ranges: &'static Ranges = Box::leak(Box::new(Ranges {
+        file: content(10_000),
+        seen: Mutex::default(),
+        chunk_size: "4096",
+    }));
     odata_headers(Mock::given(method("GET")))
         .and(path(format!("{}/$value", column_path())))
         .respond_with(ranges)
@@ -344,6 +349,29 @@ async fn a_download_comes_in_ranges_with_its_name_size_and_type() {
         *ranges.seen.lock().expect("lock"),
         ["bytes=0-1999", "bytes=2000-6095", "bytes=6096-9999"]
     );
+}
+
+#[tokio::test]
+async fn a_huge_recommended_chunk_size_asks_for_the_rest_of_the_file_without_overflowing() {
+    let server = MockServer::start().await;
+    let ranges: &'static Ranges = Box::leak(Box::new(Ranges {
+        file: content(10_000),
+        seen: Mutex::default(),
+        chunk_size: "18446744073709551615",
+    }));
+    odata_headers(Mock::given(method("GET")))
+        .and(path(format!("{}/$value", column_path())))
+        .respond_with(ranges)
+        .expect(2)
+        .mount(&server)
+        .await;
+    let download = client(&server)
+        .download_file("accounts", account(), "sample_filecolumn")
+        .chunk_size(2000)
+        .await
+        .expect("download");
+    assert_eq!(download.bytes().await.expect("bytes"), ranges.file);
+    assert_eq!(*ranges.seen.lock().expect("lock"), ["bytes=0-1999", "bytes=2000-9999"]);
 }
 
 #[tokio::test]

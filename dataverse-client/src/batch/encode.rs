@@ -25,17 +25,12 @@ impl Item {
 /// A boundary that does not occur in any body.
 fn boundary(prefix: &str, bodies: &[&[u8]]) -> String {
     loop {
-        let candidate =
-            format!("{prefix}_{}", uuid::Builder::from_random_bytes(fastrand_bytes()).into_uuid());
+        let candidate = format!("{prefix}_{}", crate::http::random_uuid());
         let needle = candidate.as_bytes();
         if bodies.iter().all(|body| !body.windows(needle.len()).any(|w| w == needle)) {
             return candidate;
         }
     }
-}
-
-fn fastrand_bytes() -> [u8; 16] {
-    fastrand::u128(..).to_le_bytes()
 }
 
 /// The body and its boundary (`batch_<uuid>`).

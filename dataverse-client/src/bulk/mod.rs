@@ -42,6 +42,12 @@ use crate::options::RequestOptions;
 /// ([Send parallel requests](https://learn.microsoft.com/power-apps/developer/data-platform/send-parallel-requests)).
 pub const DEFAULT_BULK_CONCURRENCY: usize = 4;
 
+/// The most rows [`BulkOperation::chunk_size`] takes per request. Each chunk is buffered
+/// before it is sent, so a larger size would only risk running out of memory (and
+/// `usize::MAX` would abort the allocation); Microsoft suggests 1,000 rows per request
+/// ([Number of records](https://learn.microsoft.com/power-apps/developer/data-platform/bulk-operations#number-of-records)).
+pub const MAX_BULK_CHUNK: usize = 10_000;
+
 /// Which bulk message to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -238,9 +244,9 @@ impl<'c> BulkOperation<'c> {
 
     /// Rows per request (default 1,000 on standard tables, 100 on elastic tables). Smaller
     /// requests help when rows are large or plug-ins are slow and requests hit the size or
-    /// time limits.
+    /// time limits. Clamped to 1..=[`MAX_BULK_CHUNK`].
     pub fn chunk_size(mut self, rows: usize) -> Self {
-        self.chunk_size = Some(rows.max(1));
+        self.chunk_size = Some(rows.clamp(1, MAX_BULK_CHUNK));
         self
     }
 

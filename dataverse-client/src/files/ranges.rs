@@ -102,7 +102,9 @@ pub(crate) async fn download(
             if offset >= size {
                 return None;
             }
-            let end = (offset + chunk).min(size) - 1;
+            // Saturating: a chunk size near u64::MAX (the caller's, or the server's
+            // `x-ms-chunk-size`) must not overflow.
+            let end = offset.saturating_add(chunk).min(size) - 1;
             let answered = fetch(&client, &url, offset, end, &options).await.and_then(|range| {
                 check_range(&range, offset, end - offset + 1, size)?;
                 Ok(range.body)
