@@ -52,9 +52,11 @@ fn space_items(code: &str) -> String {
     out
 }
 
-/// An integer literal without a type suffix (`100000000`, not `100000000i32`).
-pub(crate) fn int(value: i32) -> TokenStream {
-    let literal = proc_macro2::Literal::i64_unsuffixed(i64::from(value).abs());
+/// An integer literal without a type suffix (`100000000`, not `100000000i32`); `i64::MIN`
+/// included (its magnitude is a `u64`).
+pub(crate) fn int(value: impl Into<i64>) -> TokenStream {
+    let value: i64 = value.into();
+    let literal = proc_macro2::Literal::u64_unsuffixed(value.unsigned_abs());
     if value < 0 { quote!(-#literal) } else { quote!(#literal) }
 }
 
