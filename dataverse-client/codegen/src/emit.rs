@@ -623,17 +623,20 @@ pub(crate) fn table_doc(table: &Table) -> String {
     format!(" `{}` (entity set `{}`).", table.logical_name, table.entity_set)
 }
 
+/// The clippy lints that names and signatures taken from the document can trip (a method
+/// named like a trait's, many arguments, members sharing a suffix), allowed on every module.
+fn allowed_lints() -> TokenStream {
+    quote!(clippy::should_implement_trait, clippy::too_many_arguments, clippy::enum_variant_names)
+}
+
 /// The `mod.rs` that declares every generated module (one file per module beside it).
 pub(crate) fn module(modules: &[Module]) -> Result<String, Error> {
+    let lints = allowed_lints();
     let names: Vec<_> = modules.iter().map(|m| ident(&m.name)).collect();
     let docs: Vec<&String> = modules.iter().map(|m| &m.doc).collect();
     print(quote! {
         #![doc = #MODULE_DOC]
-        #![allow(
-            clippy::should_implement_trait,
-            clippy::too_many_arguments,
-            clippy::enum_variant_names
-        )]
+        #![allow(#lints)]
         #(#[doc = #docs] pub mod #names;)*
     })
 }
@@ -641,17 +644,14 @@ pub(crate) fn module(modules: &[Module]) -> Result<String, Error> {
 /// Every module inline in one file, for `include!` from a build script's output (which allows
 /// no inner attributes at the top and no module files beside it).
 pub(crate) fn single_file(modules: &[Module]) -> Result<String, Error> {
+    let lints = allowed_lints();
     let names: Vec<_> = modules.iter().map(|m| ident(&m.name)).collect();
     let docs: Vec<&String> = modules.iter().map(|m| &m.doc).collect();
     let bodies: Vec<&TokenStream> = modules.iter().map(|m| &m.body).collect();
     print(quote! {
         #(
             #[doc = #docs]
-            #[allow(
-                clippy::should_implement_trait,
-                clippy::too_many_arguments,
-                clippy::enum_variant_names
-            )]
+            #[allow(#lints)]
             pub mod #names {
                 #bodies
             }
