@@ -9,6 +9,9 @@ use dataverse_csdl::{Annotated, ComplexType, Document, Property, TypeRef};
 use crate::names::{Scope, snake_words, upper_camel};
 use crate::plan::Kind;
 
+/// Prelude types and traits that the `types` module writes unqualified.
+const PRELUDE_NAMES: [&str; 7] = ["Option", "Result", "String", "Vec", "Box", "AsRef", "From"];
+
 /// What a CSDL type is, seen from an operation.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Shape {
@@ -139,7 +142,8 @@ impl Types {
         }
 
         // Names in name order, so that they do not depend on which operation needed them first.
-        let mut scope = Scope::default();
+        // The module's code names these prelude items unqualified: a type must not shadow them.
+        let mut scope = Scope::with(&PRELUDE_NAMES);
         let rust_names: BTreeMap<String, String> = needed
             .iter()
             .map(|name| {

@@ -58,3 +58,18 @@ fn type_names_without_a_letter_or_digit() {
     assert!(types.contains("pub struct Type {"), "{types}");
     assert!(types.contains("pub enum Type2 {"), "{types}");
 }
+
+#[test]
+fn type_names_that_would_shadow_the_prelude() {
+    let document = document(
+        r#"<ComplexType Name="Option"><Property Name="Text" Type="Edm.String"/></ComplexType>
+           <EnumType Name="String"><Member Name="A" Value="1"/></EnumType>"#,
+        r#"<Parameter Name="A" Type="mscrm.Option" Nullable="false"/>
+           <Parameter Name="B" Type="mscrm.String" Nullable="false"/>"#,
+    );
+    let types = unbound(&document);
+    assert!(types.contains("pub struct Option2 {"), "{types}");
+    assert!(types.contains("pub enum String2 {"), "{types}");
+    // The prelude's `Option` and `String` are still what the fields use.
+    assert!(types.contains("pub text: Option<String>,"), "{types}");
+}
