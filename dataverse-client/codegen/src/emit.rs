@@ -52,9 +52,11 @@ fn space_items(code: &str) -> String {
     out
 }
 
-/// An integer literal without a type suffix (`100000000`, not `100000000i32`).
-pub(crate) fn int(value: i32) -> TokenStream {
-    let literal = proc_macro2::Literal::i64_unsuffixed(i64::from(value).abs());
+/// An integer literal without a type suffix (`100000000`, not `100000000i32`); `i64::MIN`
+/// included (its magnitude is a `u64`).
+pub(crate) fn int(value: impl Into<i64>) -> TokenStream {
+    let value: i64 = value.into();
+    let literal = proc_macro2::Literal::u64_unsuffixed(value.unsigned_abs());
     if value < 0 { quote!(-#literal) } else { quote!(#literal) }
 }
 
@@ -621,17 +623,20 @@ pub(crate) fn table_doc(table: &Table) -> String {
     format!(" `{}` (entity set `{}`).", table.logical_name, table.entity_set)
 }
 
+/// The clippy lints that names and signatures taken from the document can trip (a method
+/// named like a trait's, many arguments, members sharing a suffix), allowed on every module.
+fn allowed_lints() -> TokenStream {
+    quote!(clippy::should_implement_trait, clippy::too_many_arguments, clippy::enum_variant_names)
+}
+
 /// The `mod.rs` that declares every generated module (one file per module beside it).
 pub(crate) fn module(modules: &[Module]) -> Result<String, Error> {
+    let lints = allowed_lints();
     let names: Vec<_> = modules.iter().map(|m| ident(&m.name)).collect();
     let docs: Vec<&String> = modules.iter().map(|m| &m.doc).collect();
     print(quote! {
         #![doc = #MODULE_DOC]
-        #![allow(
-            clippy::should_implement_trait,
-            clippy::too_many_arguments,
-            clippy::enum_variant_names
-        )]
+        #![allow(#lints)]
         #(#[doc = #docs] pub mod #names;)*
     })
 }
@@ -639,17 +644,14 @@ pub(crate) fn module(modules: &[Module]) -> Result<String, Error> {
 /// Every module inline in one file, for `include!` from a build script's output (which allows
 /// no inner attributes at the top and no module files beside it).
 pub(crate) fn single_file(modules: &[Module]) -> Result<String, Error> {
+    let lints = allowed_lints();
     let names: Vec<_> = modules.iter().map(|m| ident(&m.name)).collect();
     let docs: Vec<&String> = modules.iter().map(|m| &m.doc).collect();
     let bodies: Vec<&TokenStream> = modules.iter().map(|m| &m.body).collect();
     print(quote! {
         #(
             #[doc = #docs]
-            #[allow(
-                clippy::should_implement_trait,
-                clippy::too_many_arguments,
-                clippy::enum_variant_names
-            )]
+            #[allow(#lints)]
             pub mod #names {
                 #bodies
             }

@@ -197,10 +197,13 @@ fn signature(plan: &OperationPlan) -> (Vec<TokenStream>, String) {
     }
     let kind = if plan.kind == OperationKind::Function { "function" } else { "action" };
     let doc = match target {
-        Some(target) => format!(" `{}`: an {kind} on {target}", plan.name),
+        Some(target) => {
+            let article = if kind == "action" { "an" } else { "a" };
+            format!(" `{}`: {article} {kind} on {target}", plan.name)
+        }
         None => format!(" `{}`: an unbound {kind}", plan.name),
     };
-    (arguments, doc.replace("an function", "a function"))
+    (arguments, doc)
 }
 
 fn constructor(plan: &OperationPlan, kind: TokenStream) -> TokenStream {

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::emit::int;
 use crate::emit_shapes::{Paths, Rows, SerdeField, serde_field};
 use crate::names::{doc_text, ident};
 use crate::service_types::{ComplexPlan, EnumPlan};
@@ -88,14 +89,7 @@ fn enum_type(plan: &EnumPlan) -> TokenStream {
     );
     let variants: Vec<_> = plan.members.iter().map(|(v, _, _)| ident(v)).collect();
     let names: Vec<&String> = plan.members.iter().map(|(_, n, _)| n).collect();
-    let values: Vec<TokenStream> = plan
-        .members
-        .iter()
-        .map(|(_, _, value)| {
-            let literal = proc_macro2::Literal::i64_unsuffixed(value.abs());
-            if *value < 0 { quote!(-#literal) } else { quote!(#literal) }
-        })
-        .collect();
+    let values: Vec<TokenStream> = plan.members.iter().map(|(_, _, value)| int(*value)).collect();
     let docs: Vec<String> =
         plan.members.iter().map(|(_, name, value)| format!(" `{name}` ({value}).")).collect();
     quote! {

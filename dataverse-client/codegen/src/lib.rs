@@ -306,8 +306,7 @@ impl<'d> Generator<'d> {
         };
         let entity_set_of = |logical_name: &str| {
             document
-                .entity_types()
-                .find(|t| t.name == logical_name)
+                .entity_type(logical_name)
                 .and_then(|t| document.entity_set_of(t))
                 .map(|s| s.name.clone())
         };

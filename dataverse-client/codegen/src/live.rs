@@ -73,7 +73,10 @@ impl TableExtras {
     }
 }
 
-/// The user's label, else the English one, else the first (as for saved responses).
+/// The label `table_metadata` gives (the user's, else the first localized one), else the English
+/// one, else the first. Saved responses prefer English to the first localized label; here
+/// `ChoiceOption::label` has already chosen the first, so English only wins when the user's
+/// label is present without text.
 fn label(option: &ChoiceOption) -> Option<String> {
     option.label.clone().or_else(|| {
         option

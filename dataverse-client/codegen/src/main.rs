@@ -81,7 +81,18 @@ fn run(args: &Args) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", args.metadata.display()))?;
     let mut extras = TableExtras::new();
     if let (Some(connection), true) = (&connection, args.live_choices) {
-        let tables = if args.all { every_table(&document) } else { args.tables.clone() };
+        // Only tables the document has: a misspelt name is then the generator's "no table"
+        // error, not a 404 from the environment.
+        let tables = if args.all {
+            every_table(&document)
+        } else {
+            args.tables
+                .iter()
+                .map(|t| t.trim())
+                .filter(|t| document.entity_type(t).is_some())
+                .map(str::to_owned)
+                .collect()
+        };
         extras.merge(connection.choices(&tables)?);
     }
     for path in &args.choices {
@@ -182,7 +193,7 @@ impl Connection {
     /// The choice labels and primary names of `tables`, from their table definitions.
     fn choices(&self, tables: &[String]) -> Result<TableExtras, String> {
         self.runtime
-            .block_on(TableExtras::fetch(&self.client, tables.iter().map(|t| t.trim())))
+            .block_on(TableExtras::fetch(&self.client, tables))
             .map_err(|e| format!("reading table definitions: {e}"))
     }
 }

@@ -9,6 +9,9 @@ use dataverse_csdl::{Annotated, ComplexType, Document, Property, TypeRef};
 use crate::names::{Scope, snake_words, upper_camel};
 use crate::plan::Kind;
 
+/// Prelude types and traits that the `types` module writes unqualified.
+const PRELUDE_NAMES: [&str; 7] = ["Option", "Result", "String", "Vec", "Box", "AsRef", "From"];
+
 /// What a CSDL type is, seen from an operation.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Shape {
@@ -139,9 +142,17 @@ impl Types {
         }
 
         // Names in name order, so that they do not depend on which operation needed them first.
-        let mut scope = Scope::default();
-        let rust_names: BTreeMap<String, String> =
-            needed.iter().map(|name| (name.clone(), scope.claim(upper_camel(name)))).collect();
+        // The module's code names these prelude items unqualified: a type must not shadow them.
+        let mut scope = Scope::with(&PRELUDE_NAMES);
+        let rust_names: BTreeMap<String, String> = needed
+            .iter()
+            .map(|name| {
+                // A name with no ASCII letter or digit (`_`, `é`) still needs an identifier.
+                let camel = upper_camel(name);
+                let wanted = if camel.is_empty() { "Type".to_owned() } else { camel };
+                (name.clone(), scope.claim(wanted))
+            })
+            .collect();
 
         let mut types = Types { rust_names, ..Types::default() };
         for name in &needed {
@@ -153,7 +164,9 @@ impl Types {
                     .iter()
                     .map(|member| {
                         let value = member.value.unwrap_or(next);
-                        next = value + 1;
+                        // A member without a value follows the one before; past `i64::MAX`
+                        // (a malformed document) it stays there rather than overflow.
+                        next = value.saturating_add(1);
                         let wanted = match upper_camel(&member.name) {
                             camel if camel == "Other" => "OtherMember".to_owned(),
                             camel if camel.is_empty() => format!("Value{}", value.unsigned_abs()),

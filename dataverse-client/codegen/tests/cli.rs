@@ -156,3 +156,41 @@ async fn downloads_the_document_first_with_url() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.starts_with("dataverse-codegen: "), "{stderr}");
 }
+
+/// `--live-choices` reads the definitions of the tables the document has only: a misspelt
+/// table is the generator's one-line error, and no request is made for it.
+#[tokio::test(flavor = "multi_thread")]
+async fn live_choices_ask_only_for_tables_the_document_has() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let server = MockServer::start().await;
+    let xml = std::fs::read_to_string(fixture("contoso.xml")).expect("fixture");
+    Mock::given(method("GET"))
+        .and(path("/api/data/v9.2/$metadata"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(xml, "application/xml"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let metadata = dir.path().join("metadata.xml").to_string_lossy().into_owned();
+    let out = dir.path().join("out").to_string_lossy().into_owned();
+    let url = server.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_dataverse-codegen"))
+            .args(["--url", &url, "--metadata", &metadata, "--out", &out])
+            .args(["--live-choices", "--tables", "acount"])
+            .env("DATAVERSE_TOKEN", "t")
+            .output()
+            .expect("run")
+    })
+    .await
+    .expect("join");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no table `acount`"), "{stderr}");
+    // Only `$metadata` was requested (wiremock answers anything else 404 and counts it).
+    let requests = server.received_requests().await.expect("recorded");
+    let paths: Vec<&str> = requests.iter().map(|r| r.url.path()).collect();
+    assert_eq!(paths, ["/api/data/v9.2/$metadata"]);
+}

@@ -7,35 +7,24 @@
 #[path = "golden/mod.rs"]
 mod golden;
 
+#[path = "support/wire.rs"]
+mod wire;
+
 use std::str::FromStr;
 
-use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy};
 use dataverse_client::{operations::ParameterValue, typed::Entity, typed::ValueResponse};
 use golden::{account, contact, cre6f_agreement, types, unbound};
 use rust_decimal::Decimal;
 use serde_json::json;
 use time::macros::datetime;
-use uuid::Uuid;
+use wire::{API, client, id};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const API: &str = "/api/data/v9.2";
 const ACCOUNT: &str = "7eb682f1-ca75-e511-80d4-00155d2a68d1";
 const CONTACT: &str = "9f3162f6-804a-e611-80d1-00155d4333fa";
 const USER: &str = "da455fec-68b7-ec11-9840-000d3a13d713";
 const AGREEMENT: &str = "d31ba648-c592-ed11-aad1-000d3a993550";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(server.uri())
-        .credential(StaticToken::new("t"))
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client")
-}
-
-fn id(text: &str) -> Uuid {
-    Uuid::parse_str(text).expect("uuid")
-}
 
 fn context(fragment: &str) -> String {
     format!("https://contoso.crm.dynamics.com/api/data/v9.2/$metadata#{fragment}")

@@ -8,32 +8,22 @@
 #[path = "golden/mod.rs"]
 mod golden;
 
+#[path = "support/wire.rs"]
+mod wire;
+
 use std::str::FromStr;
 
-use dataverse_client::{Client, auth::StaticToken, config::RetryPolicy, query::Filter};
+use dataverse_client::query::Filter;
 use golden::{account, contact, cre6f_agreement};
 use rust_decimal::Decimal;
 use time::macros::{date, datetime};
-use uuid::Uuid;
+use wire::{API, client, id};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const API: &str = "/api/data/v9.2";
 const ACCOUNT: &str = "7eb682f1-ca75-e511-80d4-00155d2a68d1";
 const OPPORTUNITY: &str = "8c1ab0f4-9b2e-4f6d-a7a1-0e5b8a6e2f11";
 const CREATED: &str = "d31ba648-c592-ed11-aad1-000d3a993550";
-
-fn client(server: &MockServer) -> Client {
-    Client::builder(server.uri())
-        .credential(StaticToken::new("t"))
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .expect("client")
-}
-
-fn id(text: &str) -> Uuid {
-    Uuid::parse_str(text).expect("uuid")
-}
 
 /// Matches when the request body is exactly `expected` (byte for byte: member order, number
 /// text).
