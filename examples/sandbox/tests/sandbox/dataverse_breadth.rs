@@ -164,6 +164,8 @@ async fn a_file_column_takes_chunks_of_the_announced_size_and_serves_ranges() {
     assert_eq!(chunk("bytes 0-3/10", b"%PDF").await, 206);
     // Out of order: refused.
     assert_eq!(chunk("bytes 8-9/10", b"ab").await, 400);
+    // A chunk that changes the file's declared size: refused.
+    assert_eq!(chunk("bytes 4-7/12", b"-1.7").await, 400);
     assert_eq!(chunk("bytes 4-7/10", b"-1.7").await, 206);
     assert_eq!(chunk("bytes 8-9/10", b"\n%").await, 204);
     assert_eq!(
@@ -192,6 +194,15 @@ async fn a_file_column_takes_chunks_of_the_announced_size_and_serves_ranges() {
         .await
         .unwrap();
     assert_eq!(outside.status(), 416);
+
+    // A file larger than the column's MaxSizeInKB (32 MB) is refused at its first chunk.
+    let again = dv(&sandbox, Method::PATCH, &format!("{column}?x-ms-file-name=big.pdf"))
+        .header("x-ms-transfer-mode", "chunked")
+        .send()
+        .await
+        .unwrap();
+    let location = again.headers()["Location"].to_str().unwrap().to_owned();
+    assert_eq!(sandbox_client_patch(&sandbox, &location, "bytes 0-3/40000000", b"%PDF").await, 400);
 
     let deleted = dv(&sandbox, Method::DELETE, &column).send().await.unwrap();
     assert_eq!(deleted.status(), 204);
