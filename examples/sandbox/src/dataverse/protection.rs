@@ -155,6 +155,11 @@ impl Protection {
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Whether protection is on (so a request's operations need counting).
+    pub(crate) fn is_on(&self) -> bool {
+        self.limits.lock().unwrap_or_else(|p| p.into_inner()).is_some()
+    }
+
     pub(crate) fn limits(&self) -> Option<ServiceProtection> {
         self.limits.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
