@@ -469,8 +469,10 @@ fn literal(text: &str, kind: Option<&ParameterType>) -> Result<Json, DvError> {
         "false" => return Ok(Json::Bool(false)),
         _ => {}
     }
-    if text.parse::<Decimal>().is_ok() {
-        return Ok(Json::Number(text.to_owned()));
+    // Written back in Decimal's own form: `Decimal` also reads `+5`, `.5` and `1_000`, which are
+    // not JSON numbers (the reply would not serialize, and a handler would get them as is).
+    if let Ok(number) = text.parse::<Decimal>() {
+        return Ok(Json::Number(number.to_string()));
     }
     // GUIDs and date-times are bare in OData; in JSON they are strings.
     if Uuid::parse_str(text).is_ok() || crate::timestamps::parse_rfc3339(text).is_some() {
@@ -512,6 +514,10 @@ mod tests {
         assert_eq!(literal("'O''Hare'", None).unwrap(), Json::String("O'Hare".into()));
         assert_eq!(literal("1033", None).unwrap(), Json::Number("1033".into()));
         assert_eq!(literal("true", None).unwrap(), Json::Bool(true));
+        assert_eq!(literal("+5", None).unwrap(), Json::Number("5".into()));
+        assert_eq!(literal(".5", None).unwrap(), Json::Number("0.5".into()));
+        assert_eq!(literal("1_000", None).unwrap(), Json::Number("1000".into()));
+        assert_eq!(literal("1.50", None).unwrap(), Json::Number("1.50".into()));
         assert_eq!(
             literal("9f3162f6-804a-e611-80d1-00155d4333fa", None).unwrap(),
             Json::String("9f3162f6-804a-e611-80d1-00155d4333fa".into())
