@@ -349,7 +349,11 @@ pub(crate) fn call(
         Handler::Builtin(handler) => handler(store, &call)?,
         Handler::User(handler) => handler(&call).map_err(|e| {
             DvError::new(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+                // An error is 4xx or 5xx, whatever status the handler gave.
+                StatusCode::from_u16(e.status)
+                    .ok()
+                    .filter(|s| s.is_client_error() || s.is_server_error())
+                    .unwrap_or(StatusCode::BAD_REQUEST),
                 &e.code,
                 e.message,
             )
