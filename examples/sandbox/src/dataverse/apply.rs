@@ -183,25 +183,18 @@ fn split_steps(text: &str) -> Vec<String> {
     steps
 }
 
-fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
-    match aggregate {
+fn compute(rows: &[&Row], aggregate: &Aggregate) -> Result<Json, DvError> {
+    Ok(match aggregate {
         Aggregate::Count { .. } => Json::from(rows.len() as u64),
         Aggregate::Column { column, method, .. } => {
             let values: Vec<&Cell> =
                 rows.iter().map(|r| r.get(column)).filter(|c| !c.is_null()).collect();
             match method {
-                Method::Sum => {
-                    Json::from(values.iter().filter_map(|c| c.as_decimal()).sum::<Decimal>())
-                }
+                Method::Sum => Json::from(
+                    Cell::sum(values.iter().copied())?.map_or(Decimal::ZERO, |(sum, _)| sum),
+                ),
                 Method::Average => {
-                    let numbers: Vec<Decimal> =
-                        values.iter().filter_map(|c| c.as_decimal()).collect();
-                    if numbers.is_empty() {
-                        Json::Null
-                    } else {
-                        let sum: Decimal = numbers.iter().sum();
-                        Json::from(sum / Decimal::from(numbers.len() as u64))
-                    }
+                    Cell::average(values.iter().copied())?.map_or(Json::Null, Json::from)
                 }
                 Method::Min => {
                     values.iter().min_by(|a, b| a.sort_cmp(b)).map_or(Json::Null, |c| c.encode())
@@ -220,7 +213,7 @@ fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
                 }
             }
         }
-    }
+    })
 }
 
 /// `GET <set>?$apply=…`.
@@ -309,7 +302,7 @@ pub(crate) fn execute(
             let alias = match aggregate {
                 Aggregate::Column { alias, .. } | Aggregate::Count { alias } => alias,
             };
-            out.insert(alias.as_str(), compute(group, aggregate));
+            out.insert(alias.as_str(), compute(group, aggregate)?);
         }
         value.push(Json::Object(out));
     }

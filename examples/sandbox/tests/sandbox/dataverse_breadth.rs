@@ -448,4 +448,23 @@ async fn apply_groups_and_aggregates() {
     .await
     .unwrap();
     assert_eq!(unknown.status(), 400);
+
+    // A sum beyond a decimal's range is a 400 with a reason (it panicked), in $apply and FetchXML.
+    for name in ["Huge 1", "Huge 2"] {
+        sandbox
+            .dataverse()
+            .insert("cre6f_agreements", &Json::parse(&format!(r#"{{"cre6f_name":"{name}","cre6f_agreementvalue":79228162514264337593543950335}}"#)).unwrap())
+            .unwrap();
+    }
+    for query in [
+        "cre6f_agreements?$apply=aggregate(cre6f_agreementvalue%20with%20sum%20as%20total)",
+        "cre6f_agreements?$apply=aggregate(cre6f_agreementvalue%20with%20average%20as%20mean)",
+        "cre6f_agreements?fetchXml=%3Cfetch%20aggregate%3D%22true%22%3E%3Centity%20name%3D%22cre6f_agreement%22%3E%3Cattribute%20name%3D%22cre6f_agreementvalue%22%20alias%3D%22total%22%20aggregate%3D%22sum%22%2F%3E%3C%2Fentity%3E%3C%2Ffetch%3E",
+    ] {
+        let overflow = dv(&sandbox, Method::GET, query).send().await.unwrap();
+        assert_eq!(overflow.status(), 400, "{query}");
+        let body = json(overflow).await;
+        let message = text(body.get("error").expect("error"), "message").to_owned();
+        assert!(message.contains("larger than a decimal"), "{query}: {message}");
+    }
 }
