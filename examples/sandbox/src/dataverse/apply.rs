@@ -67,7 +67,7 @@ fn column<'d>(def: &'d EntitySetDef, name: &str) -> Result<&'d super::schema::Co
 }
 
 fn parse_aggregates(def: &EntitySetDef, text: &str) -> Result<Vec<Aggregate>, DvError> {
-    super::custom_api::split_top_level(text)
+    super::odata_query::split_list(text, ',')
         .iter()
         .map(|item| {
             let item = item.trim();
@@ -125,7 +125,7 @@ fn method_name(method: Method) -> &'static str {
 
 fn parse(store: &Store, def: &EntitySetDef, apply: &str) -> Result<Plan, DvError> {
     let mut plan = Plan::default();
-    for step in split_steps(apply) {
+    for step in super::odata_query::split_list(apply, '/') {
         let step = step.trim();
         if let Some(expression) = call(step, "filter") {
             plan.filters.push(filter::parse(expression, def, &store.catalog)?);
@@ -159,28 +159,6 @@ fn parse(store: &Store, def: &EntitySetDef, apply: &str) -> Result<Plan, DvError
         }
     }
     Ok(plan)
-}
-
-/// Split `filter(…)/groupby(…)` at the `/` between transformations (not inside parentheses or
-/// quotes).
-fn split_steps(text: &str) -> Vec<String> {
-    let (mut steps, mut current, mut depth, mut quoted) =
-        (Vec::new(), String::new(), 0usize, false);
-    for c in text.chars() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth = depth.saturating_sub(1),
-            '/' if depth == 0 && !quoted => {
-                steps.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    steps.push(current);
-    steps
 }
 
 fn compute(rows: &[&Row], aggregate: &Aggregate) -> Result<Json, DvError> {

@@ -432,7 +432,7 @@ fn function_parameters(
     };
     let aliases = request.query_pairs();
     let mut parameters = JsonObject::new();
-    for pair in split_top_level(inside) {
+    for pair in super::odata_query::split_list(inside, ',') {
         if pair.trim().is_empty() {
             continue;
         }
@@ -488,27 +488,6 @@ fn literal(text: &str, kind: Option<&ParameterType>) -> Result<Json, DvError> {
     )))
 }
 
-/// Split `a=1,b='x,y',c={…}` at top-level commas.
-pub(crate) fn split_top_level(text: &str) -> Vec<String> {
-    let (mut items, mut current, mut depth, mut quoted) =
-        (Vec::new(), String::new(), 0usize, false);
-    for c in text.chars() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' | '{' | '[' if !quoted => depth += 1,
-            ')' | '}' | ']' if !quoted => depth = depth.saturating_sub(1),
-            ',' if depth == 0 && !quoted => {
-                items.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    items.push(current);
-    items
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,7 +511,10 @@ mod tests {
         ));
         assert!(literal("bare words", None).is_err());
         assert!(literal("'a'b'", None).is_err());
-        assert_eq!(split_top_level("A=@p1,B='x,y',C={\"a\":1,\"b\":2}").len(), 3);
+        assert_eq!(
+            super::super::odata_query::split_list("A=@p1,B='x,y',C={\"a\":1,\"b\":2}", ',').len(),
+            3
+        );
     }
 
     #[test]
