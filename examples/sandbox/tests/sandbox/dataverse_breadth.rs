@@ -268,6 +268,11 @@ async fn custom_apis_check_their_parameters() {
             if text.as_str() == Some("fail") {
                 return Err(CustomApiError::plugin("asked to fail"));
             }
+            if text.as_str() == Some("fail with 200") {
+                let mut error = CustomApiError::plugin("an error is never a success");
+                error.status = 200;
+                return Err(error);
+            }
             Ok(Json::Object(JsonObject::new().with("Echoed", text)))
         })
         .parameter("Text", ParameterType::String, false)
@@ -297,6 +302,12 @@ async fn custom_apis_check_their_parameters() {
     let failed =
         dv(&sandbox, Method::GET, "sample_Echo(Text=@p1)?@p1='fail'").send().await.unwrap();
     assert_eq!(error_code(&json(failed).await), "0x80040265");
+    // An error given a success status still answers as an error.
+    let odd = dv(&sandbox, Method::GET, "sample_Echo(Text=@p1)?@p1='fail%20with%20200'")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 400);
     let as_action = post(&sandbox, "sample_Echo", r#"{"Text":"a"}"#).await;
     assert_eq!(as_action.status(), 404);
 
