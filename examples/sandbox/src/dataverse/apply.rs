@@ -67,7 +67,7 @@ fn column<'d>(def: &'d EntitySetDef, name: &str) -> Result<&'d super::schema::Co
 }
 
 fn parse_aggregates(def: &EntitySetDef, text: &str) -> Result<Vec<Aggregate>, DvError> {
-    super::custom_api::split_top_level(text)
+    super::odata_query::split_list(text, ',')
         .iter()
         .map(|item| {
             let item = item.trim();
@@ -125,7 +125,7 @@ fn method_name(method: Method) -> &'static str {
 
 fn parse(store: &Store, def: &EntitySetDef, apply: &str) -> Result<Plan, DvError> {
     let mut plan = Plan::default();
-    for step in split_steps(apply) {
+    for step in super::odata_query::split_list(apply, '/') {
         let step = step.trim();
         if let Some(expression) = call(step, "filter") {
             plan.filters.push(filter::parse(expression, def, &store.catalog)?);
@@ -161,47 +161,18 @@ fn parse(store: &Store, def: &EntitySetDef, apply: &str) -> Result<Plan, DvError
     Ok(plan)
 }
 
-/// Split `filter(…)/groupby(…)` at the `/` between transformations (not inside parentheses or
-/// quotes).
-fn split_steps(text: &str) -> Vec<String> {
-    let (mut steps, mut current, mut depth, mut quoted) =
-        (Vec::new(), String::new(), 0usize, false);
-    for c in text.chars() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth = depth.saturating_sub(1),
-            '/' if depth == 0 && !quoted => {
-                steps.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    steps.push(current);
-    steps
-}
-
-fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
-    match aggregate {
+fn compute(rows: &[&Row], aggregate: &Aggregate) -> Result<Json, DvError> {
+    Ok(match aggregate {
         Aggregate::Count { .. } => Json::from(rows.len() as u64),
         Aggregate::Column { column, method, .. } => {
             let values: Vec<&Cell> =
                 rows.iter().map(|r| r.get(column)).filter(|c| !c.is_null()).collect();
             match method {
-                Method::Sum => {
-                    Json::from(values.iter().filter_map(|c| c.as_decimal()).sum::<Decimal>())
-                }
+                Method::Sum => Json::from(
+                    Cell::sum(values.iter().copied())?.map_or(Decimal::ZERO, |(sum, _)| sum),
+                ),
                 Method::Average => {
-                    let numbers: Vec<Decimal> =
-                        values.iter().filter_map(|c| c.as_decimal()).collect();
-                    if numbers.is_empty() {
-                        Json::Null
-                    } else {
-                        let sum: Decimal = numbers.iter().sum();
-                        Json::from(sum / Decimal::from(numbers.len() as u64))
-                    }
+                    Cell::average(values.iter().copied())?.map_or(Json::Null, Json::from)
                 }
                 Method::Min => {
                     values.iter().min_by(|a, b| a.sort_cmp(b)).map_or(Json::Null, |c| c.encode())
@@ -220,7 +191,7 @@ fn compute(rows: &[&Row], aggregate: &Aggregate) -> Json {
                 }
             }
         }
-    }
+    })
 }
 
 /// `GET <set>?$apply=…`.
@@ -309,7 +280,7 @@ pub(crate) fn execute(
             let alias = match aggregate {
                 Aggregate::Column { alias, .. } | Aggregate::Count { alias } => alias,
             };
-            out.insert(alias.as_str(), compute(group, aggregate));
+            out.insert(alias.as_str(), compute(group, aggregate)?);
         }
         value.push(Json::Object(out));
     }

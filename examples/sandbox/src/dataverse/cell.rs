@@ -154,6 +154,32 @@ impl Cell {
         }
     }
 
+    /// The sum of the numbers among `cells` (`None` when there are none), or a 400 when it
+    /// leaves `Decimal`'s range: the values are clients' data, and `Decimal`'s `+` panics on
+    /// overflow. What `$apply`'s `sum` and FetchXML's `sum` add up.
+    pub(crate) fn sum<'c>(
+        cells: impl IntoIterator<Item = &'c Cell>,
+    ) -> Result<Option<(Decimal, u64)>, super::errors::DvError> {
+        let mut total: Option<(Decimal, u64)> = None;
+        for number in cells.into_iter().filter_map(Cell::as_decimal) {
+            let (sum, count) = total.unwrap_or((Decimal::ZERO, 0));
+            let sum = sum.checked_add(number).ok_or_else(|| {
+                super::errors::DvError::query(
+                    "The sum of the aggregated values is larger than a decimal can hold.",
+                )
+            })?;
+            total = Some((sum, count + 1));
+        }
+        Ok(total)
+    }
+
+    /// The average of the numbers among `cells` (`None` when there are none).
+    pub(crate) fn average<'c>(
+        cells: impl IntoIterator<Item = &'c Cell>,
+    ) -> Result<Option<Decimal>, super::errors::DvError> {
+        Ok(Cell::sum(cells)?.map(|(sum, count)| sum / Decimal::from(count)))
+    }
+
     pub(crate) fn as_text(&self) -> Option<&str> {
         match self {
             Cell::Text(s) => Some(s),

@@ -349,7 +349,11 @@ pub(crate) fn call(
         Handler::Builtin(handler) => handler(store, &call)?,
         Handler::User(handler) => handler(&call).map_err(|e| {
             DvError::new(
-                StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+                // An error is 4xx or 5xx, whatever status the handler gave.
+                StatusCode::from_u16(e.status)
+                    .ok()
+                    .filter(|s| s.is_client_error() || s.is_server_error())
+                    .unwrap_or(StatusCode::BAD_REQUEST),
                 &e.code,
                 e.message,
             )
@@ -428,7 +432,7 @@ fn function_parameters(
     };
     let aliases = request.query_pairs();
     let mut parameters = JsonObject::new();
-    for pair in split_top_level(inside) {
+    for pair in super::odata_query::split_list(inside, ',') {
         if pair.trim().is_empty() {
             continue;
         }
@@ -469,8 +473,10 @@ fn literal(text: &str, kind: Option<&ParameterType>) -> Result<Json, DvError> {
         "false" => return Ok(Json::Bool(false)),
         _ => {}
     }
-    if text.parse::<Decimal>().is_ok() {
-        return Ok(Json::Number(text.to_owned()));
+    // Written back in Decimal's own form: `Decimal` also reads `+5`, `.5` and `1_000`, which are
+    // not JSON numbers (the reply would not serialize, and a handler would get them as is).
+    if let Ok(number) = text.parse::<Decimal>() {
+        return Ok(Json::Number(number.to_string()));
     }
     // GUIDs and date-times are bare in OData; in JSON they are strings.
     if Uuid::parse_str(text).is_ok() || crate::timestamps::parse_rfc3339(text).is_some() {
@@ -482,27 +488,6 @@ fn literal(text: &str, kind: Option<&ParameterType>) -> Result<Json, DvError> {
     )))
 }
 
-/// Split `a=1,b='x,y',c={…}` at top-level commas.
-pub(crate) fn split_top_level(text: &str) -> Vec<String> {
-    let (mut items, mut current, mut depth, mut quoted) =
-        (Vec::new(), String::new(), 0usize, false);
-    for c in text.chars() {
-        match c {
-            '\'' => quoted = !quoted,
-            '(' | '{' | '[' if !quoted => depth += 1,
-            ')' | '}' | ']' if !quoted => depth = depth.saturating_sub(1),
-            ',' if depth == 0 && !quoted => {
-                items.push(std::mem::take(&mut current));
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    items.push(current);
-    items
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,6 +497,10 @@ mod tests {
         assert_eq!(literal("'O''Hare'", None).unwrap(), Json::String("O'Hare".into()));
         assert_eq!(literal("1033", None).unwrap(), Json::Number("1033".into()));
         assert_eq!(literal("true", None).unwrap(), Json::Bool(true));
+        assert_eq!(literal("+5", None).unwrap(), Json::Number("5".into()));
+        assert_eq!(literal(".5", None).unwrap(), Json::Number("0.5".into()));
+        assert_eq!(literal("1_000", None).unwrap(), Json::Number("1000".into()));
+        assert_eq!(literal("1.50", None).unwrap(), Json::Number("1.50".into()));
         assert_eq!(
             literal("9f3162f6-804a-e611-80d1-00155d4333fa", None).unwrap(),
             Json::String("9f3162f6-804a-e611-80d1-00155d4333fa".into())
@@ -522,7 +511,10 @@ mod tests {
         ));
         assert!(literal("bare words", None).is_err());
         assert!(literal("'a'b'", None).is_err());
-        assert_eq!(split_top_level("A=@p1,B='x,y',C={\"a\":1,\"b\":2}").len(), 3);
+        assert_eq!(
+            super::super::odata_query::split_list("A=@p1,B='x,y',C={\"a\":1,\"b\":2}", ',').len(),
+            3
+        );
     }
 
     #[test]

@@ -229,7 +229,7 @@ fn parse_options(request: &ApiRequest) -> Result<Options, DvError> {
             "$select" => options.select = Some(list(&value)),
             "$filter" => options.filter = Some(value),
             "$expand" => {
-                for item in super::custom_api::split_top_level(&value) {
+                for item in super::odata_query::split_list(&value, ',') {
                     let item = item.trim();
                     let (name, inner) = match item.split_once('(') {
                         Some((name, rest)) => (

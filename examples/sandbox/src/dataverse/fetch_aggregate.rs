@@ -246,12 +246,12 @@ fn same(a: &Cell, b: &Cell) -> bool {
 }
 
 /// One aggregate over the records of a group.
-fn aggregate(group: &[&Record<'_>], output: &Output, function: Function) -> Json {
+fn aggregate(group: &[&Record<'_>], output: &Output, function: Function) -> Result<Json, DvError> {
     let cells: Vec<&Cell> =
         group.iter().map(|r| value(r, output)).filter(|c| !c.is_null()).collect();
     let kind = output.def.column_def(&output.column).map(|c| c.kind.clone());
     let whole = kind.as_ref().is_some_and(is_whole);
-    match function {
+    Ok(match function {
         Function::Count => Json::from(group.len() as u64),
         Function::CountColumn { distinct: false } => Json::from(cells.len() as u64),
         Function::CountColumn { distinct: true } => {
@@ -263,22 +263,20 @@ fn aggregate(group: &[&Record<'_>], output: &Output, function: Function) -> Json
             }
             Json::from(distinct.len() as u64)
         }
-        Function::Sum => Json::from(cells.iter().filter_map(|c| c.as_decimal()).sum::<Decimal>()),
-        Function::Avg => {
-            let numbers: Vec<Decimal> = cells.iter().filter_map(|c| c.as_decimal()).collect();
-            if numbers.is_empty() {
-                return Json::Null;
-            }
-            let average = numbers.iter().sum::<Decimal>() / Decimal::from(numbers.len() as u64);
-            Json::from(if whole { average.trunc() } else { average })
+        Function::Sum => {
+            Json::from(Cell::sum(cells.iter().copied())?.map_or(Decimal::ZERO, |(sum, _)| sum))
         }
+        Function::Avg => match Cell::average(cells.iter().copied())? {
+            None => return Ok(Json::Null),
+            Some(average) => Json::from(if whole { average.trunc() } else { average }),
+        },
         Function::Min => {
             cells.iter().min_by(|a, b| a.sort_cmp(b)).map_or(Json::Null, |c| c.encode())
         }
         Function::Max => {
             cells.iter().max_by(|a, b| a.sort_cmp(b)).map_or(Json::Null, |c| c.encode())
         }
-    }
+    })
 }
 
 /// The label of a group value, when the client asks for formatted values.
@@ -377,7 +375,7 @@ pub(super) fn execute(
                     row.insert(output.alias.as_str(), cell.encode());
                 }
                 Role::Aggregate(function) => {
-                    let result = aggregate(members, output, function);
+                    let result = aggregate(members, output, function)?;
                     if !result.is_null() {
                         row.insert(output.alias.as_str(), result);
                     }

@@ -73,6 +73,8 @@ pub(crate) struct UploadSession {
     row: Uuid,
     column: String,
     name: String,
+    /// The file size the first chunk's `Content-Range` declared; every chunk must repeat it.
+    size: Option<usize>,
     received: Vec<u8>,
 }
 
@@ -130,27 +132,12 @@ fn store_file(
 ) -> Result<(Uuid, u64), DvError> {
     let kind = def.column_def(column).map(|c| c.kind.clone());
     let size = bytes.len() as u64;
-    match kind {
-        Some(ColumnKind::File { max_size_kb }) if size > max_size_kb * 1024 => {
-            return Err(too_big());
-        }
-        Some(ColumnKind::Image { max_size_kb }) => {
-            if size > max_size_kb * 1024 {
-                let mb = |n: u64| n / (1024 * 1024);
-                return Err(image_failure(format!(
-                    "File size is too big. MaxSize: {} MB, Uploaded filesize: {} MB.",
-                    mb(max_size_kb * 1024),
-                    mb(size)
-                )));
-            }
-            if !is_image(&bytes) {
-                return Err(image_failure(format!(
-                    "Update image properties failed for objectid: {row}, logicalName: {}, attribute: {column}",
-                    def.logical_name
-                )));
-            }
-        }
-        _ => {}
+    check_size(def, column, size)?;
+    if matches!(kind, Some(ColumnKind::Image { .. })) && !is_image(&bytes) {
+        return Err(image_failure(format!(
+            "Update image properties failed for objectid: {row}, logicalName: {}, attribute: {column}",
+            def.logical_name
+        )));
     }
     remove_file(store, def, row, column)?;
     let id = Uuid::new_v4();
@@ -176,6 +163,26 @@ fn store_file(
         },
     );
     Ok((id, size))
+}
+
+/// Refuse a file of `size` bytes larger than the column's `MaxSizeInKB` (checked before a
+/// chunked upload buffers anything, and again when the file is stored). The limit saturates: a
+/// schema may declare any `u64`.
+fn check_size(def: &EntitySetDef, column: &str, size: u64) -> Result<(), DvError> {
+    match def.column_def(column).map(|c| &c.kind) {
+        Some(ColumnKind::File { max_size_kb }) if size > max_size_kb.saturating_mul(1024) => {
+            Err(too_big())
+        }
+        Some(ColumnKind::Image { max_size_kb }) if size > max_size_kb.saturating_mul(1024) => {
+            let mb = |n: u64| n / (1024 * 1024);
+            Err(image_failure(format!(
+                "File size is too big. MaxSize: {} MB, Uploaded filesize: {} MB.",
+                mb(max_size_kb.saturating_mul(1024)),
+                mb(size)
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Remove the file of `column` in `row`, if any, and clear the column.
@@ -296,6 +303,7 @@ fn start_session(
             row,
             column: column.to_owned(),
             name,
+            size: None,
             received: Vec::new(),
         },
     );
@@ -359,6 +367,17 @@ fn upload_chunk(
     }
     if size > MAX_SINGLE_REQUEST * 80 {
         return Err(too_big());
+    }
+    // Refuse an oversized file at its first chunk, not after buffering all of it.
+    check_size(def, column, size as u64)?;
+    match session.size {
+        None => session.size = Some(size),
+        Some(declared) if declared != size => {
+            return Err(bad(format!(
+                "The Content-Range says the file has {size} bytes, but the first chunk said {declared}."
+            )));
+        }
+        Some(_) => {}
     }
     session.received.extend_from_slice(&request.body);
     if session.received.len() < size {

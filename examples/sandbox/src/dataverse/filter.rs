@@ -172,7 +172,7 @@ enum Token {
 
 /// How deeply parentheses and `not` may nest: each level is a recursive call, so an unbounded
 /// depth would let a short URL overflow the stack.
-const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// Parse and type-check `text` against table `def`.
 pub(crate) fn parse(text: &str, def: &EntitySetDef, schema: &Catalog) -> Result<Expr, DvError> {

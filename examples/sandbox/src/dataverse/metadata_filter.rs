@@ -105,6 +105,8 @@ fn tokens(text: &str) -> Result<Vec<Token>, DvError> {
 struct Parser<'a> {
     tokens: Vec<Token>,
     at: usize,
+    /// How deeply parentheses and `not` nest here (each level is a recursive call).
+    depth: usize,
     /// Whether a first path segment is a property of the definitions filtered.
     known: &'a dyn Fn(&str) -> bool,
     type_name: &'a str,
@@ -139,14 +141,29 @@ impl Parser<'_> {
         Ok(left)
     }
 
+    /// Parse one level deeper, refusing to go past [`MAX_DEPTH`](super::filter::MAX_DEPTH), as
+    /// row filters do: a URL of nested parentheses must not overflow the stack.
+    fn nested(
+        &mut self,
+        parse: fn(&mut Self) -> Result<MetadataFilter, DvError>,
+    ) -> Result<MetadataFilter, DvError> {
+        if self.depth >= super::filter::MAX_DEPTH {
+            return Err(DvError::query("Recursion depth exceeded allowed limit."));
+        }
+        self.depth += 1;
+        let inner = parse(self);
+        self.depth -= 1;
+        inner
+    }
+
     fn unary(&mut self) -> Result<MetadataFilter, DvError> {
         if self.peek_word("not") {
             self.at += 1;
-            return Ok(MetadataFilter::Not(Box::new(self.unary()?)));
+            return Ok(MetadataFilter::Not(Box::new(self.nested(Self::unary)?)));
         }
         if self.tokens.get(self.at) == Some(&Token::Open) {
             self.at += 1;
-            let inner = self.or()?;
+            let inner = self.nested(Self::or)?;
             return match self.next() {
                 Some(Token::Close) => Ok(inner),
                 _ => Err(DvError::query_syntax()),
@@ -202,7 +219,7 @@ impl MetadataFilter {
         known: &dyn Fn(&str) -> bool,
         type_name: &str,
     ) -> Result<Self, DvError> {
-        let mut parser = Parser { tokens: tokens(text)?, at: 0, known, type_name };
+        let mut parser = Parser { tokens: tokens(text)?, at: 0, depth: 0, known, type_name };
         let filter = parser.or()?;
         if parser.at != parser.tokens.len() {
             return Err(DvError::query_syntax());
@@ -294,5 +311,15 @@ mod tests {
         assert!(MetadataFilter::parse("LogicalName eq", &known, "X").is_err());
         assert!(MetadataFilter::parse("LogicalName eq 'a' )", &known, "X").is_err());
         assert!(MetadataFilter::parse("LogicalName eq 'a", &known, "X").is_err());
+        // Deep nesting is refused with the service's message instead of overflowing the stack.
+        for deep in [
+            format!("{}LogicalName eq 'a'{}", "(".repeat(100_000), ")".repeat(100_000)),
+            format!("{}LogicalName eq 'a'", "not ".repeat(100_000)),
+        ] {
+            let error = MetadataFilter::parse(&deep, &known, "X").unwrap_err();
+            assert_eq!(error.message, "Recursion depth exceeded allowed limit.");
+        }
+        let nested = format!("{}LogicalName eq 'a'{}", "(".repeat(50), ")".repeat(50));
+        assert!(MetadataFilter::parse(&nested, &known, "X").is_ok());
     }
 }

@@ -286,10 +286,12 @@ fn download_block(
             let row = store
                 .get(ANNOTATIONS, id)
                 .ok_or_else(|| DvError::does_not_exist("annotation", id))?;
-            row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default()
+            bytes::Bytes::from(
+                row.get("documentbody").as_text().and_then(decode_base64).unwrap_or_default(),
+            )
         }
+        // The stored bytes, shared: a block is a slice, not a copy of the whole file.
         DownloadTarget::File(id) => super::files::file_bytes(store, id)
-            .map(|bytes| bytes.to_vec())
             .ok_or_else(|| DvError::does_not_exist("fileattachment", id))?,
     };
     let start = offset.min(file.len());

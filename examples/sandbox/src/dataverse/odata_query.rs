@@ -104,14 +104,17 @@ fn parse_top(value: &str) -> Result<usize, DvError> {
     })
 }
 
-fn split_list(text: &str, separator: char) -> Vec<String> {
+/// Split `text` at each `separator` outside quotes and brackets (`(…)`, and the `{…}`/`[…]` of a
+/// JSON value in a function call), trimmed: `$select` lists, `$expand` options, `$apply` steps,
+/// function parameters.
+pub(crate) fn split_list(text: &str, separator: char) -> Vec<String> {
     let mut items = Vec::new();
     let (mut depth, mut quoted, mut current) = (0usize, false, String::new());
     for c in text.chars() {
         match c {
             '\'' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => depth = depth.saturating_sub(1),
+            '(' | '{' | '[' if !quoted => depth += 1,
+            ')' | '}' | ']' if !quoted => depth = depth.saturating_sub(1),
             c if c == separator && depth == 0 && !quoted => {
                 items.push(std::mem::take(&mut current).trim().to_owned());
                 continue;

@@ -121,11 +121,21 @@ pub(crate) struct Protection {
 }
 
 /// An admitted request: release it with [`Protection::release`].
-#[derive(Debug)]
 pub(crate) struct Admitted {
+    /// The caller's `Authorization` header: a bearer token, kept out of `Debug`.
     user: String,
     cost: Duration,
     limits: ServiceProtection,
+}
+
+impl std::fmt::Debug for Admitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admitted")
+            .field("user", &"<redacted>")
+            .field("cost", &self.cost)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 impl Admitted {
@@ -143,6 +153,11 @@ impl Protection {
     pub(crate) fn set(&self, limits: Option<ServiceProtection>) {
         *self.limits.lock().unwrap_or_else(|p| p.into_inner()) = limits;
         self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Whether protection is on (so a request's operations need counting).
+    pub(crate) fn is_on(&self) -> bool {
+        self.limits.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 
     pub(crate) fn limits(&self) -> Option<ServiceProtection> {
@@ -317,6 +332,9 @@ mod tests {
         protection.release(&batch);
         let spent = protection.admit("grace", 1).unwrap_err();
         assert_eq!(spent.code, "0x80072321");
+        // The token a request carries never shows in Debug.
+        let debug = format!("{:?}", protection.admit("Bearer secret-token", 1).unwrap().unwrap());
+        assert!(!debug.contains("secret-token"), "{debug}");
         // Turned off: everything passes.
         protection.set(None);
         assert!(protection.admit("ada", 1).unwrap().is_none());

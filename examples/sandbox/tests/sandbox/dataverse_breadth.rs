@@ -164,6 +164,8 @@ async fn a_file_column_takes_chunks_of_the_announced_size_and_serves_ranges() {
     assert_eq!(chunk("bytes 0-3/10", b"%PDF").await, 206);
     // Out of order: refused.
     assert_eq!(chunk("bytes 8-9/10", b"ab").await, 400);
+    // A chunk that changes the file's declared size: refused.
+    assert_eq!(chunk("bytes 4-7/12", b"-1.7").await, 400);
     assert_eq!(chunk("bytes 4-7/10", b"-1.7").await, 206);
     assert_eq!(chunk("bytes 8-9/10", b"\n%").await, 204);
     assert_eq!(
@@ -192,6 +194,15 @@ async fn a_file_column_takes_chunks_of_the_announced_size_and_serves_ranges() {
         .await
         .unwrap();
     assert_eq!(outside.status(), 416);
+
+    // A file larger than the column's MaxSizeInKB (32 MB) is refused at its first chunk.
+    let again = dv(&sandbox, Method::PATCH, &format!("{column}?x-ms-file-name=big.pdf"))
+        .header("x-ms-transfer-mode", "chunked")
+        .send()
+        .await
+        .unwrap();
+    let location = again.headers()["Location"].to_str().unwrap().to_owned();
+    assert_eq!(sandbox_client_patch(&sandbox, &location, "bytes 0-3/40000000", b"%PDF").await, 400);
 
     let deleted = dv(&sandbox, Method::DELETE, &column).send().await.unwrap();
     assert_eq!(deleted.status(), 204);
@@ -257,6 +268,11 @@ async fn custom_apis_check_their_parameters() {
             if text.as_str() == Some("fail") {
                 return Err(CustomApiError::plugin("asked to fail"));
             }
+            if text.as_str() == Some("fail with 200") {
+                let mut error = CustomApiError::plugin("an error is never a success");
+                error.status = 200;
+                return Err(error);
+            }
             Ok(Json::Object(JsonObject::new().with("Echoed", text)))
         })
         .parameter("Text", ParameterType::String, false)
@@ -286,6 +302,12 @@ async fn custom_apis_check_their_parameters() {
     let failed =
         dv(&sandbox, Method::GET, "sample_Echo(Text=@p1)?@p1='fail'").send().await.unwrap();
     assert_eq!(error_code(&json(failed).await), "0x80040265");
+    // An error given a success status still answers as an error.
+    let odd = dv(&sandbox, Method::GET, "sample_Echo(Text=@p1)?@p1='fail%20with%20200'")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(odd.status(), 400);
     let as_action = post(&sandbox, "sample_Echo", r#"{"Text":"a"}"#).await;
     assert_eq!(as_action.status(), 404);
 
@@ -437,4 +459,23 @@ async fn apply_groups_and_aggregates() {
     .await
     .unwrap();
     assert_eq!(unknown.status(), 400);
+
+    // A sum beyond a decimal's range is a 400 with a reason (it panicked), in $apply and FetchXML.
+    for name in ["Huge 1", "Huge 2"] {
+        sandbox
+            .dataverse()
+            .insert("cre6f_agreements", &Json::parse(&format!(r#"{{"cre6f_name":"{name}","cre6f_agreementvalue":79228162514264337593543950335}}"#)).unwrap())
+            .unwrap();
+    }
+    for query in [
+        "cre6f_agreements?$apply=aggregate(cre6f_agreementvalue%20with%20sum%20as%20total)",
+        "cre6f_agreements?$apply=aggregate(cre6f_agreementvalue%20with%20average%20as%20mean)",
+        "cre6f_agreements?fetchXml=%3Cfetch%20aggregate%3D%22true%22%3E%3Centity%20name%3D%22cre6f_agreement%22%3E%3Cattribute%20name%3D%22cre6f_agreementvalue%22%20alias%3D%22total%22%20aggregate%3D%22sum%22%2F%3E%3C%2Fentity%3E%3C%2Ffetch%3E",
+    ] {
+        let overflow = dv(&sandbox, Method::GET, query).send().await.unwrap();
+        assert_eq!(overflow.status(), 400, "{query}");
+        let body = json(overflow).await;
+        let message = text(body.get("error").expect("error"), "message").to_owned();
+        assert!(message.contains("larger than a decimal"), "{query}: {message}");
+    }
 }
