@@ -409,7 +409,7 @@ impl<'a> Records<'a> {
             ApiRequest::new(Method::POST, segments!["records", "attachments", "download-urls"])
                 .json(&body)?
                 .replay(Replay::Safe);
-        self.client.execute_json(request, "download-URLs job").await
+        self.client.execute_json_withheld(request, "download-URLs job").await
     }
 
     /// Where a download-URLs job is, and its URLs once complete.
@@ -429,7 +429,7 @@ impl<'a> Records<'a> {
             "download-urls",
             id_segment("job id", job_id)?
         ]);
-        self.client.execute_json(request, "download-URLs job").await
+        self.client.execute_json_withheld(request, "download-URLs job").await
     }
 
     /// Run a lifecycle action (activate, terminate, extend, …) on a contract record. Not
