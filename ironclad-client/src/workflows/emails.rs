@@ -198,9 +198,7 @@ impl Workflows<'_> {
             id_segment("email thread id", email_thread_id)?,
             "attachments",
             id_segment("attachment id", attachment_id)?
-        ])
-        .download();
-        let response = self.client.execute(request).await?;
-        Ok(Download::new(response, None, self.client.inner.timeout))
+        ]);
+        self.client.execute_download(request, None).await
     }
 }
