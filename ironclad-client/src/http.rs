@@ -283,6 +283,33 @@ impl Client {
         decode_json(what, status, request_id.as_ref(), &body)
     }
 
+    /// Send a byte download and stream its 2xx body; `file_name` (from document metadata) wins
+    /// over the `Content-Disposition` header.
+    pub(crate) async fn execute_download(
+        &self,
+        request: ApiRequest,
+        file_name: Option<String>,
+    ) -> Result<crate::download::Download, Error> {
+        let response = self.execute(request.download()).await?;
+        Ok(crate::download::Download::new(response, file_name, self.inner.timeout))
+    }
+
+    /// [`Client::execute_json`] for a payload that holds a credential (a signed or recipient
+    /// URL): a decode error keeps no excerpt of the body, which would carry it into logs.
+    pub(crate) async fn execute_json_withheld<T: DeserializeOwned>(
+        &self,
+        request: ApiRequest,
+        what: &'static str,
+    ) -> Result<T, Error> {
+        self.execute_json(request, what).await.map_err(|error| match error {
+            Error::Decode(mut decode) => {
+                decode.body_excerpt = format!("[{what} withheld: it holds a signed URL]");
+                Error::Decode(decode)
+            }
+            other => other,
+        })
+    }
+
     /// Send, expecting any 2xx; the body (`true`, `""`, a resource) is drained and ignored.
     pub(crate) async fn execute_unit(&self, request: ApiRequest) -> Result<(), Error> {
         let response = self.execute(request).await?;

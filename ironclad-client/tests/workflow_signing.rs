@@ -195,6 +195,28 @@ async fn recipient_urls_for_a_signer_a_viewer_and_an_embedded_signer() {
 }
 
 #[tokio::test]
+async fn a_recipient_url_answer_that_does_not_decode_keeps_the_url_out_of_the_error() {
+    let server = MockServer::start().await;
+    // An unexpected shape: the URL under another name, so `url` is missing.
+    Mock::given(method("POST"))
+        .and(path(api(&format!("/workflows/{WORKFLOW}/signatures/recipient-urls"))))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({
+            "recipientUrl": "https://na1.ironcladapp.com/sign?r=5e51f2b9&s=SIGNATURE-SECRET"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let signer = Recipient::Signer { role_name: "Counterparty Signer".into() };
+    let error = client.workflows().recipient_url(WORKFLOW, &signer).await.unwrap_err();
+    assert!(matches!(error, Error::Decode(_)), "{error:?}");
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains("SIGNATURE-SECRET"), "the signed URL leaked: {shown}");
+    }
+    assert!(format!("{error:?}").contains("withheld"), "{error:?}");
+}
+
+#[tokio::test]
 async fn signed_uploads_send_metadata_only_for_a_partial_copy() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -276,10 +276,8 @@ impl<'a> Records<'a> {
             id_segment("record id", record_id)?,
             "attachments",
             id_segment("attachment key", key)?
-        ])
-        .download();
-        let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name, self.client.inner.timeout))
+        ]);
+        self.client.execute_download(request, file_name).await
     }
 
     /// Upload attachment `key` (`multipart/form-data`: `attachment` plus `metadata` with the file
@@ -363,10 +361,8 @@ impl<'a> Records<'a> {
     pub async fn export(&self, export: &RecordsExport) -> Result<Download, Error> {
         let request = ApiRequest::get(segments!["records", "export"])
             .query_opt("types", export.types_param())
-            .query_opt("properties", export.properties_param())
-            .download();
-        let response = self.client.execute(request).await?;
-        Ok(Download::new(response, None, self.client.inner.timeout))
+            .query_opt("properties", export.properties_param());
+        self.client.execute_download(request, None).await
     }
 
     /// Start a job that generates signed download URLs for the latest signed copy of up to
@@ -409,7 +405,7 @@ impl<'a> Records<'a> {
             ApiRequest::new(Method::POST, segments!["records", "attachments", "download-urls"])
                 .json(&body)?
                 .replay(Replay::Safe);
-        self.client.execute_json(request, "download-URLs job").await
+        self.client.execute_json_withheld(request, "download-URLs job").await
     }
 
     /// Where a download-URLs job is, and its URLs once complete.
@@ -429,7 +425,7 @@ impl<'a> Records<'a> {
             "download-urls",
             id_segment("job id", job_id)?
         ]);
-        self.client.execute_json(request, "download-URLs job").await
+        self.client.execute_json_withheld(request, "download-URLs job").await
     }
 
     /// Run a lifecycle action (activate, terminate, extend, …) on a contract record. Not

@@ -324,9 +324,7 @@ impl Workflows<'_> {
             "document",
             id_segment("document key", key)?,
             "download"
-        ])
-        .download();
-        let response = self.client.execute(request).await?;
-        Ok(Download::new(response, file_name, self.client.inner.timeout))
+        ]);
+        self.client.execute_download(request, file_name).await
     }
 }

@@ -89,7 +89,10 @@ pub struct EmailAttachment {
 }
 
 impl EmailAttachment {
-    /// The attachment id of an inbound email's attachment, taken from its download path.
+    /// The attachment id of an inbound email's attachment, taken from its download path
+    /// (`…/emails/<thread>/attachments/<id>`; the singular `…/attachment/<id>` that Ironclad's
+    /// [reference](https://developer.ironcladapp.com/reference/retrieve-attachment-from-email-thread)
+    /// describes is read too).
     ///
     /// ```
     /// # use ironclad_client::workflows::EmailAttachment;
@@ -97,13 +100,20 @@ impl EmailAttachment {
     ///     r#"{"filename":"redline.pdf","download":"/public/api/v1/workflows/w1/emails/t1/attachments/att9"}"#,
     /// )?;
     /// assert_eq!(attachment.attachment_id(), Some("att9"));
+    /// let singular: EmailAttachment = serde_json::from_str(
+    ///     r#"{"download":"/public/api/v1/workflows/w1/emails/t1/attachment/att9"}"#,
+    /// )?;
+    /// assert_eq!(singular.attachment_id(), Some("att9"));
+    /// let document: EmailAttachment =
+    ///     serde_json::from_str(r#"{"download":"/public/api/v1/workflows/w1/document/k1/download"}"#)?;
+    /// assert_eq!(document.attachment_id(), None);
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn attachment_id(&self) -> Option<&str> {
         let path = self.download.as_deref()?;
         let (before, id) = path.trim_end_matches('/').rsplit_once('/')?;
-        (before.ends_with("/attachments") && before.contains("/emails/") && !id.is_empty())
-            .then_some(id)
+        let listed = before.ends_with("/attachments") || before.ends_with("/attachment");
+        (listed && before.contains("/emails/") && !id.is_empty()).then_some(id)
     }
 }
 
@@ -198,9 +208,7 @@ impl Workflows<'_> {
             id_segment("email thread id", email_thread_id)?,
             "attachments",
             id_segment("attachment id", attachment_id)?
-        ])
-        .download();
-        let response = self.client.execute(request).await?;
-        Ok(Download::new(response, None, self.client.inner.timeout))
+        ]);
+        self.client.execute_download(request, None).await
     }
 }

@@ -510,7 +510,8 @@ impl Workflows<'_> {
             ],
         )
         .json(recipient)?;
-        let answer: RecipientUrl = self.client.execute_json(request, "recipient URL").await?;
+        let answer: RecipientUrl =
+            self.client.execute_json_withheld(request, "recipient URL").await?;
         Ok(answer.url)
     }
 
@@ -562,7 +563,8 @@ impl Workflows<'_> {
             frame_ancestor,
             allow_multiple_usages,
         })?;
-        let answer: RecipientUrl = self.client.execute_json(request, "recipient URL").await?;
+        let answer: RecipientUrl =
+            self.client.execute_json_withheld(request, "recipient URL").await?;
         Ok(answer.url)
     }
 

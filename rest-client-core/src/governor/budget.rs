@@ -60,7 +60,9 @@ pub struct RequestBudget {
 impl RequestBudget {
     /// Forget the attempts that ended a window or more before `now`.
     pub(super) fn forget_before(&mut self, now: Duration, window: Duration) {
-        while self.spent.front().is_some_and(|spent| spent.counted() + window <= now) {
+        // Saturating: a window of `Duration::MAX` (never forget) must not overflow into a panic.
+        while self.spent.front().is_some_and(|spent| spent.counted().saturating_add(window) <= now)
+        {
             self.spent.pop_front();
         }
     }
@@ -93,7 +95,7 @@ impl RequestBudget {
 
     /// When the oldest attempt held leaves the window.
     pub(super) fn next_free(&self, window: Duration) -> Option<Duration> {
-        self.spent.front().map(|spent| spent.counted() + window)
+        self.spent.front().map(|spent| spent.counted().saturating_add(window))
     }
 
     /// Remember an attempt that ended.

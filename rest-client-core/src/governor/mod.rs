@@ -322,14 +322,16 @@ pub fn govern(
         Observation::NoAnswer => {}
         Observation::Throttled { retry_after } => {
             let pause = retry_after.unwrap_or(limits.default_pause).min(limits.max_pause);
-            let until = now + pause;
+            // A caller's clock or `pauses(_, Duration::MAX)` must not overflow into a panic.
+            let until = now.saturating_add(pause);
             // Many requests in flight get their 429 together: the first one lowers, the others
             // (answered while the pause it set still runs) only extend the pause.
             if next.paused_until.is_none() {
                 // A quarter less: under a rate budget the pause does the work, and halving would
                 // leave the window's budget unspent after it.
-                next.concurrency =
-                    next.concurrency - (next.concurrency / 4).max(1).min(next.concurrency - 1);
+                // Saturating: the state's fields are public, a caller may hand in a zero.
+                let cut = (next.concurrency / 4).max(1).min(next.concurrency.saturating_sub(1));
+                next.concurrency = next.concurrency.saturating_sub(cut).max(1);
                 // The server's count is full at what this client holds (or someone else shares
                 // the budget): no more than that until the server says otherwise.
                 next.budget.cap();
@@ -347,8 +349,8 @@ pub fn govern(
                 next.streak = 0;
             }
             // Climb only when every place was taken (a caller that sends three at a time
-            // gives no reason to allow more): by one per success until the first 429 (the
-            // concurrency doubles each round trip, so a burst of budget is spent at once),
+            // gives no reason to allow more): by two per success until the first 429 (the
+            // concurrency triples each round trip, so a burst of budget is spent at once),
             // then by one per `climb_after` successes in a row.
             next.streak = next.streak.saturating_add(1);
             let climb_after = if next.throttled { limits.climb_after } else { 1 };
@@ -357,7 +359,8 @@ pub fn govern(
                 && next.streak >= climb_after
                 && next.concurrency < next.ceiling
             {
-                next.concurrency += if next.throttled { 1 } else { 2 };
+                next.concurrency =
+                    next.concurrency.saturating_add(if next.throttled { 1 } else { 2 });
                 next.streak = 0;
             }
             next.concurrency = next.concurrency.min(next.ceiling).max(1);

@@ -235,3 +235,46 @@ fn a_sliding_window_is_spent_without_a_429() {
         );
     }
 }
+
+/// Extreme limits and hand-built states give answers, never an arithmetic panic.
+#[test]
+fn extreme_limits_and_states_do_not_overflow() {
+    // A window and pause of `Duration::MAX` ("never forget", "wait as long as asked").
+    let endless = GovernorLimits::default()
+        .window(Duration::MAX)
+        .pauses(Duration::from_secs(5), Duration::MAX)
+        .max_concurrency(u32::MAX);
+    let (state, admitted) = start(&endless, endless.start(), ms(10));
+    assert_eq!(admitted, Admission::Now);
+    let answered = govern(&endless, state, ms(10), answered(None, Some(0)), ms(20));
+    let (answered, waiting) = start(&endless, answered, ms(30));
+    assert_eq!(waiting, Admission::Wait(Duration::MAX - ms(30)), "the budget never frees");
+    let throttled = govern(
+        &endless,
+        answered,
+        ms(10),
+        Observation::Throttled { retry_after: Some(Duration::MAX) },
+        ms(40),
+    );
+    assert_eq!(throttled.paused_until, Some(Duration::MAX));
+
+    // A caller's state with no place at all, throttled.
+    let mut zero = state_with_concurrency(0);
+    zero = govern(&limits(), zero, ms(0), throttled_now(), ms(1));
+    assert_eq!(zero.concurrency, 1);
+
+    // Climbing at the top of the range saturates.
+    let mut top = state_with_concurrency(u32::MAX - 1);
+    top.ceiling = u32::MAX;
+    top.in_flight = u32::MAX - 1;
+    let top = govern(&endless, top, ms(0), Observation::OK, ms(1));
+    assert_eq!(top.concurrency, u32::MAX);
+}
+
+fn state_with_concurrency(concurrency: u32) -> GovernorState {
+    GovernorState { concurrency, in_flight: 0, ..state(1, 0) }
+}
+
+fn throttled_now() -> Observation {
+    Observation::Throttled { retry_after: None }
+}
