@@ -113,6 +113,22 @@ async fn email_owner(txn: &Txn<'_>, email: &str) -> Result<Option<Uuid>, StoreEr
     Ok(row.map(|row| row.get(0)))
 }
 
+/// The user with `email`, locked. The index is read before the lock: a change committed
+/// meanwhile may have moved the email to another user, so the index is read again once the
+/// user is locked, until it still names that user.
+async fn user_with_email(txn: &Txn<'_>, email: &str) -> Result<Option<User>, StoreError> {
+    let mut owner = email_owner(txn, email).await?;
+    for _ in 0..TRIES {
+        let Some(id) = owner else { return Ok(None) };
+        let user = user_for_update(txn, id).await?;
+        owner = email_owner(txn, email).await?;
+        if owner == Some(id) {
+            return Ok(user);
+        }
+    }
+    Ok(None)
+}
+
 /// What `change` may depend on, with the users it may write locked.
 async fn snapshot(
     txn: &Txn<'_>,
@@ -132,10 +148,7 @@ async fn snapshot(
         None => None,
     };
     let by_email = match change.email() {
-        Some(email) if linked.is_none() => match email_owner(txn, email).await? {
-            Some(id) => user_for_update(txn, id).await?,
-            None => None,
-        },
+        Some(email) if linked.is_none() => user_with_email(txn, email).await?,
         _ => None,
     };
     // Read after the locks: a concurrent change to these users has committed by now.
