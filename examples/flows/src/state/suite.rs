@@ -216,6 +216,14 @@ macro_rules! suite {
                     Err(super::super::StateError::Corrupt { table: "launch_log", .. }) => {}
                     other => panic!("{other:?}"),
                 }
+                // A redelivery of an event whose stored status is unknown.
+                let queue = EventQueue::connect(&url).await.unwrap();
+                queue.enqueue("e1", "{}".into()).await.unwrap();
+                raw.batch_execute("UPDATE webhook_events SET status = 'lost'").await.unwrap();
+                match queue.enqueue("e1", "{}".into()).await {
+                    Err(super::super::StateError::Corrupt { table: "webhook_events", .. }) => {}
+                    other => panic!("{other:?}"),
+                }
             }
         }
     };
