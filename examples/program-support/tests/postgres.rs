@@ -39,7 +39,25 @@ async fn replicas_starting_together_apply_each_migration_once() {
     // An older program refuses a newer schema.
     let error = db.migrate("items", &MIGRATIONS[..1]).await.unwrap_err();
     assert!(matches!(error, PgError::SchemaTooNew { found: 2, known: 1, .. }), "{error}");
-    assert!(!format!("{db:?}").contains("password"));
+}
+
+/// The URL's password reaches neither `Debug` nor the location logged. The test server trusts
+/// its clients (`.ci/postgres`), so a password of our own is accepted and ignored; a server of
+/// your own keeps the one its URL has.
+#[tokio::test]
+async fn the_password_of_the_url_never_shows() {
+    let Some(test) = TestDatabase::create("url_password").await else { return };
+    let url = test.url();
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (user, host) = rest.split_once('@').unwrap();
+    let (url, password) = match user.split_once(':') {
+        Some((_, password)) => (url.clone(), password.to_owned()),
+        None => (format!("{scheme}://{user}:s3cret-pw@{host}"), "s3cret-pw".to_owned()),
+    };
+    let db = Database::connect(&url.into(), 1).await.unwrap();
+    assert!(!format!("{db:?}").contains(&password), "{db:?}");
+    assert!(!db.location().contains(&password), "{}", db.location());
+    assert!(db.location().starts_with("postgres://"), "{}", db.location());
 }
 
 #[tokio::test]

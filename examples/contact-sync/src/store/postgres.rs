@@ -9,6 +9,7 @@
 //! Log ids come from one sequence, so the sync log is one log.
 
 use program_support::BoxFuture;
+use program_support::postgres::client::Row;
 use program_support::postgres::client::types::Json;
 use program_support::postgres::{Database, Migration, retry_races};
 use secrecy::SecretString;
@@ -76,6 +77,12 @@ impl PgStore {
     }
 }
 
+/// Column 0 of `row`, a record of `table`; one that does not decode is [`StoreError::Corrupt`].
+fn record<T: serde::de::DeserializeOwned>(table: &'static str, row: &Row) -> Result<T, StoreError> {
+    program_support::postgres::json(row, 0)
+        .map_err(|error| StoreError::Corrupt { table, message: error.to_string() })
+}
+
 fn prune_now(log_id: u64, retention: u64) -> bool {
     retention < 1_000 || log_id.is_multiple_of(PRUNE_EVERY)
 }
@@ -93,7 +100,7 @@ async fn user_for_update(txn: &Txn<'_>, id: Uuid) -> Result<Option<User>, StoreE
     let row = txn
         .query_opt("SELECT body FROM contact_sync_users WHERE id = $1 FOR UPDATE", &[&id])
         .await?;
-    Ok(row.map(|row| row.get::<_, Json<User>>(0).0))
+    row.map(|row| record("contact_sync_users", &row)).transpose()
 }
 
 async fn email_owner(txn: &Txn<'_>, email: &str) -> Result<Option<Uuid>, StoreError> {
@@ -104,6 +111,22 @@ async fn email_owner(txn: &Txn<'_>, email: &str) -> Result<Option<Uuid>, StoreEr
         )
         .await?;
     Ok(row.map(|row| row.get(0)))
+}
+
+/// The user with `email`, locked. The index is read before the lock: a change committed
+/// meanwhile may have moved the email to another user, so the index is read again once the
+/// user is locked, until it still names that user.
+async fn user_with_email(txn: &Txn<'_>, email: &str) -> Result<Option<User>, StoreError> {
+    let mut owner = email_owner(txn, email).await?;
+    for _ in 0..TRIES {
+        let Some(id) = owner else { return Ok(None) };
+        let user = user_for_update(txn, id).await?;
+        owner = email_owner(txn, email).await?;
+        if owner == Some(id) {
+            return Ok(user);
+        }
+    }
+    Ok(None)
 }
 
 /// What `change` may depend on, with the users it may write locked.
@@ -119,16 +142,13 @@ async fn snapshot(
         )
         .await?;
     let state: ContactState =
-        row.map(|row| row.get::<_, Json<ContactState>>(0).0).unwrap_or_default();
+        row.map(|row| record("contact_sync_contacts", &row)).transpose()?.unwrap_or_default();
     let linked = match state.user_id {
         Some(id) => user_for_update(txn, id).await?,
         None => None,
     };
     let by_email = match change.email() {
-        Some(email) if linked.is_none() => match email_owner(txn, email).await? {
-            Some(id) => user_for_update(txn, id).await?,
-            None => None,
-        },
+        Some(email) if linked.is_none() => user_with_email(txn, email).await?,
         _ => None,
     };
     // Read after the locks: a concurrent change to these users has committed by now.
@@ -249,7 +269,8 @@ async fn apply_in(
                 &[&key.digest().as_slice()],
             )
             .await?
-            .map(|row| row.get::<_, Json<DedupeMarker>>(0).0),
+            .map(|row| record::<DedupeMarker>("contact_sync_dedupe", &row))
+            .transpose()?,
         None => None,
     };
     let effect = match first {
@@ -321,7 +342,7 @@ impl UserStore for PgStore {
                     &[&bucket, &limit],
                 )
                 .await?;
-            Ok(rows.into_iter().map(|row| row.get::<_, Json<SyncLogEntry>>(0).0).collect())
+            rows.iter().map(|row| record("contact_sync_log", row)).collect()
         })
     }
 
@@ -331,7 +352,7 @@ impl UserStore for PgStore {
             let row = client
                 .query_opt("SELECT body FROM contact_sync_users WHERE id = $1", &[&id])
                 .await?;
-            Ok(row.map(|row| row.get::<_, Json<User>>(0).0))
+            row.map(|row| record("contact_sync_users", &row)).transpose()
         })
     }
 
@@ -350,7 +371,7 @@ impl UserStore for PgStore {
                     &[&connection, &contact],
                 )
                 .await?;
-            Ok(row.map(|row| row.get::<_, Json<User>>(0).0))
+            row.map(|row| record("contact_sync_users", &row)).transpose()
         })
     }
 
@@ -367,7 +388,7 @@ impl UserStore for PgStore {
                     &[&email_key(email)],
                 )
                 .await?;
-            Ok(row.map(|row| row.get::<_, Json<User>>(0).0))
+            row.map(|row| record("contact_sync_users", &row)).transpose()
         })
     }
 

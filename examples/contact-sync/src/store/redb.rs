@@ -148,26 +148,19 @@ impl UserStore for RedbStore {
         rejection: &'a Rejection<'a>,
         retention: Retention,
     ) -> BoxFuture<'a, Result<u64, StoreError>> {
-        let db = self.db.clone();
-        Box::pin(async move {
-            // The rejection borrows: build the entry here, write it on the blocking pool.
-            let (bucket, mut entry) = decide::rejection_entry(0, rejection);
-            let bucket = bucket.to_owned();
-            let work = move || -> Result<u64, StoreError> {
-                let txn = db.begin_write()?;
-                let id = {
-                    let mut tables = Tables::open(&txn, retention)?;
-                    entry.id = tables.next_seq()?;
-                    tables.log(&bucket, &entry)?;
-                    entry.id
-                };
-                txn.commit()?;
-                Ok(id)
+        // The rejection borrows: build the entry here, write it on the blocking pool.
+        let (bucket, mut entry) = decide::rejection_entry(0, rejection);
+        let bucket = bucket.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            let id = {
+                let mut tables = Tables::open(&txn, retention)?;
+                entry.id = tables.next_seq()?;
+                tables.log(&bucket, &entry)?;
+                entry.id
             };
-            match tokio::task::spawn_blocking(work).await {
-                Ok(result) => result,
-                Err(join) => Err(StoreError::Worker(join.to_string())),
-            }
+            txn.commit()?;
+            Ok(id)
         })
     }
 

@@ -300,6 +300,40 @@ macro_rules! suite {
                     tokio::join!(super::Store::connect(&url), super::Store::connect(&url));
                 super::concurrent_deliveries_apply_once([first.unwrap(), second.unwrap()]).await;
             }
+
+            /// A row that does not decode (another version wrote it, or a person) is a
+            /// `Corrupt` error to answer with, not a panic of the task that read it.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_row_that_does_not_decode_is_an_error_not_a_panic() {
+                let Some(db) = TestDatabase::create("corrupt_rows").await else { return };
+                let url = db.secret_url();
+                let store = super::Store::connect(&url).await.unwrap();
+                let c1 = super::connection(true);
+                let delivery = super::update(super::ADA, "ada@example.com", "Ada", 1_000, "r1");
+                let user = super::apply(&store, &c1, &delivery).await.user_id.unwrap();
+                let raw = program_support::postgres::Database::connect(&url, 1).await.unwrap();
+                let raw = raw.client().await.unwrap();
+                raw.batch_execute(
+                    "UPDATE contact_sync_users SET body = '{\"id\": 5}';
+                     UPDATE contact_sync_log SET entry = '\"entry\"';",
+                )
+                .await
+                .unwrap();
+                let corrupt = |result: Result<_, super::StoreError>| match result {
+                    Err(super::StoreError::Corrupt { table, .. }) => table,
+                    other => panic!("{other:?}"),
+                };
+                assert_eq!(corrupt(store.user(user).await.map(drop)), "contact_sync_users");
+                let by_email = store.user_by_email("ada@example.com").await.map(drop);
+                assert_eq!(corrupt(by_email), "contact_sync_users");
+                let by_contact = store.user_for_contact("c1", super::id(super::ADA)).await;
+                assert_eq!(corrupt(by_contact.map(drop)), "contact_sync_users");
+                assert_eq!(corrupt(store.sync_log("c1", 10).await.map(drop)), "contact_sync_log");
+                raw.batch_execute("UPDATE contact_sync_contacts SET state = '[1]'").await.unwrap();
+                let again = super::update(super::ADA, "ada@example.com", "Ada", 2_000, "r2");
+                let applied = store.apply(&c1, &again.0, again.1.as_ref()).await.map(drop);
+                assert_eq!(corrupt(applied), "contact_sync_contacts");
+            }
         }
     };
 }

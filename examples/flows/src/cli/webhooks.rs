@@ -84,7 +84,7 @@ pub struct WebhooksArgs {
         value_name = "URL",
         hide_env_values = true,
         conflicts_with = "state",
-        value_parser = |url: &str| Ok::<_, std::convert::Infallible>(secrecy::SecretString::from(url))
+        value_parser = crate::config::secret
     )]
     pub database_url: Option<secrecy::SecretString>,
 

@@ -11,7 +11,7 @@ use url::Url;
 use super::ConfigError;
 
 /// Keep a secret out of `Debug` from the moment clap reads it.
-fn secret(value: &str) -> Result<SecretString, String> {
+pub(crate) fn secret(value: &str) -> Result<SecretString, String> {
     Ok(SecretString::from(value.to_owned()))
 }
 

@@ -47,6 +47,7 @@ use serde::Deserialize;
 pub use crate::attributes::AttributeOverrides;
 pub use agreement::AgreementTable;
 pub use duration::parse_interval;
+pub(crate) use env::secret;
 pub use env::{
     DataverseArgs, DataverseAuth, DataverseSettings, IroncladArgs, IroncladAuth, IroncladSettings,
     TemplateArgs,

@@ -93,10 +93,17 @@ impl LaunchStore for PgLaunches {
                     &[&agreements],
                 )
                 .await?;
-            Ok(rows
-                .into_iter()
-                .map(|row| (row.get(0), row.get::<_, Json<LaunchRecord>>(1).0))
-                .collect())
+            rows.iter()
+                .map(|row| {
+                    let record = program_support::postgres::json::<LaunchRecord>(row, 1).map_err(
+                        |error| StateError::Corrupt {
+                            table: "launch_log",
+                            message: error.to_string(),
+                        },
+                    )?;
+                    Ok((row.try_get(0)?, record))
+                })
+                .collect()
         })
     }
 

@@ -55,12 +55,15 @@ impl PgEvents {
     }
 }
 
-fn event(row: &Row) -> Result<QueuedEvent, StateError> {
-    let status: String = row.get("status");
-    let status = EventStatus::parse(&status).ok_or_else(|| StateError::Corrupt {
+fn status(text: &str) -> Result<EventStatus, StateError> {
+    EventStatus::parse(text).ok_or_else(|| StateError::Corrupt {
         table: "webhook_events",
-        message: format!("unknown status `{status}`"),
-    })?;
+        message: format!("unknown status `{text}`"),
+    })
+}
+
+fn event(row: &Row) -> Result<QueuedEvent, StateError> {
+    let status = status(row.get("status"))?;
     let seq: i64 = row.get("seq");
     let attempts: i32 = row.get("attempts");
     Ok(QueuedEvent {
@@ -117,8 +120,7 @@ impl EventStore for PgEvents {
             let row = client
                 .query_one("SELECT status FROM webhook_events WHERE event_id = $1", &[&event_id])
                 .await?;
-            let status: String = row.get(0);
-            Ok(Enqueued::Duplicate(EventStatus::parse(&status).unwrap_or(EventStatus::Pending)))
+            Ok(Enqueued::Duplicate(status(&row.try_get::<_, String>(0)?)?))
         })
     }
 

@@ -199,6 +199,32 @@ macro_rules! suite {
                 let next = tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await;
                 let _run = next.unwrap().unwrap().unwrap();
             }
+
+            /// A launch record that does not decode is a `Corrupt` error, not a panic.
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_record_that_does_not_decode_is_an_error_not_a_panic() {
+                let Some(db) = TestDatabase::create("corrupt_launch").await else { return };
+                let url = db.secret_url();
+                let state = LaunchState::connect(&url).await.unwrap();
+                let id = uuid::Uuid::new_v4();
+                let record = super::LaunchRecord::new(id.to_string(), None, None, true);
+                state.record_launch(id, record).await.unwrap();
+                let raw = program_support::postgres::Database::connect(&url, 1).await.unwrap();
+                let raw = raw.client().await.unwrap();
+                raw.batch_execute("UPDATE launch_log SET record = '[]'").await.unwrap();
+                match state.launches(vec![id]).await {
+                    Err(super::super::StateError::Corrupt { table: "launch_log", .. }) => {}
+                    other => panic!("{other:?}"),
+                }
+                // A redelivery of an event whose stored status is unknown.
+                let queue = EventQueue::connect(&url).await.unwrap();
+                queue.enqueue("e1", "{}".into()).await.unwrap();
+                raw.batch_execute("UPDATE webhook_events SET status = 'lost'").await.unwrap();
+                match queue.enqueue("e1", "{}".into()).await {
+                    Err(super::super::StateError::Corrupt { table: "webhook_events", .. }) => {}
+                    other => panic!("{other:?}"),
+                }
+            }
         }
     };
 }

@@ -218,6 +218,20 @@ impl Database {
     }
 }
 
+/// Column `index` of `row`, a `jsonb` value decoded as `T`.
+///
+/// A value that does not decode (written by another version, or by hand) is an error to report,
+/// where `row.get::<_, Json<T>>` would panic the task that read it.
+///
+/// # Errors
+/// The driver's error when the column is missing, is not `json`/`jsonb`, or does not decode.
+pub fn json<T: serde::de::DeserializeOwned>(
+    row: &tokio_postgres::Row,
+    index: usize,
+) -> Result<T, tokio_postgres::Error> {
+    row.try_get::<_, tokio_postgres::types::Json<T>>(index).map(|json| json.0)
+}
+
 /// An error that may be a lost race between transactions (see [`is_race`]).
 pub trait LostRace {
     /// Whether retrying the whole transaction may succeed.

@@ -1,8 +1,10 @@
 //! A database of its own for each test, on the server named by `TEST_DATABASE_URL`.
 //!
-//! `.ci/postgres start` starts a throwaway server and prints that variable. Without it (or
-//! when the server does not answer) [`TestDatabase::create`] prints why the test is skipped
-//! and returns `None`, so `cargo test` passes on a machine without PostgreSQL.
+//! `.ci/postgres start` starts a throwaway server and prints that variable. Without it
+//! [`TestDatabase::create`] prints why the test is skipped and returns `None`, so `cargo test`
+//! passes on a machine without PostgreSQL. When the variable is set, the tests must run: a
+//! server that does not answer, or a database that cannot be created, fails the test instead
+//! of letting it pass without having run.
 
 use secrecy::SecretString;
 use tokio_postgres::NoTls;
@@ -29,7 +31,12 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// Create a database for the test `test`, or print why not and return `None`.
+    /// Create a database for the test `test`, or print why not and return `None` when
+    /// [`TEST_DATABASE_URL`] is not set.
+    ///
+    /// # Panics
+    /// When [`TEST_DATABASE_URL`] is set but its server does not answer, or the database cannot
+    /// be created: the test was asked to run and could not.
     pub async fn create(test: &str) -> Option<Self> {
         let Ok(admin) = std::env::var(TEST_DATABASE_URL) else {
             eprintln!(
@@ -44,20 +51,18 @@ impl TestDatabase {
             .take(40)
             .collect();
         let name = format!("t_{clean}_{suffix}");
+        let Some(url) = with_database(&admin, &name) else {
+            panic!("{test}: {TEST_DATABASE_URL} is not a postgres:// URL");
+        };
         let client = match connect(&admin).await {
             Ok(client) => client,
             Err(error) => {
-                eprintln!(
-                    "skipped {test}: the server of {TEST_DATABASE_URL} does not answer: {error}"
-                );
-                return None;
+                panic!("{test}: the server of {TEST_DATABASE_URL} does not answer: {error}")
             }
         };
         if let Err(error) = client.batch_execute(&format!("CREATE DATABASE {name}")).await {
-            eprintln!("skipped {test}: cannot create a test database: {error}");
-            return None;
+            panic!("{test}: cannot create a test database: {error}");
         }
-        let url = with_database(&admin, &name)?;
         Some(Self { admin, name, url })
     }
 
@@ -103,10 +108,22 @@ async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Er
 }
 
 /// `url` with its database replaced by `name`.
+///
+/// By hand, not with `url::Url`: a unix socket URL (`postgres://user@/db?host=/tmp/dir`, what
+/// `.ci/postgres` prints) has an empty host, which `url::Url` refuses.
 fn with_database(url: &str, name: &str) -> Option<String> {
-    let mut parsed = url::Url::parse(url).ok()?;
-    parsed.set_path(&format!("/{name}"));
-    Some(parsed.to_string())
+    let (scheme, rest) = url.split_once("://")?;
+    let (location, query) = match rest.split_once('?') {
+        Some((location, query)) => (location, Some(query)),
+        None => (rest, None),
+    };
+    let authority = location.split_once('/').map_or(location, |(authority, _)| authority);
+    let mut replaced = format!("{scheme}://{authority}/{name}");
+    if let Some(query) = query {
+        replaced.push('?');
+        replaced.push_str(query);
+    }
+    Some(replaced)
 }
 
 #[cfg(test)]
@@ -120,5 +137,11 @@ mod tests {
             "postgres://u:p@localhost:5433/t_x?host=/tmp/pg"
         );
         assert_eq!(with_database("postgres://u@db", "t_y").unwrap(), "postgres://u@db/t_y");
+        // `.ci/postgres`: a unix socket, no host.
+        assert_eq!(
+            with_database("postgres://pg@/postgres?host=/tmp/ci-postgres.x&port=5", "t_z").unwrap(),
+            "postgres://pg@/t_z?host=/tmp/ci-postgres.x&port=5"
+        );
+        assert_eq!(with_database("host=/tmp user=pg", "t_w"), None);
     }
 }
